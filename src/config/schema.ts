@@ -1,0 +1,85 @@
+/**
+ * The pipeline config (churn.config.yaml or .json), defined once with zod. Every option has a default, so
+ * an empty file (or no file) is a valid config. `churn config schema` writes the JSON Schema generated
+ * from this, committed as churn.config.schema.json for editor autocompletion.
+ *
+ * Each stage owns one section; keep `.describe()` texts user-facing: they become the schema docs.
+ */
+import { z } from "zod";
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_ .\-]{0,127}$/, "must be a plain column name: letters, digits, spaces, '_', '-' or '.' (at most 128 characters)");
+
+/** Map canonical column name -> the operator's column name, per table. */
+const columnMap = z.record(z.string(), identifier).default({}).describe("canonical column name -> your column name");
+
+export const csvSchema = z
+  .object({
+    delimiter: z
+      .string()
+      .min(1)
+      .max(1)
+      .optional()
+      .describe("field delimiter; detected automatically when omitted (',', ';', tab, '|')"),
+    dateFormat: z
+      .string()
+      .max(40)
+      .regex(/^[%A-Za-z0-9 \-/.:T]+$/, "must be a strftime-style format such as %Y-%m-%d or %d/%m/%Y")
+      .default("%Y-%m-%d")
+      .describe("strftime format of date columns, e.g. %Y-%m-%d or %d/%m/%Y"),
+    encoding: z.enum(["utf-8", "latin-1", "utf-16"]).default("utf-8").describe("file encoding (a UTF-8 BOM is always accepted)"),
+    decimal: z.enum([".", ","]).default(".").describe("decimal separator of numbers"),
+  })
+  .strict();
+
+export const dataSchema = z
+  .object({
+    dir: z.string().optional().describe("directory holding subscribers.csv|parquet, usage, billing, ..."),
+    tables: z
+      .record(z.string(), z.string())
+      .default({})
+      .describe("explicit file per table, e.g. {subscribers: exports/subs_2026.csv}; overrides the file found in dir"),
+    csv: csvSchema.default(csvSchema.parse({})),
+    columns: z
+      .object({
+        subscribers: columnMap,
+        usage: columnMap,
+        billing: columnMap,
+        complaints: columnMap,
+        products: columnMap,
+        surveys: columnMap,
+        campaigns: columnMap,
+      })
+      .strict()
+      .default({ subscribers: {}, usage: {}, billing: {}, complaints: {}, products: {}, surveys: {}, campaigns: {} })
+      .describe("column mapping: keep your own column names"),
+  })
+  .strict();
+
+export const validationSchema = z
+  .object({
+    maxRejectShare: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.01)
+      .describe("fail (exit 3) when more than this share of a table's rows is rejected"),
+    asOf: z.string().optional().describe("treat dates after this day (YYYY-MM-DD) as future; default today"),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe("seed for every shuffle, split and weight initialisation"),
+    data: dataSchema.default(dataSchema.parse({})),
+    validation: validationSchema.default(validationSchema.parse({})),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type CsvOptions = z.infer<typeof csvSchema>;
+
+export const defaultConfig = (): Config => configSchema.parse({});

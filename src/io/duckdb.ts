@@ -1,0 +1,111 @@
+/**
+ * The one place that opens DuckDB. Every connection is locked down before any user-influenced SQL runs:
+ * no extension is installed or loaded from the network, community extensions are refused, and the
+ * configuration is locked so a later statement cannot undo that.
+ *
+ * Identifiers that come from config or input headers go through `quoteIdent`; values are bound as
+ * parameters (`$1`, `$2`, ...), never spliced into SQL text.
+ */
+import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
+import { ConfigError } from "../errors.js";
+import { msg } from "../messages.js";
+
+export type Row = Record<string, unknown>;
+export type Param = DuckDBValue;
+
+export interface DbOptions {
+  /** Worker threads; defaults to the number of cores. */
+  threads?: number;
+  /** e.g. "3GB". DuckDB spills to its temp directory beyond it. */
+  memoryLimit?: string;
+  /** Where DuckDB may spill; defaults to the OS temp dir. */
+  tempDirectory?: string;
+}
+
+const SAFE_IDENT = /^[A-Za-z_][A-Za-z0-9_ .\-]{0,127}$/;
+
+/** Validate and double-quote an identifier. `where` names the config path or file for the message. */
+export function quoteIdent(name: string, where = "identifier"): string {
+  if (!SAFE_IDENT.test(name)) throw new ConfigError(msg.unsafeIdentifier(where, name));
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Is this a safe identifier (same rule as quoteIdent), without throwing. */
+export function isSafeIdent(name: string): boolean {
+  return SAFE_IDENT.test(name);
+}
+
+/** A SQL string literal for values that DuckDB cannot take as a bound parameter (e.g. COPY targets). */
+export function quoteLiteral(value: string): string {
+  if (value.includes("\0")) throw new ConfigError(msg.unsafeIdentifier("value", value));
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+function toPlain(v: unknown): unknown {
+  if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  return v;
+}
+
+export class Db {
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    readonly conn: DuckDBConnection,
+  ) {}
+
+  static async open(opts: DbOptions = {}): Promise<Db> {
+    const config: Record<string, string> = {
+      autoinstall_known_extensions: "false",
+      autoload_known_extensions: "false",
+      allow_community_extensions: "false",
+      allow_unsigned_extensions: "false",
+      threads: String(opts.threads ?? 2),
+    };
+    if (opts.memoryLimit) config["memory_limit"] = opts.memoryLimit;
+    if (opts.tempDirectory) config["temp_directory"] = opts.tempDirectory;
+    const instance = await DuckDBInstance.create(":memory:", config);
+    const conn = await instance.connect();
+    await conn.run("SET TimeZone = 'UTC'");
+    await conn.run("SET lock_configuration = true");
+    return new Db(instance, conn);
+  }
+
+  /** Run a statement for its effect. */
+  async run(sql: string, params: Param[] = []): Promise<void> {
+    if (params.length) await this.conn.run(sql, params);
+    else await this.conn.run(sql);
+  }
+
+  /** All rows as plain objects; BIGINTs become numbers when safe, DATE/TIMESTAMP become JS Dates (UTC). */
+  async all(sql: string, params: Param[] = []): Promise<Row[]> {
+    const reader = params.length ? await this.conn.runAndReadAll(sql, params) : await this.conn.runAndReadAll(sql);
+    const rows = reader.getRowObjectsJS() as Row[];
+    for (const r of rows) for (const k of Object.keys(r)) r[k] = toPlain(r[k]);
+    return rows;
+  }
+
+  /** First row, or undefined. */
+  async one(sql: string, params: Param[] = []): Promise<Row | undefined> {
+    return (await this.all(sql, params))[0];
+  }
+
+  /** Column names and DuckDB types of a query's result, without reading its rows. */
+  async describe(sql: string, params: Param[] = []): Promise<{ name: string; type: string }[]> {
+    const rows = await this.all(`DESCRIBE ${sql}`, params);
+    return rows.map((r) => ({ name: String(r["column_name"]), type: String(r["column_type"]) }));
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+/** Open a database, run `fn`, always close it. */
+export async function withDb<T>(fn: (db: Db) => Promise<T>, opts: DbOptions = {}): Promise<T> {
+  const db = await Db.open(opts);
+  try {
+    return await fn(db);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * Filesystem helpers. Only src/io/ imports node:fs. Outputs are written to a temporary name in the same
+ * directory and renamed into place, so a killed run never leaves a file that looks complete.
+ */
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { ConfigError } from "../errors.js";
+import { msg } from "../messages.js";
+
+export function fileExists(path: string): boolean {
+  return existsSync(path);
+}
+
+export function isDirectory(path: string): boolean {
+  return existsSync(path) && statSync(path).isDirectory();
+}
+
+export function readText(path: string): string {
+  return readFileSync(path, "utf8");
+}
+
+export function ensureDir(path: string): void {
+  try {
+    mkdirSync(path, { recursive: true });
+  } catch (e) {
+    throw new ConfigError(msg.notWritable(path, (e as Error).message));
+  }
+}
+
+/** A temporary sibling name for `path`: same directory (so rename is atomic), hidden, unique per process. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+}
+
+/** Write text or bytes atomically: temp file, then rename over the target. */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
+  ensureDir(dirname(path));
+  const tmp = tempPathFor(path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw new ConfigError(msg.notWritable(path, (e as Error).message));
+  }
+}
+
+/**
+ * Produce `path` through a temp file written by `produce(tmpPath)` (e.g. a DuckDB COPY), then rename.
+ * If `produce` throws, the temp file is removed and the target is untouched.
+ */
+export async function produceAtomic(path: string, produce: (tmpPath: string) => Promise<void>): Promise<void> {
+  ensureDir(dirname(path));
+  const tmp = tempPathFor(path);
+  try {
+    await produce(tmp);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true, recursive: true });
+    throw e;
+  }
+}
+
+export function writeJsonAtomic(path: string, value: unknown): void {
+  writeAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function removePath(path: string): void {
+  rmSync(path, { force: true, recursive: true });
+}
+
+/** SHA-256 of a file's bytes, hex. Streams, so large files cost no memory. */
+export function sha256File(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    createReadStream(path)
+      .on("data", (c) => h.update(c))
+      .on("error", reject)
+      .on("end", () => resolve(h.digest("hex")));
+  });
+}
+
+export function sha256Text(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
