@@ -58,6 +58,9 @@ export class Db {
       autoload_known_extensions: "false",
       allow_community_extensions: "false",
       allow_unsigned_extensions: "false",
+      // An explicit INSTALL would otherwise try the network; point it at a path that cannot exist.
+      custom_extension_repository: "/nonexistent/churn-installs-no-extensions",
+      autoinstall_extension_repository: "/nonexistent/churn-installs-no-extensions",
       threads: String(opts.threads ?? 2),
     };
     if (opts.memoryLimit) config["memory_limit"] = opts.memoryLimit;

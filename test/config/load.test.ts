@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { parseConfig } from "../../src/config/load.js";
+import { defaultConfig } from "../../src/config/schema.js";
+import { configJsonSchema } from "../../src/cli/commands/config.js";
+import { ConfigError } from "../../src/errors.js";
+import { msg } from "../../src/messages.js";
+import { readFileSync } from "node:fs";
+
+describe("config", () => {
+  it("an empty file is the default config", () => {
+    expect(parseConfig("", "churn.config.yaml")).toEqual(defaultConfig());
+    expect(parseConfig("{}", "churn.config.json")).toEqual(defaultConfig());
+  });
+
+  it("reports every problem with its path", () => {
+    const text = 'seed: -1\ndata:\n  columns:\n    subscribers: {monthly_fee: "fee; DROP TABLE x"}\nbogus: 1\n';
+    let err: unknown;
+    try {
+      parseConfig(text, "c.yaml");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const m = (err as ConfigError).message;
+    expect(m).toContain("c.yaml has 3 problems");
+    expect(m).toContain("seed:");
+    expect(m).toContain("data.columns.subscribers.monthly_fee: must be a plain column name");
+    expect(m).toContain('Unrecognized key: "bogus"');
+    expect((err as ConfigError).exitCode).toBe(2);
+  });
+
+  it("names the file when the syntax is broken", () => {
+    expect(() => parseConfig("{not json", "c.json")).toThrow(msg.configParse("c.json", "").slice(0, 30));
+  });
+
+  it("the committed JSON Schema is the one generated from the zod schema", () => {
+    const committed = JSON.parse(readFileSync("churn.config.schema.json", "utf8"));
+    expect(committed).toEqual(configJsonSchema());
+  });
+});
