@@ -4,6 +4,8 @@
  * bad value and says the fix.
  */
 
+import { SAFE_IDENT_HINT } from "./identifiers.js";
+
 const show = (v: unknown): string => {
   const s = typeof v === "string" ? v : JSON.stringify(v);
   return s === undefined ? "undefined" : s.length > 80 ? `${s.slice(0, 77)}...` : s;
@@ -28,5 +30,168 @@ export const msg = {
   notWritable: (path: string, detail: string) =>
     `cannot write ${path}: ${detail}. Choose another output location (--out) or free disk space.`,
   unsafeIdentifier: (where: string, value: string) =>
-    `${where}: ${quoteValue(value)} is not a safe column or table name. Use letters, digits, spaces, '_', '-' or '.' only (at most 128 characters).`,
+    `${where}: ${quoteValue(value)} is not a safe column or table name. Use ${SAFE_IDENT_HINT}.`,
+
+  // --- data contract: finding, loading, validating input tables (src/contract, src/io/tables.ts) ----
+  dataDirMissing: (dir: string) =>
+    `data directory ${dir} does not exist or is not a directory. Pass an existing directory with --data (or set data.dir in churn.config.yaml).`,
+  noDataSource: () => `no input data given. Pass a directory with --data DIR, or set data.dir or data.tables in churn.config.yaml.`,
+  requiredTableMissing: (table: string, dir: string, tried: string[]) =>
+    `required table ${table} not found in ${dir} (looked for ${tried.join(", ")}). Put the file there, or name it with \`data.tables.${table}: <path>\` in churn.config.yaml.`,
+  tableFileNotFound: (table: string, path: string) =>
+    `data.tables.${table}: file ${path} does not exist. Fix the path in churn.config.yaml (relative paths are relative to the working directory).`,
+  ambiguousTableFile: (table: string, paths: string[]) =>
+    `${paths.join(" and ")} are both candidates for table ${table}. Remove one, or choose with \`data.tables.${table}: <path>\` in churn.config.yaml.`,
+  unknownTableKey: (where: string, key: string, tables: readonly string[]) =>
+    `${where}.${key}: '${key}' is not a table of the data contract. Use one of: ${tables.join(", ")}.`,
+  unknownMappingKey: (table: string, key: string, columns: readonly string[]) =>
+    `data.columns.${table}.${key}: '${key}' is not a column of table ${table}. The key is the canonical name (one of: ${columns.join(", ")}), the value is your column.`,
+  missingColumn: (file: string, table: string, column: string, found: string[]) =>
+    `${file} has no column \`${column}\`; found: ${found.join(", ")}. Map yours with \`data.columns.${table}.${column}: <your column>\` in churn.config.yaml.`,
+  mappedColumnMissing: (file: string, table: string, column: string, mapped: string, found: string[]) =>
+    `data.columns.${table}.${column} maps to \`${mapped}\`, but ${file} has no such column; found: ${found.join(", ")}. Fix the mapping in churn.config.yaml.`,
+  oneColumnFound: (file: string, header: string, delimiter: string | undefined) =>
+    `${file}: only one column found (${quoteValue(header)}), so the field delimiter is probably wrong (${delimiter === undefined ? "it was detected automatically" : `it is set to ${JSON.stringify(delimiter)}`}). Set it with \`data.csv.delimiter: ";"\` (or ",", "\\t", "|") in churn.config.yaml.`,
+  emptyFile: (file: string, table: string) =>
+    `${file} (table ${table}) is empty: no header line and no rows. Export it again with a header line, or remove it if the table is optional.`,
+  noDataRows: (file: string, table: string) =>
+    `${file} (table ${table}) has a header but no data rows. Export it again with its rows.`,
+  noDataRowsWarning: (file: string, table: string) => `${file} (table ${table}) has a header but no data rows; loaded as an empty table.`,
+  unreadableFile: (file: string, table: string, detail: string) =>
+    `cannot read ${file} (table ${table}): ${detail}\nCheck that it is a well-formed CSV or Parquet file; for CSV, set data.csv.delimiter or data.csv.encoding in churn.config.yaml if they differ.`,
+  csvInconsistent: (file: string, table: string) =>
+    `cannot read ${file} (table ${table}): its lines do not all have the same number of fields (a line with an extra delimiter, or an unterminated quote). Fix that line; if the delimiter is not the one detected, set \`data.csv.delimiter\` in churn.config.yaml.`,
+  badEncoding: (file: string, table: string) =>
+    `${file} (table ${table}) is not valid UTF-8. If it is latin-1 (ISO-8859-1 / Windows-1252), set \`data.csv.encoding: latin-1\` in churn.config.yaml.`,
+  badAsOf: (value: string) => `validation.asOf: ${quoteValue(value)} is not a date. Use the form YYYY-MM-DD.`,
+  badRejectShare: (value: unknown) => `--max-reject-share: ${quoteValue(value)} must be a number between 0 and 1 (e.g. 0.01 for 1%).`,
+  tooManyRejects: (table: string, file: string, rejected: number, rows: number, max: number) =>
+    `${table} (${file}): ${rejected} of ${rows} rows rejected (${((100 * rejected) / Math.max(rows, 1)).toFixed(2)}%), more than the allowed ${(100 * max).toFixed(2)}%. See the rejects file (--rejects) for each row and reason; fix the data, or raise validation.maxRejectShare (or --max-reject-share).`,
+  rejectReason: (code: string): string =>
+    ({
+      empty_id: "subscriber_id is empty",
+      missing_value: "a required value is empty",
+      bad_date: "not a date in the configured format (data.csv.dateFormat)",
+      bad_number: "not a number (check data.csv.decimal)",
+      bad_integer: "not a whole number",
+      bad_boolean: "not a boolean (true/false, 1/0, yes/no)",
+      bad_enum: "value outside the allowed set",
+      negative: "negative value where only >= 0 is allowed",
+      out_of_range: "value outside the allowed range",
+      date_order: "date earlier than the date it must follow (e.g. deactivation before activation)",
+      future_date: "date after the as-of date (validation.asOf, default today)",
+      unknown_subscriber: "subscriber_id not among the loaded subscribers (absent or rejected there)",
+      before_activation: "event before the subscriber's activation",
+      after_deactivation: "event after the subscriber's deactivation",
+      duplicate_row: "exact duplicate of an earlier row (the first is kept)",
+      duplicate_id: "subscriber_id already used by an earlier row (the first is kept)",
+    })[code] ?? code,
+
+  // --- model: mlp (src/model/mlp*.ts) ------------------------------------------------------------
+  mlpStateInvalid: (detail: string) =>
+    `the mlp model state is damaged or was written by another version: ${detail}. Retrain the model (churn train) or restore the artifact from a backup.`,
+  mlpColumnsMismatch: (expected: number, got: number, firstDiff: string) =>
+    `the mlp model was trained on ${expected} feature columns but got ${got}${firstDiff ? ` (first difference: ${firstDiff})` : ""}. Score with the preprocessing saved in the same model artifact, or retrain.`,
+  mlpNoRows: () => `the mlp cannot be trained on 0 rows. Check the training data and the filters applied to it.`,
+
+  // --- model: tables, training, cv, artifacts, registry (model foundation) -------------------------
+  tableNotFound: (path: string) => `table ${path} does not exist. Check the path given to --table / --features.`,
+  tableFormat: (path: string) => `table ${path} must be a .csv, .tsv, .txt or .parquet file. Convert it or rename it with the right extension.`,
+  tableUnreadable: (path: string, detail: string) => `cannot read table ${path}: ${detail}. Check that it is a valid CSV (with a header row) or Parquet file.`,
+  tableEmpty: (path: string) => `table ${path} has no data rows. Point --table at a file with a header and at least one row.`,
+  columnNotInTable: (path: string, option: string, column: string, available: string[]) =>
+    `${option}: column '${column}' is not in ${path}. Columns are: ${available.slice(0, 30).join(", ")}${available.length > 30 ? ", ..." : ""}. Use one of them (names are case-sensitive).`,
+  positiveNeverSeen: (path: string, column: string, value: string, seen: string[]) =>
+    `--positive ${quoteValue(value)} never occurs in column '${column}' of ${path}; its values are ${seen.slice(0, 10).map((v) => quoteValue(v)).join(", ")}. Give the value that marks a churner.`,
+  singleClass: (path: string, column: string, what: string) =>
+    `column '${column}' of ${path} has only ${what} rows among the labelled ones; a model needs both churners and non-churners. Check --label and --positive.`,
+  labelMissingValues: (path: string, column: string, count: number, firstRow: number) =>
+    `column '${column}' of ${path} is empty or missing on ${count} row(s) (first: row ${firstRow}, 0-based). Fill or drop those rows: every training row needs a label.`,
+  foldsInvalid: (path: string, column: string, detail: string) =>
+    `fold column '${column}' of ${path}: ${detail}. Folds must be small non-negative integers (0, 1, ...) on every row, at least two distinct.`,
+  foldsOption: () => `give either --folds-column COL or --folds N (N between 2 and 20), not both.`,
+  tooFewRows: (where: string, rows: number, positives: number) =>
+    `${where} has ${rows} row(s) with ${positives} churner(s): too few to train and validate a model (need at least 20 rows and 5 of each class). Add data or use fewer folds.`,
+  noFeatureColumns: (path: string) =>
+    `${path} has no feature columns left after removing the id, label and fold columns. Check --id, --label and --folds-column.`,
+  modelColumnMissing: (where: string, column: string) =>
+    `${where} has no column '${column}', which the model was trained with. Provide that column (or retrain the model without it).`,
+  mlpUnavailable: (detail: string) =>
+    `the mlp model is not available in this build (${detail}). Use --model logistic, or install a churn build that includes src/model/mlp.`,
+  backendUnavailable: (name: string, detail: string) =>
+    `TensorFlow.js backend '${name}' cannot be used here: ${detail}. Use --backend wasm or --backend cpu.`,
+  trainSource: () => `give exactly one of --features FILE (the feature table of \`churn features\`) or --table FILE with --label and --positive.`,
+  tableNeedsLabel: () => `--table needs --label COL and --positive VALUE (the value of COL that marks a churner).`,
+  featuresColumn: (path: string, column: string) =>
+    `feature table ${path} has no '${column}' column. Use the output of \`churn features\` (subscriber_id, as_of, features..., label).`,
+  featuresNoValidation: (path: string) =>
+    `feature table ${path} has no snapshot whose labels are all known, so there is nothing to validate on. Build features for an older as-of date too (its outcome window must have closed).`,
+  featuresNoTraining: (path: string, validAsOf: string, horizon: string) =>
+    `feature table ${path}: no labelled snapshot has an outcome window (horizon ${horizon}) that closed by the validation as-of date ${validAsOf}, so training would peek at the validation period. Build features for earlier as-of dates (churn features --as-of-range), or check --horizon.`,
+  artifactMissing: (dir: string, file: string) =>
+    `model artifact ${dir} is missing ${file}. The artifact is incomplete: retrain (churn train) or restore the folder from a backup.`,
+  artifactChecksum: (dir: string, file: string) =>
+    `model artifact ${dir}: ${file} does not match the sha256 in manifest.json (the file was changed or damaged). Restore the folder from a backup or retrain.`,
+  artifactInvalid: (where: string, detail: string) => `model artifact file ${where} is invalid: ${detail}. Restore it from a backup or retrain.`,
+  artifactVersion: (dir: string, found: unknown, expected: number) =>
+    `model artifact ${dir} has format version ${quoteValue(found)}; this churn reads version ${expected}. Retrain with this version (churn train) or use the churn version that wrote it.`,
+  artifactUnsafePath: (dir: string, path: string) =>
+    `model artifact ${dir}: model.json names weights file ${quoteValue(path)}, which is outside the artifact folder or a URL. Weights must be plain file names inside the folder; the artifact is refused.`,
+  modelNotFound: (dir: string, id: string) => `no model '${id}' in ${dir}. Run \`churn models list --dir ${dir}\` to see the models.`,
+  noChampion: (dir: string) => `${dir} has no champion model yet. Train one (churn train) or promote one (churn models promote ID).`,
+  modelsNeedsId: (action: string) =>
+    `churn models ${action} needs a model id, e.g. \`churn models ${action} logistic-20260101T000000Z\`. Run \`churn models list\` to see them.`,
+  modelIdInvalid: (id: string) => `model id ${quoteValue(id)} is not valid: use letters, digits, '-', '_' and '.' only (at most 100 characters).`,
+
+  // --- features (src/features, churn features) ----------------------------------------------------
+  featBadDate: (option: string, value: string) =>
+    `${option}: ${quoteValue(value)} is not a date. Write dates as YYYY-MM-DD, e.g. 2026-06-30.`,
+  featBadPeriod: (option: string, value: string) =>
+    `${option}: ${quoteValue(value)} is not a period. Write a whole number of days, weeks or months, e.g. 30d, 4w or 1mo.`,
+  featAsOfMissing: () =>
+    "name the as-of date(s): --as-of 2026-06-30 (or a comma-separated list), or --as-of-range 2025-07-31..2026-06-30 --every 1mo.",
+  featAsOfBoth: () => "give either --as-of or --as-of-range, not both.",
+  featEveryWithoutRange: () => "--every sets the step of --as-of-range; with --as-of, list the dates instead (comma-separated).",
+  featBadRange: (value: string) =>
+    `--as-of-range: ${quoteValue(value)} is not a range START..END with START on or before END, e.g. 2025-07-31..2026-06-30.`,
+  featTooManyAsOf: (n: number, max: number) =>
+    `the as-of dates come to ${n}, more than the ${max} one run accepts. Use a larger --every step or a shorter --as-of-range.`,
+  featAsOfAfterDataEnd: (asOf: string, dataEnd: string) =>
+    `as-of ${asOf} is after the end of the data (${dataEnd}): its features see no recent activity and its labels are unknown. Check --as-of, or state the end with --data-end.`,
+  featEmptySnapshot: (asOf: string) =>
+    `as-of ${asOf}: no subscriber was active on that day (activated on or before it and not deactivated on or before it). Check --as-of against activation_date in subscribers.`,
+  featNoDataEnd: () =>
+    "cannot tell where the data ends (no dates in any table). State it with --data-end YYYY-MM-DD.",
+  featFamilySkipped: (family: string, reason: string) => `feature family '${family}' skipped: ${reason}`,
+  featTableAbsent: (table: string) => `the optional table '${table}' is absent from the data`,
+  featColumnAbsent: (table: string, column: string) => `column '${column}' is absent from the '${table}' table`,
+  // --- report (src/report) ----------------------------------------------------------------------
+  reportBadDate: (option: string, value: string) =>
+    `${option}: ${quoteValue(value)} is not a date. Write dates as YYYY-MM-DD, e.g. 2026-06-30.`,
+  reportBadSegment: (value: string, allowed: readonly string[]) =>
+    `KPI segment: ${quoteValue(value)} is not a segment column. Use one of ${allowed.join(", ")}.`,
+  reportNoSubscribers: () =>
+    "loyalty KPIs need the subscribers table, and it is absent. Load subscribers.csv (or .parquet) with the other tables.",
+  reportBadFormat: (value: string) => `--format: ${quoteValue(value)} is not a report format. Use html, md or json.`,
+
+  // --- synth (churn generate) ---------------------------------------------------------------------
+  synthBadInteger: (option: string, value: unknown, min: number, max: number, example: number) =>
+    `--${option}: ${typeof value === "number" && Number.isNaN(value) ? "the value given is not a number" : `${quoteValue(value)} is not a whole number between ${min} and ${max}`}. Give e.g. --${option} ${example}.`,
+  synthBadEnd: (value: unknown) =>
+    `--end: ${quoteValue(value)} is not a calendar date in YYYY-MM-DD form. Give the last day of data, e.g. --end 2026-06-30.`,
+  synthBadFormat: (value: unknown) => `--format: ${quoteValue(value)} is not an output format. Use csv or parquet.`,
+  synthTruthMissing: (dir: string, file: string) =>
+    `${dir}/${file} does not exist: ${dir} is not a truth folder. Point to the truth/ folder that \`churn generate --out DIR\` wrote (DIR/truth).`,
+
+  // --- retention (bands, plan inputs) -----------------------------------------------------------
+  bandThresholdRange: (name: string, value: number) =>
+    `risk band threshold ${name}: ${quoteValue(value)} is not a probability in (0, 1]. Set retention.bands.${name} in the config to a number such as 0.5, or retrain the model.`,
+  bandThresholdOrder: (critical: number, high: number, medium: number) =>
+    `risk band thresholds must decrease (critical > high > medium), got critical ${critical}, high ${high}, medium ${medium}. Fix retention.bands in the config (an override applies on top of the model's thresholds).`,
+  planColumnLength: (column: string, got: number, expected: number) =>
+    `retention plan input: column ${column} has ${got} values but there are ${expected} subscribers. Every input column needs one value per subscriber.`,
+  planProbabilityInvalid: (row: number, subscriberId: string, value: unknown) =>
+    `retention plan input: churn probability ${quoteValue(value)} for subscriber ${subscriberId} (row ${row + 1}) is not between 0 and 1. Score with a calibrated model; a missing probability means the row should be rejected before planning.`,
+  planBudgetInvalid: (value: unknown) =>
+    `retention budget ${quoteValue(value)} is not a non-negative amount. Give --budget (or retention.budget in the config) as a number, e.g. 50000, or leave it out for no limit.`,
 } as const;

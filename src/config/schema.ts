@@ -6,10 +6,12 @@
  * Each stage owns one section; keep `.describe()` texts user-facing: they become the schema docs.
  */
 import { z } from "zod";
+import { SAFE_IDENT, SAFE_IDENT_HINT } from "../identifiers.js";
+import { retentionConfigSchema } from "../retention/config.js";
 
 const identifier = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_ .\-]{0,127}$/, "must be a plain column name: letters, digits, spaces, '_', '-' or '.' (at most 128 characters)");
+  .regex(SAFE_IDENT, `must be a plain column name: ${SAFE_IDENT_HINT}`);
 
 /** Map canonical column name -> the operator's column name, per table. */
 const columnMap = z.record(z.string(), identifier).default({}).describe("canonical column name -> your column name");
@@ -69,12 +71,34 @@ export const validationSchema = z
   })
   .strict();
 
+export const featuresSchema = z
+  .object({
+    horizon: z
+      .string()
+      .regex(/^\d{1,4}(d|w|mo)$/, "must be a whole number of days, weeks or months, e.g. 30d, 4w or 1mo")
+      .default("30d")
+      .describe("label horizon: a subscriber is labelled 1 when deactivated within (as-of, as-of + horizon]"),
+    every: z
+      .string()
+      .regex(/^\d{1,4}(d|w|mo)$/, "must be a whole number of days, weeks or months, e.g. 30d, 4w or 1mo")
+      .default("1mo")
+      .describe("step between as-of dates of --as-of-range"),
+    memoryLimit: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/, "must be a size such as 1500MB or 2GB")
+      .default("2GB")
+      .describe("DuckDB memory limit while building features; it spills to disk beyond it"),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe("seed for every shuffle, split and weight initialisation"),
     data: dataSchema.default(dataSchema.parse({})),
     validation: validationSchema.default(validationSchema.parse({})),
+    features: featuresSchema.default(featuresSchema.parse({})),
+    retention: retentionConfigSchema.default(retentionConfigSchema.parse({})).describe("retention planning: bands, segments, actions, value, budget"),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 /**
- * The canonical input tables, defined once. data/README.md documents the same (it is generated from this
- * list by `churn contract --markdown`, so the two cannot drift). Loading, validation, features and the
+ * The canonical input tables, defined once. data/README.md documents the same (its tables are generated
+ * from this list by `contractMarkdown()` in src/contract/markdown.ts, and a test checks the committed file
+ * matches, so the two cannot drift). Loading, validation, features and the
  * synthetic generator all read these definitions.
  */
 
@@ -20,6 +21,10 @@ export interface ColumnDef {
   nonNegative?: boolean;
   min?: number;
   max?: number;
+  /** A date that may lie after the as-of date (e.g. the end of a contract term); others are rejected as future. */
+  allowFuture?: boolean;
+  /** This date must not be earlier than that column of the same row (e.g. resolved_at >= opened_at). */
+  notBefore?: string;
 }
 
 export interface TableDef {
@@ -70,10 +75,10 @@ export const TABLES: Record<TableName, TableDef> = {
     columns: [
       id("unique subscriber identifier"),
       { name: "activation_date", type: "date", required: true, nullable: false, meaning: "day the subscription started", example: "2021-03-14" },
-      { name: "deactivation_date", type: "date", required: true, nullable: true, meaning: "day the subscriber left; empty while active", example: "2025-11-02" },
+      { name: "deactivation_date", type: "date", required: true, nullable: true, notBefore: "activation_date", meaning: "day the subscriber left; empty while active", example: "2025-11-02" },
       { name: "plan", type: "text", required: true, nullable: false, meaning: "tariff plan name", example: "unlimited_plus" },
       { name: "contract_type", type: "enum", required: true, nullable: false, values: CONTRACT_TYPES, meaning: "prepaid, month_to_month, fixed_12m or fixed_24m", example: "fixed_24m" },
-      { name: "contract_end_date", type: "date", required: true, nullable: true, meaning: "end of the current fixed term; empty for prepaid and month-to-month", example: "2026-03-13" },
+      { name: "contract_end_date", type: "date", required: true, nullable: true, allowFuture: true, meaning: "end of the current fixed term; empty for prepaid and month-to-month", example: "2026-03-13" },
       { name: "monthly_fee", type: "number", required: true, nullable: false, nonNegative: true, meaning: "recurring monthly fee, in the operator's currency", example: "39.90" },
       { name: "region", type: "text", required: true, nullable: false, meaning: "service region", example: "north" },
       { name: "preferred_channel", type: "text", required: true, nullable: true, meaning: "how the subscriber prefers to be contacted (sms, email, phone, app)", example: "sms" },
@@ -119,7 +124,7 @@ export const TABLES: Record<TableName, TableDef> = {
       id(),
       { name: "opened_at", type: "date", required: true, nullable: false, meaning: "day the complaint was opened", example: "2026-04-11" },
       { name: "category", type: "enum", required: true, nullable: false, values: COMPLAINT_CATEGORIES, meaning: "billing, network, service or other", example: "network" },
-      { name: "resolved_at", type: "date", required: true, nullable: true, meaning: "day it was resolved; empty while open", example: "2026-04-15" },
+      { name: "resolved_at", type: "date", required: true, nullable: true, notBefore: "opened_at", meaning: "day it was resolved; empty while open", example: "2026-04-15" },
     ],
   },
   products: {
@@ -132,7 +137,7 @@ export const TABLES: Record<TableName, TableDef> = {
       id(),
       { name: "product", type: "text", required: true, nullable: false, meaning: "mobile, broadband, tv, email_hosting, cloud_storage, ...", example: "broadband" },
       { name: "start_date", type: "date", required: true, nullable: false, meaning: "day the product was added", example: "2022-01-20" },
-      { name: "end_date", type: "date", required: true, nullable: true, meaning: "day the product was removed; empty while held", example: "" },
+      { name: "end_date", type: "date", required: true, nullable: true, allowFuture: true, notBefore: "start_date", meaning: "day the product was removed; empty while held", example: "" },
     ],
   },
   surveys: {

@@ -22,7 +22,8 @@ export interface DbOptions {
   tempDirectory?: string;
 }
 
-const SAFE_IDENT = /^[A-Za-z_][A-Za-z0-9_ .\-]{0,127}$/;
+export { SAFE_IDENT, SAFE_IDENT_HINT } from "../identifiers.js";
+import { SAFE_IDENT } from "../identifiers.js";
 
 /** Validate and double-quote an identifier. `where` names the config path or file for the message. */
 export function quoteIdent(name: string, where = "identifier"): string {

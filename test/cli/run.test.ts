@@ -5,7 +5,10 @@ describe("cli exit codes", () => {
   afterEach(() => vi.restoreAllMocks());
   const capture = () => {
     const err: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
+    vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+      err.push(String(s));
+      return true;
+    });
     vi.spyOn(process.stdout, "write").mockImplementation(() => true);
     return err;
   };

@@ -27,8 +27,13 @@ export const configCommand: CommandModule<object, Args> = {
       .example("churn config show", "print the effective config with every default filled in")
       .example("churn config schema --out churn.config.schema.json", "regenerate the JSON Schema") as never,
   handler: async (argv) => {
-    const body =
-      argv.action === "schema" ? configJsonSchema() : argv.action === "show" ? loadConfig(argv.config) : (loadConfig(argv.config), { ok: true });
+    let body: unknown;
+    if (argv.action === "schema") body = configJsonSchema();
+    else if (argv.action === "show") body = loadConfig(argv.config);
+    else {
+      loadConfig(argv.config); // throws ConfigError (exit 2) with every problem listed
+      body = { ok: true };
+    }
     const text = `${toJson(body)}\n`;
     if (argv.out) writeAtomic(argv.out, text);
     else process.stdout.write(text);

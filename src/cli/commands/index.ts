@@ -1,6 +1,12 @@
 /** Every command, in the order `churn --help` lists them. One file per command. */
 import type { CommandModule } from "yargs";
 import { configCommand } from "./config.js";
+import { validateCommand } from "./validate.js";
+import { cvCommand } from "./cv.js";
+import { featuresCommand } from "./features.js";
+import { generateCommand } from "./generate.js";
+import { modelsCommand } from "./models.js";
+import { trainCommand } from "./train.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argv types
-export const commands: CommandModule<any, any>[] = [configCommand];
+export const commands: CommandModule<any, any>[] = [configCommand, validateCommand, generateCommand, featuresCommand, cvCommand, trainCommand, modelsCommand];
