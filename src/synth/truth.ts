@@ -1,0 +1,159 @@
+/**
+ * Ground truth, written to <out>/truth/ (never read by features or models):
+ *   truth/monthly.parquet        subscriber_id, month_start, p_churn_30d (true probability of leaving in the
+ *                                30 days from month_start, from the hazard), churned_30d (NULL when the 30
+ *                                days run past the data), near_contract_end, has_problem, disengaged
+ *   truth/subscribers.parquet    subscriber_id, segment, value_tier, price_sensitive, service_sensitive,
+ *                                dormant, region_network_quality, disengaged_from, recovered_at
+ *   truth/action_effects.parquet segment, action, condition, hazard_multiplier, hazard_multiplier_otherwise,
+ *                                effect_days
+ *   truth/world.json             the world's parameters, events and the effect formula
+ *
+ * Effect of an action on a subscriber at a month start: m = hazard_multiplier if the condition
+ * (always | near_contract_end | has_problem, from truth/monthly) holds, else hazard_multiplier_otherwise;
+ * the probability after contact is p' = 1 - (1 - p_churn_30d)^m (see `treatedProbability`).
+ */
+import type { ActionId } from "../contract/tables.js";
+import { type Db, quoteLiteral, withDb } from "../io/duckdb.js";
+import { fileExists, writeJsonAtomic } from "../io/files.js";
+import { InputDataError } from "../errors.js";
+import { msg } from "../messages.js";
+import { ACTION_EFFECTS, EFFECT_DAYS, effectMultiplier, treatedProbability } from "./actions.js";
+import { isoOf } from "./dates.js";
+import { SEGMENT_MEANING, SEGMENTS, type Segment } from "./drivers.js";
+import { copyTo, dateSql, idSql } from "./writer.js";
+import { REGION_QUALITY, REGIONS, type World } from "./world.js";
+
+export const TRUTH_DIR = "truth";
+export const EFFECT_FORMULA = "p_after = 1 - (1 - p_churn_30d) ^ m, m = hazard_multiplier if condition holds else hazard_multiplier_otherwise";
+
+export async function writeTruth(db: Db, w: World, dir: string): Promise<void> {
+  const id = idSql("sid", w.subscribers);
+  const quality = `[${REGION_QUALITY.join(", ")}][reg + 1]`;
+  await copyTo(
+    db,
+    `SELECT ${id} AS subscriber_id, segment, tier AS value_tier, price_sensitive, service_sensitive, dormant,
+       CAST(${quality} AS DOUBLE) AS region_network_quality, ${dateSql("onset")} AS disengaged_from, ${dateSql("recovered")} AS recovered_at
+     FROM st_subscribers ORDER BY sid`,
+    `${dir}/subscribers.parquet`,
+    "parquet",
+  );
+  await copyTo(
+    db,
+    `SELECT ${idSql("m.sid", w.subscribers)} AS subscriber_id, ${dateSql("m.ms")} AS month_start, m.p AS p_churn_30d,
+       CASE WHEN m.ms + 29 > ${w.end} THEN NULL ELSE coalesce(s.deact BETWEEN m.ms AND m.ms + 29, false) END AS churned_30d,
+       m.near_end AS near_contract_end, m.problem AS has_problem, m.disengaged
+     FROM st_monthly m JOIN st_subscribers s USING (sid) ORDER BY m.sid, m.ms`,
+    `${dir}/monthly.parquet`,
+    "parquet",
+  );
+  await db.run("CREATE OR REPLACE TABLE st_effects (segment VARCHAR, action VARCHAR, condition VARCHAR, m DOUBLE, o DOUBLE)");
+  for (const e of ACTION_EFFECTS) await db.run("INSERT INTO st_effects VALUES ($1, $2, $3, $4, $5)", [e.segment, e.action, e.condition, e.hazardMultiplier, e.otherwise]);
+  await copyTo(
+    db,
+    `SELECT segment, action, condition, m AS hazard_multiplier, o AS hazard_multiplier_otherwise, ${EFFECT_DAYS} AS effect_days FROM st_effects`,
+    `${dir}/action_effects.parquet`,
+    "parquet",
+  );
+  writeJsonAtomic(`${dir}/world.json`, {
+    seed: w.seed,
+    subscribers: w.subscribers,
+    months: w.months,
+    start: isoOf(w.start),
+    end: isoOf(w.end),
+    effect: {
+      kind: "hazard_multiplier",
+      effect_days: EFFECT_DAYS,
+      formula: EFFECT_FORMULA,
+      conditions: {
+        always: "always applies",
+        near_contract_end: "fixed term ending within 60 days (or ended at most 14 days ago) at contact",
+        has_problem: "an open ticket or a complaint in the last 30 days at contact",
+      },
+    },
+    segments: SEGMENT_MEANING,
+    regions: REGIONS.map((r, i) => ({ region: r, network_quality: REGION_QUALITY[i], outage_days: w.outages[i]!.length })),
+    price_increases: w.priceIncreases.map(isoOf),
+    price_increase_rate: w.priceIncreaseRate,
+    competitor_episodes: w.competitors.map((c) => ({ region: REGIONS[c.region], from: isoOf(c.from), to: isoOf(c.to) })),
+    campaigns: w.campaigns.map((c) => ({ date: isoOf(c.day), sample_rate: c.sampleRate, control_share: c.controlShare })),
+  });
+}
+
+export interface TruthSubscriber {
+  subscriberId: string;
+  segment: Segment;
+  valueTier: string;
+  priceSensitive: boolean;
+  serviceSensitive: boolean;
+  dormant: boolean;
+  /** At the chosen month start (undefined when not active then). */
+  pChurn30d?: number;
+  nearContractEnd: boolean;
+  hasProblem: boolean;
+}
+
+export interface Truth {
+  dir: string;
+  monthStart: string;
+  /** Subscribers active at monthStart, by id. */
+  subscribers: Map<string, TruthSubscriber>;
+  /** m for `action` on this subscriber at monthStart (1 when unknown). */
+  multiplier(subscriberId: string, action: ActionId): number;
+  /** p_churn_30d after contact with `action` (p itself for action "none"). */
+  pAfter(subscriberId: string, action: ActionId | "none"): number | undefined;
+}
+
+/**
+ * Load the truth at one month start (default: the last one) for campaign simulation.
+ * @example const t = await loadTruth("world/truth"); const saved = t.pAfter("S0000042", "none")! - t.pAfter("S0000042", "care_call")!;
+ */
+export async function loadTruth(dir: string, opts: { monthStart?: string } = {}): Promise<Truth> {
+  for (const f of ["monthly.parquet", "subscribers.parquet"]) {
+    if (!fileExists(`${dir}/${f}`)) throw new InputDataError(msg.synthTruthMissing(dir, f));
+  }
+  return withDb(async (db) => {
+    const monthly = quoteLiteral(`${dir}/monthly.parquet`);
+    const subs = quoteLiteral(`${dir}/subscribers.parquet`);
+    const last = await db.one(`SELECT CAST(max(month_start) AS VARCHAR) AS ms FROM read_parquet(${monthly})`);
+    const monthStart = opts.monthStart ?? String(last?.["ms"]);
+    const rows = await db.all(
+      `SELECT s.subscriber_id, s.segment, s.value_tier, s.price_sensitive, s.service_sensitive, s.dormant,
+         m.p_churn_30d, m.near_contract_end, m.has_problem
+       FROM read_parquet(${subs}) s JOIN read_parquet(${monthly}) m USING (subscriber_id)
+       WHERE m.month_start = CAST($1 AS DATE) ORDER BY s.subscriber_id`,
+      [monthStart],
+    );
+    const subscribers = new Map<string, TruthSubscriber>();
+    for (const r of rows) {
+      const seg = String(r["segment"]) as Segment;
+      if (!SEGMENTS.includes(seg)) continue;
+      subscribers.set(String(r["subscriber_id"]), {
+        subscriberId: String(r["subscriber_id"]),
+        segment: seg,
+        valueTier: String(r["value_tier"]),
+        priceSensitive: Boolean(r["price_sensitive"]),
+        serviceSensitive: Boolean(r["service_sensitive"]),
+        dormant: Boolean(r["dormant"]),
+        pChurn30d: Number(r["p_churn_30d"]),
+        nearContractEnd: Boolean(r["near_contract_end"]),
+        hasProblem: Boolean(r["has_problem"]),
+      });
+    }
+    const multiplier = (sid: string, action: ActionId) => {
+      const t = subscribers.get(sid);
+      return t ? effectMultiplier(t.segment, action, t) : 1;
+    };
+    return {
+      dir,
+      monthStart,
+      subscribers,
+      multiplier,
+      pAfter(sid, action) {
+        const t = subscribers.get(sid);
+        if (t?.pChurn30d === undefined) return undefined;
+        return action === "none" ? t.pChurn30d : treatedProbability(t.pChurn30d, multiplier(sid, action));
+      },
+    };
+  });
+}
