@@ -1,0 +1,76 @@
+/**
+ * Shared per-as-of aggregates, built once per as-of date and read by several families, so the large usage
+ * table is scanned once per as-of (one date-range filter, one GROUP BY) rather than once per feature.
+ *
+ * `feat_usage_window`: one row per subscriber with any usage row in the 90 days (as_of - 90, as_of]:
+ *   data_N, voice_N, sms_N, sessions_N   sums over the last N = 7, 30, 90 days (k < N, k = as_of - date)
+ *   data_sq_30, voice_sq_30              sums of squares over 30 days (for the coefficient of variation)
+ *   act_mask                             bit k set when day as_of - k had any activity (HUGEINT, k < 90)
+ *   dropped_30, dropped_90               dropped calls (only when usage has dropped_calls)
+ * Subscribers without a row are absent: a missing day means zero activity, so readers coalesce to 0.
+ * `feat_usage_meta(usage_start)`: the first usage date; days before it (or before activation) are not
+ * counted, so a window that starts before the usage data does not read as inactivity.
+ */
+import type { BaseId, FamilyContext } from "./types.js";
+
+export const USAGE_LOOKBACK_DAYS = 90;
+export const USAGE_WINDOWS = [7, 30, 90] as const;
+
+export interface BaseDef {
+  id: BaseId;
+  table: string;
+  /** Run once before the as-of loop (e.g. where the table's coverage starts). */
+  prepare?: string;
+  /** Tables `prepare` creates, dropped at the end. */
+  prepared?: readonly string[];
+  sql(ctx: Pick<FamilyContext, "columns">): string;
+}
+
+// the contract makes these columns non-negative, so a positive sum means some activity
+const activity = "(coalesce(data_mb, 0) + coalesce(voice_minutes, 0) + coalesce(sms, 0) + coalesce(sessions, 0) > 0)";
+
+export const usageWindow: BaseDef = {
+  id: "usage_window",
+  table: "feat_usage_window",
+  // days before the first usage row are not covered by the data: unknown, not inactive
+  prepare: "CREATE OR REPLACE TABLE feat_usage_meta AS SELECT min(date) AS usage_start FROM usage",
+  prepared: ["feat_usage_meta"],
+  sql(ctx) {
+    const hasDropped = ctx.columns.get("usage")?.has("dropped_calls") ?? false;
+    // Per-row CASE columns with plain sum() run ~4x faster in DuckDB than sum() FILTER (WHERE ...).
+    const cols: string[] = [];
+    const aggs: string[] = [];
+    for (const [col, src] of [
+      ["data", "data_mb"],
+      ["voice", "voice_minutes"],
+      ["sms", "sms"],
+      ["sessions", "sessions"],
+    ] as const) {
+      for (const w of USAGE_WINDOWS) {
+        cols.push(w === USAGE_LOOKBACK_DAYS ? `coalesce(${src}, 0) AS ${col}_${w}` : `CASE WHEN k < ${w} THEN coalesce(${src}, 0) END AS ${col}_${w}`);
+        aggs.push(`sum(${col}_${w}) AS ${col}_${w}`);
+      }
+    }
+    cols.push("CASE WHEN k < 30 THEN coalesce(data_mb, 0) * coalesce(data_mb, 0) END AS data_sq_30");
+    cols.push("CASE WHEN k < 30 THEN coalesce(voice_minutes, 0) * coalesce(voice_minutes, 0) END AS voice_sq_30");
+    // two BIGINT halves (bit_or on BIGINT is cheaper than on HUGEINT), joined into one HUGEINT mask after grouping
+    cols.push(`CASE WHEN k < 60 AND ${activity} THEN 1::BIGINT << k END AS act_lo`);
+    cols.push(`CASE WHEN k >= 60 AND ${activity} THEN 1::BIGINT << (k - 60) END AS act_hi`);
+    aggs.push("sum(data_sq_30) AS data_sq_30", "sum(voice_sq_30) AS voice_sq_30", "bit_or(act_lo) AS act_lo", "bit_or(act_hi) AS act_hi");
+    if (hasDropped) {
+      cols.push("CASE WHEN k < 30 THEN coalesce(dropped_calls, 0) END AS dropped_30", "coalesce(dropped_calls, 0) AS dropped_90");
+      aggs.push("sum(dropped_30) AS dropped_30", "sum(dropped_90) AS dropped_90");
+    }
+    return `SELECT * EXCLUDE (act_lo, act_hi),
+  CASE WHEN act_lo IS NULL AND act_hi IS NULL THEN NULL
+       ELSE (coalesce(act_hi, 0)::HUGEINT << 60) | coalesce(act_lo, 0)::HUGEINT END AS act_mask
+FROM (SELECT subscriber_id, ${aggs.join(", ")}
+FROM (
+  SELECT subscriber_id, ${cols.join(",\n    ")}
+  FROM (SELECT *, ($1::DATE - date) AS k FROM usage WHERE date > $1::DATE - ${USAGE_LOOKBACK_DAYS} AND date <= $1::DATE)
+)
+GROUP BY subscriber_id)`;
+  },
+};
+
+export const BASES: Record<BaseId, BaseDef> = { usage_window: usageWindow };

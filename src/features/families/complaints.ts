@@ -1,0 +1,81 @@
+/**
+ * Complaints and support tickets. Only complaints opened on or before as-of are read, and a resolution dated
+ * after as-of is unknown at as-of: such a complaint counts as open, and its resolution time is not used.
+ */
+import { COMPLAINT_CATEGORIES } from "../../contract/tables.js";
+import type { FeatureDef, FeatureFamily } from "../types.js";
+
+const cats = COMPLAINT_CATEGORIES;
+
+const byCategory: FeatureDef[] = COMPLAINT_CATEGORIES.map((c) => ({
+  name: `complaints_${c}_90d`,
+  type: "integer",
+  unit: "count",
+  description: `${c} complaints opened in the last 90 days`,
+  reason: `{value} ${c} complaints in the last 90 days`,
+}));
+
+export const complaints: FeatureFamily = {
+  id: "complaints",
+  title: "Complaints",
+  reads: { complaints: ["subscriber_id", "opened_at", "category", "resolved_at"] },
+  requires: ["complaints"],
+  features: [
+    ...[30, 90, 365].map(
+      (w): FeatureDef => ({
+        name: `complaints_${w}d`,
+        type: "integer",
+        unit: "count",
+        description: `complaints opened in the last ${w} days`,
+        reason: `{value} complaints in the last ${w} days`,
+      }),
+    ),
+    {
+      name: "days_since_last_complaint",
+      type: "integer",
+      unit: "days",
+      description: "days since the latest complaint was opened (empty when there was none)",
+      reason: "complained {value} days ago",
+    },
+    {
+      name: "open_complaints",
+      type: "integer",
+      unit: "count",
+      description: "complaints opened on or before as-of and not resolved on or before as-of",
+      reason: "{value} complaints still open",
+    },
+    {
+      name: "repeat_complaint_30d",
+      type: "flag",
+      unit: "0/1",
+      description: "1 when two or more complaints of the same category were opened in the last 30 days",
+      reason: "complained repeatedly about the same issue in the last 30 days",
+    },
+    {
+      name: "mean_resolution_days_365d",
+      type: "number",
+      unit: "days",
+      description: "mean days from opening to resolution of the complaints opened in the last 365 days and resolved by as-of (empty when none)",
+      reason: "complaints took {value} days to resolve on average",
+    },
+    ...byCategory,
+  ],
+  sql: () => `SELECT s.subscriber_id,
+  coalesce(c.n30, 0) AS complaints_30d, coalesce(c.n90, 0) AS complaints_90d, coalesce(c.n365, 0) AS complaints_365d,
+  $1::DATE - c.last_opened AS days_since_last_complaint,
+  coalesce(c.open_now, 0) AS open_complaints,
+  CASE WHEN greatest(${cats.map((_, i) => `coalesce(c.r${i}, 0)`).join(", ")}) >= 2 THEN 1 ELSE 0 END AS repeat_complaint_30d,
+  c.mean_resolution AS mean_resolution_days_365d,
+  ${cats.map((cat, i) => `coalesce(c.c${i}, 0) AS complaints_${cat}_90d`).join(",\n  ")}
+FROM feat_spine s LEFT JOIN (
+  SELECT subscriber_id,
+    count(*) FILTER (WHERE k < 30) AS n30, count(*) FILTER (WHERE k < 90) AS n90, count(*) FILTER (WHERE k < 365) AS n365,
+    max(opened_at) AS last_opened,
+    count(*) FILTER (WHERE resolved_at IS NULL OR resolved_at > $1::DATE) AS open_now,
+    avg(resolved_at - opened_at) FILTER (WHERE resolved_at <= $1::DATE AND k < 365) AS mean_resolution,
+    ${cats.map((cat, i) => `count(*) FILTER (WHERE k < 30 AND category = '${cat}') AS r${i}`).join(", ")},
+    ${cats.map((cat, i) => `count(*) FILTER (WHERE k < 90 AND category = '${cat}') AS c${i}`).join(", ")}
+  FROM (SELECT *, $1::DATE - opened_at AS k FROM complaints WHERE opened_at <= $1::DATE)
+  GROUP BY subscriber_id
+) c ON c.subscriber_id = s.subscriber_id`,
+};

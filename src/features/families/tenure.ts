@@ -1,0 +1,68 @@
+/**
+ * Tenure and contract. The subscribers table holds each subscriber's current contract (as of the data
+ * extract), so a renewal after the as-of date would show a later contract_end_date. To read no future: a fixed
+ * term whose current term starts after as-of (contract_end_date more than one term after as-of) is rolled back
+ * by whole terms to the term that was running at as-of. A change of contract type after as-of cannot be seen
+ * in the data; plan changes cannot be seen at all (one plan per subscriber), so `plan_changed_90d` is skipped.
+ */
+import type { FeatureFamily } from "../types.js";
+
+export const RENEWAL_WINDOW_DAYS = 60;
+
+const term = "(CASE s.contract_type WHEN 'fixed_12m' THEN 12 WHEN 'fixed_24m' THEN 24 END)";
+/** Calendar months from as-of to contract end, and the whole terms to roll back (k0 or k0 + 1, see below). */
+const k0 = `greatest(0, (date_diff('month', $1::DATE, s.contract_end_date) - ${term}) // ${term})`;
+const endAt = (k: string) => `(s.contract_end_date - to_months(${k} * ${term}))::DATE`;
+const withinTerm = (k: string) => `${endAt(k)} <= ($1::DATE + to_months(${term}))::DATE`;
+/** The contract end that was in force at as-of: the latest end no more than one term after as-of. */
+const effectiveEnd = `CASE WHEN ${term} IS NULL OR s.contract_end_date IS NULL THEN NULL
+    WHEN ${withinTerm(k0)} THEN ${endAt(k0)} ELSE ${endAt(`(${k0} + 1)`)} END`;
+
+export const tenure: FeatureFamily = {
+  id: "tenure",
+  title: "Tenure and contract",
+  reads: { subscribers: ["subscriber_id", "activation_date", "contract_type", "contract_end_date"] },
+  requires: ["subscribers"],
+  features: [
+    { name: "tenure_days", type: "integer", unit: "days", description: "days from activation to the as-of date", reason: "customer for {value} days" },
+    { name: "contract_type", type: "category", unit: "category", description: "prepaid, month_to_month, fixed_12m or fixed_24m (the current contract type)" },
+    {
+      name: "days_to_contract_end",
+      type: "integer",
+      unit: "days",
+      description: "days from as-of to the end of the fixed term in force at as-of (0 or less: the term has ended); empty for prepaid and month-to-month",
+      reason: "contract ends in {value} days",
+    },
+    {
+      name: "out_of_contract",
+      type: "flag",
+      unit: "0/1",
+      description: "1 when no fixed term binds the subscriber at as-of (prepaid, month-to-month, or the fixed term has ended)",
+      reason: "out of contract: free to leave without a fee",
+    },
+    {
+      name: "in_renewal_window",
+      type: "flag",
+      unit: "0/1",
+      description: `1 when the fixed term ends within the next ${RENEWAL_WINDOW_DAYS} days (1 to ${RENEWAL_WINDOW_DAYS} days after as-of)`,
+      reason: "contract ends within {value} days: renewal window",
+    },
+  ],
+  unsupported: [
+    {
+      name: "plan_changed_90d",
+      reason: "the input tables hold only the current plan of each subscriber (no plan history), so a plan change cannot be dated",
+    },
+  ],
+  sql: () => `SELECT subscriber_id,
+  tenure_days, contract_type,
+  (eff_end - $1::DATE) AS days_to_contract_end,
+  CASE WHEN contract_type NOT IN ('fixed_12m', 'fixed_24m') THEN 1 WHEN eff_end IS NULL THEN NULL
+       WHEN eff_end <= $1::DATE THEN 1 ELSE 0 END AS out_of_contract,
+  CASE WHEN contract_type NOT IN ('fixed_12m', 'fixed_24m') THEN 0 WHEN eff_end IS NULL THEN NULL
+       WHEN eff_end - $1::DATE BETWEEN 1 AND ${RENEWAL_WINDOW_DAYS} THEN 1 ELSE 0 END AS in_renewal_window
+FROM (
+  SELECT s.subscriber_id, ($1::DATE - s.activation_date) AS tenure_days, s.contract_type, ${effectiveEnd} AS eff_end
+  FROM feat_spine s
+)`,
+};
