@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Model speed: logistic fit on N rows x D features (default 1,000,000 x 60; target <= 60 s) and prediction
+// throughput (target >= 200,000 rows/s), plus preprocessing (transform) throughput. Synthetic data, seeded.
+// Usage: npm run build && node scripts/bench/model-speed.mjs [--rows 1000000] [--cols 60] [--repeat 3]
+import { logisticTrainer } from "../../dist/model/logistic.js";
+import { Preprocessor } from "../../dist/model/preprocess.js";
+import { rng } from "../../dist/model/split.js";
+
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const n = arg("rows", 1_000_000);
+const d = arg("cols", 60);
+const repeat = arg("repeat", 3);
+const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
+// CPU seconds of this (single-threaded) process: on a shared, overloaded machine wall time overstates the cost.
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+// Raw table: d/2 numeric columns (some missing), d/2 binary flags; churn from a known logistic model.
+const r = rng(1);
+const columns = [];
+for (let j = 0; j < d; j++) {
+  const v = new Float64Array(n);
+  for (let i = 0; i < n; i++) v[i] = j % 2 === 0 ? (r() < 0.01 ? Number.NaN : (r() + r() + r() - 1.5) * 10 + j) : r() < 0.3 ? 1 : 0;
+  columns.push({ name: `f${j}`, kind: "numeric", values: v });
+}
+const beta = Array.from({ length: d }, (_, j) => (j % 3 === 0 ? 0.3 : j % 3 === 1 ? -0.2 : 0.05));
+const y = new Float32Array(n);
+for (let i = 0; i < n; i++) {
+  let z = -1.2;
+  for (let j = 0; j < d; j++) {
+    const v = columns[j].values[i];
+    z += beta[j] * (Number.isNaN(v) ? 0 : j % 2 === 0 ? (v - j) / 10 : v);
+  }
+  y[i] = r() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+}
+const table = { rows: n, columns };
+
+const t0 = performance.now();
+const c0 = cpu();
+const pre = Preprocessor.fit(table);
+const X = pre.transform(table);
+const tPre = (performance.now() - t0) / 1000;
+const cPre = cpu() - c0;
+process.stderr.write(`preprocess fit + transform: ${tPre.toFixed(1)} s, matrix ${X.rows} x ${X.cols}\n`);
+
+const fits = [];
+const fitsCpu = [];
+let model;
+for (let k = 0; k < Math.max(1, Math.min(repeat, 2)); k++) {
+  const s = performance.now();
+  const c = cpu();
+  model = await logisticTrainer().fit(X, y, { seed: 1, onLog: (l) => process.stderr.write(`${l}\n`) });
+  fits.push((performance.now() - s) / 1000);
+  fitsCpu.push(cpu() - c);
+  process.stderr.write(`fit ${k + 1}: ${fits[k].toFixed(1)} s\n`);
+}
+const preds = [];
+const predsCpu = [];
+for (let k = 0; k < repeat; k++) {
+  const s = performance.now();
+  const c = cpu();
+  await model.predict(X);
+  preds.push(n / ((performance.now() - s) / 1000));
+  predsCpu.push(n / (cpu() - c));
+}
+const transforms = [];
+const transformsCpu = [];
+for (let k = 0; k < repeat; k++) {
+  const s = performance.now();
+  const c = cpu();
+  const Xt = pre.transform(table);
+  await model.predict(Xt);
+  transforms.push(n / ((performance.now() - s) / 1000));
+  transformsCpu.push(n / (cpu() - c));
+}
+const out = {
+  rows: n,
+  cols: X.cols,
+  iterations: model.info.iterations,
+  converged: model.info.converged,
+  logisticFitSecondsMedian: median(fits),
+  logisticFitSeconds: fits,
+  logisticFitCpuSecondsMedian: median(fitsCpu),
+  predictRowsPerSecondMedian: Math.round(median(preds)),
+  predictRowsPerCpuSecondMedian: Math.round(median(predsCpu)),
+  transformPlusPredictRowsPerSecondMedian: Math.round(median(transforms)),
+  transformPlusPredictRowsPerCpuSecondMedian: Math.round(median(transformsCpu)),
+  preprocessFitTransformSeconds: tPre,
+  preprocessFitTransformCpuSeconds: cPre,
+  loadAverage: (await import("node:os")).loadavg(),
+  targets: { fitSeconds: 60, predictRowsPerSecond: 200_000 },
+};
+process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);

@@ -1,0 +1,230 @@
+/**
+ * Model artifacts on disk: `models/<id>/` with
+ *   model.json          {format, kind, spec, weightsManifest: [{paths: ["weights.bin"], weights: [{name, shape, dtype}]}]}
+ *   weights.bin         float32 little-endian, the weights in manifest order (absent when there are none)
+ *   preprocessing.json, calibration.json, bands.json, metrics.json, importance.json, training.json
+ *   manifest.json       written last: format version, id, kind, library versions, sha256 of every other file
+ * and `models/champion`, a small JSON pointer {"id": ...} (not a symlink: portable, atomic to replace).
+ *
+ * Loading verifies every checksum, refuses other format versions and weights paths that leave the folder
+ * or are URLs; every failure is a ConfigError (exit 2) naming the folder and the file.
+ */
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ConfigError } from "../errors.js";
+import { msg } from "../messages.js";
+import type { ModelState } from "../model/types.js";
+import { ensureDir, sha256Text, writeAtomic, writeJsonAtomic } from "./files.js";
+
+export const ARTIFACT_FORMAT = "churn-model";
+export const ARTIFACT_FORMAT_VERSION = 1;
+const JSON_FILES = ["preprocessing.json", "calibration.json", "bands.json", "metrics.json", "importance.json", "training.json"] as const;
+export type ArtifactJsonFile = (typeof JSON_FILES)[number];
+
+export interface ArtifactManifest {
+  format: string;
+  formatVersion: number;
+  id: string;
+  kind: "logistic" | "mlp";
+  createdAt: string;
+  versions: Record<string, string>;
+  /** file name → sha256 (hex). */
+  files: Record<string, string>;
+}
+
+export interface ArtifactContent {
+  state: ModelState;
+  json: Record<ArtifactJsonFile, unknown>;
+}
+
+export interface LoadedArtifact extends ArtifactContent {
+  dir: string;
+  manifest: ArtifactManifest;
+}
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+const SAFE_FILE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+export function isValidModelId(id: string): boolean {
+  return SAFE_ID.test(id) && !id.includes("..");
+}
+
+function readVersion(pkg: string): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return String((require(`${pkg}/package.json`) as { version?: string }).version ?? "unknown");
+  } catch {
+    return "unknown";
+  }
+}
+
+/** Versions recorded in every artifact. */
+export function libraryVersions(): Record<string, string> {
+  let churn = "unknown";
+  try {
+    const pkgPath = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "package.json");
+    churn = String((JSON.parse(readFileSync(pkgPath, "utf8")) as { version?: string }).version);
+  } catch {
+    // keep "unknown"
+  }
+  return {
+    churn,
+    node: process.versions.node,
+    "@tensorflow/tfjs-core": readVersion("@tensorflow/tfjs-core"),
+    "@tensorflow/tfjs-layers": readVersion("@tensorflow/tfjs-layers"),
+    "@duckdb/node-api": readVersion("@duckdb/node-api"),
+  };
+}
+
+/** model.json text and weights.bin bytes for a model state (deterministic: weights in name order). */
+export function encodeModelState(state: ModelState): { modelJson: string; weights: Uint8Array | undefined } {
+  const names = Object.keys(state.weights).sort();
+  const entries = names.map((name) => ({ name, shape: state.weights[name]!.shape, dtype: "float32" }));
+  const total = names.reduce((s, n) => s + state.weights[n]!.values.length, 0);
+  const buf = new Float32Array(total);
+  let off = 0;
+  for (const n of names) {
+    buf.set(state.weights[n]!.values, off);
+    off += state.weights[n]!.values.length;
+  }
+  const modelJson = `${JSON.stringify(
+    { format: "churn-model-state", kind: state.kind, spec: state.spec, weightsManifest: names.length ? [{ paths: ["weights.bin"], weights: entries }] : [] },
+    null,
+    1,
+  )}\n`;
+  return { modelJson, weights: names.length ? new Uint8Array(buf.buffer) : undefined };
+}
+
+/** Write `<modelsDir>/<id>/` atomically (a temp folder renamed into place; manifest written last). */
+export function writeArtifact(modelsDir: string, id: string, kind: "logistic" | "mlp", content: ArtifactContent, createdAt: Date): string {
+  if (!isValidModelId(id)) throw new ConfigError(msg.modelIdInvalid(id));
+  const dir = join(modelsDir, id);
+  const tmp = join(modelsDir, `.${id}.tmp-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  ensureDir(tmp);
+  try {
+    const files: Record<string, string> = {};
+    const put = (name: string, data: string | Uint8Array) => {
+      writeAtomic(join(tmp, name), data);
+      files[name] = sha256Text(data);
+    };
+    const { modelJson, weights } = encodeModelState(content.state);
+    put("model.json", modelJson);
+    if (weights) put("weights.bin", weights);
+    for (const f of JSON_FILES) put(f, `${JSON.stringify(content.json[f], null, 2)}\n`);
+    const manifest: ArtifactManifest = {
+      format: ARTIFACT_FORMAT,
+      formatVersion: ARTIFACT_FORMAT_VERSION,
+      id,
+      kind,
+      createdAt: createdAt.toISOString(),
+      versions: libraryVersions(),
+      files,
+    };
+    writeJsonAtomic(join(tmp, "manifest.json"), manifest);
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(tmp, dir);
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  return dir;
+}
+
+function parseJson(path: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(msg.artifactInvalid(path, (e as Error).message));
+  }
+}
+
+/** Read and verify an artifact folder. */
+export function readArtifact(dir: string): LoadedArtifact {
+  const manifestPath = join(dir, "manifest.json");
+  if (!existsSync(manifestPath)) throw new ConfigError(msg.artifactMissing(dir, "manifest.json"));
+  const m = parseJson(manifestPath, readFileSync(manifestPath, "utf8")) as Partial<ArtifactManifest>;
+  if (!m || typeof m !== "object" || m.format !== ARTIFACT_FORMAT) throw new ConfigError(msg.artifactInvalid(manifestPath, `format is ${JSON.stringify(m?.format)}, expected "${ARTIFACT_FORMAT}"`));
+  if (m.formatVersion !== ARTIFACT_FORMAT_VERSION) throw new ConfigError(msg.artifactVersion(dir, m.formatVersion, ARTIFACT_FORMAT_VERSION));
+  if (!m.files || typeof m.files !== "object" || (m.kind !== "logistic" && m.kind !== "mlp") || typeof m.id !== "string") {
+    throw new ConfigError(msg.artifactInvalid(manifestPath, "missing id, kind or files"));
+  }
+  const manifest = m as ArtifactManifest;
+  for (const f of ["model.json", ...JSON_FILES]) if (!(f in manifest.files)) throw new ConfigError(msg.artifactInvalid(manifestPath, `no checksum for ${f}`));
+  const bytes = new Map<string, Buffer>();
+  for (const [name, sha] of Object.entries(manifest.files)) {
+    if (!SAFE_FILE.test(name)) throw new ConfigError(msg.artifactUnsafePath(dir, name));
+    const p = join(dir, name);
+    if (!existsSync(p)) throw new ConfigError(msg.artifactMissing(dir, name));
+    const b = readFileSync(p);
+    if (sha256Text(b) !== sha) throw new ConfigError(msg.artifactChecksum(dir, name));
+    bytes.set(name, b);
+  }
+  const modelPath = join(dir, "model.json");
+  const mj = parseJson(modelPath, bytes.get("model.json")!.toString("utf8")) as {
+    kind?: string;
+    spec?: Record<string, unknown>;
+    weightsManifest?: { paths?: unknown; weights?: { name: string; shape: number[]; dtype?: string }[] }[];
+  };
+  if (!mj || (mj.kind !== "logistic" && mj.kind !== "mlp") || typeof mj.spec !== "object" || !Array.isArray(mj.weightsManifest)) {
+    throw new ConfigError(msg.artifactInvalid(modelPath, "expected {kind, spec, weightsManifest}"));
+  }
+  const weights: ModelState["weights"] = {};
+  for (const group of mj.weightsManifest) {
+    const paths = Array.isArray(group.paths) ? group.paths : [];
+    for (const p of paths) {
+      if (typeof p !== "string" || !SAFE_FILE.test(p) || p.includes("..") || p.includes(":")) throw new ConfigError(msg.artifactUnsafePath(dir, String(p)));
+      if (!bytes.has(p)) throw new ConfigError(msg.artifactInvalid(modelPath, `weights file ${p} has no checksum in manifest.json`));
+    }
+    const buf = Buffer.concat(paths.map((p) => bytes.get(p as string)!));
+    const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength - (buf.byteLength % 4)));
+    let off = 0;
+    for (const w of group.weights ?? []) {
+      const size = w.shape.reduce((a, b) => a * b, 1);
+      if (w.dtype !== undefined && w.dtype !== "float32") throw new ConfigError(msg.artifactInvalid(modelPath, `weight ${w.name} has dtype ${w.dtype}, expected float32`));
+      if (off + size > all.length) throw new ConfigError(msg.artifactInvalid(modelPath, `weights file is shorter than the manifest says (weight ${w.name})`));
+      weights[w.name] = { shape: w.shape, values: all.slice(off, off + size) };
+      off += size;
+    }
+    if (off !== all.length) throw new ConfigError(msg.artifactInvalid(modelPath, `weights file has ${all.length - off} values more than the manifest lists`));
+  }
+  const json = {} as Record<ArtifactJsonFile, unknown>;
+  for (const f of JSON_FILES) json[f] = parseJson(join(dir, f), bytes.get(f)!.toString("utf8"));
+  return { dir, manifest, state: { kind: mj.kind, spec: mj.spec, weights }, json };
+}
+
+/** Manifests of every model folder in `modelsDir` (damaged ones reported, not thrown). */
+export function listArtifacts(modelsDir: string): { id: string; manifest?: ArtifactManifest; error?: string }[] {
+  if (!existsSync(modelsDir)) return [];
+  const out: { id: string; manifest?: ArtifactManifest; error?: string }[] = [];
+  for (const name of readdirSync(modelsDir).sort()) {
+    const dir = join(modelsDir, name);
+    if (name.startsWith(".") || !statSync(dir).isDirectory()) continue;
+    try {
+      const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as ArtifactManifest;
+      out.push({ id: name, manifest: m });
+    } catch (e) {
+      out.push({ id: name, error: (e as Error).message });
+    }
+  }
+  return out;
+}
+
+export function artifactExists(modelsDir: string, id: string): boolean {
+  return isValidModelId(id) && existsSync(join(modelsDir, id, "manifest.json"));
+}
+
+/** The champion id, or undefined. */
+export function readChampion(modelsDir: string): string | undefined {
+  const p = join(modelsDir, "champion");
+  if (!existsSync(p)) return undefined;
+  const v = parseJson(p, readFileSync(p, "utf8")) as { id?: unknown };
+  if (typeof v?.id !== "string" || !isValidModelId(v.id)) throw new ConfigError(msg.artifactInvalid(p, 'expected {"id": "<model id>"}'));
+  return v.id;
+}
+
+export function writeChampion(modelsDir: string, id: string, reason: string, at: Date): void {
+  writeJsonAtomic(join(modelsDir, "champion"), { id, since: at.toISOString(), reason });
+}

@@ -1,0 +1,123 @@
+/**
+ * The model registry in `models/`: list, show, promote, and load a model for scoring (`loadScorer`), which
+ * verifies the artifact (checksums, versions, safe weights paths) before anything is used.
+ */
+import { ConfigError } from "../errors.js";
+import { type ArtifactManifest, artifactExists, isValidModelId, listArtifacts, readArtifact, readChampion, writeChampion } from "../io/artifact.js";
+import { msg } from "../messages.js";
+import type { BackendName } from "./backend.js";
+import { applyCalibration, type Calibrator } from "./calibration.js";
+import { Preprocessor } from "./preprocess.js";
+import type { RawTable } from "./table.js";
+import { loadModel } from "./trainers.js";
+import type { FittedModel } from "./types.js";
+
+export interface Scorer {
+  id: string;
+  dir: string;
+  manifest: ArtifactManifest;
+  pre: Preprocessor;
+  model: FittedModel;
+  calibrator: Calibrator;
+  bands: unknown;
+  metrics: unknown;
+  importance: unknown;
+  training: unknown;
+}
+
+function checkCalibrator(c: unknown, where: string): Calibrator {
+  const v = c as Calibrator;
+  const ok =
+    v &&
+    (v.method === "none" ||
+      (v.method === "platt" && Number.isFinite(v.a) && Number.isFinite(v.b)) ||
+      (v.method === "isotonic" && Array.isArray(v.x) && Array.isArray(v.y) && v.x.length === v.y.length));
+  if (!ok) throw new ConfigError(msg.artifactInvalid(where, "not a calibration (none, platt or isotonic)"));
+  return v;
+}
+
+/** Load `models/<id>` (or the champion when id is "champion" or omitted). */
+export async function loadScorer(modelsDir: string, id?: string, backend?: BackendName): Promise<Scorer> {
+  let target = id;
+  if (target === undefined || target === "champion") {
+    target = readChampion(modelsDir);
+    if (target === undefined) throw new ConfigError(msg.noChampion(modelsDir));
+  }
+  if (!isValidModelId(target)) throw new ConfigError(msg.modelIdInvalid(target));
+  if (!artifactExists(modelsDir, target)) throw new ConfigError(msg.modelNotFound(modelsDir, target));
+  const a = readArtifact(`${modelsDir}/${target}`);
+  const pre = Preprocessor.fromJSON(a.json["preprocessing.json"], `${a.dir}/preprocessing.json`);
+  let model: FittedModel;
+  try {
+    model = await loadModel(a.state, backend);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(msg.artifactInvalid(`${a.dir}/model.json`, (e as Error).message));
+  }
+  return {
+    id: target,
+    dir: a.dir,
+    manifest: a.manifest,
+    pre,
+    model,
+    calibrator: checkCalibrator(a.json["calibration.json"], `${a.dir}/calibration.json`),
+    bands: a.json["bands.json"],
+    metrics: a.json["metrics.json"],
+    importance: a.json["importance.json"],
+    training: a.json["training.json"],
+  };
+}
+
+/** Raw and calibrated probabilities for a table. */
+export async function scoreTable(s: Scorer, table: RawTable, where = "input"): Promise<{ raw: Float32Array; calibrated: Float32Array }> {
+  const X = s.pre.transform(table, where);
+  const raw = await s.model.predict(X);
+  return { raw, calibrated: applyCalibration(s.calibrator, raw) };
+}
+
+export interface ModelListEntry {
+  id: string;
+  kind?: string;
+  createdAt?: string;
+  champion: boolean;
+  error?: string;
+}
+
+export function listModels(modelsDir: string): ModelListEntry[] {
+  const champ = readChampion(modelsDir);
+  return listArtifacts(modelsDir).map((a) => {
+    const e: ModelListEntry = { id: a.id, champion: a.id === champ };
+    if (a.manifest) {
+      e.kind = a.manifest.kind;
+      e.createdAt = a.manifest.createdAt;
+    }
+    if (a.error) e.error = a.error;
+    return e;
+  });
+}
+
+/** Full description of one model (verified). */
+export function showModel(modelsDir: string, id: string): Record<string, unknown> {
+  if (!isValidModelId(id)) throw new ConfigError(msg.modelIdInvalid(id));
+  if (!artifactExists(modelsDir, id)) throw new ConfigError(msg.modelNotFound(modelsDir, id));
+  const a = readArtifact(`${modelsDir}/${id}`);
+  return {
+    id,
+    champion: readChampion(modelsDir) === id,
+    manifest: a.manifest,
+    metrics: a.json["metrics.json"],
+    bands: a.json["bands.json"],
+    calibration: a.json["calibration.json"],
+    importance: a.json["importance.json"],
+    training: a.json["training.json"],
+  };
+}
+
+export function promoteModel(modelsDir: string, id: string, now = new Date()): { id: string; previous?: string } {
+  if (!isValidModelId(id)) throw new ConfigError(msg.modelIdInvalid(id));
+  if (!artifactExists(modelsDir, id)) throw new ConfigError(msg.modelNotFound(modelsDir, id));
+  readArtifact(`${modelsDir}/${id}`); // refuse to promote a damaged artifact
+  const previous = readChampion(modelsDir);
+  writeChampion(modelsDir, id, "churn models promote", now);
+  return previous === undefined ? { id } : { id, previous };
+}

@@ -1,0 +1,108 @@
+/**
+ * Row splits, all seeded: stratified k-fold, a stratified train/validation split, and the time-honest split
+ * of a feature table (train on snapshots whose outcome window closed before the validation as-of date,
+ * validate on the latest complete snapshot; never a random split across time).
+ */
+
+/** mulberry32: a small, fast, seedable PRNG returning floats in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function shuffle<T>(items: T[], seed: number): T[] {
+  const r = rng(seed);
+  const a = items.slice();
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+/** Fold 0..k-1 for each row, stratified by label. */
+export function stratifiedFolds(y: ArrayLike<number>, k: number, seed: number): Int32Array {
+  const folds = new Int32Array(y.length);
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let i = 0; i < y.length; i++) (y[i]! > 0.5 ? pos : neg).push(i);
+  let next = 0;
+  for (const group of [shuffle(pos, seed), shuffle(neg, seed + 1)]) {
+    for (const i of group) {
+      folds[i] = next;
+      next = (next + 1) % k;
+    }
+  }
+  return folds;
+}
+
+/** Split row indices `rows` into fit and validation parts, stratified by label. */
+export function stratifiedSplit(rows: ArrayLike<number>, y: ArrayLike<number>, validFraction: number, seed: number): { fit: number[]; valid: number[] } {
+  const pos: number[] = [];
+  const neg: number[] = [];
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    (y[i]! > 0.5 ? pos : neg).push(i);
+  }
+  const fit: number[] = [];
+  const valid: number[] = [];
+  for (const [group, s] of [
+    [pos, seed],
+    [neg, seed + 1],
+  ] as const) {
+    const sh = shuffle(group, s);
+    const nValid = Math.round(sh.length * validFraction);
+    sh.forEach((i, k) => {
+      (k < nValid ? valid : fit).push(i);
+    });
+  }
+  return { fit: fit.sort((a, b) => a - b), valid: valid.sort((a, b) => a - b) };
+}
+
+export interface TimeSplit {
+  train: number[];
+  valid: number[];
+  /** The validation snapshot (ms since epoch, UTC). */
+  validAsOf: number;
+  /** Latest training snapshot. */
+  trainAsOfMax: number;
+  /** Labelled rows left out because their outcome window overlaps the validation period. */
+  embargoed: number;
+}
+
+/**
+ * Time-honest split. `asOf` in ms (UTC), `labelled[i]` false when the label is unknown (never trained on),
+ * `outcomeEnd(t)` the end of the outcome window of snapshot t (t + horizon).
+ * Validation: the latest snapshot whose rows are all labelled. Training: labelled rows of snapshots whose
+ * window closed by the validation as-of (outcomeEnd(t) <= validation as_of). Errors name what is missing.
+ */
+export function timeHonestSplit(asOf: ArrayLike<number>, labelled: ArrayLike<boolean>, outcomeEnd: (t: number) => number): TimeSplit | { error: "no-validation" } | { error: "no-training"; validAsOf: number } {
+  const complete = new Map<number, boolean>();
+  for (let i = 0; i < asOf.length; i++) {
+    const t = asOf[i]!;
+    complete.set(t, (complete.get(t) ?? true) && labelled[i]!);
+  }
+  const completeDates = [...complete.entries()].filter(([, c]) => c).map(([t]) => t);
+  if (completeDates.length === 0) return { error: "no-validation" };
+  const validAsOf = Math.max(...completeDates);
+  const train: number[] = [];
+  const valid: number[] = [];
+  let embargoed = 0;
+  let trainAsOfMax = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < asOf.length; i++) {
+    const t = asOf[i]!;
+    if (t === validAsOf) valid.push(i);
+    else if (labelled[i] && outcomeEnd(t) <= validAsOf) {
+      train.push(i);
+      trainAsOfMax = Math.max(trainAsOfMax, t);
+    } else if (labelled[i] && t < validAsOf) embargoed++;
+  }
+  if (train.length === 0) return { error: "no-training", validAsOf };
+  return { train, valid, validAsOf, trainAsOfMax, embargoed };
+}

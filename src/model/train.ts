@@ -1,0 +1,174 @@
+/**
+ * Train a model and register it: fit the pipeline on the fit rows, evaluate on the validation rows, derive
+ * risk-band thresholds from the validation scores, compute feature importance, write `models/<id>/` and
+ * decide whether it becomes the champion (it must beat the champion's AUC on the same validation rows,
+ * or be promoted explicitly).
+ *
+ * The validation rows are never trained on (the mlp early-stops on part of its own training rows), so the
+ * metrics are held-out, except that the calibrator (2 parameters for Platt) is fitted on them.
+ *
+ * Risk bands (calibrated validation scores): critical = top 5 %, high = next 10 %, medium = next 20 %,
+ * low = the rest. Stored as score thresholds, so scoring needs no validation data.
+ */
+import { type ArtifactContent, readChampion, writeArtifact, writeChampion } from "../io/artifact.js";
+import type { Calibrator } from "./calibration.js";
+import { type FittedPipeline, type PipelineOptions, fitPipeline } from "./fit.js";
+import type { TrainingInput } from "./inputs.js";
+import { LogisticModel } from "./logistic.js";
+import { type Metrics, evaluate, rocAuc } from "./metrics.js";
+import { loadScorer, scoreTable } from "./registry.js";
+import { rng } from "./split.js";
+import { takeRows } from "./table.js";
+import type { FittedModel, Labels, Matrix } from "./types.js";
+
+export const BAND_SHARES = { critical: 0.05, high: 0.1, medium: 0.2 } as const;
+
+export interface Bands {
+  method: "validation-quantiles";
+  shares: typeof BAND_SHARES;
+  /** A score >= thresholds.critical is critical, else >= high is high, else >= medium is medium, else low. */
+  thresholds: { critical: number; high: number; medium: number };
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+export function bandThresholds(scores: ArrayLike<number>): Bands {
+  const s = Float64Array.from(scores as ArrayLike<number>).sort();
+  const c = BAND_SHARES.critical;
+  const h = c + BAND_SHARES.high;
+  const m = h + BAND_SHARES.medium;
+  return { method: "validation-quantiles", shares: BAND_SHARES, thresholds: { critical: quantile(s, 1 - c), high: quantile(s, 1 - h), medium: quantile(s, 1 - m) } };
+}
+
+export interface Importance {
+  /** Per source column: validation AUC drop when its matrix columns are permuted together (one seeded permutation). */
+  permutation: { column: string; aucDrop: number }[];
+  /** Logistic only: per source column, sum over its matrix columns of |coef x training std| (a standardised effect). */
+  coefficients?: { column: string; weight: number; terms: { name: string; coef: number }[] }[];
+}
+
+/** Permutation importance on (a seeded sample of at most 20 000) validation rows. */
+export async function permutationImportance(model: FittedModel, X: Matrix, y: Labels, seed: number): Promise<Importance["permutation"]> {
+  const r = rng(seed);
+  let rows = Array.from({ length: X.rows }, (_, i) => i);
+  if (rows.length > 20_000) rows = rows.map((i) => ({ i, k: r() })).sort((a, b) => a.k - b.k).slice(0, 20_000).map((o) => o.i).sort((a, b) => a - b);
+  const n = rows.length;
+  const d = X.cols;
+  const base = new Float32Array(n * d);
+  rows.forEach((i, k) => {
+    base.set(X.data.subarray(i * d, (i + 1) * d), k * d);
+  });
+  const yy = Float32Array.from(rows, (i) => y[i]!);
+  const Xs: Matrix = { data: base, rows: n, cols: d, columns: X.columns };
+  const ref = rocAuc(yy, await model.predict(Xs));
+  const sources = [...new Set(X.columns.map((c) => c.source))];
+  const out: Importance["permutation"] = [];
+  for (const src of sources) {
+    const cols = X.columns.flatMap((c, j) => (c.source === src ? [j] : []));
+    const perm = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+    }
+    const data = base.slice();
+    for (let i = 0; i < n; i++) for (const j of cols) data[i * d + j] = base[perm[i]! * d + j]!;
+    const auc = rocAuc(yy, await model.predict({ ...Xs, data }));
+    out.push({ column: src, aucDrop: ref - auc });
+  }
+  return out.sort((a, b) => b.aucDrop - a.aucDrop);
+}
+
+export function coefficientImportance(model: LogisticModel, X: { columns: Matrix["columns"] }, std: number[]): NonNullable<Importance["coefficients"]> {
+  const by = new Map<string, { column: string; weight: number; terms: { name: string; coef: number }[] }>();
+  X.columns.forEach((c, j) => {
+    const e = by.get(c.source) ?? { column: c.source, weight: 0, terms: [] };
+    const coef = model.coefficients[j]!;
+    e.weight += Math.abs(coef * (std[j] ?? 0));
+    e.terms.push({ name: c.name, coef });
+    by.set(c.source, e);
+  });
+  return [...by.values()].sort((a, b) => b.weight - a.weight);
+}
+
+export interface TrainOptions extends PipelineOptions {
+  modelsDir: string;
+  id?: string | undefined;
+  promote?: boolean | undefined;
+  /** The effective config, recorded in training.json. */
+  config?: unknown;
+  now?: Date | undefined;
+}
+
+export interface TrainResult {
+  id: string;
+  dir: string;
+  kind: "logistic" | "mlp";
+  validation: Metrics;
+  ece: { before: number; after: number; method: Calibrator["method"] };
+  selection?: FittedPipeline["selection"];
+  champion: { promoted: boolean; reason: string; previous?: string; previousAuc?: number };
+  fitSeconds: number;
+}
+
+export async function trainAndRegister(input: TrainingInput, o: TrainOptions): Promise<TrainResult> {
+  const now = o.now ?? new Date();
+  const p = await fitPipeline(input.table, input.y, input.fitRows, input.validRows, { ...o, validForEarlyStopping: false });
+  const validation = evaluate(p.valid.y, p.valid.calibrated);
+  const before = evaluate(p.valid.y, p.valid.raw).ece;
+  const Xvalid = p.pre.transform(takeRows(input.table, input.validRows));
+  const importance: Importance = { permutation: await permutationImportance(p.model, Xvalid, p.valid.y, o.seed) };
+  if (p.model instanceof LogisticModel) importance.coefficients = coefficientImportance(p.model, Xvalid, p.pre.state.std);
+  const kind = p.model.kind;
+  const id = o.id ?? `${kind}-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+  const content: ArtifactContent = {
+    state: await p.model.save(),
+    json: {
+      "preprocessing.json": p.pre.toJSON(),
+      "calibration.json": p.calibrator,
+      "bands.json": bandThresholds(p.valid.calibrated),
+      "metrics.json": { validation, validationRaw: evaluate(p.valid.y, p.valid.raw), ece: { bins: 10, before, after: validation.ece }, selection: p.selection ?? null },
+      "importance.json": importance,
+      "training.json": {
+        model: o.model,
+        seed: o.seed,
+        calibration: o.calibration,
+        input: input.source,
+        split: input.split,
+        preprocess: p.pre.state.options,
+        config: o.config ?? null,
+        fitSeconds: p.fitSeconds,
+      },
+    },
+  };
+  // Champion decision on the same validation rows, before writing (the new model is compared, not trusted).
+  const previous = readChampion(o.modelsDir);
+  let champion: TrainResult["champion"];
+  if (o.promote) champion = { promoted: true, reason: "--promote" };
+  else if (previous === undefined) champion = { promoted: true, reason: "no champion yet" };
+  else {
+    let prevAuc: number | undefined;
+    let why = "";
+    try {
+      const scorer = await loadScorer(o.modelsDir, previous, o.backend);
+      const pred = await scoreTable(scorer, takeRows(input.table, input.validRows), "validation rows");
+      prevAuc = rocAuc(p.valid.y, pred.calibrated);
+      scorer.model.dispose();
+    } catch (e) {
+      why = (e as Error).message.split("\n")[0] ?? "";
+    }
+    if (prevAuc === undefined) champion = { promoted: false, reason: `champion ${previous} could not score the validation rows (${why}); use --promote to replace it`, previous };
+    else if (validation.auc > prevAuc) champion = { promoted: true, reason: `validation AUC ${validation.auc.toFixed(4)} > champion ${prevAuc.toFixed(4)}`, previous, previousAuc: prevAuc };
+    else champion = { promoted: false, reason: `validation AUC ${validation.auc.toFixed(4)} <= champion ${prevAuc.toFixed(4)}`, previous, previousAuc: prevAuc };
+  }
+  const dir = writeArtifact(o.modelsDir, id, kind, content, now);
+  if (champion.promoted) writeChampion(o.modelsDir, id, champion.reason, now);
+  p.model.dispose();
+  const result: TrainResult = { id, dir, kind, validation, ece: { before, after: validation.ece, method: p.calibrator.method }, champion, fitSeconds: p.fitSeconds };
+  if (p.selection) result.selection = p.selection;
+  return result;
+}

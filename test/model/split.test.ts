@@ -1,0 +1,57 @@
+import { describe, expect, it } from "vitest";
+import { stratifiedFolds, stratifiedSplit, timeHonestSplit } from "../../src/model/split.js";
+
+const day = (s: string) => Date.parse(s);
+const plus30 = (t: number) => t + 30 * 86_400_000;
+
+describe("splits", () => {
+  it("stratified folds keep the churn rate and are seeded", () => {
+    const y = Array.from({ length: 100 }, (_, i) => (i % 5 === 0 ? 1 : 0));
+    const f = stratifiedFolds(y, 5, 7);
+    for (let k = 0; k < 5; k++) {
+      const rows = [...f.keys()].filter((i) => f[i] === k);
+      expect(rows.length).toBe(20);
+      expect(rows.filter((i) => y[i] === 1).length).toBe(4);
+    }
+    expect(Array.from(stratifiedFolds(y, 5, 7))).toEqual(Array.from(f));
+    expect(Array.from(stratifiedFolds(y, 5, 8))).not.toEqual(Array.from(f));
+    const s = stratifiedSplit([...y.keys()], y, 0.2, 1);
+    expect(s.valid.length).toBe(20);
+    expect(s.valid.filter((i) => y[i] === 1).length).toBe(4);
+  });
+
+  it("time-honest: validates on the latest complete snapshot, trains only on closed outcome windows", () => {
+    // snapshots monthly; the latest (Jun) has unknown labels; May is complete → validation.
+    const dates = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30"];
+    const asOf: number[] = [];
+    const labelled: boolean[] = [];
+    for (const d of dates) {
+      for (let k = 0; k < 3; k++) {
+        asOf.push(day(d));
+        labelled.push(d !== "2026-06-30");
+      }
+    }
+    const s = timeHonestSplit(asOf, labelled, plus30);
+    if ("error" in s) throw new Error(s.error);
+    expect(new Date(s.validAsOf).toISOString().slice(0, 10)).toBe("2026-05-31");
+    // April's window (Apr 30 + 30 d = May 30) closed before May 31; every train row is from Jan-Apr.
+    expect(s.train.map((i) => new Date(asOf[i]!).toISOString().slice(0, 10))).toEqual(dates.slice(0, 4).flatMap((d) => [d, d, d]));
+    expect(s.valid).toEqual([12, 13, 14]);
+    // no unlabelled row is ever trained on, no training snapshot is at or after validation
+    for (const i of s.train) {
+      expect(labelled[i]).toBe(true);
+      expect(plus30(asOf[i]!)).toBeLessThanOrEqual(s.validAsOf);
+    }
+    // a 45-day horizon pushes April out (embargoed)
+    const s45 = timeHonestSplit(asOf, labelled, (t) => t + 45 * 86_400_000);
+    if ("error" in s45) throw new Error(s45.error);
+    expect(s45.train.length).toBe(9);
+    expect(s45.embargoed).toBe(3);
+  });
+
+  it("explains when no split is possible", () => {
+    expect(timeHonestSplit([1, 1], [false, true], plus30)).toEqual({ error: "no-validation" });
+    const only = timeHonestSplit([day("2026-01-31"), day("2026-01-31")], [true, true], plus30);
+    expect(only).toEqual({ error: "no-training", validAsOf: day("2026-01-31") });
+  });
+});
