@@ -1,0 +1,143 @@
+/**
+ * The `retention` section of the pipeline config (plugged into src/config/schema.ts). Every option has a
+ * default; `actions` replaces the default catalog as a whole when given.
+ */
+import { z } from "zod";
+import { CONTRACT_TYPES } from "../contract/tables.js";
+import { catalogSchema, DEFAULT_CATALOG, effectDims } from "./catalog.js";
+import { SEGMENT_DIM_NAMES } from "./segments.js";
+
+const prob = z.number().gt(0).max(1);
+
+export const segmentsConfigSchema = z
+  .object({
+    valueTier: z
+      .object({
+        by: z.enum(["value", "arpu"]).default("value").describe("rank subscribers by customer value or by monthly ARPU"),
+        method: z
+          .enum(["quantile", "amount"])
+          .default("quantile")
+          .describe("quantile: high/mid are quantiles of the scored population; amount: they are amounts"),
+        high: z.number().min(0).default(0.8).describe("at or above this → high tier (quantile 0.8 = top 20%)"),
+        mid: z.number().min(0).default(0.4).describe("at or above this → mid tier, else low"),
+      })
+      .strict()
+      .refine((v) => v.high >= v.mid, { message: "high must be >= mid" })
+      .refine((v) => v.method === "amount" || v.high <= 1, { message: "quantiles must be between 0 and 1" })
+      .default({ by: "value", method: "quantile", high: 0.8, mid: 0.4 }),
+    priceSensitivity: z
+      .object({
+        discountShareMin: z.number().min(0).max(1).default(0.1).describe("signal: discount is at least this share of the bill"),
+        lowArpuQuantile: z.number().min(0).max(1).default(0.25).describe("signal: ARPU in this lowest share of the population"),
+        lowArpuAmount: z.number().min(0).optional().describe("signal: ARPU below this amount (replaces lowArpuQuantile)"),
+        flexibleContracts: z
+          .array(z.enum(CONTRACT_TYPES))
+          .default(["prepaid", "month_to_month"])
+          .describe("signal: contract types the subscriber can leave at any time"),
+        priceIncreaseMin: z.number().min(0).default(0.05).describe("signal: the fee rose by at least this share recently"),
+        minSignals: z.number().int().min(1).max(4).default(2).describe("price-sensitive when at least this many signals"),
+      })
+      .strict()
+      .default({
+        discountShareMin: 0.1,
+        lowArpuQuantile: 0.25,
+        flexibleContracts: ["prepaid", "month_to_month"],
+        priceIncreaseMin: 0.05,
+        minSignals: 2,
+      }),
+    tenure: z
+      .object({
+        newMonths: z.number().min(0).default(6).describe("tenure below this many months → new"),
+        loyalMonths: z.number().min(0).default(36).describe("tenure above this many months → loyal"),
+      })
+      .strict()
+      .refine((v) => v.loyalMonths >= v.newMonths, { message: "loyalMonths must be >= newMonths" })
+      .default({ newMonths: 6, loyalMonths: 36 }),
+    contract: z
+      .object({
+        renewalWindowDays: z.number().int().min(0).default(60).describe("fixed term ending within this many days → renewal window"),
+      })
+      .strict()
+      .default({ renewalWindowDays: 60 }),
+    effectKey: z
+      .array(z.enum(SEGMENT_DIM_NAMES as [string, ...string[]]))
+      .default(["value", "price", "driver"])
+      .describe("segment dimensions that effects are priced and learned on (value, price, tenure, contract, driver)"),
+  })
+  .strict();
+
+export const retentionConfigSchema = z
+  .object({
+    bands: z
+      .object({ critical: prob.optional(), high: prob.optional(), medium: prob.optional() })
+      .strict()
+      .default({})
+      .describe("override the risk band thresholds frozen in the model (lower bound of each band)"),
+    value: z
+      .object({
+        margin: z.number().min(0).max(1).default(0.6).describe("contribution margin as a share of ARPU"),
+        horizonMonths: z.number().int().min(1).max(240).default(36).describe("customer value counts at most this many months"),
+        annualDiscountRate: z.number().min(0).max(1).default(0.1).describe("discount rate per year for future margin"),
+        probabilityHorizonMonths: z
+          .number()
+          .positive()
+          .default(1)
+          .describe("the horizon of the churn probability in months (the model's label window, 30d = 1), to derive the monthly churn rate"),
+        survival: z
+          .enum(["population", "subscriber", "fixed"])
+          .default("population")
+          .describe(
+            "monthly churn rate for survival: population = from the mean churn probability of the scored subscribers (the value of a subscriber once retained); subscriber = each one's own rate; fixed = fixedMonthlyChurn",
+          ),
+        fixedMonthlyChurn: z.number().min(0).max(1).default(0.015).describe("monthly churn rate used when survival is fixed"),
+      })
+      .strict()
+      .default({
+        margin: 0.6,
+        horizonMonths: 36,
+        annualDiscountRate: 0.1,
+        probabilityHorizonMonths: 1,
+        survival: "population",
+        fixedMonthlyChurn: 0.015,
+      }),
+    segments: segmentsConfigSchema.default(segmentsConfigSchema.parse({})),
+    actions: catalogSchema.default(catalogSchema.parse(DEFAULT_CATALOG)).describe("the action catalog"),
+    effects: z
+      .object({
+        horizonDays: z.number().int().min(1).default(90).describe("campaigns: churn within this many days after contact counts"),
+        priorStrength: z
+          .number()
+          .min(0)
+          .default(200)
+          .describe("weight of the prior effect, in pseudo-subscribers per group (treatment and control)"),
+        minGroupSize: z.number().int().min(1).default(30).describe("fewer subscribers in either group → keep the prior"),
+        confidence: z.number().gt(0).lt(1).default(0.95).describe("confidence level of the effect intervals"),
+      })
+      .strict()
+      .default({ horizonDays: 90, priorStrength: 200, minGroupSize: 30, confidence: 0.95 }),
+    budget: z
+      .number()
+      .min(0)
+      .nullable()
+      .default(null)
+      .describe("total spend allowed per run, in the operator's currency; null = no limit (capacities still apply)"),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    r.actions.forEach((a, i) => {
+      for (const dim of effectDims(a))
+        if (!r.segments.effectKey.includes(dim))
+          ctx.addIssue({
+            code: "custom",
+            path: ["actions", i, "effect", "segments"],
+            message: `action '${a.id}' sets effects by '${dim}', which is not in retention.segments.effectKey (${r.segments.effectKey.join(", ")}); add it there or drop the override`,
+          });
+    });
+  });
+
+export type RetentionConfig = z.infer<typeof retentionConfigSchema>;
+export type SegmentsConfig = RetentionConfig["segments"];
+export type ValueConfig = RetentionConfig["value"];
+export type EffectsConfig = RetentionConfig["effects"];
+
+export const defaultRetentionConfig = (): RetentionConfig => retentionConfigSchema.parse({});

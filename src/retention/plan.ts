@@ -1,0 +1,370 @@
+/**
+ * The retention plan: from a calibrated churn probability per subscriber to a ranked, budgeted list of
+ * who to contact, with what, why, at what cost and for what expected return.
+ *
+ *   1. bands      probability → risk band (model thresholds, config override)
+ *   2. value      customer value and value at risk (value.ts)
+ *   3. segments   value tier, price sensitivity, tenure, contract stage, main driver (segments.ts, reasons.ts)
+ *   4. effects    effect per action and effect segment: learned from campaigns where available, else prior
+ *   5. ENV        expected net value per eligible action (expected.ts)
+ *   6. select     best plan under the budget and capacities (budget.ts)
+ *   7. rank       by expected net value, then risk, then subscriber_id; reasons text; totals
+ *
+ * Inputs are columns (arrays), one value per subscriber, so a million rows plan without per-row objects
+ * until the output rows.
+ */
+import { ConfigError, InputDataError } from "../errors.js";
+import { msg } from "../messages.js";
+import { BANDS, type Band, type BandThresholds, bandIndex, resolveBandThresholds } from "./bands.js";
+import { selectActions } from "./budget.js";
+import { type ActionDef, priorEffect } from "./catalog.js";
+import type { RetentionConfig } from "./config.js";
+import type { EffectEstimate } from "./effects.js";
+import { eligibilityMask, isEligible } from "./eligibility.js";
+import { actionCost } from "./expected.js";
+import { mainDriverIndex, prepareReasonColumns, type ReasonFeature, topReasons } from "./reasons.js";
+import {
+  allSegmentKeys,
+  CONTRACT_STAGES,
+  contractStageIndex,
+  DRIVERS,
+  lowArpuCutoff,
+  PRICE_SENSITIVITY,
+  priceIndex,
+  priceSignals,
+  SEGMENT_DIM_NAMES,
+  SEGMENT_DIMS,
+  type SegmentIndex,
+  TENURE_STAGES,
+  tenureStageIndex,
+  VALUE_TIERS,
+  type ValueTierCutoffs,
+  valueTierCutoffs,
+  valueTierIndex,
+} from "./segments.js";
+import { customerValues } from "./value.js";
+
+type Num = ArrayLike<number>;
+
+/**
+ * One value per subscriber; optional columns may be omitted (treated as unknown). The segment inputs map
+ * to features of src/features: tenureDays ← tenure_days, daysToContractEnd ← days_to_contract_end,
+ * contractType ← contract_type, discountShare ← discount_share_3m, priceIncrease ← price_increase_90d,
+ * openComplaints ← open_complaints, products ← active_products, preferredChannel ← preferred_channel.
+ */
+export interface PlanInput {
+  subscriberId: readonly string[];
+  /** Calibrated churn probability over the model's horizon. */
+  probability: Num;
+  /** Monthly ARPU (or monthly fee). */
+  arpu: Num;
+  tenureDays?: Num;
+  /** Days until the fixed term ends; NaN when there is none. */
+  daysToContractEnd?: Num;
+  contractType?: readonly (string | null)[];
+  /** Discount as a share of the bill (0..1). */
+  discountShare?: Num;
+  /** Relative fee change over the recent months (0.1 = +10%), or the 0/1 price_increase_90d feature. */
+  priceIncrease?: Num;
+  openComplaints?: Num;
+  products?: Num;
+  preferredChannel?: readonly (string | null)[];
+  /** Per-subscriber feature contributions (row-major n x columns), the feature values, and references. */
+  contributions?: {
+    columns: readonly string[];
+    values: Num;
+    featureValues?: Num;
+    references?: Num;
+  };
+}
+
+export interface PlanOptions {
+  /** Band thresholds frozen in the model artifact (the config may override them). */
+  thresholds: BandThresholds;
+  config: RetentionConfig;
+  /** Effect estimates (from estimateEffects); action/segment pairs not listed use the catalog prior. */
+  effects?: readonly EffectEstimate[];
+  /** Overrides config.budget; null = no limit. */
+  budget?: number | null;
+  /** Feature definitions for reason templates and drivers. */
+  features?: readonly ReasonFeature[];
+  /** Omit reasons text (faster when only totals are needed). */
+  noReasons?: boolean;
+}
+
+export interface PlanRow {
+  rank: number;
+  subscriber_id: string;
+  churn_probability: number;
+  risk_band: Band;
+  /** The effect segment key, e.g. "value=high;price=insensitive;driver=network". */
+  segment: string;
+  value_tier: string;
+  price_sensitivity: string;
+  tenure_stage: string;
+  contract_stage: string;
+  main_driver: string;
+  monthly_arpu: number;
+  customer_value: number;
+  value_at_risk: number;
+  /** The selected action; when not selected, the best eligible one; `none` when nothing pays. */
+  recommended_action: string;
+  action_cost: number;
+  effect: number;
+  effect_source: "learned" | "prior" | "";
+  expected_saving: number;
+  expected_net_value: number;
+  selected: boolean;
+  reasons: string[];
+  preferred_channel: string;
+}
+
+export interface PlanTotal {
+  key: string;
+  subscribers: number;
+  contacts: number;
+  cost: number;
+  expected_saving: number;
+  expected_net_value: number;
+  value_at_risk: number;
+}
+
+export interface Plan {
+  /** Number of rows (one per subscriber). */
+  size: number;
+  /** Row at rank r (0-based), built on demand: write large plans row by row instead of calling rows(). */
+  row(r: number): PlanRow;
+  /** Every row, ranked (convenient for small plans and tests). */
+  rows(): PlanRow[];
+  totals: { byBand: PlanTotal[]; byAction: PlanTotal[]; all: PlanTotal };
+  budget: number | null;
+  spent: number;
+  thresholds: BandThresholds;
+  valueTierCutoffs: ValueTierCutoffs;
+  /** Effect per action and effect segment as used, with its source. */
+  effects: { action: string; segment: string; effect: number; source: "learned" | "prior" }[];
+}
+
+const at = (col: Num | undefined, i: number): number => {
+  const v = col?.[i];
+  return v === undefined || v === null ? Number.NaN : v;
+};
+
+function checkLengths(input: PlanInput, n: number): void {
+  const cols: [string, { length: number } | undefined][] = [
+    ["probability", input.probability],
+    ["arpu", input.arpu],
+    ["tenureDays", input.tenureDays],
+    ["daysToContractEnd", input.daysToContractEnd],
+    ["contractType", input.contractType],
+    ["discountShare", input.discountShare],
+    ["priceIncrease", input.priceIncrease],
+    ["openComplaints", input.openComplaints],
+    ["products", input.products],
+    ["preferredChannel", input.preferredChannel],
+  ];
+  for (const [name, col] of cols) if (col && col.length !== n) throw new InputDataError(msg.planColumnLength(name, col.length, n));
+  const c = input.contributions;
+  if (c) {
+    const F = c.columns.length;
+    if (c.values.length !== n * F) throw new InputDataError(msg.planColumnLength("contributions.values", c.values.length, n * F));
+    if (c.featureValues && c.featureValues.length !== n * F)
+      throw new InputDataError(msg.planColumnLength("contributions.featureValues", c.featureValues.length, n * F));
+  }
+}
+
+/**
+ * Build the plan.
+ * @example const plan = planRetention(input, { thresholds: model.bands, config: cfg.retention, effects });
+ */
+export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
+  const cfg = opts.config;
+  const n = input.subscriberId.length;
+  checkLengths(input, n);
+  const budgetRaw = opts.budget === undefined ? cfg.budget : opts.budget;
+  if (budgetRaw !== null && !(budgetRaw >= 0)) throw new ConfigError(msg.planBudgetInvalid(budgetRaw));
+  const budget = budgetRaw ?? Number.POSITIVE_INFINITY;
+  for (let i = 0; i < n; i++) {
+    const p = input.probability[i]!;
+    if (!(p >= 0 && p <= 1)) throw new InputDataError(msg.planProbabilityInvalid(i, input.subscriberId[i]!, p));
+  }
+
+  // 1. bands
+  const thresholds = resolveBandThresholds(opts.thresholds, cfg.bands);
+  const band = new Uint8Array(n);
+  for (let i = 0; i < n; i++) band[i] = bandIndex(input.probability[i]!, thresholds);
+
+  // 2. value
+  const cv = customerValues(input.probability, input.arpu, cfg.value);
+
+  // 3. segments
+  const sc = cfg.segments;
+  const cut = valueTierCutoffs(sc.valueTier.by === "arpu" ? input.arpu : cv, sc.valueTier);
+  const lowArpu = lowArpuCutoff(input.arpu, sc.priceSensitivity);
+  const rc = input.contributions ? prepareReasonColumns(input.contributions.columns, opts.features, input.contributions.references) : undefined;
+  const scratch = new Float64Array(DRIVERS.length);
+  const none = DRIVERS.indexOf("none");
+  const seg = { value: new Uint8Array(n), price: new Uint8Array(n), tenure: new Uint8Array(n), contract: new Uint8Array(n), driver: new Uint8Array(n) };
+  for (let i = 0; i < n; i++) {
+    const arpu = input.arpu[i]!;
+    seg.value[i] = valueTierIndex(sc.valueTier.by === "arpu" ? arpu : cv[i]!, cut);
+    const signals = priceSignals(at(input.discountShare, i), arpu, input.contractType?.[i], at(input.priceIncrease, i), lowArpu, sc.priceSensitivity);
+    seg.price[i] = priceIndex(signals, sc.priceSensitivity);
+    seg.tenure[i] = tenureStageIndex(at(input.tenureDays, i), sc.tenure);
+    seg.contract[i] = contractStageIndex(at(input.daysToContractEnd, i), sc.contract);
+    seg.driver[i] = rc && input.contributions ? mainDriverIndex(input.contributions.values, i, rc, scratch) : none;
+  }
+  // effect segment code: mixed radix over the effect-key dims, in SEGMENT_DIM_NAMES order (as allSegmentKeys)
+  const keyDims = SEGMENT_DIM_NAMES.filter((d) => sc.effectKey.includes(d));
+  const keys = allSegmentKeys(keyDims);
+  const segCode = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    let code = 0;
+    for (const d of keyDims) code = code * SEGMENT_DIMS[d].length + seg[d][i]!;
+    segCode[i] = code;
+  }
+
+  // 4. effects: learned estimates where given, else the catalog prior
+  const actions: ActionDef[] = cfg.actions.filter((a) => a.id !== "none");
+  const A = actions.length;
+  const K = keys.length;
+  const effect = new Float64Array(A * K);
+  const learned = new Uint8Array(A * K);
+  const given = new Map((opts.effects ?? []).map((e) => [`${e.action}\u0000${e.segment}`, e]));
+  const effectsUsed: Plan["effects"] = [];
+  actions.forEach((a, ai) => {
+    keys.forEach((key, k) => {
+      const est = given.get(`${a.id}\u0000${key}`);
+      const isLearned = est?.source === "learned";
+      effect[ai * K + k] = est ? est.effect : priorEffect(a, key);
+      learned[ai * K + k] = isLearned ? 1 : 0;
+      effectsUsed.push({ action: a.id, segment: key, effect: effect[ai * K + k]!, source: isLearned ? "learned" : "prior" });
+    });
+  });
+
+  // 5. expected net value per eligible action (NaN = not eligible)
+  const masks = actions.map(eligibilityMask);
+  const env = new Float64Array(n * A);
+  const cost = new Float64Array(n * A);
+  const s: SegmentIndex = { value: 0, price: 0, tenure: 0, contract: 0, driver: 0 };
+  for (let i = 0; i < n; i++) {
+    s.value = seg.value[i]!;
+    s.price = seg.price[i]!;
+    s.tenure = seg.tenure[i]!;
+    s.contract = seg.contract[i]!;
+    s.driver = seg.driver[i]!;
+    const p = input.probability[i]!;
+    const arpu = input.arpu[i]!;
+    const oc = at(input.openComplaints, i);
+    const pr = at(input.products, i);
+    for (let a = 0; a < A; a++) {
+      const c = actionCost(actions[a]!, arpu);
+      cost[i * A + a] = c;
+      env[i * A + a] = isEligible(masks[a]!, band[i]!, s, oc, pr) ? p * effect[a * K + segCode[i]!]! * cv[i]! - c : Number.NaN;
+    }
+  }
+
+  // 6. selection under budget and capacities
+  const ids = input.subscriberId;
+  const byId = (i: number, j: number): number => (ids[i]! < ids[j]! ? -1 : ids[i]! > ids[j]! ? 1 : 0);
+  const sel = selectActions({
+    n,
+    actions: A,
+    value: env,
+    cost,
+    capacity: actions.map((a) => a.capacity ?? Number.POSITIVE_INFINITY),
+    budget,
+    tiebreak: byId,
+  });
+
+  // 7. rank and describe
+  const chosen = new Int32Array(n);
+  const shownEnv = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let a = sel.choice[i]!;
+    if (a < 0) {
+      let bestV = 0;
+      for (let b = 0; b < A; b++) if (env[i * A + b]! > bestV) { a = b; bestV = env[i * A + b]!; }
+    }
+    chosen[i] = a;
+    shownEnv[i] = a < 0 ? 0 : env[i * A + a]!;
+  }
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((x, y) => shownEnv[y]! - shownEnv[x]! || input.probability[y]! - input.probability[x]! || byId(x, y));
+
+  const newTotal = (key: string): PlanTotal => ({ key, subscribers: 0, contacts: 0, cost: 0, expected_saving: 0, expected_net_value: 0, value_at_risk: 0 });
+  const bandTotals = BANDS.map((b) => newTotal(b));
+  const actionTotals = [...actions.map((a) => newTotal(a.id)), newTotal("none")];
+  const all = newTotal("all");
+
+  const contrib = input.contributions;
+  const isSelected = (i: number): boolean => chosen[i]! >= 0 && sel.choice[i] === chosen[i];
+  // one output row, built on demand: a million-row plan is kept as arrays until it is written
+  const row = (r: number): PlanRow => {
+    const i = order[r]!;
+    const a = chosen[i]!;
+    const p = input.probability[i]!;
+    const e = a < 0 ? 0 : effect[a * K + segCode[i]!]!;
+    return {
+      rank: r + 1,
+      subscriber_id: ids[i]!,
+      churn_probability: p,
+      risk_band: BANDS[band[i]!]!,
+      segment: keys[segCode[i]!]!,
+      value_tier: VALUE_TIERS[seg.value[i]!]!,
+      price_sensitivity: PRICE_SENSITIVITY[seg.price[i]!]!,
+      tenure_stage: TENURE_STAGES[seg.tenure[i]!]!,
+      contract_stage: CONTRACT_STAGES[seg.contract[i]!]!,
+      main_driver: DRIVERS[seg.driver[i]!]!,
+      monthly_arpu: input.arpu[i]!,
+      customer_value: cv[i]!,
+      value_at_risk: p * cv[i]!,
+      recommended_action: a < 0 ? "none" : actions[a]!.id,
+      action_cost: a < 0 ? 0 : cost[i * A + a]!,
+      effect: e,
+      effect_source: a < 0 ? "" : learned[a * K + segCode[i]!] ? "learned" : "prior",
+      expected_saving: p * e * cv[i]!,
+      expected_net_value: shownEnv[i]!,
+      selected: isSelected(i),
+      reasons: rc && contrib && !opts.noReasons ? topReasons(contrib.values, contrib.featureValues, i, rc, 3) : [],
+      preferred_channel: input.preferredChannel?.[i] ?? "",
+    };
+  };
+  for (let r = 0; r < n; r++) {
+    const i = order[r]!;
+    const a = chosen[i]!;
+    const selected = isSelected(i);
+    const p = input.probability[i]!;
+    const var_ = p * cv[i]!;
+    const tb = bandTotals[band[i]!]!;
+    const ta = actionTotals[selected ? a : A]!;
+    tb.subscribers++;
+    ta.subscribers++;
+    all.subscribers++;
+    tb.value_at_risk += var_;
+    ta.value_at_risk += var_;
+    all.value_at_risk += var_;
+    if (selected) {
+      const c = cost[i * A + a]!;
+      const saving = p * effect[a * K + segCode[i]!]! * cv[i]!;
+      for (const t of [tb, ta, all]) {
+        t.contacts++;
+        t.cost += c;
+        t.expected_saving += saving;
+        t.expected_net_value += shownEnv[i]!;
+      }
+    }
+  }
+  return {
+    size: n,
+    row,
+    rows: () => Array.from({ length: n }, (_, r) => row(r)),
+    totals: { byBand: bandTotals, byAction: actionTotals, all },
+    budget: budgetRaw,
+    spent: sel.spent,
+    thresholds,
+    valueTierCutoffs: cut,
+    effects: effectsUsed,
+  };
+}

@@ -1,0 +1,92 @@
+/** Test-only helpers: a seeded RNG and an exact solver for small selection problems. */
+import type { SelectionProblem } from "../../src/retention/budget.js";
+
+/** mulberry32: small, seeded, good enough for simulations in tests. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Binomial draw by summing Bernoulli trials (fine for the sizes used in tests). */
+export function binomial(r: () => number, n: number, p: number): number {
+  let k = 0;
+  for (let i = 0; i < n; i++) if (r() < p) k++;
+  return k;
+}
+
+/**
+ * Exact optimum by depth-first branch and bound over subscribers (none or one of its candidates), with the
+ * budget and capacities; bound = current + sum of the best remaining value per subscriber.
+ */
+export function exactOptimum(p: SelectionProblem): { total: number; choice: Int32Array } {
+  const { n, actions: A, value, cost } = p;
+  const bestRest = new Float64Array(n + 1);
+  for (let i = n - 1; i >= 0; i--) {
+    let m = 0;
+    for (let a = 0; a < A; a++) if (value[i * A + a]! > m) m = value[i * A + a]!;
+    bestRest[i] = bestRest[i + 1]! + m;
+  }
+  const count = new Int32Array(A);
+  const cur = new Int32Array(n).fill(-1);
+  let best = 0;
+  let bestChoice = new Int32Array(n).fill(-1);
+  const dfs = (i: number, total: number, left: number) => {
+    if (total > best) { best = total; bestChoice = cur.slice(); }
+    if (i === n || total + bestRest[i]! <= best + 1e-12) return;
+    for (let a = 0; a < A; a++) {
+      const v = value[i * A + a]!;
+      const c = cost[i * A + a]!;
+      if (!(v > 0) || c > left + 1e-9 || count[a]! >= (p.capacity[a] ?? Number.POSITIVE_INFINITY)) continue;
+      count[a]!++;
+      cur[i] = a;
+      dfs(i + 1, total + v, left - c);
+      cur[i] = -1;
+      count[a]!--;
+    }
+    dfs(i + 1, total, left);
+  };
+  dfs(0, 0, p.budget);
+  return { total: best, choice: bestChoice };
+}
+
+/** A random small selection problem; `structured` draws ENV = p x effect x value - cost like a real plan. */
+export function randomProblem(r: () => number, structured: boolean): SelectionProblem {
+  const n = 2 + Math.floor(r() * 8);
+  const A = 1 + Math.floor(r() * 4);
+  const value = new Float64Array(n * A);
+  const cost = new Float64Array(n * A);
+  const unit = Array.from({ length: A }, () => (r() < 0.15 ? 0 : Math.round(r() * 30 * 10) / 10));
+  const feeShare = Array.from({ length: A }, () => (r() < 0.3 ? r() : 0));
+  const effect = Array.from({ length: A }, () => r() * 0.4 - 0.05);
+  for (let i = 0; i < n; i++) {
+    const prob = r();
+    const cv = 50 + r() * 1500;
+    const arpu = 10 + r() * 80;
+    for (let a = 0; a < A; a++) {
+      const k = i * A + a;
+      if (r() < 0.25) {
+        value[k] = Number.NaN;
+        cost[k] = 0;
+        continue;
+      }
+      if (structured) {
+        cost[k] = unit[a]! + feeShare[a]! * arpu;
+        value[k] = prob * effect[a]! * cv - cost[k]!;
+      } else {
+        cost[k] = Math.round(r() * 40);
+        value[k] = Math.round(r() * 60 - 10);
+      }
+    }
+  }
+  const capacity = Array.from({ length: A }, () => (r() < 0.5 ? Number.POSITIVE_INFINITY : 1 + Math.floor(r() * n)));
+  let sumCost = 0;
+  for (let k = 0; k < n * A; k++) if (value[k]! > 0) sumCost += cost[k]!;
+  const budget = r() < 0.1 ? Number.POSITIVE_INFINITY : Math.round(sumCost * (0.05 + r() * 0.8));
+  return { n, actions: A, value, cost, capacity, budget };
+}

@@ -1,0 +1,228 @@
+import { describe, expect, it } from "vitest";
+import { InputDataError } from "../../src/errors.js";
+import { msg } from "../../src/messages.js";
+import { defaultRetentionConfig, type RetentionConfig } from "../../src/retention/config.js";
+import { type PlanInput, planRetention } from "../../src/retention/plan.js";
+import { customerValue } from "../../src/retention/value.js";
+import { network } from "../../src/features/families/network.js";
+import { rng } from "./helpers.js";
+
+const features = network.features;
+
+const thresholds = { critical: 0.5, high: 0.3, medium: 0.15 };
+const COLUMNS = ["dropped_calls_30d", "open_complaints", "days_to_contract_end", "discount_share_3m", "data_mb_trend_30v60_pct"];
+const CONTRACTS = ["prepaid", "month_to_month", "fixed_12m", "fixed_24m"];
+
+function population(n: number, seed: number): PlanInput {
+  const r = rng(seed);
+  const F = COLUMNS.length;
+  const input = {
+    subscriberId: [] as string[],
+    probability: new Float64Array(n),
+    arpu: new Float64Array(n),
+    tenureDays: new Float64Array(n),
+    daysToContractEnd: new Float64Array(n),
+    contractType: [] as string[],
+    discountShare: new Float64Array(n),
+    priceIncrease: new Float64Array(n),
+    openComplaints: new Float64Array(n),
+    products: new Float64Array(n),
+    preferredChannel: [] as (string | null)[],
+    contributions: { columns: COLUMNS, values: new Float64Array(n * F), featureValues: new Float64Array(n * F) },
+  };
+  for (let i = 0; i < n; i++) {
+    input.subscriberId.push(`S${String(i).padStart(5, "0")}`);
+    input.probability[i] = Math.round(r() ** 3 * 600) / 1000;
+    input.arpu[i] = Math.round((10 + r() * 90) * 100) / 100;
+    input.tenureDays[i] = Math.floor(r() * 2500);
+    const ct = CONTRACTS[Math.floor(r() * 4)]!;
+    input.contractType.push(ct);
+    input.daysToContractEnd[i] = ct.startsWith("fixed") ? Math.floor(r() * 700) - 30 : Number.NaN;
+    input.discountShare[i] = r() < 0.3 ? r() * 0.3 : 0;
+    input.priceIncrease[i] = r() < 0.2 ? 1 : 0;
+    input.openComplaints[i] = r() < 0.2 ? 1 + Math.floor(r() * 3) : 0;
+    input.products[i] = 1 + Math.floor(r() * 3);
+    input.preferredChannel.push(r() < 0.1 ? null : ["sms", "email", "app", "phone"][Math.floor(r() * 4)]!);
+    for (let j = 0; j < F; j++) {
+      input.contributions.values[i * F + j] = r() - 0.5;
+      input.contributions.featureValues[i * F + j] = Math.floor(r() * 10);
+    }
+  }
+  return input;
+}
+
+function permute(input: PlanInput, perm: number[]): PlanInput {
+  const F = COLUMNS.length;
+  const num = (col: ArrayLike<number>) => Float64Array.from(perm, (i) => col[i]!);
+  const rows = (col: ArrayLike<number>) => Float64Array.from(perm.flatMap((i) => Array.from({ length: F }, (_, j) => col[i * F + j]!)));
+  const c = input.contributions!;
+  return {
+    subscriberId: perm.map((i) => input.subscriberId[i]!),
+    probability: num(input.probability),
+    arpu: num(input.arpu),
+    tenureDays: num(input.tenureDays!),
+    daysToContractEnd: num(input.daysToContractEnd!),
+    contractType: perm.map((i) => input.contractType![i]!),
+    discountShare: num(input.discountShare!),
+    priceIncrease: num(input.priceIncrease!),
+    openComplaints: num(input.openComplaints!),
+    products: num(input.products!),
+    preferredChannel: perm.map((i) => input.preferredChannel![i]!),
+    contributions: { columns: c.columns, values: rows(c.values), featureValues: rows(c.featureValues!) },
+  };
+}
+
+const config = (patch: Partial<RetentionConfig> = {}): RetentionConfig => {
+  const cfg = { ...defaultRetentionConfig(), ...patch };
+  cfg.value = { ...cfg.value, probabilityHorizonMonths: 3 };
+  return cfg;
+};
+
+describe("retention plan", () => {
+  it("prices one subscriber by hand", () => {
+    const cfg = config();
+    cfg.value = { ...cfg.value, survival: "fixed", fixedMonthlyChurn: 0.02 };
+    const plan = planRetention(
+      {
+        subscriberId: ["S1"],
+        probability: [0.4],
+        arpu: [50],
+        tenureDays: [400],
+        daysToContractEnd: [300],
+        contractType: ["fixed_24m"],
+        products: [2],
+        openComplaints: [0],
+        preferredChannel: ["sms"],
+        contributions: { columns: ["dropped_calls_30d"], values: [0.8], featureValues: [9] },
+      },
+      { thresholds, config: cfg, features },
+    );
+    const row = plan.rows()[0]!;
+    const cv = customerValue(0.4, 50, cfg.value);
+    expect(row.risk_band).toBe("high");
+    expect(row.main_driver).toBe("network");
+    expect(row.value_tier).toBe("high"); // alone in the population
+    expect(row.customer_value).toBeCloseTo(cv, 10);
+    expect(row.value_at_risk).toBeCloseTo(0.4 * cv, 10);
+    // eligible: care_call (high band, high value) 0.4*0.18*cv - 15; network_fix (network driver) 0.4*0.25*cv - 25;
+    // loyalty_points (established, high value) 0.4*0.07*cv - 4; the rest are not eligible
+    expect(cv).toBeGreaterThan(600);
+    expect(row.recommended_action).toBe("network_fix");
+    expect(row.effect).toBe(0.25);
+    expect(row.action_cost).toBe(25);
+    expect(row.expected_net_value).toBeCloseTo(0.4 * 0.25 * cv - 25, 10);
+    expect(row.selected).toBe(true);
+    expect(row.reasons).toEqual(["9 dropped calls in the last 30 days"]);
+    expect(row.preferred_channel).toBe("sms");
+    expect(row.segment).toBe("value=high;price=insensitive;driver=network");
+    expect(row.effect_source).toBe("prior");
+  });
+
+  it("recommends none when no action pays for itself", () => {
+    const plan = planRetention({ subscriberId: ["A"], probability: [0.01], arpu: [5] }, { thresholds, config: config() });
+    expect(plan.rows()[0]).toMatchObject({ recommended_action: "none", action_cost: 0, expected_net_value: 0, selected: false });
+  });
+
+  it("keeps eligibility, ranks by net value then risk then id, and respects budget and capacities", () => {
+    const input = population(400, 3);
+    const unlimited = planRetention(input, { thresholds, config: config() }).totals.all.cost;
+    const budget = Math.round(unlimited / 3);
+    const cfg = config({ budget });
+    cfg.actions = cfg.actions.map((a) => (a.id === "care_call" ? { ...a, capacity: 5 } : a));
+    const plan = planRetention(input, { thresholds, config: cfg });
+    const rows = plan.rows();
+    expect(rows).toHaveLength(400);
+    expect(rows.map((r) => r.rank)).toEqual(rows.map((_, i) => i + 1));
+    for (let k = 1; k < rows.length; k++) {
+      const a = rows[k - 1]!;
+      const b = rows[k]!;
+      const ordered =
+        a.expected_net_value > b.expected_net_value ||
+        (a.expected_net_value === b.expected_net_value &&
+          (a.churn_probability > b.churn_probability || (a.churn_probability === b.churn_probability && a.subscriber_id < b.subscriber_id)));
+      expect(ordered, `rank ${k}`).toBe(true);
+    }
+    const selected = rows.filter((r) => r.selected);
+    const spent = selected.reduce((s, r) => s + r.action_cost, 0);
+    expect(spent).toBeLessThanOrEqual(budget + 1e-6);
+    expect(spent).toBeGreaterThan(0.9 * budget); // the budget binds and is used
+    expect(selected.filter((r) => r.recommended_action === "care_call").length).toBeLessThanOrEqual(5);
+    for (const r of rows) {
+      if (r.recommended_action === "price_incentive") expect(r.price_sensitivity).toBe("sensitive");
+      if (r.recommended_action === "network_fix") expect(r.main_driver).toBe("network");
+      if (r.recommended_action === "renewal_offer") expect(r.contract_stage).toBe("renewal_window");
+      if (r.recommended_action === "care_call") expect(["critical", "high"]).toContain(r.risk_band);
+      if (r.recommended_action === "none") expect(r.selected).toBe(false);
+      else {
+        expect(r.expected_net_value).toBeGreaterThan(0);
+        expect(r.expected_net_value).toBeCloseTo(r.churn_probability * r.effect * r.customer_value - r.action_cost, 8);
+      }
+      expect(r.reasons.length).toBeLessThanOrEqual(3);
+    }
+    // totals reconcile
+    const all = plan.totals.all;
+    expect(all.subscribers).toBe(400);
+    expect(all.contacts).toBe(selected.length);
+    expect(all.cost).toBeCloseTo(spent, 8);
+    expect(plan.spent).toBeCloseTo(spent, 8);
+    expect(plan.totals.byBand.reduce((s, t) => s + t.contacts, 0)).toBe(selected.length);
+    expect(plan.totals.byAction.reduce((s, t) => s + t.subscribers, 0)).toBe(400);
+    expect(plan.totals.byAction.reduce((s, t) => s + t.expected_saving, 0)).toBeCloseTo(all.expected_saving, 8);
+    // a bigger budget never lowers the total expected net value
+    const richer = planRetention(input, { thresholds, config: cfg, budget: 2 * budget });
+    expect(richer.totals.all.expected_net_value).toBeGreaterThanOrEqual(all.expected_net_value);
+  });
+
+  it("uses learned effects where given and says so", () => {
+    const input = population(200, 5);
+    const base = planRetention(input, { thresholds, config: config() });
+    const target = base.rows().find((r) => r.recommended_action === "digital_nudge")!;
+    const learned = {
+      action: "digital_nudge",
+      segment: target.segment,
+      effect: 0.5,
+      ci_low: 0.4,
+      ci_high: 0.6,
+      n_treat: 1000,
+      n_control: 1000,
+      churn_treat: 0.1,
+      churn_control: 0.2,
+      prior: 0.03,
+      source: "learned" as const,
+    };
+    const plan = planRetention(input, { thresholds, config: config(), effects: [learned] });
+    const row = plan.rows().find((r) => r.subscriber_id === target.subscriber_id)!;
+    expect(row.recommended_action).toBe("digital_nudge");
+    expect(row.effect).toBe(0.5);
+    expect(row.effect_source).toBe("learned");
+    expect(plan.effects.find((e) => e.action === "digital_nudge" && e.segment === target.segment)?.source).toBe("learned");
+    expect(plan.effects.filter((e) => e.source === "learned")).toHaveLength(1);
+  });
+
+  it("is deterministic: the same plan whatever the input row order", () => {
+    const input = population(300, 11);
+    const cfg = config({ budget: 300 });
+    const a = planRetention(input, { thresholds, config: cfg });
+    const perm = Array.from({ length: 300 }, (_, i) => i);
+    const r = rng(99);
+    for (let i = perm.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+    }
+    const b = planRetention(permute(input, perm), { thresholds, config: cfg });
+    expect(b.rows()).toEqual(a.rows());
+    expect(b.row(7)).toEqual(a.rows()[7]);
+    expect(b.totals).toEqual(a.totals);
+  });
+
+  it("refuses bad inputs with messages that say the fix", () => {
+    const cfg = config();
+    expect(() => planRetention({ subscriberId: ["A", "B"], probability: [0.1], arpu: [1, 2] }, { thresholds, config: cfg })).toThrow(
+      msg.planColumnLength("probability", 1, 2),
+    );
+    expect(() => planRetention({ subscriberId: ["A"], probability: [Number.NaN], arpu: [1] }, { thresholds, config: cfg })).toThrow(InputDataError);
+    expect(() => planRetention({ subscriberId: ["A"], probability: [0.2], arpu: [1] }, { thresholds, config: cfg, budget: -5 })).toThrow(
+      msg.planBudgetInvalid(-5),
+    );
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from "vitest";
+import { defaultRetentionConfig } from "../../src/retention/config.js";
+import { actionCost, bestAction, expectedNetValue } from "../../src/retention/expected.js";
+import { annuity, customerValue, customerValues, monthlyChurn, populationChurn } from "../../src/retention/value.js";
+
+const base = { ...defaultRetentionConfig().value, annualDiscountRate: 0, probabilityHorizonMonths: 1, survival: "subscriber" as const };
+
+describe("customer value", () => {
+  it("is margin x ARPU x sum of monthly survival over the horizon (hand-worked)", () => {
+    // q = 0.3: months 1 and 2 survive with 0.7 and 0.49 → 0.5 * 50 * 1.19 = 29.75
+    expect(customerValue(0.3, 50, { ...base, margin: 0.5, horizonMonths: 2 })).toBeCloseTo(29.75, 10);
+    // no churn, no discount: margin x ARPU x H
+    expect(customerValue(0, 40, { ...base, margin: 0.5, horizonMonths: 36 })).toBeCloseTo(720, 10);
+    // certain churn keeps nothing; no ARPU is worth nothing
+    expect(customerValue(1, 40, base)).toBe(0);
+    expect(customerValue(0.2, 0, base)).toBe(0);
+  });
+
+  it("derives the monthly rate from a longer horizon and discounts future months", () => {
+    const p3 = 1 - 0.9 ** 3; // 10% a month over 3 months
+    expect(monthlyChurn(p3, 3)).toBeCloseTo(0.1, 12);
+    const d = 1.1 ** (1 / 12) - 1;
+    const a = 0.9 / (1 + d);
+    const expected = 0.6 * 30 * (a + a * a + a ** 3);
+    expect(customerValue(p3, 30, { ...base, margin: 0.6, horizonMonths: 3, annualDiscountRate: 0.1, probabilityHorizonMonths: 3 })).toBeCloseTo(expected, 10);
+    expect(annuity(1, 12)).toBe(12);
+  });
+
+  it("by default values everyone at the population's monthly churn rate", () => {
+    const cfg = { ...base, survival: "population" as const, margin: 1, horizonMonths: 2 };
+    const values = customerValues([0.1, 0.3], [10, 10], cfg); // mean 0.2 → 10 * (0.8 + 0.64)
+    expect(values[0]).toBeCloseTo(14.4, 12);
+    expect(values[1]).toBeCloseTo(14.4, 12);
+    expect(populationChurn([0.1, 0.3], 1)).toBeCloseTo(0.2, 12);
+  });
+
+  it("can use one fixed monthly churn rate for everyone", () => {
+    const cfg = { ...base, survival: "fixed" as const, fixedMonthlyChurn: 0.5, margin: 1, horizonMonths: 2 };
+    expect(customerValue(0.99, 10, cfg)).toBeCloseTo(10 * (0.5 + 0.25), 12);
+  });
+});
+
+describe("expected net value", () => {
+  it("is p x effect x value - cost, with fee-scaled costs", () => {
+    expect(expectedNetValue(0.5, 0.2, 1000, 30)).toBeCloseTo(70, 12);
+    expect(expectedNetValue(0.5, -0.1, 1000, 0)).toBeCloseTo(-50, 12); // a sleeping dog loses value
+    expect(actionCost({ unitCost: 2, feeMonths: 0.6 }, 50)).toBeCloseTo(32, 12);
+    expect(actionCost({ unitCost: 2, feeMonths: 0.6 }, Number.NaN)).toBe(2);
+  });
+
+  it("picks the best positive action, none (-1) when nothing pays, ties to catalog order", () => {
+    expect(bestAction([Number.NaN, 3, 5, 5])).toBe(2);
+    expect(bestAction([-1, 0, Number.NaN])).toBe(-1);
+  });
+});
