@@ -1,0 +1,384 @@
+/**
+ * The planner report (written by `churn score`): a one-page picture (headline figures per band, value at risk,
+ * budget, expected revenue saved), the band × segment matrix, the action summary, the top 50 with reasons and
+ * actions, drift warnings, the trend against earlier runs, the latest outcome evaluation and the loyalty KPIs.
+ * `buildPlannerReport(data)` returns a ReportDoc; render it with renderReport (index.ts).
+ * Optional inputs (drift, trend, outcome, KPIs) that are absent show a one-line note.
+ */
+import { type Band, BANDS } from "../retention/bands.js";
+import { actionChart, bandCountChart, bandSegmentChart, driftChart, kpiSmallMultiples, outcomeChart, trendChart } from "./charts.js";
+import type { Chart, Figure, ReportDoc, Section } from "./doc.js";
+import { ALL_SEGMENTS, KPI_IDS, KPI_LABELS, type KpiId, type KpiResult, RENEWAL_WINDOW_DAYS } from "./kpis.js";
+
+export const TOP_N = 50;
+
+export interface BandSummary {
+  band: Band;
+  subscribers: number;
+  /** Sum over the band of P(churn) × customer value, in `currency`. */
+  valueAtRisk: number;
+  /** Subscribers in the band selected for an action. */
+  selected: number;
+}
+
+/** Retention effect: absolute reduction in churn probability (0.04 = 4 percentage points). */
+export interface ActionSummary {
+  action: string;
+  contacts: number;
+  cost: number;
+  expectedSaving: number;
+  /** The prior effect from the action catalogue. */
+  priorEffect: number;
+  /** Learned from past campaigns against a control group, when there was enough data (contact-weighted over segments). */
+  learned?: { effect: number; ciLow: number; ciHigh: number; nTreat: number; nControl: number };
+}
+
+export interface TopSubscriber {
+  rank: number;
+  subscriberId: string;
+  probability: number;
+  band: Band;
+  segment: string;
+  /** Customer value (currency). */
+  value: number;
+  /** Chosen action, or "none". */
+  action: string;
+  /** Expected saving minus cost of the chosen action (currency). */
+  expectedNet: number;
+  /** Plain-language reasons, most important first. */
+  reasons: string[];
+}
+
+export interface DriftItem {
+  feature: string;
+  /** Population stability index of this run against the training data. */
+  psi: number;
+  status: "ok" | "warn" | "alert";
+}
+
+/** Summary of one earlier (or this) scoring run, for the trend. */
+export interface RunSummary {
+  runId: string;
+  asOf: string;
+  scored: number;
+  bands: Record<Band, number>;
+  valueAtRisk: number;
+  budgetUsed: number;
+  expectedSaved: number;
+}
+
+/** The realised outcome of an earlier run, once its horizon has passed. */
+export interface OutcomeEvaluation {
+  runId: string;
+  asOf: string;
+  horizonDays: number;
+  byBand: { band: Band; subscribers: number; churned: number }[];
+  auc: number;
+  lift10: number;
+  /** Customers selected for an action in that run, and how many of them stayed. */
+  selected: number;
+  selectedStayed: number;
+}
+
+export interface PlannerReportData {
+  kind: "planner-report";
+  run: { id: string; asOf: string; createdAt: string; modelId: string; scored: number; currency: string };
+  bands: BandSummary[];
+  budget: { total: number; used: number };
+  expectedRevenueSaved: number;
+  /** Band × segment counts; `segmentLabel` names the segment dimension (e.g. "contract type"). */
+  segmentLabel: string;
+  matrix: { band: Band; segment: string; subscribers: number; valueAtRisk?: number }[];
+  actions: ActionSummary[];
+  /** Ranked highest expected net first; the report shows the first TOP_N. */
+  top: TopSubscriber[];
+  drift?: { threshold: number; items: DriftItem[] };
+  /** Earlier runs (any order; this run is added from `run`/`bands`). */
+  trend?: RunSummary[];
+  outcome?: OutcomeEvaluation;
+  kpis?: KpiResult;
+}
+
+const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+
+function headline(d: PlannerReportData): Section {
+  const byBand = new Map(d.bands.map((b) => [b.band, b]));
+  const figures: Figure[] = BANDS.map((b) => ({
+    label: `${b} risk`,
+    value: byBand.get(b)?.subscribers ?? 0,
+    format: "int" as const,
+    band: b,
+    hint: `${Math.round(byBand.get(b)?.selected ?? 0).toLocaleString("en-US")} selected for action`,
+  }));
+  const atRisk = sum(d.bands.map((b) => b.valueAtRisk));
+  figures.push(
+    { label: "Value at risk", value: atRisk, format: "money", hint: "Σ P(churn) × customer value" },
+    { label: "Budget used", value: d.budget.used, format: "money", hint: `of ${Math.round(d.budget.total).toLocaleString("en-US")} ${d.run.currency} (${d.budget.total > 0 ? ((d.budget.used / d.budget.total) * 100).toFixed(0) : "0"}%)` },
+    { label: "Expected revenue saved", value: d.expectedRevenueSaved, format: "money", hint: d.budget.used > 0 ? `${(d.expectedRevenueSaved / d.budget.used).toFixed(1)} per 1 spent` : "no spend" },
+  );
+  const rows = BANDS.map((b) => ({ band: b, subscribers: byBand.get(b)?.subscribers ?? 0 }));
+  const chart: Chart = { id: "bands", title: "Subscribers per risk band", alt: rows.map((r) => `${r.band} ${r.subscribers}`).join(", "), spec: bandCountChart(rows), data: rows };
+  return {
+    id: "headline",
+    title: "At a glance",
+    intro: `${d.run.scored.toLocaleString("en-US")} subscribers scored as of ${d.run.asOf}.`,
+    figures,
+    figureColumns: 4,
+    charts: [chart],
+    tables: [
+      {
+        caption: "Risk bands",
+        rowHeader: true,
+        columns: [
+          { key: "band", label: "Band", format: "band" },
+          { key: "subscribers", label: "Subscribers", format: "int" },
+          { key: "share", label: "Share", format: "pct" },
+          { key: "valueAtRisk", label: "Value at risk", format: "money" },
+          { key: "selected", label: "Selected for action", format: "int" },
+        ],
+        rows: BANDS.map((b) => {
+          const s = byBand.get(b);
+          return { band: b, subscribers: s?.subscribers ?? 0, share: d.run.scored > 0 ? (s?.subscribers ?? 0) / d.run.scored : null, valueAtRisk: s?.valueAtRisk ?? 0, selected: s?.selected ?? 0 };
+        }),
+      },
+    ],
+  };
+}
+
+function matrixSection(d: PlannerReportData): Section {
+  const segments = [...new Set(d.matrix.map((m) => m.segment))].sort();
+  const cell = new Map(d.matrix.map((m) => [`${m.band}\u0000${m.segment}`, m.subscribers]));
+  const rows = segments.map((s) => {
+    const r: Record<string, unknown> = { segment: s };
+    for (const b of BANDS) r[b] = cell.get(`${b}\u0000${s}`) ?? 0;
+    r["total"] = sum(BANDS.map((b) => r[b] as number));
+    return r;
+  });
+  const chartRows = d.matrix.map((m) => ({ segment: m.segment, band: m.band, bandOrder: BANDS.indexOf(m.band), subscribers: m.subscribers }));
+  return {
+    id: "matrix",
+    title: `Risk band × ${d.segmentLabel}`,
+    charts: [{ id: "matrix", title: `Subscribers per ${d.segmentLabel} and band`, alt: `Stacked bars of subscribers per ${d.segmentLabel}, split by risk band.`, spec: bandSegmentChart(chartRows, d.segmentLabel), data: chartRows }],
+    tables: [
+      {
+        caption: `Subscribers by ${d.segmentLabel} (rows) and risk band (columns)`,
+        rowHeader: true,
+        columns: [{ key: "segment", label: d.segmentLabel, format: "text" }, ...BANDS.map((b) => ({ key: b, label: b, format: "int" as const })), { key: "total", label: "total", format: "int" }],
+        rows,
+      },
+    ],
+  };
+}
+
+function actionSection(d: PlannerReportData): Section {
+  if (!d.actions.length) return { id: "actions", title: "Actions", note: "No action was selected in this run (no budget, or no action pays off)." };
+  const chartRows = d.actions.flatMap((a) => [
+    { action: a.action, measure: "cost", amount: a.cost },
+    { action: a.action, measure: "expected saving", amount: a.expectedSaving },
+  ]);
+  return {
+    id: "actions",
+    title: "Actions",
+    intro: "Effect = reduction in churn probability, in percentage points. Learned effects come from past campaigns against a control group (95% interval); otherwise the catalogue's prior is used.",
+    charts: [{ id: "actions", title: "Cost and expected saving per action", alt: d.actions.map((a) => `${a.action}: ${a.contacts} contacts`).join(", "), spec: actionChart(chartRows, d.run.currency), data: chartRows }],
+    tables: [
+      {
+        caption: "Action summary",
+        rowHeader: true,
+        columns: [
+          { key: "action", label: "Action", format: "text" },
+          { key: "contacts", label: "Contacts", format: "int" },
+          { key: "cost", label: "Cost", format: "money" },
+          { key: "expectedSaving", label: "Expected saving", format: "money" },
+          { key: "net", label: "Net", format: "money" },
+          { key: "prior", label: "Prior effect", format: "pp" },
+          { key: "learned", label: "Learned effect", format: "pp" },
+          { key: "ci", label: "95% interval", format: "text" },
+          { key: "n", label: "Treated / control", format: "text" },
+        ],
+        rows: d.actions.map((a) => ({
+          action: a.action,
+          contacts: a.contacts,
+          cost: a.cost,
+          expectedSaving: a.expectedSaving,
+          net: a.expectedSaving - a.cost,
+          prior: a.priorEffect,
+          learned: a.learned?.effect ?? null,
+          ci: a.learned ? `${(a.learned.ciLow * 100).toFixed(1)} to ${(a.learned.ciHigh * 100).toFixed(1)} pp` : "prior only",
+          n: a.learned ? `${a.learned.nTreat} / ${a.learned.nControl}` : "–",
+        })),
+      },
+    ],
+  };
+}
+
+function topSection(d: PlannerReportData): Section {
+  const top = d.top.slice(0, TOP_N);
+  if (!top.length) return { id: "top", title: `Top ${TOP_N}`, note: "No subscriber was scored." };
+  return {
+    id: "top",
+    title: `Top ${top.length} subscribers`,
+    intro: "Ranked by expected net value of the chosen action (expected saving minus cost). The full list is in the ranked risk list (CSV/Parquet).",
+    tables: [
+      {
+        caption: `Top ${top.length} subscribers with reasons and actions`,
+        columns: [
+          { key: "rank", label: "#", format: "int" },
+          { key: "subscriberId", label: "Subscriber", format: "text" },
+          { key: "band", label: "Band", format: "band" },
+          { key: "probability", label: "P(churn)", format: "pct" },
+          { key: "segment", label: d.segmentLabel, format: "text" },
+          { key: "value", label: "Value", format: "money" },
+          { key: "action", label: "Action", format: "text" },
+          { key: "expectedNet", label: "Expected net", format: "money" },
+          { key: "reasons", label: "Reasons", format: "list" },
+        ],
+        rows: top.map((t) => ({ ...t })),
+      },
+    ],
+  };
+}
+
+function driftSection(d: PlannerReportData): Section {
+  if (!d.drift) return { id: "drift", title: "Data drift", note: "Drift was not checked in this run." };
+  const flagged = d.drift.items.filter((i) => i.status !== "ok").sort((a, b) => b.psi - a.psi || a.feature.localeCompare(b.feature));
+  if (!flagged.length) return { id: "drift", title: "Data drift", note: `No feature drifted (every PSI below ${d.drift.threshold} against the training data).` };
+  const rows = flagged.slice(0, 20).map((i) => ({ ...i }));
+  return {
+    id: "drift",
+    title: "Data drift",
+    intro: "Population stability index (PSI) of this run's features against the training data. Above 0.1 is worth a look, above the threshold the scores may be off.",
+    items: flagged.map((i) => ({ text: `${i.feature}: PSI ${i.psi.toFixed(3)}${i.status === "alert" ? ` (above the threshold ${d.drift!.threshold})` : ""}`, level: i.status === "alert" ? "alert" : "warn" })),
+    charts: [{ id: "drift", title: "Drifting features", alt: `${flagged.length} features drifted; largest PSI ${flagged[0]!.psi.toFixed(3)} (${flagged[0]!.feature}).`, spec: driftChart(rows, d.drift.threshold), data: rows }],
+  };
+}
+
+function thisRunSummary(d: PlannerReportData): RunSummary {
+  const bands = Object.fromEntries(BANDS.map((b) => [b, d.bands.find((x) => x.band === b)?.subscribers ?? 0])) as Record<Band, number>;
+  return { runId: d.run.id, asOf: d.run.asOf, scored: d.run.scored, bands, valueAtRisk: sum(d.bands.map((b) => b.valueAtRisk)), budgetUsed: d.budget.used, expectedSaved: d.expectedRevenueSaved };
+}
+
+function trendSection(d: PlannerReportData): Section {
+  if (!d.trend?.length) return { id: "trend", title: "Trend", note: "No earlier runs to compare with: this is the first scoring run." };
+  const runs = [...d.trend.filter((r) => r.runId !== d.run.id), thisRunSummary(d)].sort((a, b) => a.asOf.localeCompare(b.asOf) || a.runId.localeCompare(b.runId));
+  const rows = runs.flatMap((r) => BANDS.map((b) => ({ asOf: r.asOf, band: b, subscribers: r.bands[b] })));
+  return {
+    id: "trend",
+    title: "Trend against earlier runs",
+    charts: [{ id: "trend", title: "Subscribers per band by run", alt: `${runs.length} runs from ${runs[0]!.asOf} to ${runs[runs.length - 1]!.asOf}.`, spec: trendChart(rows), data: rows }],
+    tables: [
+      {
+        caption: "Runs",
+        rowHeader: true,
+        columns: [
+          { key: "asOf", label: "As of", format: "date" },
+          { key: "runId", label: "Run", format: "text" },
+          { key: "scored", label: "Scored", format: "int" },
+          ...BANDS.map((b) => ({ key: b, label: b, format: "int" as const })),
+          { key: "valueAtRisk", label: "Value at risk", format: "money" },
+          { key: "budgetUsed", label: "Budget used", format: "money" },
+          { key: "expectedSaved", label: "Expected saved", format: "money" },
+        ],
+        rows: runs.map((r) => ({ asOf: r.asOf, runId: r.runId, scored: r.scored, ...r.bands, valueAtRisk: r.valueAtRisk, budgetUsed: r.budgetUsed, expectedSaved: r.expectedSaved })),
+      },
+    ],
+  };
+}
+
+function outcomeSection(d: PlannerReportData): Section {
+  const o = d.outcome;
+  if (!o) return { id: "outcome", title: "Outcome of an earlier run", note: "No earlier run has reached the end of its horizon yet, so no outcome can be evaluated." };
+  const rows = BANDS.map((b) => {
+    const x = o.byBand.find((r) => r.band === b);
+    return { band: b, subscribers: x?.subscribers ?? 0, churned: x?.churned ?? 0, churnRate: x && x.subscribers > 0 ? x.churned / x.subscribers : null };
+  });
+  const chartRows = rows.filter((r) => r.churnRate !== null);
+  return {
+    id: "outcome",
+    title: `Outcome of run ${o.runId}`,
+    intro: `Run ${o.runId} scored subscribers as of ${o.asOf}; its ${o.horizonDays}-day horizon has passed, so we can see what happened.`,
+    figures: [
+      { label: "ROC-AUC of that run's scores", value: o.auc, format: "num3" },
+      { label: "Lift in the top 10%", value: o.lift10, format: "num" },
+      { label: "Selected customers who stayed", value: o.selected > 0 ? o.selectedStayed / o.selected : null, format: "pct", hint: `${o.selectedStayed.toLocaleString("en-US")} of ${o.selected.toLocaleString("en-US")}` },
+    ],
+    charts: [{ id: "outcome", title: "Realised churn rate by band", alt: chartRows.map((r) => `${r.band} ${((r.churnRate ?? 0) * 100).toFixed(1)}%`).join(", "), spec: outcomeChart(chartRows), data: chartRows }],
+    tables: [
+      {
+        caption: "Realised churn by band",
+        rowHeader: true,
+        columns: [
+          { key: "band", label: "Band", format: "band" },
+          { key: "subscribers", label: "Subscribers", format: "int" },
+          { key: "churned", label: "Churned", format: "int" },
+          { key: "churnRate", label: "Churn rate", format: "pct" },
+        ],
+        rows,
+      },
+    ],
+  };
+}
+
+const KPI_FORMAT: Record<KpiId, "pct" | "money"> = {
+  churnRate: "pct",
+  retentionRate: "pct",
+  arpu: "money",
+  customerValue: "money",
+  multiProductRate: "pct",
+  complaintRate: "pct",
+  renewalRate: "pct",
+};
+
+function kpiSection(d: PlannerReportData): Section {
+  const k = d.kpis;
+  if (!k?.rows.length) return { id: "kpis", title: "Loyalty KPIs", note: "Loyalty KPIs were not computed for this run." };
+  const cur = d.run.currency;
+  const label = (id: KpiId) => (KPI_FORMAT[id] === "money" && cur ? `${KPI_LABELS[id]}, ${cur}` : KPI_LABELS[id]);
+  const computed = KPI_IDS.filter((id) => k.computed.includes(id));
+  const chartRows = k.rows.flatMap((r) =>
+    computed.flatMap((id) => {
+      const v = r[id];
+      return v === null ? [] : [{ month: r.month, segment: r.segment, kpi: label(id), value: KPI_FORMAT[id] === "pct" ? v * 100 : v }];
+    }),
+  );
+  const segments = [ALL_SEGMENTS, ...[...new Set(k.rows.map((r) => r.segment))].filter((s) => s !== ALL_SEGMENTS).sort()];
+  const lastMonth = k.months[k.months.length - 1]!;
+  const latest = k.rows.filter((r) => r.month === lastMonth);
+  const notes = k.skipped.map((s) => `${KPI_LABELS[s.kpi]} skipped: the ${s.table} table is absent.`);
+  return {
+    id: "kpis",
+    title: "Loyalty KPIs",
+    intro: `Monthly, by ${k.segmentColumn ?? "all subscribers"}, computed from the raw tables; ${k.months[0]} to ${lastMonth}. Retention rate = (customers at end − new customers) ÷ customers at start. Customer value = ARPU × expected lifetime (1 ÷ churn rate, at most 60 months). Renewal rate = share of fixed-term contracts ending in the month that did not churn within 30 days.`,
+    ...(notes.length ? { items: notes.map((t) => ({ text: t, level: "info" as const })) } : {}),
+    charts: [{ id: "kpis", title: "Loyalty KPIs by month", alt: `${computed.length} KPIs over ${k.months.length} months, one line per segment.`, spec: kpiSmallMultiples(chartRows, computed.map(label), segments), data: chartRows }],
+    tables: [
+      {
+        caption: `KPIs for ${lastMonth.slice(0, 7)}${latest.some((r) => r.renewalRate === null && computed.includes("renewalRate")) ? ` (renewal rate shows once ${RENEWAL_WINDOW_DAYS} days have passed after the contract end)` : ""}`,
+        rowHeader: true,
+        columns: [
+          { key: "segment", label: "Segment", format: "text" },
+          { key: "customersStart", label: "Customers at start", format: "int" },
+          ...computed.map((id) => ({ key: id, label: KPI_LABELS[id].replace(/ \(.*\)$/, ""), format: KPI_FORMAT[id] })),
+        ],
+        rows: latest.map((r) => ({ ...r })),
+      },
+    ],
+  };
+}
+
+/** Build the planner report document from its data. */
+export function buildPlannerReport(d: PlannerReportData): ReportDoc {
+  return {
+    kind: "planner-report",
+    title: `Retention plan: ${d.run.asOf}`,
+    subtitle: "Who is likely to leave, what to do about it, at what cost and for what expected return.",
+    meta: [
+      { label: "Run", value: d.run.id },
+      { label: "As of", value: d.run.asOf },
+      { label: "Model", value: d.run.modelId },
+      { label: "Created", value: d.run.createdAt },
+    ],
+    currency: d.run.currency,
+    sections: [headline(d), matrixSection(d), actionSection(d), topSection(d), driftSection(d), trendSection(d), outcomeSection(d), kpiSection(d)],
+  };
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "vitest";
+import { UsageError } from "../../src/errors.js";
+import { msg } from "../../src/messages.js";
+import { escapeHtml } from "../../src/report/html.js";
+import { buildReport, parseReportFormat, renderReport } from "../../src/report/index.js";
+import { escapeMd } from "../../src/report/markdown.js";
+import { BAND_COLORS, BANDS } from "../../src/report/palette.js";
+import { sampleModelCard, samplePlannerReport } from "./sample-data.js";
+
+const EVIL = "<script>alert('x')</script>";
+
+/** Every URL-ish reference in the page other than the SVG namespace declarations. */
+function externalRefs(html: string): string[] {
+  const noNs = html.replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/[^"]*"/g, "");
+  const refs = [...noNs.matchAll(/https?:\/\/[^\s"'<>)]+/g)].map((m) => m[0]);
+  const attrs = [...noNs.matchAll(/\s(?:src|href|xlink:href|action|srcset)="([^"]*)"/g)].map((m) => m[1]!).filter((v) => !v.startsWith("#"));
+  const css = [...noNs.matchAll(/url\(|@import/g)].map((m) => m[0]);
+  return [...refs, ...attrs, ...css];
+}
+
+describe("planner report", () => {
+  it("escapes data strings in HTML: a <script> subscriber id and markup in reasons stay text", async () => {
+    const html = await renderReport(samplePlannerReport({ minimal: true }), "html");
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toContain(escapeHtml(EVIL));
+    expect(html).toContain("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;");
+    expect(html).toContain("reason with &lt;b&gt;markup&lt;/b&gt; &amp; ampersand");
+  });
+
+  it("escapes data strings in Markdown, including table pipes", async () => {
+    const d = samplePlannerReport({ minimal: true });
+    d.top[0]!.subscriberId = "S|1";
+    const md = await renderReport(d, "md");
+    expect(md).toContain(escapeMd(EVIL));
+    expect(md).toContain("\\<script\\>alert('x')\\</script\\>");
+    expect(md).not.toMatch(/(^|[^\\])<script/);
+    expect(md).toContain("S\\|1");
+  });
+
+  it("is one self-contained page: CSP, lang, title, headed tables, labelled charts, no outside reference", async () => {
+    const html = await renderReport(samplePlannerReport(), "html");
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`);
+    expect(html).toMatch(/<html lang="en">/);
+    expect(html).toMatch(/<title>Retention plan: 2026-06-30<\/title>/);
+    expect(externalRefs(html)).toEqual([]);
+    const svgs = html.match(/<svg /g)?.length ?? 0;
+    expect(svgs).toBeGreaterThanOrEqual(6);
+    expect(html.match(/<svg role="img" aria-labelledby="chart-[a-z0-9-]+-title"/g)?.length).toBe(svgs);
+    expect(html.match(/<table>/g)?.length).toBe(html.match(/<thead><tr><th scope="col"/g)?.length);
+    expect(html).toContain("@media print");
+    expect(html).toContain("break-before:page");
+  });
+
+  it("uses the one band palette in CSS chips and chart marks", async () => {
+    const html = await renderReport(samplePlannerReport({ minimal: true }), "html");
+    for (const b of BANDS) {
+      expect(html).toContain(`.band-${b}{background:${BAND_COLORS[b]}`);
+      expect(html).toContain(`fill="${BAND_COLORS[b]}"`);
+    }
+  });
+
+  it("shows the top 50 only, and one-line notes for absent drift, trend, outcome and KPIs", async () => {
+    const d = samplePlannerReport({ minimal: true });
+    expect(d.top.length).toBe(60);
+    const doc = JSON.parse(await renderReport(d, "json"));
+    const sec = (id: string) => doc.sections.find((s: { id: string }) => s.id === id);
+    expect(sec("top").tables[0].rows.length).toBe(50);
+    for (const id of ["drift", "trend", "outcome", "kpis"]) expect(sec(id).note).toMatch(/\w/);
+    expect(sec("headline").figures.map((f: { label: string }) => f.label)).toEqual(["critical risk", "high risk", "medium risk", "low risk", "Value at risk", "Budget used", "Expected revenue saved"]);
+  });
+
+  it("labels charts without truncating text (no ellipsis from vega's label limit)", async () => {
+    const html = await renderReport(samplePlannerReport(), "html");
+    expect(html).not.toContain("…");
+  });
+
+  it("renders the same bytes twice", async () => {
+    const d = samplePlannerReport();
+    expect(await renderReport(d, "html")).toBe(await renderReport(d, "html"));
+  });
+});
+
+describe("model card", () => {
+  it("has every section with data, labelled charts and no outside reference", async () => {
+    const html = await renderReport(sampleModelCard(), "html");
+    expect(externalRefs(html)).toEqual([]);
+    const ids = [...html.matchAll(/<section id="([a-z-]+)"/g)].map((m) => m[1]);
+    expect(ids).toEqual(["data", "validation", "metrics", "curves", "calibration", "importance", "training", "backtest"]);
+    for (const c of ["roc", "pr", "gains", "lift", "calibration", "histogram", "importance", "training", "backtest"]) expect(html).toContain(`id="chart-${c}"`);
+    expect(html).not.toContain('class="note"');
+    expect(html).not.toContain("…");
+  });
+
+  it("shows a one-line note for absent champion, training curve and backtest (logistic model)", async () => {
+    const doc = buildReport(sampleModelCard({ minimal: true }));
+    const sec = (id: string) => doc.sections.find((s) => s.id === id)!;
+    expect(sec("training").note).toContain("logistic");
+    expect(sec("backtest").note).toMatch(/No backtest/);
+    expect(sec("metrics").intro).toMatch(/No champion/);
+    expect(sec("metrics").tables![0]!.rows.map((r) => r["model"])).toEqual([
+      "m-2026-06-30-mlp-a1b2 (this model)",
+      "any complaint in 90 days (rule baseline)",
+      "this model − baseline",
+    ]);
+    const html = await renderReport(sampleModelCard({ minimal: true }), "html");
+    expect(html.match(/class="note"/g)?.length).toBe(2);
+  });
+
+  it("exports JSON with curve rows and null for non-finite numbers", async () => {
+    const doc = JSON.parse(await renderReport(sampleModelCard(), "json"));
+    const curves = doc.sections.find((s: { id: string }) => s.id === "curves");
+    const gains = curves.charts.find((c: { id: string }) => c.id === "gains").data;
+    expect(gains[0]).toEqual({ series: "this model", fraction: 0, captured: 0, lift: null });
+    const roc = curves.charts.find((c: { id: string }) => c.id === "roc").data;
+    expect(roc.filter((r: { series: string }) => r.series === "this model").length).toBeLessThanOrEqual(200);
+  });
+
+  it("the metrics table's AUC matches the area under the plotted ROC curve", async () => {
+    const d = sampleModelCard();
+    const md = await renderReport(d, "md");
+    expect(md).toContain(`| m-2026-06-30-mlp-a1b2 (this model) | ${d.metrics.auc.toFixed(3)} |`);
+    const alt = buildReport(d).sections.find((s) => s.id === "curves")!.charts![0]!.alt;
+    expect(alt).toContain(`this model AUC ${d.metrics.auc.toFixed(3)}`);
+  });
+});
+
+describe("parseReportFormat", () => {
+  it("accepts html, md, json and names the fix otherwise", () => {
+    expect(parseReportFormat("md")).toBe("md");
+    expect(() => parseReportFormat("pdf")).toThrow(new UsageError(msg.reportBadFormat("pdf")));
+  });
+});
