@@ -10,7 +10,7 @@ export type ValueTier = 0 | 1 | 2;
 export const SEGMENTS = ["price_hunter", "value_seeker", "service_first", "mainstream", "loyal_core", "sleeping_dog"] as const;
 export type Segment = (typeof SEGMENTS)[number];
 
-/** What each segment is, for data/SYNTHETIC.md and truth/world.json. */
+/** What each segment is, for data/README.md (Synthetic world) and truth/world.json. */
 export const SEGMENT_MEANING: Record<Segment, string> = {
   price_hunter: "low value, price-sensitive: reacts to price increases and competitor offers; discounts work",
   value_seeker: "mid/high value, price-sensitive: discounts and bundles work, renewal offers near contract end",
