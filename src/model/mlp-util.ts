@@ -1,0 +1,111 @@
+/**
+ * Small deterministic helpers for the mlp: a seeded PRNG, seeded shuffles and stratified splits,
+ * piecewise-linear-encoding (PLE) bin edges fitted on training rows, and a rank AUC used for early stopping.
+ * Pure functions over typed arrays: no tensors here.
+ */
+
+/** mulberry32: a small, fast, seedable 32-bit PRNG. Returns floats in [0, 1). */
+export function makeRng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Mixes a base seed with a stream id into a new 31-bit seed (different streams never share a sequence). */
+export function deriveSeed(seed: number, stream: number): number {
+  let h = (Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(stream >>> 0, 0x85ebca6b)) >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x846ca68b) >>> 0;
+  h ^= h >>> 16;
+  return h & 0x7fffffff;
+}
+
+/** Fisher-Yates shuffle in place, driven by rng. */
+export function shuffleInPlace(a: Int32Array | number[], rng: () => number): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    const t = a[i]!;
+    a[i] = a[j]!;
+    a[j] = t;
+  }
+}
+
+/**
+ * Seeded stratified split of row indices 0..n-1: `fraction` of each class goes to the second part.
+ * Each class keeps at least one row on each side when it has two or more rows.
+ */
+export function stratifiedSplit(y: Float32Array, fraction: number, seed: number): { train: Int32Array; valid: Int32Array } {
+  const rng = makeRng(seed);
+  const train: number[] = [];
+  const valid: number[] = [];
+  for (const cls of [0, 1]) {
+    const idx: number[] = [];
+    for (let i = 0; i < y.length; i++) if ((y[i]! > 0.5 ? 1 : 0) === cls) idx.push(i);
+    shuffleInPlace(idx, rng);
+    let nv = Math.round(idx.length * fraction);
+    if (idx.length >= 2) nv = Math.min(Math.max(nv, 1), idx.length - 1);
+    else nv = 0;
+    for (let i = 0; i < idx.length; i++) (i < nv ? valid : train).push(idx[i]!);
+  }
+  train.sort((a, b) => a - b);
+  valid.sort((a, b) => a - b);
+  return { train: Int32Array.from(train), valid: Int32Array.from(valid) };
+}
+
+/**
+ * Quantile bin edges of one column (values at rows `rows`), deduplicated: at most nBins bins,
+ * so nBins + 1 edges at most, and at least 2 edges (a constant column gets one unit-wide bin).
+ */
+export function quantileEdges(values: Float32Array, nBins: number): number[] {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  if (n === 0) return [0, 1];
+  const edges: number[] = [];
+  for (let i = 0; i <= nBins; i++) {
+    const pos = (i / nBins) * (n - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, n - 1);
+    const v = sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+    const f = Math.fround(v);
+    if (edges.length === 0 || f > edges[edges.length - 1]!) edges.push(f);
+  }
+  if (edges.length < 2) edges.push(edges[0]! + 1);
+  return edges;
+}
+
+/** Area under the ROC curve (ties count one half). Returns 0.5 when a class is absent. */
+export function rankAuc(scores: Float32Array, y: Float32Array): number {
+  const n = scores.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
+  let nPos = 0;
+  for (let i = 0; i < n; i++) if (y[i]! > 0.5) nPos++;
+  const nNeg = n - nPos;
+  if (nPos === 0 || nNeg === 0) return 0.5;
+  let rankSumPos = 0;
+  let i = 0;
+  while (i < n) {
+    let j = i;
+    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++;
+    const avgRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) if (y[order[k]!]! > 0.5) rankSumPos += avgRank;
+    i = j + 1;
+  }
+  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+/** Mean binary log-loss of probabilities p against labels y. */
+export function logLoss(p: Float32Array, y: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < p.length; i++) {
+    const q = Math.min(Math.max(p[i]!, 1e-7), 1 - 1e-7);
+    s -= y[i]! > 0.5 ? Math.log(q) : Math.log(1 - q);
+  }
+  return p.length > 0 ? s / p.length : 0;
+}

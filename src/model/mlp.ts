@@ -1,0 +1,358 @@
+/**
+ * The `mlp` model: a neural net for tabular churn data built to match gradient-boosted trees.
+ *
+ * - Numeric columns get piecewise-linear embeddings (PLE) over quantile bins fitted on the training rows
+ *   only (the edges are part of the saved state); missing indicators and one-hot columns go in as they are.
+ * - 2 shared hidden layers (ReLU, dropout) and a TabM-mini ensemble of k members (per-member input scaling
+ *   and head, predictions averaged), trained with Adam and decoupled weight decay (AdamW).
+ * - Early stopping on validation AUC: `opts.valid` when given, else a seeded stratified split of the
+ *   training rows. The best epoch's weights are kept.
+ * - Deterministic: weights, shuffles and dropout masks all come from the seed; training never reads the clock
+ *   except for the optional wall-clock cap (`timeBudgetSeconds`), which logs when it cuts training short.
+ * - Every tensor is created inside tf.tidy or disposed; predict runs in batches of `predictBatch` rows.
+ *
+ * The network itself is in mlp-net.ts; PRNG, splits, bins and AUC in mlp-util.ts.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+// Side effect: registers every op's gradient in tfjs-core's global registry (tfjs-core alone ships none).
+import "@tensorflow/tfjs-layers";
+import { ConfigError, InputDataError } from "../errors.js";
+import { msg } from "../messages.js";
+import { type MlpArch, MlpNet, type MlpWeights, initWeights } from "./mlp-net.js";
+import { deriveSeed, makeRng, quantileEdges, rankAuc, shuffleInPlace, stratifiedSplit } from "./mlp-util.js";
+import type { FitOptions, FittedModel, Labels, Matrix, MatrixColumn, ModelState, ModelTrainer } from "./types.js";
+
+export interface MlpParams {
+  /** Max PLE bins per numeric column. */
+  nBins: number;
+  /** Embedding width per numeric column. */
+  dEmb: number;
+  /** ReLU after the per-column embedding. */
+  embRelu: boolean;
+  /** Hidden layer widths. */
+  hidden: number[];
+  /** TabM-mini ensemble size. */
+  k: number;
+  dropout: number;
+  learningRate: number;
+  /** Decoupled weight decay (AdamW convention: w ← w − lr·wd·w each step). */
+  weightDecay: number;
+  /** Rows per training step; 0 picks by data size (128 below 4k rows, 256 below 20k, else 1024). */
+  batchSize: number;
+  maxEpochs: number;
+  /** Stop after this many epochs without a better validation AUC. */
+  patience: number;
+  /** Share of training rows held out for early stopping when opts.valid is not given. */
+  validFraction: number;
+  /** Wall-clock cap on training; hitting it is logged (the result then depends on machine speed). */
+  timeBudgetSeconds: number;
+  /** Rows per predict batch (large: the tfjs default of 32 is ~100x slower). */
+  predictBatch: number;
+}
+
+export const MLP_DEFAULTS: MlpParams = {
+  nBins: 16,
+  dEmb: 8,
+  embRelu: true,
+  hidden: [128, 128],
+  k: 4,
+  dropout: 0.15,
+  learningRate: 1e-3,
+  weightDecay: 1e-2,
+  batchSize: 0,
+  maxEpochs: 150,
+  patience: 12,
+  validFraction: 0.2,
+  timeBudgetSeconds: 900,
+  predictBatch: 8192,
+};
+
+const FORMAT = "churn-mlp";
+const VERSION = 1;
+
+/** Columns split into PLE-embedded numerics and pass-through indicators. */
+function splitColumns(columns: MatrixColumn[]): { numericCols: number[]; otherCols: number[] } {
+  const numericCols: number[] = [];
+  const otherCols: number[] = [];
+  columns.forEach((c, i) => {
+    (c.kind === "numeric" ? numericCols : otherCols).push(i);
+  });
+  return { numericCols, otherCols };
+}
+
+/** Gathers the given columns (and rows, when given) of X into a dense Float32Array [rows, cols.length]. */
+function takeColumns(X: Matrix, cols: number[], rows?: Int32Array): Float32Array {
+  const n = rows ? rows.length : X.rows;
+  const m = cols.length;
+  const out = new Float32Array(n * m);
+  for (let i = 0; i < n; i++) {
+    const r = rows ? rows[i]! : i;
+    const base = r * X.cols;
+    for (let j = 0; j < m; j++) out[i * m + j] = X.data[base + cols[j]!]!;
+  }
+  return out;
+}
+
+function takeRows(y: Labels, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = y[rows[i]!]!;
+  return out;
+}
+
+interface Parts {
+  num: Float32Array;
+  other: Float32Array;
+  rows: number;
+}
+
+function checkColumns(expected: { name: string; kind: string }[], X: Matrix): void {
+  let diff = "";
+  const n = Math.max(expected.length, X.columns.length);
+  for (let i = 0; i < n && !diff; i++) {
+    const e = expected[i];
+    const g = X.columns[i];
+    if (!e || !g || e.name !== g.name || e.kind !== g.kind) {
+      diff = `column ${i + 1}: expected ${e ? `'${e.name}'` : "none"}, got ${g ? `'${g.name}'` : "none"}`;
+    }
+  }
+  if (diff || X.cols !== expected.length) throw new InputDataError(msg.mlpColumnsMismatch(expected.length, X.cols, diff));
+}
+
+/** P(churn) for pre-split parts, in batches. */
+function predictParts(net: MlpNet, p: Parts, batch: number): Float32Array {
+  const F = net.arch.numericCols.length;
+  const C = net.arch.otherCols.length;
+  const out = new Float32Array(p.rows);
+  for (let start = 0; start < p.rows; start += batch) {
+    const end = Math.min(start + batch, p.rows);
+    const b = end - start;
+    const probs = tf.tidy(() => {
+      const xn = F > 0 ? tf.tensor2d(p.num.subarray(start * F, end * F), [b, F]) : null;
+      const xo = C > 0 ? tf.tensor2d(p.other.subarray(start * C, end * C), [b, C]) : null;
+      return net.proba(xn, xo);
+    });
+    out.set(probs.dataSync() as Float32Array, start);
+    probs.dispose();
+  }
+  return out;
+}
+
+class FittedMlp implements FittedModel {
+  readonly kind = "mlp" as const;
+  constructor(
+    private readonly net: MlpNet,
+    private readonly spec: Record<string, unknown> & { columns: { name: string; kind: string }[]; predictBatch: number },
+  ) {}
+
+  async predict(X: Matrix): Promise<Float32Array> {
+    checkColumns(this.spec.columns, X);
+    const { numericCols, otherCols } = this.net.arch;
+    const parts = { num: takeColumns(X, numericCols), other: takeColumns(X, otherCols), rows: X.rows };
+    return predictParts(this.net, parts, this.spec.predictBatch);
+  }
+
+  async save(): Promise<ModelState> {
+    return { kind: "mlp", spec: structuredClone(this.spec), weights: this.net.readWeights() };
+  }
+
+  dispose(): void {
+    this.net.dispose();
+  }
+}
+
+function autoBatch(n: number): number {
+  if (n < 4000) return 128;
+  if (n < 20000) return 256;
+  return 1024;
+}
+
+/** An mlp trainer with the given hyper-parameters (the rest from MLP_DEFAULTS). */
+export function createMlpTrainer(overrides: Partial<MlpParams> = {}): ModelTrainer {
+  const params: MlpParams = { ...MLP_DEFAULTS, ...overrides };
+  return {
+    kind: "mlp",
+    fit: (X, y, opts) => fitMlp(X, y, opts, params),
+  };
+}
+
+export const mlpTrainer: ModelTrainer = createMlpTrainer();
+
+async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams): Promise<FittedModel> {
+  if (X.rows === 0) throw new InputDataError(msg.mlpNoRows());
+  const log = opts.onLog ?? (() => {});
+  const t0 = Date.now();
+  const { numericCols, otherCols } = splitColumns(X.columns);
+
+  // Training / validation rows.
+  let trainRows: Int32Array;
+  let validX: Matrix;
+  let validRows: Int32Array | undefined;
+  let validY: Float32Array;
+  if (opts.valid) {
+    checkColumns(X.columns, opts.valid.X);
+    trainRows = Int32Array.from({ length: X.rows }, (_, i) => i);
+    validX = opts.valid.X;
+    validY = opts.valid.y;
+  } else {
+    const s = stratifiedSplit(y, params.validFraction, deriveSeed(opts.seed, 1));
+    trainRows = s.train;
+    validRows = s.valid;
+    validX = X;
+    validY = takeRows(y, s.valid);
+  }
+  const n = trainRows.length;
+  const F = numericCols.length;
+  const C = otherCols.length;
+  const trainNum = takeColumns(X, numericCols, trainRows);
+  const trainOther = takeColumns(X, otherCols, trainRows);
+  const trainY = takeRows(y, trainRows);
+  const valid: Parts = {
+    num: takeColumns(validX, numericCols, validRows),
+    other: takeColumns(validX, otherCols, validRows),
+    rows: validRows ? validRows.length : validX.rows,
+  };
+
+  // PLE edges from the training rows only.
+  const edges: number[][] = [];
+  for (let f = 0; f < F; f++) {
+    const col = new Float32Array(n);
+    for (let i = 0; i < n; i++) col[i] = trainNum[i * F + f]!;
+    edges.push(quantileEdges(col, params.nBins));
+  }
+  const nBins = Math.max(1, ...edges.map((e) => e.length - 1));
+  const arch: MlpArch = {
+    numericCols,
+    otherCols,
+    nBins,
+    dEmb: params.dEmb,
+    embRelu: params.embRelu,
+    hidden: params.hidden,
+    k: params.k,
+  };
+  const net = new MlpNet(arch, initWeights(arch, edges, deriveSeed(opts.seed, 2)));
+  const batch = params.batchSize > 0 ? params.batchSize : autoBatch(n);
+  const optimizer = tf.train.adam(params.learningRate);
+  const vars = net.trainable();
+  const decayed = net.decayed();
+  const decay = 1 - params.learningRate * params.weightDecay;
+  const xNumAll = F > 0 ? tf.tensor2d(trainNum, [n, F]) : null;
+  const xOtherAll = C > 0 ? tf.tensor2d(trainOther, [n, C]) : null;
+  const yAll = tf.tensor1d(trainY);
+  const shuffleRng = makeRng(deriveSeed(opts.seed, 3));
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+
+  let best: MlpWeights | null = null;
+  let bestAuc = -1;
+  let bestEpoch = 0;
+  let epochs = 0;
+  let step = 0;
+  let cut = false;
+  try {
+    for (let epoch = 1; epoch <= params.maxEpochs; epoch++) {
+      shuffleInPlace(order, shuffleRng);
+      for (let start = 0; start < n; start += batch) {
+        const idx = order.subarray(start, Math.min(start + batch, n));
+        if (idx.length < 2 && n >= 2) continue; // a 1-row tail batch adds noise only
+        const dropSeed = deriveSeed(opts.seed, 1000 + step) & 0xfffff;
+        step++;
+        tf.tidy(() => {
+          const it = tf.tensor1d(idx, "int32");
+          const xn = xNumAll ? (tf.gather(xNumAll, it) as tf.Tensor2D) : null;
+          const xo = xOtherAll ? (tf.gather(xOtherAll, it) as tf.Tensor2D) : null;
+          const yb = tf.gather(yAll, it);
+          optimizer.minimize(
+            () => {
+              const z = net.logits(xn, xo, params.dropout, dropSeed);
+              const yk = tf.broadcastTo(tf.expandDims(yb, 0), z.shape);
+              // Stable BCE with logits: max(z,0) − z·y + log(1 + e^{−|z|}).
+              return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, yk)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
+            },
+            false,
+            vars,
+          );
+          if (params.weightDecay > 0) for (const v of decayed) v.assign(tf.mul(v, decay));
+        });
+      }
+      epochs = epoch;
+      const auc = rankAuc(predictParts(net, valid, params.predictBatch), validY);
+      if (auc > bestAuc + 1e-6) {
+        bestAuc = auc;
+        bestEpoch = epoch;
+        best = net.readWeights();
+      }
+      const elapsed = (Date.now() - t0) / 1000;
+      log(`mlp epoch ${epoch}: valid AUC ${auc.toFixed(4)} (best ${bestAuc.toFixed(4)} at ${bestEpoch}), ${elapsed.toFixed(1)} s`);
+      if (epoch - bestEpoch >= params.patience) break;
+      if (elapsed > params.timeBudgetSeconds) {
+        cut = true;
+        log(`mlp: training stopped by the ${params.timeBudgetSeconds} s time budget after epoch ${epoch}; results depend on machine speed`);
+        break;
+      }
+    }
+    if (best) net.assign(best);
+  } catch (e) {
+    net.dispose();
+    throw e;
+  } finally {
+    optimizer.dispose();
+    xNumAll?.dispose();
+    xOtherAll?.dispose();
+    yAll.dispose();
+  }
+
+  const spec = {
+    format: FORMAT,
+    version: VERSION,
+    arch,
+    params: { ...params },
+    columns: X.columns.map((c) => ({ name: c.name, source: c.source, kind: c.kind })),
+    predictBatch: params.predictBatch,
+    training: { rows: n, validRows: valid.rows, epochs, bestEpoch, bestValidAuc: bestAuc, batchSize: batch, stoppedByTimeBudget: cut },
+  };
+  log(`mlp: ${epochs} epochs, best valid AUC ${bestAuc.toFixed(4)} at epoch ${bestEpoch}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return new FittedMlp(net, spec);
+}
+
+function isIntArray(v: unknown): v is number[] {
+  return Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0);
+}
+
+/** Rebuilds a fitted mlp from `save()` output. Throws ConfigError when the state is damaged or mismatched. */
+export async function loadMlp(state: ModelState): Promise<FittedModel> {
+  const bad = (d: string): never => {
+    throw new ConfigError(msg.mlpStateInvalid(d));
+  };
+  if (state.kind !== "mlp") bad(`kind is '${state.kind}', expected 'mlp'`);
+  const spec = state.spec as Record<string, unknown>;
+  if (spec["format"] !== FORMAT || spec["version"] !== VERSION) bad(`format ${String(spec["format"])} v${String(spec["version"])}, expected ${FORMAT} v${VERSION}`);
+  const a = spec["arch"] as Partial<MlpArch> | undefined;
+  const columns = spec["columns"];
+  if (
+    !a ||
+    !isIntArray(a.numericCols) ||
+    !isIntArray(a.otherCols) ||
+    !isIntArray(a.hidden) ||
+    !Number.isInteger(a.nBins) ||
+    !Number.isInteger(a.dEmb) ||
+    !Number.isInteger(a.k) ||
+    typeof a.embRelu !== "boolean" ||
+    !Array.isArray(columns)
+  ) {
+    return bad("the architecture description is incomplete");
+  }
+  const arch = a as MlpArch;
+  const predictBatch = Number.isInteger(spec["predictBatch"]) ? (spec["predictBatch"] as number) : MLP_DEFAULTS.predictBatch;
+  // Expected weight shapes, checked against what was stored.
+  const expected = initWeights(arch, arch.numericCols.map(() => [0, 1]), 0);
+  for (const [name, w] of Object.entries(expected)) {
+    const got = state.weights[name];
+    if (!got) bad(`weight '${name}' is missing`);
+    else if (got.shape.join("x") !== w.shape.join("x") || got.values.length !== w.values.length) {
+      bad(`weight '${name}' has shape [${got.shape.join(", ")}] and ${got.values.length} values, expected [${w.shape.join(", ")}] and ${w.values.length}`);
+    }
+  }
+  const weights: MlpWeights = {};
+  for (const name of Object.keys(expected)) weights[name] = state.weights[name]!;
+  const net = new MlpNet(arch, weights);
+  return new FittedMlp(net, { ...structuredClone(spec), columns: columns as { name: string; kind: string }[], predictBatch });
+}

@@ -1,0 +1,140 @@
+import * as tf from "@tensorflow/tfjs-core";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, InputDataError } from "../../src/errors.js";
+import { msg } from "../../src/messages.js";
+import { initBackend } from "../../src/model/backend.js";
+import { logisticTrainer } from "../../src/model/logistic.js";
+import { createMlpTrainer, loadMlp } from "../../src/model/mlp.js";
+import { makeRng, rankAuc } from "../../src/model/mlp-util.js";
+import type { Matrix, MatrixColumn, ModelState } from "../../src/model/types.js";
+
+// Small and fast settings: the defaults are sized for real data sets.
+const small = { hidden: [32, 32], k: 2, nBins: 8, dEmb: 4, maxEpochs: 40, patience: 10, batchSize: 64 };
+
+/** XOR-like toy data: y = 1 when x1 and x2 have the same sign; plus a noise column and a one-hot column. */
+function xorData(n: number, seed: number): { X: Matrix; y: Float32Array } {
+  const rng = makeRng(seed);
+  const columns: MatrixColumn[] = [
+    { name: "x1", source: "x1", kind: "numeric" },
+    { name: "x2", source: "x2", kind: "numeric" },
+    { name: "noise", source: "noise", kind: "numeric" },
+    { name: "plan=a", source: "plan", kind: "onehot" },
+  ];
+  const data = new Float32Array(n * columns.length);
+  const y = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const x1 = rng() * 2 - 1;
+    const x2 = rng() * 2 - 1;
+    data.set([x1, x2, rng() * 2 - 1, rng() < 0.5 ? 1 : 0], i * columns.length);
+    y[i] = x1 * x2 > 0 ? 1 : 0;
+  }
+  return { X: { data, rows: n, cols: columns.length, columns }, y };
+}
+
+function weightBytes(state: ModelState): string {
+  return Object.keys(state.weights)
+    .sort()
+    .map((k) => `${k}:${Buffer.from(state.weights[k]!.values.buffer).toString("base64")}`)
+    .join("|");
+}
+
+beforeAll(async () => {
+  await initBackend("wasm");
+});
+
+describe("mlp", () => {
+  const train = xorData(600, 1);
+  const test = xorData(400, 2);
+
+  it("learns XOR, which logistic regression cannot", async () => {
+    const mlp = await createMlpTrainer(small).fit(train.X, train.y, { seed: 7 });
+    const aucMlp = rankAuc(await mlp.predict(test.X), test.y);
+    mlp.dispose();
+    const lr = await logisticTrainer().fit(train.X, train.y, { seed: 7 });
+    const aucLr = rankAuc(await lr.predict(test.X), test.y);
+    lr.dispose();
+    expect(aucMlp).toBeGreaterThan(0.93);
+    expect(aucLr).toBeLessThan(0.65);
+  });
+
+  it("is deterministic: same seed and data give the same weight bytes and predictions; another seed differs", async () => {
+    const trainer = createMlpTrainer({ ...small, maxEpochs: 4 });
+    const a = await trainer.fit(train.X, train.y, { seed: 11 });
+    const b = await trainer.fit(train.X, train.y, { seed: 11 });
+    const c = await trainer.fit(train.X, train.y, { seed: 12 });
+    const [sa, sb, sc] = [await a.save(), await b.save(), await c.save()];
+    expect(weightBytes(sa)).toBe(weightBytes(sb));
+    expect(JSON.stringify(sa.spec)).toBe(JSON.stringify(sb.spec));
+    expect(Array.from(await a.predict(test.X))).toEqual(Array.from(await b.predict(test.X)));
+    expect(weightBytes(sa)).not.toBe(weightBytes(sc));
+    for (const m of [a, b, c]) m.dispose();
+  });
+
+  it("round-trips through save() / loadMlp() (JSON spec, weights copied as bytes) with identical predictions", async () => {
+    const m = await createMlpTrainer({ ...small, maxEpochs: 5 }).fit(train.X, train.y, { seed: 3 });
+    const state = await m.save();
+    expect(state.weights["ple_lo"]?.shape).toEqual([3, 8]); // PLE bin edges are part of the state
+    const copied: ModelState = {
+      kind: state.kind,
+      spec: JSON.parse(JSON.stringify(state.spec)),
+      weights: Object.fromEntries(
+        Object.entries(state.weights).map(([k, w]) => [k, { shape: [...w.shape], values: new Float32Array(new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength).slice().buffer) }]),
+      ),
+    };
+    const loaded = await loadMlp(copied);
+    const p1 = await m.predict(test.X);
+    const p2 = await loaded.predict(test.X);
+    expect(Array.from(p2)).toEqual(Array.from(p1));
+    expect(weightBytes(await loaded.save())).toBe(weightBytes(state));
+    m.dispose();
+    loaded.dispose();
+  });
+
+  it("frees every tensor: numTensors is unchanged after fit + predict + save + load + dispose", async () => {
+    const before = tf.memory().numTensors;
+    const m = await createMlpTrainer({ ...small, maxEpochs: 3 }).fit(train.X, train.y, { seed: 5, valid: test });
+    await m.predict(test.X);
+    const loaded = await loadMlp(await m.save());
+    await loaded.predict(test.X);
+    m.dispose();
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("early-stops on opts.valid when given, and fits PLE bins on training rows only", async () => {
+    // Training rows have x1 in [-1, 1]; validation rows are shifted to [9, 11]: no edge may come from them.
+    const shifted = xorData(200, 9);
+    for (let i = 0; i < shifted.X.rows; i++) shifted.X.data[i * shifted.X.cols] = shifted.X.data[i * shifted.X.cols]! + 10;
+    const m = await createMlpTrainer({ ...small, maxEpochs: 3 }).fit(train.X, train.y, { seed: 5, valid: shifted });
+    const state = await m.save();
+    m.dispose();
+    const training = state.spec["training"] as { validRows: number; rows: number };
+    expect(training.validRows).toBe(200);
+    expect(training.rows).toBe(600);
+    const lo = state.weights["ple_lo"]!.values;
+    const x1Edges = Array.from(lo.subarray(0, 8)).filter((v) => v < 1e29);
+    expect(x1Edges.length).toBeGreaterThan(4);
+    expect(Math.max(...x1Edges)).toBeLessThanOrEqual(1);
+  });
+
+  it("carves a stratified validation split from the training rows when opts.valid is absent", async () => {
+    const m = await createMlpTrainer({ ...small, maxEpochs: 2, validFraction: 0.25 }).fit(train.X, train.y, { seed: 5 });
+    const training = (await m.save()).spec["training"] as { validRows: number; rows: number };
+    m.dispose();
+    // 25% of each class, rounded per class.
+    expect(Math.abs(training.validRows - 150)).toBeLessThanOrEqual(1);
+    expect(training.rows + training.validRows).toBe(600);
+  });
+
+  it("rejects a matrix with other columns, and a damaged state, with typed errors", async () => {
+    const m = await createMlpTrainer({ ...small, maxEpochs: 1 }).fit(train.X, train.y, { seed: 5 });
+    const other: Matrix = { ...test.X, columns: test.X.columns.map((c, i) => (i === 2 ? { ...c, name: "other" } : c)) };
+    await expect(m.predict(other)).rejects.toThrow(InputDataError);
+    await expect(m.predict(other)).rejects.toThrow(msg.mlpColumnsMismatch(4, 4, "column 3: expected 'noise', got 'other'"));
+    const state = await m.save();
+    m.dispose();
+    const { dense0_W: _dropped, ...rest } = state.weights;
+    await expect(loadMlp({ ...state, weights: rest })).rejects.toThrow(ConfigError);
+    await expect(loadMlp({ ...state, spec: { ...state.spec, version: 99 } })).rejects.toThrow(ConfigError);
+  });
+});
