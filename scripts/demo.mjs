@@ -18,3 +18,10 @@ if (!existsSync(`${sample}/subscribers.parquet`)) {
   churn(["generate", "--subscribers", "20000", "--months", "12", "--seed", "7", "--format", "parquet", "--out", sample, "--summary"]);
 }
 churn(["validate", "--data", sample, "--rejects", "out/demo/rejects.csv"]);
+
+// Scoring run (added by the scoring work): monthly snapshots → train → score (the planner report lands in
+// out/demo/run) → what the plan would really save in this generated world, against two baselines.
+churn(["features", "--data", sample, "--as-of-range", "2025-07-31..2026-05-31", "--every", "1mo", "--horizon", "30d", "--out", "out/demo/train.parquet"]);
+churn(["train", "--features", "out/demo/train.parquet", "--model", "logistic", "--out", "out/demo/models", "--model-id", "demo-logistic", "--promote"]);
+churn(["score", "--model", "out/demo/models/champion", "--data", sample, "--as-of", "2026-05-31", "--budget", "20000", "--out", "out/demo/run"]);
+churn(["simulate", "--plan", "out/demo/run", "--truth", `${sample}/truth`]);

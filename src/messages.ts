@@ -65,8 +65,8 @@ export const msg = {
     `${file} (table ${table}) is not valid UTF-8. If it is latin-1 (ISO-8859-1 / Windows-1252), set \`data.csv.encoding: latin-1\` in churn.config.yaml.`,
   badAsOf: (value: string) => `validation.asOf: ${quoteValue(value)} is not a date. Use the form YYYY-MM-DD.`,
   badRejectShare: (value: unknown) => `--max-reject-share: ${quoteValue(value)} must be a number between 0 and 1 (e.g. 0.01 for 1%).`,
-  tooManyRejects: (table: string, file: string, rejected: number, rows: number, max: number) =>
-    `${table} (${file}): ${rejected} of ${rows} rows rejected (${((100 * rejected) / Math.max(rows, 1)).toFixed(2)}%), more than the allowed ${(100 * max).toFixed(2)}%. See the rejects file (--rejects) for each row and reason; fix the data, or raise validation.maxRejectShare (or --max-reject-share).`,
+  tooManyRejects: (table: string, file: string, rejected: number, rows: number, max: number, example = "") =>
+    `${table} (${file}): ${rejected} of ${rows} rows rejected (${((100 * rejected) / Math.max(rows, 1)).toFixed(2)}%), more than the allowed ${(100 * max).toFixed(2)}%.${example} See the rejects file (--rejects) for each row and reason; fix the data, or raise validation.maxRejectShare (or --max-reject-share).`,
   rejectReason: (code: string): string =>
     ({
       empty_id: "subscriber_id is empty",
@@ -174,6 +174,29 @@ export const msg = {
     "loyalty KPIs need the subscribers table, and it is absent. Load subscribers.csv (or .parquet) with the other tables.",
   reportBadFormat: (value: string) => `--format: ${quoteValue(value)} is not a report format. Use html, md or json.`,
 
+  // --- report wiring: model card from artifacts, churn evaluate, churn report (src/report/from-model.ts, src/pipeline/evaluate.ts) ---
+  cardMissing: (dir: string) =>
+    `${dir} has no card.json: the model was trained before churn stored what the model card needs. Retrain it with \`churn train\` to get a model card.`,
+  backtestNeedsFeatures: () => "--backtest needs a feature table (--features): a flat table has no as-of dates to roll over. Drop --backtest, or train on `churn features` output.",
+  backtestInvalid: (value: unknown) => `--backtest: ${quoteValue(value)} is not a whole number of as-of dates between 1 and 60. Give e.g. --backtest 3.`,
+  reportDirUnknown: (dir: string) =>
+    `${dir} is neither a scoring run nor a model folder (no manifest.json). Pass the folder \`churn score --out DIR\` wrote, or a model folder models/<id>.`,
+  runFileMissing: (dir: string, file: string) => `${dir}/${file} does not exist. Re-run \`churn score\` for this run; the run directory is incomplete.`,
+  runManifestField: (path: string, field: string, value: unknown) =>
+    `${path}: field ${field} is ${value === undefined ? "missing" : quoteValue(value)}. This run was not written by \`churn score\`, or was edited; re-run churn score.`,
+  runNoAsOf: (runDir: string) =>
+    `${runDir} has no as-of date (it scored a flat table), so there is no horizon after which to look at outcomes. Evaluate runs scored from --data or a feature table.`,
+  runHorizonMissing: (path: string) =>
+    `${path} does not record the outcome horizon the run was scored for, and its model's training.json was not found (--models). Give it with --horizon, e.g. --horizon 30d (the horizon the model was trained on).`,
+  runScoresColumn: (path: string, column: string, found: string[]) =>
+    `${path} has no column \`${column}\` (found: ${found.join(", ")}). Re-run \`churn score\` to rewrite the run.`,
+  horizonNotPassed: (runDir: string, asOf: string, horizon: string, end: string, dataEnd: string) =>
+    `cannot evaluate ${runDir} yet: it scored as of ${asOf} with a ${horizon} horizon, so outcomes are known only once the data reaches ${end}, and the data ends ${dataEnd}. Run churn evaluate again with data up to ${end} or later.`,
+  evaluateNoMatch: (runDir: string, dataDir: string) =>
+    `none of the subscribers scored in ${runDir} is in the subscribers table of ${dataDir}. Check that --data points to the same subscriber base the run scored.`,
+  reportOverwrite: (path: string, manifest: string) =>
+    `${path} is covered by the checksums in ${manifest}, and the rebuilt report differs from it, so it is left untouched. Write the rebuilt report elsewhere with --out FILE.`,
+
   // --- synth (churn generate) ---------------------------------------------------------------------
   synthBadInteger: (option: string, value: unknown, min: number, max: number, example: number) =>
     `--${option}: ${typeof value === "number" && Number.isNaN(value) ? "the value given is not a number" : `${quoteValue(value)} is not a whole number between ${min} and ${max}`}. Give e.g. --${option} ${example}.`,
@@ -182,6 +205,70 @@ export const msg = {
   synthBadFormat: (value: unknown) => `--format: ${quoteValue(value)} is not an output format. Use csv or parquet.`,
   synthTruthMissing: (dir: string, file: string) =>
     `${dir}/${file} does not exist: ${dir} is not a truth folder. Point to the truth/ folder that \`churn generate --out DIR\` wrote (DIR/truth).`,
+
+  // --- scoring run (churn score / simulate, src/pipeline) -------------------------------------------
+  lockHeld: (dir: string, lock: string, pid: number, started: string, waited: number) =>
+    `output ${dir} is in use by another churn run (pid ${pid}, started ${started}; lock file ${lock}). ${waited > 0 ? `Waited ${waited} s. ` : ""}Wait for it to finish, pass --wait SECONDS to wait for it, or choose another --out.`,
+  lockUnwritable: (lock: string, detail: string) => `cannot create the lock file ${lock}: ${detail}. Check that the parent folder of --out exists and is writable.`,
+  scoreSource: () => "churn score needs exactly one input: --data DIR --as-of DATE (raw tables), --features FILE (from `churn features`) or --table FILE (flat table).",
+  scoreDataNeedsAsOf: () => "--data needs --as-of YYYY-MM-DD: the day the risk is scored for (features read only data up to that day).",
+  scoreModelNotFound: (path: string) =>
+    `--model ${path}: not a model folder (with manifest.json), a champion pointer (models/champion) or a models folder with a champion. Train one with \`churn train\` or list them with \`churn models list\`.`,
+  scoreNoRows: (where: string) => `${where} has no subscriber to score. Check --as-of (is anyone active on that day?) and the input.`,
+  scoreAsOfMissing: (path: string, asOf: string, available: string[]) =>
+    `${path} has no rows with as_of ${asOf}; it has ${available.slice(0, 8).join(", ")}${available.length > 8 ? ", ..." : ""}. Pass one of those to --as-of, or leave --as-of out for the latest.`,
+  scoreIdColumn: (path: string, column: string, found: string[]) =>
+    `${path} has no id column '${column}' (columns: ${found.slice(0, 12).join(", ")}${found.length > 12 ? ", ..." : ""}). Name the id column with --id.`,
+  scoreNoArpu: (where: string) =>
+    `${where} has no ARPU column (arpu_3m, arpu, monthly_fee, MonthlyCharges): customer value is 0 for everyone, so no action pays off. Add one of those columns.`,
+  scoreDuplicateIds: (where: string, n: number, example: string) =>
+    `${where}: ${n} subscriber ids appear more than once (e.g. '${example}'); the first row of each is scored, the others are rejected as duplicate_id.`,
+  driftGate: (items: string, threshold: number) =>
+    `drift above the threshold ${threshold} (PSI against the model's training data): ${items}. The scores may be off: retrain the model on recent data, check the input for a broken export, or pass --allow-drift to write the run anyway (set scoring.driftFail in the config to change the threshold).`,
+  driftWarn: (items: string) => `drift worth a look (PSI above 0.1): ${items}`,
+  driftNoReference: (model: string) =>
+    `model ${model} has no training reference distribution (trained before drift checks existed): drift is not checked. Retrain it to get drift checks.`,
+  badBudget: (value: unknown) => `--budget: ${quoteValue(value)} is not a non-negative amount. Give e.g. --budget 50000, or leave it out for no limit.`,
+  runNotFound: (dir: string) => `${dir} is not a scoring run: it has no manifest.json. Point to the --out folder of a finished \`churn score\`.`,
+  runDamaged: (dir: string, file: string, detail: string) =>
+    `${dir}/${file} ${detail}: the run was changed or damaged after it was written. Re-run \`churn score\` into this folder.`,
+  simulateNoTruth: (dir: string) =>
+    `${dir} is not a ground-truth folder (no monthly.parquet). Pass --truth WORLD/truth from \`churn generate --out WORLD\`.`,
+  simulateNoOverlap: (run: string, truth: string) =>
+    `none of the subscribers in ${run} is active in the truth at ${truth}. Score the same generated world the truth belongs to.`,
+  scoreFailInjected: (stage: string) => `failure injected at '${stage}' (CHURN_FAIL_AT); the run was not written`,
+
+  // --- reliability (issue 7): unreadable CSV lines, hostile configs, output faults ---------------------
+  csvBinary: (file: string, table: string, line: number, byte: number) =>
+    `${file} (table ${table}) is not a text CSV file: byte ${byte} (line ${line}) is a control character, so the file holds binary data. Export the table again as CSV (or as Parquet, named .parquet).`,
+  csvBadEncodingAt: (file: string, table: string, line: number, column: string, value: string) =>
+    `${file} (table ${table}), line ${line}, column \`${column}\`: ${quoteValue(value)} is not valid UTF-8. If the file is latin-1 (ISO-8859-1 / Windows-1252), set \`data.csv.encoding: latin-1\` in churn.config.yaml; else export it again as UTF-8.`,
+  csvLineEnding: (file: string, table: string, line: number, found: string, expected: string) =>
+    `${file} (table ${table}): line ${line} ends with ${found} but line 1 ends with ${expected}; mixed line endings (two exports pasted together?). Convert the file to one line ending (e.g. \`dos2unix ${file}\`) and run again.`,
+  csvFieldCount: (file: string, table: string, line: number, found: number, expected: number, text: string, last: boolean) =>
+    `${file} (table ${table}): line ${line} has ${found} field${found === 1 ? "" : "s"} but the header has ${expected}: ${quoteValue(text)}. ${
+      last
+        ? "It is the last line and has no line break: the export was probably cut short. Export the table again."
+        : "Fix that line (a missing or extra delimiter, or a stray quote), or export the table again."
+    }`,
+  csvUnterminatedQuote: (file: string, table: string, line: number) =>
+    `${file} (table ${table}): the quote opened on line ${line} is never closed, so the rest of the file would be one field. Fix that line (double a quote inside a quoted field: "") or export the table again.`,
+  duplicateColumn: (file: string, table: string, column: string, positions: number[]) =>
+    `${file} (table ${table}): the header names column \`${column}\` ${positions.length} times (fields ${positions.join(", ")}), so it is not clear which to read. Rename or remove the extra one, or map another column with \`data.columns.${table}.<canonical>: <your column>\`.`,
+  tooManyRejectsExample: (row: number, column: string | null, value: string | null, reason: string, all: boolean) =>
+    ` First rejected: row ${row}${column ? `, column \`${column}\` = ${quoteValue(value ?? "")}` : ""} (${reason}).${
+      all ? " Every row was rejected: are the values in the order of the header (a shifted export), and is the column mapping right?" : ""
+    }`,
+  tableFileNotRegular: (table: string, path: string) =>
+    `data.tables.${table}: ${path} is not a regular file (a directory, device or pipe). Point it at the exported CSV or Parquet file.`,
+  tableFileExtension: (table: string, path: string, extensions: readonly string[]) =>
+    `data.tables.${table}: ${path} is not a CSV or Parquet file (its name must end in ${extensions.join(", ")}, or .pq). Point it at the exported table.`,
+  dataFileNotRegular: (path: string, table: string) =>
+    `${path} (table ${table}) is not a regular file (a pipe or device?). Put the exported file there.`,
+  configTooLarge: (path: string, bytes: number, max: number) =>
+    `config file ${path} is ${bytes} bytes; a config is a few kilobytes (at most ${max}). Check that --config names the config file, not a data file.`,
+  outputFailed: (path: string, detail: string) =>
+    `cannot write ${path}: ${detail}. Free disk space or choose another --out; no partial file was left at ${path}.`,
 
   // --- retention (bands, plan inputs) -----------------------------------------------------------
   bandThresholdRange: (name: string, value: number) =>

@@ -37,9 +37,9 @@ export const csvSchema = z
 
 export const dataSchema = z
   .object({
-    dir: z.string().optional().describe("directory holding subscribers.csv|parquet, usage, billing, ..."),
+    dir: z.string().max(4096).optional().describe("directory holding subscribers.csv|parquet, usage, billing, ..."),
     tables: z
-      .record(z.string(), z.string())
+      .record(z.string(), z.string().max(4096))
       .default({})
       .describe("explicit file per table, e.g. {subscribers: exports/subs_2026.csv}; overrides the file found in dir"),
     csv: csvSchema.default(csvSchema.parse({})),
@@ -91,6 +91,24 @@ export const featuresSchema = z
   })
   .strict();
 
+export const scoringSchema = z
+  .object({
+    driftWarn: z.number().min(0).default(0.1).describe("PSI above this (a feature or the score vs the training data) is reported as a warning"),
+    driftFail: z
+      .number()
+      .min(0)
+      .default(0.25)
+      .describe("PSI above this stops `churn score` with exit 4 (quality gate) unless --allow-drift"),
+    chunkRows: z.number().int().min(1000).max(5_000_000).default(200_000).describe("rows scored per chunk (memory vs speed)"),
+    currency: z.string().max(8).default("EUR").describe("currency shown in the planner report"),
+    memoryLimit: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/, "must be a size such as 1500MB or 2GB")
+      .default("1GB")
+      .describe("DuckDB memory limit of `churn score` (it spills to disk beyond it); the plan's arrays live outside it"),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -99,6 +117,7 @@ export const configSchema = z
     validation: validationSchema.default(validationSchema.parse({})),
     features: featuresSchema.default(featuresSchema.parse({})),
     retention: retentionConfigSchema.default(retentionConfigSchema.parse({})).describe("retention planning: bands, segments, actions, value, budget"),
+    scoring: scoringSchema.default(scoringSchema.parse({})).describe("churn score: drift gate, chunk size, currency"),
   })
   .strict();
 

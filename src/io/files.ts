@@ -3,8 +3,8 @@
  * directory and renamed into place, so a killed run never leaves a file that looks complete.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
 
@@ -20,9 +20,31 @@ export function readText(path: string): string {
   return readFileSync(path, "utf8");
 }
 
+export function isRegularFile(path: string): boolean {
+  return existsSync(path) && statSync(path).isFile();
+}
+
+/** Size in bytes (0 when absent). */
+export function fileSize(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
+/**
+ * mkdir -p, one level at a time: Node's recursive mkdir never returns under /proc (it retries ENOENT
+ * forever), which would hang a nightly job given `--out /proc/x`.
+ */
 export function ensureDir(path: string): void {
   try {
-    mkdirSync(path, { recursive: true });
+    const missing: string[] = [];
+    let p = resolve(path);
+    while (!existsSync(p)) {
+      missing.unshift(p);
+      const up = dirname(p);
+      if (up === p) break;
+      p = up;
+    }
+    for (const m of missing) mkdirSync(m);
+    if (!statSync(path).isDirectory()) throw new Error("not a directory");
   } catch (e) {
     throw new ConfigError(msg.notWritable(path, (e as Error).message));
   }
@@ -41,7 +63,7 @@ export function writeAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    removePath(tmp);
     throw new ConfigError(msg.notWritable(path, (e as Error).message));
   }
 }
@@ -57,7 +79,7 @@ export async function produceAtomic(path: string, produce: (tmpPath: string) => 
     await produce(tmp);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true, recursive: true });
+    removePath(tmp);
     throw e;
   }
 }
@@ -67,7 +89,12 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 }
 
 export function removePath(path: string): void {
-  rmSync(path, { force: true, recursive: true });
+  try {
+    rmSync(path, { force: true, recursive: true });
+  } catch (e) {
+    // A path under a file (`/dev/null/x`) cannot exist, so there is nothing to remove.
+    if ((e as NodeJS.ErrnoException).code !== "ENOTDIR") throw e;
+  }
 }
 
 /** SHA-256 of a file's bytes, hex. Streams, so large files cost no memory. */
@@ -83,4 +110,16 @@ export function sha256File(path: string): Promise<string> {
 
 export function sha256Text(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
+}
+
+// --- run directories (src/pipeline/run-dir.ts) ------------------------------------------------------
+
+/** Names in a directory, sorted; [] when it does not exist. */
+export function listDir(path: string): string[] {
+  return existsSync(path) ? readdirSync(path).sort() : [];
+}
+
+/** Rename (atomic within one filesystem). */
+export function renamePath(from: string, to: string): void {
+  renameSync(from, to);
 }

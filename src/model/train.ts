@@ -11,12 +11,16 @@
  * low = the rest. Stored as score thresholds, so scoring needs no validation data.
  */
 import { type ArtifactContent, readChampion, writeArtifact, writeChampion } from "../io/artifact.js";
+import { rollingBacktest } from "./backtest.js";
+import { applyBaseline, chooseBaseline } from "./baseline.js";
+import { buildCardRecord, CARD_HTML, CARD_JSON, type CardRecord, type CardRecordInput } from "./card-record.js";
 import type { Calibrator } from "./calibration.js";
 import { type FittedPipeline, type PipelineOptions, fitPipeline } from "./fit.js";
 import type { TrainingInput } from "./inputs.js";
 import { LogisticModel } from "./logistic.js";
 import { type Metrics, evaluate, rocAuc } from "./metrics.js";
 import { loadScorer, scoreTable } from "./registry.js";
+import { referenceDistributions } from "./reference-bins.js";
 import { rng } from "./split.js";
 import { takeRows } from "./table.js";
 import type { FittedModel, Labels, Matrix } from "./types.js";
@@ -102,6 +106,20 @@ export interface TrainOptions extends PipelineOptions {
   /** The effective config, recorded in training.json. */
   config?: unknown;
   now?: Date | undefined;
+  /** Feature tables: rolling-origin backtest over the last N complete as-of dates (backtest.ts). */
+  backtest?: number | undefined;
+  /** Renders model_card.html from what the artifact will hold (injected by the caller: the model layer does not import report/). */
+  renderCard?: ((c: CardInputs) => Promise<string>) | undefined;
+}
+
+/** Everything the model card is built from: the artifact's content before it is written (or as read back). */
+export interface CardInputs {
+  id: string;
+  kind: "logistic" | "mlp";
+  createdAt: string;
+  state: ArtifactContent["state"];
+  json: ArtifactContent["json"];
+  card: CardRecord;
 }
 
 export interface TrainResult {
@@ -113,6 +131,8 @@ export interface TrainResult {
   selection?: FittedPipeline["selection"];
   champion: { promoted: boolean; reason: string; previous?: string; previousAuc?: number };
   fitSeconds: number;
+  /** Path of model_card.html when it was written. */
+  modelCard?: string;
 }
 
 export async function trainAndRegister(input: TrainingInput, o: TrainOptions): Promise<TrainResult> {
@@ -142,33 +162,57 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
         preprocess: p.pre.state.options,
         config: o.config ?? null,
         fitSeconds: p.fitSeconds,
+        // reference distributions for drift checks at scoring time (src/pipeline/drift.ts): the validation rows,
+        // i.e. the latest snapshot the model was checked on (pooled fit snapshots would flag seasonal features)
+        reference: referenceDistributions(input.table, input.validRows, p.valid.calibrated),
       },
     },
   };
   // Champion decision on the same validation rows, before writing (the new model is compared, not trusted).
   const previous = readChampion(o.modelsDir);
+  let cardChampion: CardRecordInput["champion"];
   let champion: TrainResult["champion"];
-  if (o.promote) champion = { promoted: true, reason: "--promote" };
-  else if (previous === undefined) champion = { promoted: true, reason: "no champion yet" };
-  else {
-    let prevAuc: number | undefined;
-    let why = "";
+  let prevAuc: number | undefined;
+  let why = "";
+  // The champion is scored even with --promote: the model card compares against it.
+  if (previous !== undefined) {
     try {
       const scorer = await loadScorer(o.modelsDir, previous, o.backend);
       const pred = await scoreTable(scorer, takeRows(input.table, input.validRows), "validation rows");
       prevAuc = rocAuc(p.valid.y, pred.calibrated);
       scorer.model.dispose();
+      cardChampion = { id: previous, metrics: evaluate(p.valid.y, pred.calibrated), allScores: pred.calibrated };
     } catch (e) {
       why = (e as Error).message.split("\n")[0] ?? "";
+      cardChampion = { id: previous, error: why };
     }
-    if (prevAuc === undefined) champion = { promoted: false, reason: `champion ${previous} could not score the validation rows (${why}); use --promote to replace it`, previous };
-    else if (validation.auc > prevAuc) champion = { promoted: true, reason: `validation AUC ${validation.auc.toFixed(4)} > champion ${prevAuc.toFixed(4)}`, previous, previousAuc: prevAuc };
-    else champion = { promoted: false, reason: `validation AUC ${validation.auc.toFixed(4)} <= champion ${prevAuc.toFixed(4)}`, previous, previousAuc: prevAuc };
   }
+  if (o.promote) champion = { promoted: true, reason: "--promote" };
+  else if (previous === undefined) champion = { promoted: true, reason: "no champion yet" };
+  else if (prevAuc === undefined) champion = { promoted: false, reason: `champion ${previous} could not score the validation rows (${why}); use --promote to replace it`, previous };
+  else if (validation.auc > prevAuc) champion = { promoted: true, reason: `validation AUC ${validation.auc.toFixed(4)} > champion ${prevAuc.toFixed(4)}`, previous, previousAuc: prevAuc };
+  else champion = { promoted: false, reason: `validation AUC ${validation.auc.toFixed(4)} <= champion ${prevAuc.toFixed(4)}`, previous, previousAuc: prevAuc };
+  // The model card's extras: rule baseline and backtest on the same rows, then card.json and (with renderCard) the card.
+  const rule = chooseBaseline(input.table, input.y, input.fitRows, input.source.kind, o.seed);
+  const ruleScores = rule ? applyBaseline(rule, input.table, input.validRows) : undefined;
+  const backtest = o.backtest && input.asOf ? { requested: o.backtest, ...(await rollingBacktest(input, o.backtest, kind, o)) } : undefined;
+  const card = buildCardRecord({
+    input,
+    kind,
+    calibration: p.calibrator.method,
+    seed: o.seed,
+    valid: p.valid,
+    ...(cardChampion ? { champion: cardChampion } : {}),
+    ...(rule && ruleScores ? { baseline: { rule, metrics: evaluate(p.valid.y, ruleScores), allScores: ruleScores } } : {}),
+    ...(backtest ? { backtest } : {}),
+  });
+  content.extra = { [CARD_JSON]: `${JSON.stringify(card)}\n` };
+  if (o.renderCard) content.extra[CARD_HTML] = await o.renderCard({ id, kind, createdAt: now.toISOString(), state: content.state, json: content.json, card });
   const dir = writeArtifact(o.modelsDir, id, kind, content, now);
   if (champion.promoted) writeChampion(o.modelsDir, id, champion.reason, now);
   p.model.dispose();
   const result: TrainResult = { id, dir, kind, validation, ece: { before, after: validation.ece, method: p.calibrator.method }, champion, fitSeconds: p.fitSeconds };
   if (p.selection) result.selection = p.selection;
+  if (o.renderCard) result.modelCard = `${dir}/${CARD_HTML}`;
   return result;
 }

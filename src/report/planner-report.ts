@@ -93,6 +93,8 @@ export interface PlannerReportData {
   /** Ranked highest expected net first; the report shows the first TOP_N. */
   top: TopSubscriber[];
   drift?: { threshold: number; items: DriftItem[] };
+  /** Where the effects came from (learned from campaigns, or priors only), shown with the actions. */
+  effectsNote?: string;
   /** Earlier runs (any order; this run is added from `run`/`bands`). */
   trend?: RunSummary[];
   outcome?: OutcomeEvaluation;
@@ -171,7 +173,7 @@ function matrixSection(d: PlannerReportData): Section {
 }
 
 function actionSection(d: PlannerReportData): Section {
-  if (!d.actions.length) return { id: "actions", title: "Actions", note: "No action was selected in this run (no budget, or no action pays off)." };
+  if (!d.actions.length) return { id: "actions", title: "Actions", note: `No action was selected in this run (no budget, or no action pays off).${d.effectsNote ? ` ${d.effectsNote}` : ""}` };
   const chartRows = d.actions.flatMap((a) => [
     { action: a.action, measure: "cost", amount: a.cost },
     { action: a.action, measure: "expected saving", amount: a.expectedSaving },
@@ -179,7 +181,7 @@ function actionSection(d: PlannerReportData): Section {
   return {
     id: "actions",
     title: "Actions",
-    intro: "Effect = reduction in churn probability, in percentage points. Learned effects come from past campaigns against a control group (95% interval); otherwise the catalogue's prior is used.",
+    intro: `Effect = relative reduction of the churn probability (20% = the probability falls by a fifth). Learned effects come from past campaigns against a control group (95% interval); otherwise the catalogue's prior is used.${d.effectsNote ? ` ${d.effectsNote}` : ""}`,
     charts: [{ id: "actions", title: "Cost and expected saving per action", alt: d.actions.map((a) => `${a.action}: ${a.contacts} contacts`).join(", "), spec: actionChart(chartRows, d.run.currency), data: chartRows }],
     tables: [
       {
@@ -191,8 +193,8 @@ function actionSection(d: PlannerReportData): Section {
           { key: "cost", label: "Cost", format: "money" },
           { key: "expectedSaving", label: "Expected saving", format: "money" },
           { key: "net", label: "Net", format: "money" },
-          { key: "prior", label: "Prior effect", format: "pp" },
-          { key: "learned", label: "Learned effect", format: "pp" },
+          { key: "prior", label: "Prior effect", format: "pct" },
+          { key: "learned", label: "Learned effect", format: "pct" },
           { key: "ci", label: "95% interval", format: "text" },
           { key: "n", label: "Treated / control", format: "text" },
         ],
@@ -204,7 +206,7 @@ function actionSection(d: PlannerReportData): Section {
           net: a.expectedSaving - a.cost,
           prior: a.priorEffect,
           learned: a.learned?.effect ?? null,
-          ci: a.learned ? `${(a.learned.ciLow * 100).toFixed(1)} to ${(a.learned.ciHigh * 100).toFixed(1)} pp` : "prior only",
+          ci: a.learned ? `${(a.learned.ciLow * 100).toFixed(1)}% to ${(a.learned.ciHigh * 100).toFixed(1)}%` : "prior only",
           n: a.learned ? `${a.learned.nTreat} / ${a.learned.nControl}` : "–",
         })),
       },

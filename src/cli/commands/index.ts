@@ -7,6 +7,10 @@ import { featuresCommand } from "./features.js";
 import { generateCommand } from "./generate.js";
 import { modelsCommand } from "./models.js";
 import { trainCommand } from "./train.js";
+import { scoreCommand } from "./score.js";
+import { simulateCommand } from "./simulate.js";
+import { evaluateCommand } from "./evaluate.js";
+import { reportCommand } from "./report.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argv types
-export const commands: CommandModule<any, any>[] = [configCommand, validateCommand, generateCommand, featuresCommand, cvCommand, trainCommand, modelsCommand];
+export const commands: CommandModule<any, any>[] = [configCommand, validateCommand, generateCommand, featuresCommand, cvCommand, trainCommand, modelsCommand, scoreCommand, simulateCommand, evaluateCommand, reportCommand];

@@ -1,0 +1,79 @@
+import type { CommandModule } from "yargs";
+import { loadConfig } from "../../config/load.js";
+import { createLogger } from "../../log.js";
+import { BACKENDS, type BackendName } from "../../model/backend.js";
+import { type ScoreResult, scoreRun } from "../../pipeline.js";
+import { emit } from "../output.js";
+
+interface Args {
+  model: string;
+  data?: string;
+  "as-of"?: string;
+  features?: string;
+  table?: string;
+  id?: string;
+  out: string;
+  budget?: number;
+  "allow-drift": boolean;
+  wait: number;
+  backend?: BackendName;
+  json: boolean;
+  quiet: boolean;
+  config?: string;
+}
+
+export function scoreText(r: ScoreResult): string {
+  const c = r.counts;
+  return [
+    `run ${r.runId} written to ${r.runDir} (model ${r.modelId}, as of ${r.asOf ?? "n/a"})`,
+    `subscribers: ${c.in} in, ${c.scored} scored, ${c.rejected} rejected${Object.keys(c.rejected_by_reason).length ? ` (${Object.entries(c.rejected_by_reason).map(([k, v]) => `${k} ${v}`).join(", ")})` : ""}`,
+    `bands: ${Object.entries(c.per_band).map(([k, v]) => `${k} ${v}`).join(", ")}`,
+    `selected: ${Object.entries(c.per_action).filter(([k]) => k !== "none").map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
+    `budget ${r.budget ?? "unlimited"}, used ${r.budgetUsed}, expected revenue saved ${r.expectedRevenueSaved}`,
+    `effects: ${r.effects.note}`,
+    `drift: ${r.drift.checked ? `score PSI ${r.drift.score_psi}, max feature ${r.drift.max_feature ? `${r.drift.max_feature.feature} ${r.drift.max_feature.psi}` : "-"}${r.drift.alerts.length ? `; above the threshold (allowed): ${r.drift.alerts.join(", ")}` : ""}` : "not checked"}`,
+  ].join("\n");
+}
+
+export const scoreCommand: CommandModule<object, Args> = {
+  command: "score",
+  describe: "score subscribers and write the ranked risk list, retention plan, planner report and run manifest",
+  builder: (y) =>
+    y
+      .option("model", { type: "string", default: "models/champion", describe: "model folder, champion pointer (models/champion) or models folder" })
+      .option("data", { type: "string", describe: "folder with the raw tables (needs --as-of)" })
+      .option("as-of", { type: "string", describe: "scoring day YYYY-MM-DD (with --features: which as_of to score, default the latest)" })
+      .option("features", { type: "string", describe: "feature table from `churn features`" })
+      .option("table", { type: "string", describe: "flat table, one row per customer" })
+      .option("id", { type: "string", describe: "id column of --table/--features (default subscriber_id)" })
+      .option("out", { type: "string", demandOption: true, describe: "run directory to write (replaced atomically)" })
+      .option("budget", { type: "number", describe: "retention budget for this run (default retention.budget; none = no limit)" })
+      .option("allow-drift", { type: "boolean", default: false, describe: "write the run even when drift is above scoring.driftFail" })
+      .option("wait", { type: "number", default: 0, describe: "seconds to wait when another run holds the output lock" })
+      .option("backend", { choices: BACKENDS, describe: "TensorFlow.js backend for an mlp model" })
+      .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
+      .example("churn score --model models/champion --data data/sample --as-of 2026-05-31 --budget 50000 --out out/run", "score raw tables")
+      .example("churn score --model models/champion --features features.parquet --out out/run", "score a feature table (latest as_of)")
+      .epilogue(
+        "Writes RUN_DIR/risk_list.csv|parquet, scores.parquet, rejects.csv, summary.json, report.html and manifest.json (last), through RUN_DIR.tmp-<pid>. Exit 4 when drift is above scoring.driftFail (PSI, default 0.25) unless --allow-drift; exit 2 when another run holds RUN_DIR.lock.",
+      ) as never,
+  handler: async (argv) => {
+    const config = loadConfig(argv.config);
+    const r = await scoreRun({
+      model: argv.model,
+      data: argv.data,
+      asOf: argv["as-of"],
+      features: argv.features,
+      table: argv.table,
+      id: argv.id,
+      out: argv.out,
+      config,
+      budget: argv.budget,
+      allowDrift: argv["allow-drift"],
+      wait: argv.wait,
+      backend: argv.backend,
+      log: createLogger({ quiet: argv.quiet }),
+    });
+    emit(r, () => scoreText(r), { json: argv.json });
+  },
+};

@@ -1,0 +1,91 @@
+/**
+ * Training reference distributions, stored in the artifact (training.json `reference`) so a scoring run can
+ * measure drift (PSI) without the training data:
+ *   numeric feature   cut points at the deciles of the given rows (train.ts: the validation rows) (distinct values only); bins: below the
+ *                     first cut, between cuts, at/above the last cut, plus a missing bin
+ *   categorical       the 20 most frequent levels, "(other)" and "(missing)"
+ *   score             deciles of the calibrated validation scores (what production scores look like)
+ * Shares add up to 1 per feature.
+ */
+import type { RawTable } from "./table.js";
+
+export type ReferenceBins =
+  | { name: string; kind: "numeric"; cuts: number[]; shares: number[] }
+  | { name: string; kind: "categorical"; levels: string[]; shares: number[] };
+
+export interface ReferenceDistributions {
+  version: 1;
+  rows: number;
+  features: ReferenceBins[];
+  score: { cuts: number[]; shares: number[] };
+}
+
+const MAX_LEVELS = 20;
+
+/** Bin of a numeric value: 0..cuts.length, NaN → cuts.length + 1 (missing). */
+export function numericBin(cuts: readonly number[], v: number): number {
+  if (Number.isNaN(v)) return cuts.length + 1;
+  let lo = 0;
+  let hi = cuts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (v >= cuts[mid]!) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Bin of a level: its index, levels.length for other, levels.length + 1 for missing. */
+export function categoricalBin(index: ReadonlyMap<string, number>, levels: number, v: string | null): number {
+  if (v === null) return levels + 1;
+  return index.get(v) ?? levels;
+}
+
+function decileCuts(values: Float64Array): number[] {
+  const s = values.filter((v) => !Number.isNaN(v)).sort();
+  if (!s.length) return [];
+  const cuts: number[] = [];
+  for (let k = 1; k < 10; k++) {
+    const c = s[Math.min(s.length - 1, Math.floor((s.length * k) / 10))]!;
+    if (!cuts.length || c > cuts[cuts.length - 1]!) cuts.push(c);
+  }
+  return cuts;
+}
+
+function sharesOf(counts: Float64Array, n: number): number[] {
+  return Array.from(counts, (c) => (n > 0 ? c / n : 0));
+}
+
+/** Reference bins of every column of `table` over `rows` (default all), and of `scores`. */
+export function referenceDistributions(table: RawTable, rows: readonly number[] | undefined, scores: ArrayLike<number>): ReferenceDistributions {
+  const idx = rows ?? Array.from({ length: table.rows }, (_, i) => i);
+  const n = idx.length;
+  const features: ReferenceBins[] = table.columns.map((c) => {
+    if (c.kind === "numeric") {
+      const v = Float64Array.from(idx, (i) => c.values[i]!);
+      const cuts = decileCuts(v);
+      const counts = new Float64Array(cuts.length + 2);
+      for (const x of v) counts[numericBin(cuts, x)]!++;
+      return { name: c.name, kind: "numeric", cuts, shares: sharesOf(counts, n) };
+    }
+    const freq = new Map<string, number>();
+    for (const i of idx) {
+      const x = c.values[i];
+      if (x !== null && x !== undefined) freq.set(x, (freq.get(x) ?? 0) + 1);
+    }
+    const levels = [...freq.entries()]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, MAX_LEVELS)
+      .map(([k]) => k)
+      .sort();
+    const index = new Map(levels.map((l, k) => [l, k]));
+    const counts = new Float64Array(levels.length + 2);
+    for (const i of idx) counts[categoricalBin(index, levels.length, c.values[i] ?? null)]!++;
+    return { name: c.name, kind: "categorical", levels, shares: sharesOf(counts, n) };
+  });
+  const sv = Float64Array.from(scores as ArrayLike<number>);
+  const cuts = decileCuts(sv);
+  const sc = new Float64Array(cuts.length + 2);
+  for (const x of sv) sc[numericBin(cuts, x)]!++;
+  return { version: 1, rows: n, features, score: { cuts, shares: sharesOf(sc, sv.length) } };
+}

@@ -1,0 +1,135 @@
+/**
+ * The scoring run directory (contract in the design notes): written into a staging directory
+ * `RUN_DIR.tmp-<pid>` and renamed into place at the end, manifest.json last, so a killed run never leaves a
+ * RUN_DIR that looks complete. Readers: `readRun` (verifies the manifest checksums), `findEarlierRuns`,
+ * `plannerReportDataFromRun`.
+ */
+import { basename, dirname, join } from "node:path";
+import { ConfigError } from "../errors.js";
+import { ensureDir, fileExists, isDirectory, listDir, readText, removePath, renamePath, sha256File } from "../io/files.js";
+import { msg } from "../messages.js";
+import type { OutcomeEvaluation, PlannerReportData, RunSummary } from "../report/planner-report.js";
+import type { RunManifest } from "./manifest.js";
+
+export const RUN_FILES = ["risk_list.csv", "risk_list.parquet", "scores.parquet", "rejects.csv", "summary.json", "report.html"] as const;
+
+/** The staging directory of a run of this process (removed first if a previous attempt left it). */
+export function prepareStaging(out: string): string {
+  const staging = `${out.replace(/[\\/]+$/, "")}.tmp-${process.pid}`;
+  removePath(staging);
+  ensureDir(staging);
+  return staging;
+}
+
+/** Move the finished staging directory into place, replacing an earlier run of the same name. */
+export function commitStaging(staging: string, out: string): void {
+  const target = out.replace(/[\\/]+$/, "");
+  if (fileExists(target)) {
+    const old = `${target}.old-${process.pid}`;
+    removePath(old);
+    renamePath(target, old);
+    renamePath(staging, target);
+    removePath(old);
+  } else {
+    ensureDir(dirname(target));
+    renamePath(staging, target);
+  }
+}
+
+export interface RunContent {
+  dir: string;
+  manifest: RunManifest;
+  summary: RunSummaryFile;
+}
+
+/** summary.json: PlannerReportData without trend/outcome, plus the effects table and how they were found. */
+export type RunSummaryFile = Omit<PlannerReportData, "trend" | "outcome"> & {
+  effects: {
+    source: "learned" | "prior";
+    note: string;
+    cells: { action: string; segment: string; effect: number; ci_low: number; ci_high: number; n_treat: number; n_control: number; prior: number; source: string }[];
+  };
+};
+
+/** Read a run: manifest.json, every checksum verified, and summary.json. ConfigError when damaged. */
+export async function readRun(runDir: string): Promise<RunContent> {
+  const mp = join(runDir, "manifest.json");
+  if (!fileExists(mp)) throw new ConfigError(msg.runNotFound(runDir));
+  let manifest: RunManifest;
+  try {
+    manifest = JSON.parse(readText(mp)) as RunManifest;
+  } catch (e) {
+    throw new ConfigError(msg.runDamaged(runDir, "manifest.json", `is not valid JSON (${(e as Error).message})`));
+  }
+  for (const [name, sha] of Object.entries(manifest.files ?? {})) {
+    const p = join(runDir, name);
+    if (!fileExists(p)) throw new ConfigError(msg.runDamaged(runDir, name, "is missing"));
+    if ((await sha256File(p)) !== sha) throw new ConfigError(msg.runDamaged(runDir, name, "does not match its checksum in manifest.json"));
+  }
+  const summary = JSON.parse(readText(join(runDir, "summary.json"))) as RunSummaryFile;
+  return { dir: runDir, manifest, summary };
+}
+
+/** Sibling runs (same parent, with a manifest), sorted by as_of then name; `runDir` itself excluded. */
+export function findEarlierRuns(runDir: string): { dir: string; manifest: RunManifest }[] {
+  const parent = dirname(runDir.replace(/[\\/]+$/, ""));
+  const self = basename(runDir.replace(/[\\/]+$/, ""));
+  const out: { dir: string; manifest: RunManifest }[] = [];
+  for (const name of listDir(parent)) {
+    if (name === self || name.startsWith(".") || /\.(tmp|old)-\d+$/.test(name)) continue;
+    const dir = join(parent, name);
+    if (!isDirectory(dir) || !fileExists(join(dir, "manifest.json"))) continue;
+    try {
+      out.push({ dir, manifest: JSON.parse(readText(join(dir, "manifest.json"))) as RunManifest });
+    } catch {
+      // a damaged sibling is not this run's problem
+    }
+  }
+  return out.sort((a, b) => String(a.manifest.as_of).localeCompare(String(b.manifest.as_of)) || a.dir.localeCompare(b.dir));
+}
+
+export function runSummaryOf(m: RunManifest): RunSummary {
+  return {
+    runId: m.run_id,
+    asOf: m.as_of ?? "",
+    scored: m.counts.scored,
+    bands: { critical: m.counts.per_band["critical"] ?? 0, high: m.counts.per_band["high"] ?? 0, medium: m.counts.per_band["medium"] ?? 0, low: m.counts.per_band["low"] ?? 0 },
+    valueAtRisk: m.value_at_risk,
+    budgetUsed: m.budget_used,
+    expectedSaved: m.expected_revenue_saved,
+  };
+}
+
+function readEvaluation(dir: string): OutcomeEvaluation | undefined {
+  const p = join(dir, "evaluation.json");
+  if (!fileExists(p)) return undefined;
+  try {
+    const j = JSON.parse(readText(p)) as Partial<OutcomeEvaluation> & { outcome?: OutcomeEvaluation };
+    const o = j.outcome ?? j;
+    return o && typeof o.runId === "string" && Array.isArray(o.byBand) ? (o as OutcomeEvaluation) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Planner report data for a run, with the trend from earlier runs and the latest evaluation. */
+export function plannerDataFrom(summary: RunSummaryFile, runDir: string, earlier: { dir: string; manifest: RunManifest }[]): PlannerReportData {
+  const { effects: _effects, ...data } = summary;
+  const asOf = summary.run.asOf;
+  const before = earlier.filter((r) => (r.manifest.as_of ?? "") <= asOf);
+  const d: PlannerReportData = { ...data };
+  if (before.length) d.trend = before.map((r) => runSummaryOf(r.manifest));
+  for (const dir of [runDir, ...before.map((r) => r.dir).reverse()]) {
+    const ev = readEvaluation(dir);
+    if (ev) {
+      d.outcome = ev;
+      break;
+    }
+  }
+  return d;
+}
+
+export async function plannerReportDataFromRun(runDir: string): Promise<PlannerReportData> {
+  const run = await readRun(runDir);
+  return plannerDataFrom(run.summary, runDir, findEarlierRuns(runDir));
+}

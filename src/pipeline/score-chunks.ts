@@ -1,0 +1,227 @@
+/**
+ * Score a relation chunk by chunk: read `chunkRows` rows through DuckDB, encode them with the model's
+ * preprocessing, predict, calibrate, count drift bins, explain, and keep only compact typed arrays per
+ * subscriber (probability, raw score, the plan's inputs, driver sums, top-3 reason columns). Nothing of
+ * size rows x features outlives its chunk, so 10M rows fit in a few hundred MB.
+ */
+import type { DuckDBDataChunk } from "@duckdb/node-api";
+import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
+import type { Logger } from "../log.js";
+import { applyCalibration } from "../model/calibration.js";
+import type { Scorer } from "../model/registry.js";
+import { MISSING_TOKENS, type RawColumn, type RawTable } from "../model/table.js";
+import type { DriftCounter } from "./drift.js";
+import { DRIVER_COUNT, displayValues, type Explainer, REASONS_PER_ROW, reduceReasons } from "./explain.js";
+
+/** Plan inputs read from the relation when present (first matching column wins). */
+export const PLAN_COLUMNS = {
+  arpu: ["arpu_3m", "arpu", "monthly_fee", "MonthlyCharges", "monthly_charges"],
+  tenureDays: ["tenure_days"],
+  daysToContractEnd: ["days_to_contract_end"],
+  discountShare: ["discount_share_3m"],
+  priceIncrease: ["price_increase_90d"],
+  openComplaints: ["open_complaints"],
+  products: ["active_products"],
+} as const;
+export const PLAN_TEXT_COLUMNS = { contractType: ["contract_type", "Contract"], preferredChannel: ["preferred_channel"] } as const;
+type NumKey = keyof typeof PLAN_COLUMNS;
+type TextKey = keyof typeof PLAN_TEXT_COLUMNS;
+
+export interface Scored {
+  n: number;
+  ids: string[];
+  prob: Float32Array;
+  raw: Float32Array;
+  num: Record<NumKey, Float32Array | undefined>;
+  text: Record<TextKey, (string | null)[] | undefined>;
+  /** n x DRIVER_COUNT: 1 at the main driver (largest sum of positive contributions). */
+  driverSums: Uint8Array;
+  /** n x 3 reason column (-1 none) and display value. */
+  reasonCol: Int16Array;
+  reasonVal: Float32Array;
+  /** Which relation column fed each plan input (null = absent). */
+  planSources: Record<string, string | null>;
+}
+
+export interface ScoreChunksOptions {
+  relation: string;
+  idColumn: string;
+  /** Relation column names and types. */
+  columns: { name: string; type: string }[];
+  scorer: Scorer;
+  explainer: Explainer;
+  chunkRows: number;
+  /** Upper bound of the rows (array sizes). */
+  rows: number;
+  /** Ids seen more than once: only the first row is scored. */
+  duplicateIds?: ReadonlySet<string>;
+  drift?: DriftCounter | undefined;
+  log?: Logger | undefined;
+  label?: string;
+}
+
+const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT)$/i;
+const missingList = MISSING_TOKENS.map((t) => quoteLiteral(t)).join(", ");
+
+function numericExpr(name: string, type: string | undefined): string {
+  const q = quoteIdent(name, "column");
+  if (type && NUMERIC_TYPE.test(type)) return `CAST(${q} AS DOUBLE)`;
+  if (type && /^BOOLEAN$/i.test(type)) return `CAST(${q} AS DOUBLE)`;
+  return `TRY_CAST(trim(CAST(${q} AS VARCHAR)) AS DOUBLE)`;
+}
+function textExpr(name: string): string {
+  const q = quoteIdent(name, "column");
+  return `CASE WHEN trim(CAST(${q} AS VARCHAR)) IN (${missingList}) THEN NULL ELSE trim(CAST(${q} AS VARCHAR)) END`;
+}
+
+export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored> {
+  const types = new Map(o.columns.map((c) => [c.name, c.type]));
+  const inputs = o.scorer.pre.inputs;
+  const select: string[] = [`CAST(${quoteIdent(o.idColumn, "--id")} AS VARCHAR)`];
+  for (const c of inputs) select.push(c.kind === "numeric" ? numericExpr(c.name, types.get(c.name)) : textExpr(c.name));
+  const planSources: Record<string, string | null> = {};
+  const numKeys = Object.keys(PLAN_COLUMNS) as NumKey[];
+  const textKeys = Object.keys(PLAN_TEXT_COLUMNS) as TextKey[];
+  const numPos: [NumKey, number][] = [];
+  const textPos: [TextKey, number][] = [];
+  for (const k of numKeys) {
+    const col = PLAN_COLUMNS[k].find((c) => types.has(c)) ?? null;
+    planSources[k] = col;
+    if (col) numPos.push([k, select.push(numericExpr(col, types.get(col))) - 1]);
+  }
+  for (const k of textKeys) {
+    const col = PLAN_TEXT_COLUMNS[k].find((c) => types.has(c)) ?? null;
+    planSources[k] = col;
+    if (col) textPos.push([k, select.push(textExpr(col)) - 1]);
+  }
+  const cap = o.rows;
+  const out: Scored = {
+    n: 0,
+    ids: [],
+    prob: new Float32Array(cap),
+    raw: new Float32Array(cap),
+    num: Object.fromEntries(numKeys.map((k) => [k, planSources[k] ? new Float32Array(cap).fill(Number.NaN) : undefined])) as Scored["num"],
+    text: Object.fromEntries(textKeys.map((k) => [k, planSources[k] ? [] : undefined])) as Scored["text"],
+    driverSums: new Uint8Array(cap * DRIVER_COUNT),
+    reasonCol: new Int16Array(cap * REASONS_PER_ROW).fill(-1),
+    reasonVal: new Float32Array(cap * REASONS_PER_ROW),
+    planSources,
+  };
+  const intern = new Map<string, string>();
+  const seen = new Set<string>();
+  const dup = o.duplicateIds ?? new Set<string>();
+  const progress = o.log?.progress(o.label ?? "scoring", cap);
+
+  let pending: DuckDBDataChunk[] = [];
+  let pendingRows = 0;
+  const flush = async () => {
+    if (!pendingRows) return;
+    // gather the pending chunks column by column, skipping repeated ids (a keep mask per chunk)
+    const keeps: (Uint8Array | null)[] = [];
+    let n = 0;
+    const idCols: unknown[][] = [];
+    for (const ch of pending) {
+      const ids = ch.getColumnValues(0);
+      idCols.push(ids);
+      let keep: Uint8Array | null = null;
+      if (dup.size) {
+        keep = new Uint8Array(ids.length);
+        for (let r = 0; r < ids.length; r++) {
+          const id = ids[r] as string;
+          if (dup.has(id)) {
+            if (seen.has(id)) continue;
+            seen.add(id);
+          }
+          keep[r] = 1;
+        }
+      }
+      keeps.push(keep);
+      n += keep ? keep.reduce((a, b) => a + b, 0) : ids.length;
+    }
+    const gatherNum = (j: number): Float64Array => {
+      const outv = new Float64Array(n);
+      let k = 0;
+      pending.forEach((ch, c) => {
+        const v = ch.getColumnValues(j);
+        const keep = keeps[c];
+        const rows = v.length;
+        for (let r = 0; r < rows; r++) {
+          if (keep && !keep[r]) continue;
+          const x = v[r];
+          outv[k++] = x === null ? Number.NaN : (x as number);
+        }
+      });
+      return outv;
+    };
+    const gatherText = (j: number, values?: unknown[][]): (string | null)[] => {
+      const outv: (string | null)[] = new Array(n);
+      let k = 0;
+      pending.forEach((ch, c) => {
+        const v = values ? values[c]! : ch.getColumnValues(j);
+        const keep = keeps[c];
+        const rows = v.length;
+        for (let r = 0; r < rows; r++) {
+          if (keep && !keep[r]) continue;
+          outv[k++] = (v[r] ?? null) as string | null;
+        }
+      });
+      return outv;
+    };
+    const base = out.n;
+    const columns: RawColumn[] = inputs.map((c, k) =>
+      c.kind === "numeric" ? { name: c.name, kind: "numeric", values: gatherNum(k + 1) } : { name: c.name, kind: "categorical", values: gatherText(k + 1) },
+    );
+    const idsOut = gatherText(0, idCols) as string[];
+    const numOut = numPos.map(([k, j]) => [k, gatherNum(j)] as const);
+    const textOut = textPos.map(([k, j]) => [k, gatherText(j)] as const);
+    pending = [];
+    pendingRows = 0;
+    const table: RawTable = { rows: n, columns };
+    const X = o.scorer.pre.transform(table, o.relation);
+    const raw = await o.scorer.model.predict(X);
+    const cal = applyCalibration(o.scorer.calibrator, raw);
+    o.drift?.add(table, cal);
+    const contrib = await o.explainer.contributions(X, raw);
+    reduceReasons(o.explainer.rc, contrib, displayValues(X, table), n, base, out.driverSums, out.reasonCol, out.reasonVal);
+    out.prob.set(cal, base);
+    out.raw.set(raw, base);
+    for (const x of idsOut) out.ids.push(x);
+    for (const [k, src] of numOut) out.num[k]!.set(src, base);
+    for (const [k, src] of textOut) {
+      const dst = out.text[k]!;
+      for (const x of src) {
+        if (x === null) dst.push(null);
+        else {
+          let v = intern.get(x);
+          if (v === undefined) {
+            v = x;
+            intern.set(x, x);
+          }
+          dst.push(v);
+        }
+      }
+    }
+    out.n += n;
+    progress?.tick(out.n);
+  };
+
+  const result = await db.conn.stream(`SELECT ${select.join(", ")} FROM ${o.relation}`);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    pending.push(chunk);
+    pendingRows += chunk.rowCount;
+    if (pendingRows >= o.chunkRows) await flush();
+  }
+  await flush();
+  progress?.done();
+  // trim to the rows really scored
+  const n = out.n;
+  out.prob = out.prob.subarray(0, n);
+  out.raw = out.raw.subarray(0, n);
+  for (const k of numKeys) if (out.num[k]) out.num[k] = out.num[k]!.subarray(0, n);
+  out.driverSums = out.driverSums.subarray(0, n * DRIVER_COUNT);
+  out.reasonCol = out.reasonCol.subarray(0, n * REASONS_PER_ROW);
+  out.reasonVal = out.reasonVal.subarray(0, n * REASONS_PER_ROW);
+  return out;
+}

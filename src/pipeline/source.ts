@@ -1,0 +1,205 @@
+/**
+ * Where the rows to score come from, as one DuckDB relation `score_input` (subscriber_id + feature columns)
+ * plus the subscriber accounting (in / rejected with reasons) and the feature metadata for reasons:
+ *
+ *   --data DIR --as-of D   load + validate the raw tables (rejects from the loader), compute the features of
+ *                          the subscribers active at D into table score_input. Subscribers loaded but not
+ *                          active at D count as input and are rejected with reason not_active_at_as_of
+ *                          (activated after D, or deactivated on or before D): every row of
+ *                          subscribers.* is then scored or rejected.
+ *   --features FILE        a feature table of `churn features`: the rows of one as_of (--as-of, default the
+ *                          latest), as a VIEW over the file (10M rows are never copied into memory). Rows with
+ *                          an empty id are rejected (missing_id), repeated ids after the first (duplicate_id).
+ *   --table FILE           a flat table, one row per customer: the same, with --id as the id column.
+ * Rejected rows go to the `rejects` table (the loader's schema) so rejects.csv has one format.
+ */
+import { checkRejectShare, type LoadResult, loadData, parseAsOf } from "../contract/load.js";
+import type { Config } from "../config/schema.js";
+import { InputDataError } from "../errors.js";
+import { usableColumns } from "../features/build.js";
+import { computeFeatures } from "../features/runner.js";
+import type { Period } from "../features/periods.js";
+import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
+import { fileExists, readText, sha256File } from "../io/files.js";
+import type { Logger } from "../log.js";
+import { msg } from "../messages.js";
+import type { ReasonFeature } from "../retention/reasons.js";
+
+export interface SourceInput {
+  name: string;
+  path: string;
+  sha256: string | null;
+  rows: number;
+}
+
+export interface ScoreSource {
+  kind: "data" | "features" | "table";
+  /** SQL relation with `subscriber_id` and the feature columns. */
+  relation: string;
+  /** Column holding the subscriber id in the relation. */
+  idColumn: string;
+  asOf: string | null;
+  /** Rows in the relation (before duplicate ids are dropped). */
+  rows: number;
+  /** Ids that occur more than once: the first row is scored, later ones rejected. */
+  duplicateIds: Set<string>;
+  features: ReasonFeature[];
+  inputs: SourceInput[];
+  /** Subscriber accounting: rows of the input, and rejected ones by reason (scored = in - rejected). */
+  subscribersIn: number;
+  rejectedByReason: Record<string, number>;
+  load?: LoadResult;
+  /** Columns of the relation. */
+  columns: string[];
+  horizon: string | null;
+}
+
+export async function createRejectsTable(db: Db): Promise<void> {
+  await db.run(
+    "CREATE TABLE IF NOT EXISTS rejects (table_name VARCHAR, file VARCHAR, row BIGINT, column_name VARCHAR, value VARCHAR, reason VARCHAR, detail VARCHAR)",
+  );
+}
+
+/** Raw tables → features at as-of into table score_input. */
+export async function sourceFromData(
+  db: Db,
+  o: { dir: string; asOf: string; config: Config; horizon: Period; log: Logger },
+): Promise<ScoreSource> {
+  const asOfDate = parseAsOf(o.asOf)!;
+  // the loader's "future" check uses its own as-of (config validation.asOf, else today): data after the scoring
+  // day is valid data, the features simply do not read it
+  const loaded = await loadData(db, { dir: o.dir, config: o.config, log: o.log });
+  checkRejectShare(loaded, o.config.validation.maxRejectShare);
+  const columns = usableColumns(loaded);
+  const computed = await computeFeatures(db, { asOf: [asOfDate], horizon: o.horizon, columns, log: o.log }, async (select) => {
+    await db.run(`CREATE OR REPLACE TABLE score_input AS ${select}`);
+  });
+  const subs = loaded.tables.subscribers;
+  // subscribers loaded but not in the snapshot: not active at as-of
+  await db.run(
+    `INSERT INTO rejects
+     SELECT 'subscribers', $1, NULL, 'subscriber_id', s.subscriber_id, 'not_active_at_as_of',
+       CASE WHEN s.activation_date > CAST($2 AS DATE) THEN 'activated ' || CAST(s.activation_date AS VARCHAR) || ', after as-of ' || $2
+            ELSE 'deactivated ' || CAST(s.deactivation_date AS VARCHAR) || ', on or before as-of ' || $2 END
+     FROM subscribers s ANTI JOIN score_input f ON f.subscriber_id = s.subscriber_id
+     ORDER BY s.subscriber_id`,
+    [subs.file ?? "subscribers", o.asOf],
+  );
+  const rejected = await db.all("SELECT reason, count(*) AS n FROM rejects WHERE table_name = 'subscribers' GROUP BY reason ORDER BY reason");
+  const rows = Number((await db.one("SELECT count(*) AS n FROM score_input"))?.["n"] ?? 0);
+  const inputs: SourceInput[] = Object.values(loaded.tables)
+    .filter((t) => t.present)
+    .map((t) => ({ name: t.table, path: t.file ?? "", sha256: t.sha256, rows: t.rows }));
+  return {
+    kind: "data",
+    relation: "score_input",
+    idColumn: "subscriber_id",
+    asOf: o.asOf,
+    rows,
+    duplicateIds: new Set(),
+    features: computed.columns.map((c) => ({ name: c.name, unit: c.unit, description: c.description, ...(c.reason ? { reason: c.reason } : {}) })),
+    inputs,
+    subscribersIn: subs.rows,
+    rejectedByReason: Object.fromEntries(rejected.map((r) => [String(r["reason"]), Number(r["n"])])),
+    load: loaded,
+    columns: (await db.describe("SELECT * FROM score_input")).map((c) => c.name),
+    horizon: computed.horizon,
+  };
+}
+
+function fileRelation(path: string): string {
+  if (!fileExists(path)) throw new InputDataError(msg.tableNotFound(path));
+  if (/\.parquet$/i.test(path)) return `read_parquet(${quoteLiteral(path)})`;
+  if (/\.(csv|tsv|txt)$/i.test(path)) return `read_csv(${quoteLiteral(path)}, all_varchar = true, header = true)`;
+  throw new InputDataError(msg.tableFormat(path));
+}
+
+/** The sidecar of `churn features` (FILE.json), when present: feature metadata and horizon. */
+function readSidecar(path: string): { features: ReasonFeature[]; horizon: string | null } {
+  const side = `${path}.json`;
+  if (!fileExists(side)) return { features: [], horizon: null };
+  try {
+    const j = JSON.parse(readText(side)) as { columns?: { name: string; unit?: string; description?: string; reason?: string; family?: string | null }[]; label?: { horizon?: string } };
+    const features = (j.columns ?? [])
+      .filter((c) => c.family)
+      .map((c) => ({ name: c.name, ...(c.unit ? { unit: c.unit } : {}), ...(c.description ? { description: c.description } : {}), ...(c.reason ? { reason: c.reason } : {}) }));
+    return { features, horizon: j.label?.horizon ?? null };
+  } catch {
+    return { features: [], horizon: null };
+  }
+}
+
+/** A feature table (--features) or flat table (--table) as a view; ids checked for missing and duplicates. */
+export async function sourceFromFile(
+  db: Db,
+  o: { path: string; kind: "features" | "table"; asOf?: string | undefined; id?: string | undefined },
+): Promise<ScoreSource> {
+  const rel = fileRelation(o.path);
+  let cols: string[];
+  try {
+    cols = (await db.describe(`SELECT * FROM ${rel}`)).map((c) => c.name);
+  } catch (e) {
+    throw new InputDataError(msg.tableUnreadable(o.path, (e as Error).message.split("\n")[0] ?? ""));
+  }
+  const idColumn = o.id ?? "subscriber_id";
+  if (!cols.includes(idColumn)) throw new InputDataError(msg.scoreIdColumn(o.path, idColumn, cols));
+  const id = quoteIdent(idColumn, "--id");
+  let asOf: string | null = o.asOf ?? null;
+  const filters: string[] = [];
+  if (o.kind === "features" && cols.includes("as_of")) {
+    const dates = (await db.all(`SELECT DISTINCT CAST(CAST(as_of AS DATE) AS VARCHAR) AS d FROM ${rel} ORDER BY d`)).map((r) => String(r["d"]));
+    if (asOf === null) asOf = dates[dates.length - 1] ?? null;
+    else if (!dates.includes(asOf)) throw new InputDataError(msg.scoreAsOfMissing(o.path, asOf, dates));
+    if (asOf !== null) filters.push(`CAST(as_of AS DATE) = CAST(${quoteLiteral(asOf)} AS DATE)`);
+  }
+  const where = (extra: string) => `WHERE ${[...filters, extra].join(" AND ")}`;
+  // __row is the file's data row (1-based), for rejects
+  // (a window over a Parquet file would buffer it all: use its own row number there)
+  const numbered = /\.parquet$/i.test(o.path)
+    ? `SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS __row FROM read_parquet(${quoteLiteral(o.path)}, file_row_number = true)`
+    : `SELECT *, row_number() OVER () AS __row FROM ${rel}`;
+  await db.run(`CREATE OR REPLACE VIEW score_file AS ${numbered}`);
+  const relation = "score_input";
+  await db.run(`CREATE OR REPLACE VIEW score_input AS SELECT * FROM score_file ${where(`${id} IS NOT NULL`)}`);
+  const total = Number((await db.one(`SELECT count(*) AS n FROM score_file ${where("true")}`))?.["n"] ?? 0);
+  await db.run(
+    `INSERT INTO rejects SELECT $1, $2, __row, $3, NULL, 'missing_id', 'the id column is empty' FROM score_file ${where(`${id} IS NULL`)}`,
+    [o.kind, o.path, idColumn],
+  );
+  const dups = await db.all(`SELECT CAST(${id} AS VARCHAR) AS id FROM ${relation} GROUP BY ALL HAVING count(*) > 1`);
+  const duplicateIds = new Set(dups.map((r) => String(r["id"])));
+  const rows = Number((await db.one(`SELECT count(*) AS n FROM ${relation}`))?.["n"] ?? 0);
+  const side = o.kind === "features" ? readSidecar(o.path) : { features: [], horizon: null };
+  return {
+    kind: o.kind,
+    relation,
+    idColumn,
+    asOf,
+    rows,
+    duplicateIds,
+    features: side.features,
+    inputs: [{ name: o.kind, path: o.path, sha256: await sha256File(o.path), rows: total }],
+    subscribersIn: total,
+    rejectedByReason: {},
+    columns: cols.filter((c) => c !== "label"),
+    horizon: side.horizon,
+  };
+}
+
+/** Reject repeated ids of a file source (the first row in file order is kept) and count the rejects. */
+export async function countFileRejects(db: Db, src: ScoreSource, path: string): Promise<void> {
+  if (src.kind === "data") return;
+  if (src.duplicateIds.size) {
+    const id = quoteIdent(src.idColumn, "--id");
+    await db.run(
+      `INSERT INTO rejects SELECT $1, $2, __row, $3, CAST(${id} AS VARCHAR), 'duplicate_id', 'first row ' || CAST(first AS VARCHAR) || ' kept'
+       FROM (SELECT __row, ${id}, min(__row) OVER (PARTITION BY ${id}) AS first FROM score_input
+             WHERE CAST(${id} AS VARCHAR) IN (SELECT CAST(${id} AS VARCHAR) FROM score_input GROUP BY 1 HAVING count(*) > 1))
+       WHERE __row > first`,
+      [src.kind, path, src.idColumn],
+    );
+  }
+  const rows = await db.all("SELECT reason, count(*) AS n FROM rejects GROUP BY reason ORDER BY reason");
+  src.rejectedByReason = Object.fromEntries(rows.map((r) => [String(r["reason"]), Number(r["n"])]));
+}
+

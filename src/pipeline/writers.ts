@@ -1,0 +1,103 @@
+/**
+ * Writers of the run's tables, through DuckDB: the plan rows are appended (in rank order) to a table, then
+ * COPY'd to risk_list.csv / risk_list.parquet (rank order) and scores.parquet (subscriber order). Floats are
+ * rounded (probabilities to 6 decimals, money to 2) so the files read well and compare stably.
+ */
+import { type Db, quoteLiteral } from "../io/duckdb.js";
+import type { Plan } from "../retention/plan.js";
+import type { ReasonColumns } from "../retention/reasons.js";
+import { reasonTexts } from "./explain.js";
+import type { Scored } from "./score-chunks.js";
+
+const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
+export type RowHook = (r: number, row: ReturnType<Plan["row"]>, i: number) => void;
+
+/** Append the plan to table `risk_list` (rank order); `onRow` sees every row (totals for the summary). */
+export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonColumns, index: (id: string) => number, onRow: RowHook): Promise<void> {
+  await db.run("DROP TABLE IF EXISTS risk_list");
+  await db.run(`CREATE TABLE risk_list (rank BIGINT, subscriber_id VARCHAR, probability DOUBLE, band VARCHAR, segment VARCHAR, value_tier VARCHAR,
+    arpu DOUBLE, customer_value DOUBLE, value_at_risk DOUBLE, action VARCHAR, action_cost DOUBLE, expected_net_value DOUBLE, selected VARCHAR,
+    reason_1 VARCHAR, reason_2 VARCHAR, reason_3 VARCHAR, preferred_channel VARCHAR, raw_score DOUBLE)`);
+  const app = await db.conn.createAppender("risk_list");
+  for (let r = 0; r < plan.size; r++) {
+    const row = plan.row(r);
+    const i = index(row.subscriber_id);
+    onRow(r, row, i);
+    const reasons = reasonTexts(rc, scored.reasonCol, scored.reasonVal, i);
+    app.appendBigInt(BigInt(row.rank));
+    app.appendVarchar(row.subscriber_id);
+    app.appendDouble(r6(row.churn_probability));
+    app.appendVarchar(row.risk_band);
+    app.appendVarchar(row.segment);
+    app.appendVarchar(row.value_tier);
+    Number.isFinite(row.monthly_arpu) ? app.appendDouble(r2(row.monthly_arpu)) : app.appendNull();
+    app.appendDouble(r2(row.customer_value));
+    app.appendDouble(r2(row.value_at_risk));
+    app.appendVarchar(row.recommended_action);
+    app.appendDouble(r2(row.action_cost));
+    app.appendDouble(r2(row.expected_net_value));
+    app.appendVarchar(row.selected ? "yes" : "no");
+    for (let k = 0; k < 3; k++) {
+      const t = reasons[k];
+      t === undefined ? app.appendNull() : app.appendVarchar(t);
+    }
+    row.preferred_channel ? app.appendVarchar(row.preferred_channel) : app.appendNull();
+    app.appendDouble(r6(scored.raw[i]!));
+    app.endRow();
+  }
+  app.closeSync();
+}
+
+const RISK_COLUMNS =
+  "rank, subscriber_id, probability, band, segment, value_tier, arpu, customer_value, value_at_risk, action, action_cost, expected_net_value, selected, reason_1, reason_2, reason_3, preferred_channel";
+
+/** risk_list was appended in rank order, and DuckDB keeps insertion order (no 10M-row sort needed). */
+export async function writeRiskList(db: Db, dir: string): Promise<void> {
+  await db.run(`COPY (SELECT ${RISK_COLUMNS} FROM risk_list) TO ${quoteLiteral(`${dir}/risk_list.csv`)} (FORMAT csv, HEADER true)`);
+  await db.run(`COPY (SELECT ${RISK_COLUMNS} FROM risk_list) TO ${quoteLiteral(`${dir}/risk_list.parquet`)} (FORMAT parquet)`);
+}
+
+export async function writeScores(db: Db, dir: string, asOf: string | null): Promise<void> {
+  const asOfSql = asOf === null ? "CAST(NULL AS DATE)" : `CAST(${quoteLiteral(asOf)} AS DATE)`;
+  await db.run(
+    `COPY (SELECT subscriber_id, ${asOfSql} AS as_of, probability, band, raw_score FROM risk_list ORDER BY subscriber_id)
+     TO ${quoteLiteral(`${dir}/scores.parquet`)} (FORMAT parquet)`,
+  );
+}
+
+export async function writeRejectsCsv(db: Db, dir: string): Promise<void> {
+  await db.run(
+    `COPY (SELECT table_name AS "table", file, row, column_name AS "column", value, reason, detail FROM rejects ORDER BY table_name, row NULLS LAST, value)
+     TO ${quoteLiteral(`${dir}/rejects.csv`)} (FORMAT csv, HEADER true)`,
+  );
+}
+
+/**
+ * Position of an id in `ids`: binary search when the ids are sorted (the usual case: feature tables are
+ * ordered by subscriber_id), else a Map (costs ~100 bytes per subscriber).
+ */
+export function idLookup(ids: readonly string[]): (id: string) => number {
+  let sorted = true;
+  for (let i = 1; i < ids.length && sorted; i++) if (!(ids[i - 1]! < ids[i]!)) sorted = false;
+  if (!sorted) {
+    const m = new Map<string, number>();
+    ids.forEach((id, i) => {
+      if (!m.has(id)) m.set(id, i);
+    });
+    return (id) => m.get(id)!;
+  }
+  return (id) => {
+    let lo = 0;
+    let hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = ids[mid]!;
+      if (v === id) return mid;
+      if (v < id) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  };
+}

@@ -1,0 +1,183 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { defaultConfig } from "../../src/config/schema.js";
+import { QualityGateError, UsageError } from "../../src/errors.js";
+import { buildFeatureTable } from "../../src/features/build.js";
+import { parseAsOf, parsePeriod } from "../../src/features/periods.js";
+import { acquireLock, lockPathFor } from "../../src/io/lock.js";
+import { featureTrainingInput } from "../../src/model/inputs.js";
+import { trainAndRegister } from "../../src/model/train.js";
+import { scoreRun } from "../../src/pipeline.js";
+import { psi } from "../../src/pipeline/drift.js";
+import { plannerReportDataFromRun, readRun } from "../../src/pipeline/run-dir.js";
+import { monthStartAfter, simulateRun } from "../../src/pipeline/simulate.js";
+import { generateWorld } from "../../src/synth/index.js";
+
+let dir: string;
+let world: string;
+let models: string;
+const base = defaultConfig();
+// a small world: learn effects per value tier, from cells of at least 10 treated and 10 controls
+const config = {
+  ...base,
+  retention: { ...base.retention, segments: { ...base.retention.segments, effectKey: ["value"] }, effects: { ...base.retention.effects, minGroupSize: 10 } },
+};
+const AS_OF = "2026-05-31";
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "churn-score-"));
+  world = join(dir, "world");
+  await generateWorld({ subscribers: 2500, months: 9, seed: 3, format: "parquet", out: world });
+  const feats = join(dir, "train.parquet");
+  await buildFeatureTable({
+    config,
+    dir: world,
+    asOf: parseAsOf({ range: "2025-12-31..2026-05-31", every: "1mo" }),
+    horizon: parsePeriod("30d", "--horizon"),
+    out: feats,
+  });
+  models = join(dir, "models");
+  const input = await featureTrainingInput(feats, "30d");
+  await trainAndRegister(input, { model: "logistic", seed: 1, calibration: "none", modelsDir: models, id: "lr" });
+}, 120_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const run = (out: string, extra: Partial<Parameters<typeof scoreRun>[0]> = {}) =>
+  scoreRun({ model: join(models, "champion"), data: world, asOf: AS_OF, out, config, budget: 2000, allowDrift: true, ...extra });
+
+describe("churn score", () => {
+  it("writes a complete run whose counts reconcile, and re-runs byte-identically", async () => {
+    const out = join(dir, "runs", "a");
+    const r1 = await run(out);
+    expect(r1.counts.reconciled).toBe(true);
+    expect(r1.counts.in).toBe(2500);
+    expect(r1.counts.scored + r1.counts.rejected).toBe(r1.counts.in);
+    expect(r1.counts.rejected_by_reason["not_active_at_as_of"]).toBeGreaterThan(0);
+    expect(Object.values(r1.counts.per_band).reduce((a, b) => a + b, 0)).toBe(r1.counts.scored);
+    expect(Object.values(r1.counts.per_action).reduce((a, b) => a + b, 0)).toBe(r1.counts.scored);
+    expect(r1.budgetUsed).toBeLessThanOrEqual(2000);
+    const files = readdirSync(out).sort();
+    expect(files).toEqual(["manifest.json", "rejects.csv", "report.html", "risk_list.csv", "risk_list.parquet", "scores.parquet", "summary.json"]);
+    const csv = readFileSync(join(out, "risk_list.csv"), "utf8").trim().split("\n");
+    expect(csv[0]).toBe(
+      "rank,subscriber_id,probability,band,segment,value_tier,arpu,customer_value,value_at_risk,action,action_cost,expected_net_value,selected,reason_1,reason_2,reason_3,preferred_channel",
+    );
+    expect(csv.length - 1).toBe(r1.counts.scored);
+    const rejects = readFileSync(join(out, "rejects.csv"), "utf8").trim().split("\n");
+    expect(rejects.filter((l) => l.includes("not_active_at_as_of")).length).toBe(r1.counts.rejected_by_reason["not_active_at_as_of"]);
+    const { manifest } = await readRun(out);
+    expect(manifest.effects.source).toBe("learned");
+
+    const before = Object.fromEntries(files.map((f) => [f, readFileSync(join(out, f))]));
+    await run(out);
+    for (const f of files) {
+      if (f === "manifest.json") continue;
+      expect(readFileSync(join(out, f)).equals(before[f]!), f).toBe(true);
+    }
+    const m2 = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8"));
+    const m1 = JSON.parse(before["manifest.json"]!.toString());
+    for (const m of [m1, m2]) {
+      delete m.created_at;
+      delete m.durations;
+    }
+    expect(m2).toEqual(m1);
+  }, 120_000);
+
+  it("reads a run back for the planner report and simulates it against the baselines", async () => {
+    const out = join(dir, "runs", "a");
+    const data = await plannerReportDataFromRun(out);
+    expect(data.kind).toBe("planner-report");
+    expect(data.top.length).toBeGreaterThan(0);
+    expect(data.top[0]!.reasons.length).toBeGreaterThan(0);
+    const sim = await simulateRun({ plan: out, truth: join(world, "truth"), config });
+    for (const k of ["plan", "random", "top_risk_first"] as const) {
+      expect(Object.keys(sim[k])).toEqual(expect.arrayContaining(["contacts", "cost", "churners_saved", "revenue_saved"]));
+      expect(sim[k].cost).toBeLessThanOrEqual(sim.plan.cost + 1e-6);
+    }
+    expect(sim.plan.contacts).toBeGreaterThan(0);
+    expect(monthStartAfter("2026-05-31")).toBe("2026-06-01");
+    expect(monthStartAfter("2026-05-15")).toBe("2026-06-01");
+  }, 60_000);
+
+  it("a damaged run is refused by readRun", async () => {
+    const out = join(dir, "runs", "a");
+    const p = join(out, "summary.json");
+    const text = readFileSync(p, "utf8");
+    writeFileSync(p, `${text} `);
+    await expect(readRun(out)).rejects.toThrow(/checksum/);
+    writeFileSync(p, text);
+  });
+
+  it("fails the drift gate with exit 4 and writes nothing", async () => {
+    const out = join(dir, "runs", "drift");
+    const strict = { ...config, scoring: { ...config.scoring, driftFail: 0.0001, driftWarn: 0.00005 } };
+    // an earlier month than the model's validation snapshot (the drift reference): the data differ
+    const e = await run(out, { config: strict, allowDrift: false, asOf: "2025-12-31" }).catch((x) => x);
+    expect(e).toBeInstanceOf(QualityGateError);
+    expect(e.exitCode).toBe(4);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(join(dir, "runs")).some((n) => n.startsWith("drift"))).toBe(false);
+    const ok = await run(out, { config: strict, allowDrift: true, asOf: "2025-12-31" });
+    expect(ok.drift.allowed).toBe(true);
+    expect(ok.drift.alerts.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("a failure during the write leaves no complete-looking run and keeps the earlier one", async () => {
+    const out = join(dir, "runs", "a");
+    const before = readFileSync(join(out, "manifest.json"));
+    process.env["CHURN_FAIL_AT"] = "write";
+    try {
+      await expect(run(out)).rejects.toThrow(/CHURN_FAIL_AT/);
+    } finally {
+      delete process.env["CHURN_FAIL_AT"];
+    }
+    expect(readFileSync(join(out, "manifest.json")).equals(before)).toBe(true);
+    expect(readdirSync(join(dir, "runs")).filter((n) => n.includes(".tmp-"))).toEqual([]);
+    const fresh = join(dir, "runs", "fresh");
+    process.env["CHURN_FAIL_AT"] = "write";
+    try {
+      await expect(run(fresh)).rejects.toThrow();
+    } finally {
+      delete process.env["CHURN_FAIL_AT"];
+    }
+    expect(existsSync(fresh)).toBe(false);
+  }, 60_000);
+
+  it("refuses a second run on a locked output (exit 2) and takes over a stale lock", async () => {
+    const out = join(dir, "runs", "locked");
+    const lock = await acquireLock(out, 0);
+    const e = await run(out, { wait: 0.3 }).catch((x) => x);
+    expect(e).toBeInstanceOf(UsageError);
+    expect(e.exitCode).toBe(2);
+    lock.release();
+    expect(existsSync(lockPathFor(out))).toBe(false);
+    // a lock left by a dead process is taken over
+    writeFileSync(lockPathFor(out), JSON.stringify({ pid: 2 ** 22 + 12345, started: "x", host: (await import("node:os")).hostname() }));
+    const l2 = await acquireLock(out, 0);
+    l2.release();
+    expect(existsSync(lockPathFor(out))).toBe(false);
+  });
+
+  it("scores a feature table with prior effects", async () => {
+    const out = join(dir, "runs", "feat");
+    const r = await scoreRun({ model: join(models, "lr"), features: join(dir, "train.parquet"), out, config, allowDrift: true });
+    expect(r.asOf).toBe("2026-05-31");
+    expect(r.effects.source).toBe("prior");
+    expect(r.counts.reconciled).toBe(true);
+  }, 60_000);
+});
+
+describe("psi", () => {
+  it("is 0 for equal distributions and grows with the shift", () => {
+    expect(psi([0.5, 0.5], [0.5, 0.5])).toBe(0);
+    const small = psi([0.55, 0.45], [0.5, 0.5]);
+    const big = psi([0.9, 0.1], [0.5, 0.5]);
+    expect(small).toBeGreaterThan(0);
+    expect(big).toBeGreaterThan(small);
+    // hand-worked: (0.9-0.5) ln(1.8) + (0.1-0.5) ln(0.2)
+    expect(big).toBeCloseTo(0.4 * Math.log(1.8) + -0.4 * Math.log(0.2), 10);
+  });
+});
