@@ -3,6 +3,7 @@
  *   model.json          {format, kind, spec, weightsManifest: [{paths: ["weights.bin"], weights: [{name, shape, dtype}]}]}
  *   weights.bin         float32 little-endian, the weights in manifest order (absent when there are none)
  *   preprocessing.json, calibration.json, bands.json, metrics.json, importance.json, training.json
+ *   card.json, model_card.html   optional extras (what the model card needs, and the card itself), checksummed too
  *   manifest.json       written last: format version, id, kind, library versions, sha256 of every other file
  * and `models/champion`, a small JSON pointer {"id": ...} (not a symlink: portable, atomic to replace).
  *
@@ -37,11 +38,15 @@ export interface ArtifactManifest {
 export interface ArtifactContent {
   state: ModelState;
   json: Record<ArtifactJsonFile, unknown>;
+  /** Optional extra files (e.g. card.json, model_card.html), written as given and checksummed like the rest. */
+  extra?: Record<string, string | Uint8Array>;
 }
 
 export interface LoadedArtifact extends ArtifactContent {
   dir: string;
   manifest: ArtifactManifest;
+  /** Every verified file not listed above (e.g. card.json, model_card.html), by name. */
+  extra: Record<string, Uint8Array>;
 }
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
@@ -114,6 +119,10 @@ export function writeArtifact(modelsDir: string, id: string, kind: "logistic" | 
     put("model.json", modelJson);
     if (weights) put("weights.bin", weights);
     for (const f of JSON_FILES) put(f, `${JSON.stringify(content.json[f], null, 2)}\n`);
+    for (const [name, data] of Object.entries(content.extra ?? {})) {
+      if (!SAFE_FILE.test(name) || name in files || name === "manifest.json") throw new ConfigError(msg.artifactUnsafePath(tmp, name));
+      put(name, data);
+    }
     const manifest: ArtifactManifest = {
       format: ARTIFACT_FORMAT,
       formatVersion: ARTIFACT_FORMAT_VERSION,
@@ -192,7 +201,10 @@ export function readArtifact(dir: string): LoadedArtifact {
   }
   const json = {} as Record<ArtifactJsonFile, unknown>;
   for (const f of JSON_FILES) json[f] = parseJson(join(dir, f), bytes.get(f)!.toString("utf8"));
-  return { dir, manifest, state: { kind: mj.kind, spec: mj.spec, weights }, json };
+  const known = new Set<string>(["model.json", ...JSON_FILES, ...mj.weightsManifest.flatMap((g) => (Array.isArray(g.paths) ? g.paths.map(String) : []))]);
+  const extra: Record<string, Uint8Array> = {};
+  for (const [name, b] of bytes) if (!known.has(name)) extra[name] = b;
+  return { dir, manifest, state: { kind: mj.kind, spec: mj.spec, weights }, json, extra };
 }
 
 /** Manifests of every model folder in `modelsDir` (damaged ones reported, not thrown). */

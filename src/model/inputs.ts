@@ -78,6 +78,11 @@ export interface TrainingInput {
   fitRows: number[];
   validRows: number[];
   split: Record<string, unknown>;
+  /** Feature tables: as-of date of each row (ms, UTC) and the end of a snapshot's outcome window, for the backtest and the card. */
+  asOf?: number[];
+  outcomeEnd?: (asOfMs: number) => number;
+  /** Feature tables: distinct subscribers. */
+  subscribers?: number;
 }
 
 /** Flat table: a seeded stratified 80/20 split (there is no time axis to respect). */
@@ -130,6 +135,9 @@ export async function featureTrainingInput(path: string, horizon: string): Promi
     y,
     fitRows: s.train,
     validRows: s.valid,
+    asOf,
+    outcomeEnd: (ms) => addPeriod(new Date(ms), period).getTime(),
+    subscribers: new Set(t.raw[FEATURE_ID]).size,
     split: {
       method: "time-honest",
       horizon,

@@ -64,7 +64,8 @@ export interface ModelCardData {
     asOfDates: string[];
     /** Share of labelled rows that churned within the horizon. */
     churnRate: number;
-    horizonDays: number;
+    /** Outcome horizon in days; absent for a flat table whose label has no stated horizon. */
+    horizonDays?: number;
     /** Feature names fed to the model (raw columns, before one-hot encoding). */
     features: string[];
     /** Where the data came from (paths or a dataset name). */
@@ -208,7 +209,7 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
       { label: "Feature-table rows", value: d.data.rows, format: "int" },
       ...(d.data.subscribers !== undefined ? [{ label: "Subscribers", value: d.data.subscribers, format: "int" as const }] : []),
       { label: "As-of dates", value: dates.length, format: "int", hint: dates.length ? `${dates[0]} to ${dates[dates.length - 1]}` : "none" },
-      { label: "Churn rate", value: d.data.churnRate, format: "pct", hint: `within ${d.data.horizonDays} days` },
+      { label: "Churn rate", value: d.data.churnRate, format: "pct", hint: d.data.horizonDays !== undefined ? `within ${d.data.horizonDays} days` : "as labelled in the table" },
       { label: "Features", value: d.data.features.length, format: "int" },
     ],
     tables: [
@@ -242,7 +243,7 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
           { k: "model type", v: d.model.type },
           { k: "seed", v: String(d.model.seed) },
           { k: "calibration", v: d.model.calibration },
-          ...(d.model.bands ? [{ k: "band thresholds", v: `${BANDS.slice(0, 3).map((b) => `${b} ≥ ${d.model.bands![b as "critical"]}`).join(", ")}` }] : []),
+          ...(d.model.bands ? [{ k: "band thresholds", v: `${BANDS.slice(0, 3).map((b) => `${b} ≥ ${Number(d.model.bands![b as "critical"].toPrecision(4))}`).join(", ")}` }] : []),
           ...Object.entries(d.model.params ?? {}).map(([k, v]) => ({ k, v: String(v) })),
         ],
       },
@@ -318,13 +319,13 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
       ],
     });
   } else {
-    sections.push({ id: "backtest", title: "Backtest across as-of dates", note: "No backtest was run for this model (train with more than one as-of date to get one)." });
+    sections.push({ id: "backtest", title: "Backtest across as-of dates", note: "No backtest was run for this model (train on a feature table with --backtest N to get one)." });
   }
 
   return {
     kind: "model-card",
     title: `Model card: ${d.model.id}`,
-    subtitle: `${d.model.type === "mlp" ? "Neural network (MLP)" : "Logistic regression"} predicting churn within ${d.data.horizonDays} days.`,
+    subtitle: `${d.model.type === "mlp" ? "Neural network (MLP)" : "Logistic regression"} predicting churn${d.data.horizonDays !== undefined ? ` within ${d.data.horizonDays} days` : " (label as given in the table)"}.`,
     meta: [
       { label: "Model", value: d.model.id },
       { label: "Trained", value: d.model.trainedAt },

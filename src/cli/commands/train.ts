@@ -7,6 +7,7 @@ import { BACKENDS, type BackendName, currentBackend, describeBackend } from "../
 import type { CalibrationMethod } from "../../model/calibration.js";
 import { featureTrainingInput, tableTrainingInput } from "../../model/inputs.js";
 import { type TrainResult, trainAndRegister } from "../../model/train.js";
+import { renderModelCardHtml } from "../../report/from-model.js";
 import { MODEL_CHOICES, type ModelChoice } from "../../model/trainers.js";
 import { emit } from "../output.js";
 
@@ -27,11 +28,14 @@ export interface TrainArgs {
   seed?: number | undefined;
   config?: string | undefined;
   quiet?: boolean | undefined;
+  backtest?: number | undefined;
 }
 
 export async function trainFromArgs(a: TrainArgs): Promise<TrainResult> {
   if ((a.features === undefined) === (a.table === undefined)) throw new UsageError(msg.trainSource());
   if (a.table !== undefined && (a.label === undefined || a.positive === undefined)) throw new UsageError(msg.tableNeedsLabel());
+  if (a.backtest !== undefined && (!Number.isInteger(a.backtest) || a.backtest < 1 || a.backtest > 60)) throw new UsageError(msg.backtestInvalid(a.backtest));
+  if (a.backtest !== undefined && a.features === undefined) throw new UsageError(msg.backtestNeedsFeatures());
   const config = loadConfig(a.config);
   const seed = a.seed ?? config.seed;
   const log = createLogger({ quiet: a.quiet ?? false });
@@ -48,6 +52,8 @@ export async function trainFromArgs(a: TrainArgs): Promise<TrainResult> {
     id: a.modelId,
     promote: a.promote,
     config,
+    backtest: a.backtest,
+    renderCard: renderModelCardHtml,
     onLog: (l) => log.info(l),
   });
   const backend = currentBackend();
@@ -63,6 +69,7 @@ export function trainText(r: TrainResult): string {
     `validation: AUC ${v.auc.toFixed(4)}, PR-AUC ${v.prAuc.toFixed(4)}, log loss ${v.logLoss.toFixed(4)}, Brier ${v.brier.toFixed(4)}, lift@10% ${v.lift10.toFixed(2)} (${v.n} rows, ${v.positives} churners)`,
     `calibration ${r.ece.method}: ECE ${r.ece.before.toFixed(4)} → ${r.ece.after.toFixed(4)} (10 bins, on the validation rows it was fitted on)`,
     `champion: ${r.champion.promoted ? "promoted" : "not promoted"} (${r.champion.reason})`,
+    r.modelCard ? `model card: ${r.modelCard}` : "",
   ]
     .filter(Boolean)
     .join("\n");
@@ -87,7 +94,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("promote", { type: "boolean", default: false, describe: "make it the champion even if it does not beat the current one" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .option("seed", { type: "number", describe: "seed (default: config seed)" })
+      .option("backtest", { type: "number", describe: "with --features: rolling-origin backtest over the last N complete as-of dates, each trained only on snapshots whose outcome window closed before it (shown in the model card)" })
       .example("churn train --features out/features.parquet --model auto --out models/", "train on snapshots, validate on the latest complete one")
+      .example("churn train --features out/features.parquet --backtest 3", "also backtest the last 3 complete as-of dates")
       .example("churn train --table telco.csv --label Churn --positive Yes --id customerID --model logistic", "train on a flat table") as never,
   handler: async (argv) => {
     const r = await trainFromArgs(argv);

@@ -1,0 +1,275 @@
+/**
+ * Outcome tracking (`churn evaluate --run RUN_DIR --data DIR`): once the horizon of an earlier scoring run has
+ * passed, compare its list with what really happened.
+ *
+ *   RUN_DIR/manifest.json (as_of, horizon, run and model id) + scores.parquet (+ risk_list.parquet: selected)
+ *     │ DIR through loadData → data end (latest date in the tables, as `churn features` finds it)
+ *     │ refuse (exit 2) while as_of + horizon is after the data end
+ *     ▼
+ *   churned = deactivation_date in (as_of, as_of + horizon]   (the label `churn features` uses)
+ *     → realised churn by band, ROC-AUC and lift at 10% of the run's probabilities,
+ *       selected customers who stayed, and non-selected customers of similar risk who stayed (same risk decile)
+ *     ▼
+ *   RUN_DIR/evaluation.json (atomic; the run's manifest is left as `churn score` wrote it)
+ *
+ * Scored subscribers absent from the subscribers table, or already deactivated on the as-of date, are counted
+ * and left out of every rate. The horizon: --horizon, else the run manifest's `horizon`, else the one the run's
+ * model was trained on (models/<id>/training.json).
+ */
+import { join } from "node:path";
+import type { Config } from "../config/schema.js";
+import { loadData } from "../contract/load.js";
+import { ConfigError, InputDataError, UsageError } from "../errors.js";
+import { dataEndOf } from "../features/snapshot.js";
+import { usableColumns } from "../features/build.js";
+import { addPeriod, daysBetween, isoDay, parsePeriod } from "../features/periods.js";
+import { quoteLiteral, withDb } from "../io/duckdb.js";
+import { isValidModelId } from "../io/artifact.js";
+import { fileExists, readText, writeJsonAtomic } from "../io/files.js";
+import { type Logger, silentLogger } from "../log.js";
+import { msg } from "../messages.js";
+import { liftCapture, rocAuc } from "../model/metrics.js";
+import type { OutcomeEvaluation } from "../report/planner-report.js";
+import { type Band, BANDS } from "../retention/bands.js";
+import { readRun } from "./run-dir.js";
+
+export const EVALUATION_FILE = "evaluation.json";
+
+/** What evaluate needs from a run's manifest. */
+export interface RunInfo {
+  runId: string;
+  modelId: string;
+  asOf: string;
+  /** Period text ("30d", "1mo"), or undefined when the run did not record one. */
+  horizon: string | undefined;
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
+
+/**
+ * The fields evaluate needs from a run's manifest (read and checksum-verified by `readRun`). Accepts the score
+ * manifest's snake_case (run_id, model.id, as_of) and camelCase; `horizon` ("30d", or a number of days) when recorded.
+ */
+export function runInfoOf(manifest: unknown, runDir: string): RunInfo {
+  const path = join(runDir, "manifest.json");
+  const m = obj(manifest);
+  const pick = (...keys: string[]): unknown => {
+    for (const k of keys) {
+      const v = k.includes(".") ? obj(m[k.split(".")[0]!])[k.split(".")[1]!] : m[k];
+      if (v !== undefined && v !== null) return v;
+    }
+    return undefined;
+  };
+  const asOf = pick("asOf", "as_of");
+  if (asOf === undefined && ("as_of" in m || "asOf" in m)) throw new ConfigError(msg.runNoAsOf(runDir));
+  if (typeof asOf !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(asOf)) throw new ConfigError(msg.runManifestField(path, "asOf", asOf));
+  const horizon = pick("horizon", "horizonDays", "horizon_days");
+  const runId = pick("runId", "run_id", "id", "run.id");
+  const modelId = pick("modelId", "model_id", "model.id");
+  return {
+    runId: typeof runId === "string" ? runId : runDir.split(/[\\/]/).filter(Boolean).pop() ?? runDir,
+    modelId: typeof modelId === "string" ? modelId : "unknown",
+    asOf: asOf.slice(0, 10),
+    horizon: typeof horizon === "number" ? `${horizon}d` : typeof horizon === "string" ? horizon : undefined,
+  };
+}
+
+export interface EvaluateOptions {
+  runDir: string;
+  dataDir: string;
+  config: Config;
+  /** Horizon when the run's manifest has none (or to override it), e.g. "30d". */
+  horizon?: string | undefined;
+  /** Where the run's model lives: without a horizon in the manifest or --horizon, the model's training horizon is used. */
+  modelsDir?: string | undefined;
+  /** State where the data ends instead of taking the latest date in the tables. */
+  dataEnd?: Date | undefined;
+  log?: Logger | undefined;
+}
+
+export interface RiskGroup {
+  selected: number;
+  selectedStayed: number;
+  notSelected: number;
+  notSelectedStayed: number;
+}
+
+export interface RunEvaluation extends OutcomeEvaluation {
+  modelId: string;
+  horizon: string;
+  horizonEnd: string;
+  dataEnd: string;
+  /** Rows in scores.parquet; matched = evaluated (in the data and active on the as-of date). */
+  scored: number;
+  evaluated: number;
+  notInData: number;
+  inactiveAtAsOf: number;
+  churned: number;
+  churnRate: number;
+  capture10: number;
+  /** Whether risk_list.parquet told which customers were selected (else selected counts are 0). */
+  selectionKnown: boolean;
+  /** Selected and non-selected customers per risk decile (1 = highest probabilities), and the comparison. */
+  byDecile: ({ decile: number } & RiskGroup)[];
+  contrast: {
+    method: string;
+    /** Non-selected customers in the deciles where someone was selected, and how many of them stayed. */
+    comparable: number;
+    comparableStayed: number;
+    /** Their stay rate re-weighted to the selected customers' decile mix: what "no action" looked like at that risk. */
+    expectedStayRate: number | null;
+    selectedStayRate: number | null;
+  };
+}
+
+const YES = ["yes", "true", "1", "y"];
+
+/** The label horizon the model was trained on (models/<id>/training.json, feature tables only), if readable. */
+function modelHorizon(modelsDir: string, modelId: string): string | undefined {
+  const p = join(modelsDir, modelId, "training.json");
+  if (!isValidModelId(modelId) || !fileExists(p)) return undefined;
+  try {
+    const h = obj(obj(JSON.parse(readText(p)))["split"])["horizon"];
+    return typeof h === "string" ? h : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Evaluate a scoring run against the outcomes in `dataDir`; writes RUN_DIR/evaluation.json and returns it. */
+export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
+  const log = o.log ?? silentLogger;
+  const info = runInfoOf((await readRun(o.runDir)).manifest, o.runDir);
+  const scoresPath = join(o.runDir, "scores.parquet");
+  if (!fileExists(scoresPath)) throw new ConfigError(msg.runFileMissing(o.runDir, "scores.parquet"));
+  const horizonText = o.horizon ?? info.horizon ?? modelHorizon(o.modelsDir ?? "models", info.modelId);
+  if (horizonText === undefined) throw new UsageError(msg.runHorizonMissing(join(o.runDir, "manifest.json")));
+  const horizon = parsePeriod(horizonText, "--horizon");
+  const asOf = new Date(`${info.asOf}T00:00:00Z`);
+  const horizonEnd = addPeriod(asOf, horizon);
+  const riskPath = join(o.runDir, "risk_list.parquet");
+
+  return withDb(async (db) => {
+    const loaded = await loadData(db, { dir: o.dataDir, config: o.config, log });
+    const dataEnd = o.dataEnd ?? (await dataEndOf(db, usableColumns(loaded)));
+    if (!dataEnd) throw new InputDataError(msg.featNoDataEnd());
+    if (horizonEnd > dataEnd) throw new UsageError(msg.horizonNotPassed(o.runDir, info.asOf, horizon.text, isoDay(horizonEnd), isoDay(dataEnd)));
+
+    const cols = (await db.describe(`SELECT * FROM read_parquet(${quoteLiteral(scoresPath)})`)).map((c) => c.name);
+    for (const c of ["subscriber_id", "probability", "band"]) if (!cols.includes(c)) throw new ConfigError(msg.runScoresColumn(scoresPath, c, cols));
+    const selectionKnown = fileExists(riskPath);
+    if (selectionKnown) {
+      const rcols = (await db.describe(`SELECT * FROM read_parquet(${quoteLiteral(riskPath)})`)).map((c) => c.name);
+      for (const c of ["subscriber_id", "selected"]) if (!rcols.includes(c)) throw new ConfigError(msg.runScoresColumn(riskPath, c, rcols));
+    }
+    const selectedSql = selectionKnown
+      ? `LEFT JOIN (SELECT CAST(subscriber_id AS VARCHAR) AS sid, bool_or(lower(CAST(selected AS VARCHAR)) IN (${YES.map(quoteLiteral).join(", ")})) AS sel
+           FROM read_parquet(${quoteLiteral(riskPath)}) GROUP BY 1) r ON r.sid = s.sid`
+      : "";
+    const rows = await db.all(
+      `SELECT s.sid, s.probability, s.band, ${selectionKnown ? "coalesce(r.sel, false)" : "false"} AS selected,
+              sub.subscriber_id IS NOT NULL AS in_data,
+              sub.deactivation_date IS NOT NULL AND sub.deactivation_date <= $1::DATE AS inactive,
+              sub.deactivation_date IS NOT NULL AND sub.deactivation_date > $1::DATE AND sub.deactivation_date <= $2::DATE AS churned
+       FROM (SELECT CAST(subscriber_id AS VARCHAR) AS sid, CAST(probability AS DOUBLE) AS probability, CAST(band AS VARCHAR) AS band
+             FROM read_parquet(${quoteLiteral(scoresPath)})) s
+       ${selectedSql}
+       LEFT JOIN subscribers sub ON sub.subscriber_id = s.sid
+       ORDER BY s.probability DESC, s.sid`,
+      [info.asOf, isoDay(horizonEnd)],
+    );
+    const scored = rows.length;
+    const ev = rows.filter((r) => r["in_data"] === true && r["inactive"] !== true);
+    const notInData = rows.filter((r) => r["in_data"] !== true).length;
+    if (ev.length === 0) throw new InputDataError(msg.evaluateNoMatch(o.runDir, o.dataDir));
+    const y = Float64Array.from(ev, (r) => (r["churned"] === true ? 1 : 0));
+    const p = Float64Array.from(ev, (r) => Number(r["probability"]));
+    const churned = y.reduce((a, b) => a + b, 0);
+
+    const byBand = BANDS.map((band) => {
+      const inBand = ev.filter((r) => r["band"] === band);
+      return { band: band as Band, subscribers: inBand.length, churned: inBand.filter((r) => r["churned"] === true).length };
+    });
+    const stay = (rs: typeof ev) => rs.filter((r) => r["churned"] !== true).length;
+    const selected = ev.filter((r) => r["selected"] === true);
+
+    // Risk deciles by rank (rows are ordered by probability, highest first; ties by subscriber id).
+    const n = ev.length;
+    const byDecile: RunEvaluation["byDecile"] = Array.from({ length: 10 }, (_, k) => ({ decile: k + 1, selected: 0, selectedStayed: 0, notSelected: 0, notSelectedStayed: 0 }));
+    ev.forEach((r, i) => {
+      const g = byDecile[Math.min(9, Math.floor((i * 10) / n))]!;
+      const stayed = r["churned"] !== true ? 1 : 0;
+      if (r["selected"] === true) {
+        g.selected++;
+        g.selectedStayed += stayed;
+      } else {
+        g.notSelected++;
+        g.notSelectedStayed += stayed;
+      }
+    });
+    let comparable = 0;
+    let comparableStayed = 0;
+    let weighted = 0;
+    let weight = 0;
+    for (const g of byDecile) {
+      if (g.selected === 0) continue;
+      comparable += g.notSelected;
+      comparableStayed += g.notSelectedStayed;
+      if (g.notSelected > 0) {
+        weighted += g.selected * (g.notSelectedStayed / g.notSelected);
+        weight += g.selected;
+      }
+    }
+    const lc = liftCapture(y, p, 0.1);
+    const result: RunEvaluation = {
+      runId: info.runId,
+      modelId: info.modelId,
+      asOf: info.asOf,
+      horizon: horizon.text,
+      horizonDays: daysBetween(asOf, horizonEnd),
+      horizonEnd: isoDay(horizonEnd),
+      dataEnd: isoDay(dataEnd),
+      scored,
+      evaluated: n,
+      notInData,
+      inactiveAtAsOf: scored - notInData - n,
+      churned,
+      churnRate: churned / n,
+      byBand,
+      auc: rocAuc(y, p),
+      lift10: lc.lift,
+      capture10: lc.capture,
+      selectionKnown,
+      selected: selected.length,
+      selectedStayed: stay(selected),
+      byDecile,
+      contrast: {
+        method:
+          "non-selected customers in the same risk decile (deciles of the run's probabilities), their stay rate re-weighted to the selected customers' decile mix. Selection also weighed value and cost, so this is a comparison, not a causal effect.",
+        comparable,
+        comparableStayed,
+        expectedStayRate: weight > 0 ? weighted / weight : null,
+        selectedStayRate: selected.length > 0 ? stay(selected) / selected.length : null,
+      },
+    };
+    writeJsonAtomic(join(o.runDir, EVALUATION_FILE), result);
+    log.info(`evaluated ${n} of ${scored} scored subscribers: ${churned} churned by ${result.horizonEnd}`);
+    return result;
+  });
+}
+
+/** A short readable summary for the terminal. */
+export function evaluationText(e: RunEvaluation): string {
+  const pct = (v: number | null) => (v === null || Number.isNaN(v) ? "–" : `${(v * 100).toFixed(1)}%`);
+  const lines = [
+    `run ${e.runId} (model ${e.modelId}), as of ${e.asOf}, ${e.horizon} horizon to ${e.horizonEnd}; data ends ${e.dataEnd}`,
+    `evaluated ${e.evaluated} of ${e.scored} scored subscribers (${e.notInData} not in the data, ${e.inactiveAtAsOf} already inactive on the as-of date)`,
+    `realised churn ${pct(e.churnRate)} (${e.churned}); ROC-AUC ${e.auc.toFixed(3)}, lift@10% ${e.lift10.toFixed(2)}`,
+    ...e.byBand.map((b) => `  ${b.band.padEnd(8)} ${String(b.subscribers).padStart(8)} subscribers, ${String(b.churned).padStart(7)} churned (${pct(b.subscribers ? b.churned / b.subscribers : null)})`),
+    e.selectionKnown
+      ? `selected ${e.selected}: ${e.selectedStayed} stayed (${pct(e.contrast.selectedStayRate)}); non-selected of similar risk: ${e.contrast.comparableStayed} of ${e.contrast.comparable} stayed, ${pct(e.contrast.expectedStayRate)} at the selected customers' risk mix`
+      : "no risk_list.parquet in the run: selected customers unknown",
+  ];
+  return lines.join("\n");
+}

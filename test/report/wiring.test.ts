@@ -1,0 +1,161 @@
+/**
+ * The model card wired into `churn train` and `churn report`: a real tiny training run writes
+ * models/<id>/model_card.html (checksummed) and card.json, and the card rebuilt from the artifact alone is the same.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { trainFromArgs } from "../../src/cli/commands/train.js";
+import { readArtifact } from "../../src/io/artifact.js";
+import { sha256Text } from "../../src/io/files.js";
+import { buildReport } from "../../src/report/index.js";
+import { cardInputsFromDir, modelCardData, modelCardDataFromDir, renderModelCardHtml } from "../../src/report/from-model.js";
+import { applyBaseline, chooseBaseline } from "../../src/model/baseline.js";
+import { tableTrainingInput } from "../../src/model/inputs.js";
+import type { RawTable } from "../../src/model/table.js";
+import { trainAndRegister } from "../../src/model/train.js";
+import { tempDir, writeFeatureCsv, writeFlatCsv } from "../model/helpers.js";
+
+let models = "";
+let features = "";
+
+const base = { model: "logistic" as const, calibration: "auto" as const, seed: 7, quiet: true };
+
+beforeAll(async () => {
+  const dir = tempDir("churn-wiring-");
+  features = join(dir, "features.csv");
+  writeFeatureCsv(features, 120);
+  models = join(dir, "models");
+  // first model becomes champion; the second is compared with it on the same test rows
+  await trainFromArgs({ ...base, features, horizon: "30d", out: models, modelId: "first" });
+  await trainFromArgs({ ...base, features, horizon: "30d", out: models, modelId: "second", calibration: "platt", backtest: 3 });
+}, 60_000);
+
+describe("model card written by churn train", () => {
+  it("is part of the checksummed artifact, next to card.json", () => {
+    const a = readArtifact(join(models, "second"));
+    for (const f of ["model_card.html", "card.json"]) {
+      expect(a.manifest.files[f]).toBe(sha256Text(readFileSync(join(models, "second", f))));
+      expect(a.extra[f]).toBeDefined();
+    }
+  });
+
+  it("has every section, with content (not a note) where the run provides it", () => {
+    const d = modelCardDataFromDir(join(models, "second"));
+    const doc = buildReport(d);
+    const byId = new Map(doc.sections.map((s) => [s.id, s]));
+    expect([...byId.keys()]).toEqual(["data", "validation", "metrics", "curves", "calibration", "importance", "training", "backtest"]);
+    // data summary from the feature table: 6 as-of dates x 120 subscribers, 5 labelled
+    expect(d.data).toMatchObject({ rows: 720, subscribers: 120, horizonDays: 30 });
+    expect(d.data.asOfDates).toEqual(["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30"]);
+    expect(d.data.features).toEqual(["tenure_days", "complaints_90d", "contract_type"]);
+    expect(d.validation.design).toContain("Out of time");
+    expect(d.validation.testRows).toBe(120);
+    // champion re-scored on the same rows: same data and seed with logistic → the same ranking
+    expect(d.champion?.name).toBe("first");
+    expect(d.champion?.metrics.auc).toBeCloseTo(d.metrics.auc, 10);
+    // the feature table has complaints_90d: the fixed rule, scored by its two training churn rates
+    expect(d.baseline?.name).toBe("any complaint in 90 days");
+    expect(new Set(Array.from(d.baseline?.scores ?? [])).size).toBe(2);
+    expect(d.baseline!.metrics.auc).toBeLessThan(d.metrics.auc);
+    // platt: before and after calibration differ
+    expect(d.holdout.uncalibrated).toBeDefined();
+    expect(Array.from(d.holdout.uncalibrated!)).not.toEqual(Array.from(d.holdout.scores));
+    for (const id of ["metrics", "curves", "calibration", "importance", "backtest"]) expect(byId.get(id)?.note, id).toBeUndefined();
+    expect(byId.get("curves")?.charts?.map((c) => c.id)).toEqual(["roc", "pr", "gains", "lift"]);
+    expect(byId.get("calibration")?.charts?.map((c) => c.id)).toEqual(["calibration", "histogram"]);
+    // logistic: the training curve is the one-line note
+    expect(byId.get("training")?.note).toMatch(/logistic/);
+    // backtest: the last 3 complete as-of dates (Mar, Apr, May); Mar trains on Jan+Feb only
+    expect(d.backtest?.map((b) => [b.asOf, b.rows])).toEqual([
+      ["2026-03-31", 120],
+      ["2026-04-30", 120],
+      ["2026-05-31", 120],
+    ]);
+  });
+
+  it("backtest trains each date only on snapshots whose 30-day window closed by then", () => {
+    const card = JSON.parse(readFileSync(join(models, "second", "card.json"), "utf8"));
+    // Mar 31: Jan 31 (+30d = Mar 2) and Feb 28 (+30d = Mar 30); Apr 30: + Mar 31 (+30d = Apr 30); May 31: + Apr 30
+    expect(card.backtest.rows.map((b: { asOf: string; trainRows: number }) => [b.asOf, b.trainRows])).toEqual([
+      ["2026-03-31", 240],
+      ["2026-04-30", 360],
+      ["2026-05-31", 480],
+    ]);
+    expect(card.backtest.skipped).toEqual([]);
+  });
+
+  it("the HTML written at training time equals the card rebuilt from the artifact", async () => {
+    const { renderReport } = await import("../../src/report/index.js");
+    const html = readFileSync(join(models, "second", "model_card.html"), "utf8");
+    expect(await renderReport(modelCardDataFromDir(join(models, "second")), "html")).toBe(html);
+    for (const id of ["data", "validation", "metrics", "curves", "calibration", "importance", "training", "backtest"]) expect(html).toContain(`id="${id}"`);
+  });
+
+  it("first model: no champion (its note), no backtest (its note)", () => {
+    const doc = buildReport(modelCardDataFromDir(join(models, "first")));
+    const byId = new Map(doc.sections.map((s) => [s.id, s]));
+    expect(byId.get("metrics")?.intro).toMatch(/No champion/);
+    expect(byId.get("backtest")?.note).toMatch(/--backtest/);
+  });
+});
+
+describe("flat table baseline", () => {
+  it("is the best binary/low-cardinality rule chosen on training rows", async () => {
+    const dir = tempDir("churn-wiring-flat-");
+    const csv = join(dir, "t.csv");
+    writeFlatCsv(csv, 400);
+    const out = join(dir, "models");
+    await trainFromArgs({ ...base, table: csv, label: "churned", positive: "yes", id: "customer", out, modelId: "flat" });
+    const d = modelCardDataFromDir(join(out, "flat"));
+    // complaints (0..3) drives churn most among the low-cardinality columns (complaints, plan, region, fold)
+    expect(d.baseline?.name).toMatch(/^complaints /);
+    expect(d.data.horizonDays).toBeUndefined();
+    expect(d.validation.design).toContain("Stratified random split");
+  }, 30_000);
+});
+
+describe("mlp training curve", () => {
+  it("is a one-line note while the mlp records no per-epoch losses, and a chart when spec.training.history has them", async () => {
+    const dir = tempDir("churn-wiring-mlp-");
+    const csv = join(dir, "t.csv");
+    writeFlatCsv(csv, 300);
+    const input = await tableTrainingInput({ path: csv, label: "churned", positive: "yes", id: "customer" }, 5);
+    const mlp = { hidden: [8], k: 2, nBins: 4, dEmb: 2, maxEpochs: 3, patience: 2, batchSize: 64 };
+    const r = await trainAndRegister(input, { model: "mlp", mlp, backend: "cpu", seed: 5, calibration: "auto", modelsDir: join(dir, "models"), id: "n", renderCard: renderModelCardHtml });
+    expect(r.modelCard).toBe(join(dir, "models", "n", "model_card.html"));
+    const c = cardInputsFromDir(join(dir, "models", "n"));
+    const d = modelCardData(c);
+    expect(d.model).toMatchObject({ type: "mlp", calibration: "platt" });
+    const training = obj(c.state.spec["training"]);
+    if (!Array.isArray(training["history"])) {
+      expect(buildReport(d).sections.find((s) => s.id === "training")?.note).toMatch(/mlp model is missing its per-epoch losses/);
+      training["history"] = [1, 2, 3].map((epoch) => ({ epoch, trainLoss: 0.6 - epoch / 100, validLoss: 0.62 - epoch / 200 }));
+    }
+    const withCurve = modelCardData(c);
+    expect(withCurve.trainingCurve?.length).toBeGreaterThan(0);
+    expect(buildReport(withCurve).sections.find((s) => s.id === "training")?.charts?.[0]?.id).toBe("training");
+  }, 30_000);
+});
+
+function obj(v: unknown): Record<string, unknown> {
+  return v as Record<string, unknown>;
+}
+
+describe("rule baseline, by hand", () => {
+  it("picks the level with the best training (TPR + TNR) / 2 and scores each group with its training churn rate", () => {
+    // training rows 0..7: plan a → 3 of 4 churn, plan b → 1 of 4; x is noise. Row 8 (validation) is never looked at.
+    const table: RawTable = {
+      rows: 9,
+      columns: [
+        { name: "plan", kind: "categorical", values: ["a", "a", "a", "a", "b", "b", "b", "b", "b"] },
+        { name: "x", kind: "numeric", values: Float64Array.from([1, 2, 1, 2, 1, 2, 1, 2, 9]) },
+      ],
+    };
+    const y = Float32Array.from([1, 1, 1, 0, 1, 0, 0, 0, 1]);
+    const rule = chooseBaseline(table, y, [0, 1, 2, 3, 4, 5, 6, 7], "table", 1)!;
+    // "plan = b" flags the low-risk group: TPR 1/4, TNR 1/4 → 0.25; its complement "plan ≠ b" gives 0.75
+    expect(rule).toMatchObject({ name: "plan ≠ b", column: "plan", rates: { flagged: 0.75, other: 0.25 }, chosen: "best on training rows" });
+    expect(Array.from(applyBaseline(rule, table))).toEqual([0.75, 0.75, 0.75, 0.75, 0.25, 0.25, 0.25, 0.25, 0.25]);
+  });
+});
