@@ -5,9 +5,12 @@
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { ConfigError } from "../errors.js";
-import { fileExists, readText } from "../io/files.js";
+import { fileExists, fileSize, readText } from "../io/files.js";
 import { msg } from "../messages.js";
 import { type Config, configSchema, defaultConfig } from "./schema.js";
+
+/** Largest config file accepted (1 MiB). */
+export const MAX_CONFIG_BYTES = 1 << 20;
 
 /** Turn zod issues into "a.b.c: message" lines. */
 export function issueLines(error: z.ZodError): string[] {
@@ -40,5 +43,7 @@ export function loadConfig(path?: string): Config {
   }
   if (!/\.(ya?ml|json)$/i.test(path)) throw new ConfigError(msg.configExtension(path));
   if (!fileExists(path)) throw new ConfigError(msg.configNotFound(path));
+  // A config is a few KB; refusing a huge one keeps a wrong --config from being parsed and echoed.
+  if (fileSize(path) > MAX_CONFIG_BYTES) throw new ConfigError(msg.configTooLarge(path, fileSize(path), MAX_CONFIG_BYTES));
   return parseConfig(readText(path), path);
 }

@@ -20,6 +20,7 @@
 import type { Config } from "../config/schema.js";
 import { ConfigError, InputDataError } from "../errors.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
+import { diagnoseCsv, readHeaderLine } from "../io/csv-diagnose.js";
 import { produceAtomic, sha256File } from "../io/files.js";
 import { findTableFiles, type TableFile, type TableFormat } from "../io/tables.js";
 import { type Logger, silentLogger } from "../log.js";
@@ -165,9 +166,17 @@ function duckDetail(e: unknown): string {
   return text.split("\n").slice(0, 3).join(" ").slice(0, 400);
 }
 
-/** Map a DuckDB read error to a typed InputDataError. */
-function readError(e: unknown, file: TableFile): InputDataError {
+/** Map a DuckDB read error to a typed InputDataError; for CSV, name the first bad line when it can be found. */
+function readError(e: unknown, file: TableFile, csv?: Config["data"]["csv"]): InputDataError {
   const text = (e as Error)?.message ?? String(e);
+  if (file.format === "csv" && csv !== undefined && /invalid unicode|not utf-8 encoded|error when sniffing|CSV Error/i.test(text)) {
+    const p = diagnoseCsv(file.path, { delimiter: csv.delimiter, utf8: csv.encoding === "utf-8" });
+    if (p?.kind === "binary") return new InputDataError(msg.csvBinary(file.path, file.table, p.line, p.byte));
+    if (p?.kind === "encoding") return new InputDataError(msg.csvBadEncodingAt(file.path, file.table, p.line, p.column, p.value));
+    if (p?.kind === "line_ending") return new InputDataError(msg.csvLineEnding(file.path, file.table, p.line, p.found, p.expected));
+    if (p?.kind === "field_count") return new InputDataError(msg.csvFieldCount(file.path, file.table, p.line, p.found, p.expected, p.text, p.last));
+    if (p?.kind === "unterminated_quote") return new InputDataError(msg.csvUnterminatedQuote(file.path, file.table, p.line));
+  }
   if (/invalid unicode|not utf-8 encoded/i.test(text)) return new InputDataError(msg.badEncoding(file.path, file.table));
   if (/error when sniffing/i.test(text)) return new InputDataError(msg.csvInconsistent(file.path, file.table));
   return new InputDataError(msg.unreadableFile(file.path, file.table, duckDetail(e)));
@@ -216,10 +225,12 @@ async function loadTable(
       header = await db.describe("SELECT * FROM read_parquet($1)", [file.path]);
     }
   } catch (e) {
-    throw readError(e, file);
+    throw readError(e, file, csv);
   }
 
-  // 2. Map canonical columns to the file's columns.
+  // 2. Map canonical columns to the file's columns. DuckDB renames a repeated header name (x, x_1): refuse
+  //    when a name we read is repeated in the file's own header line, rather than pick one silently.
+  if (file.format === "csv") checkDuplicateHeader(file, def, config, readHeaderLine(file.path, delimiter));
   const found = header.map((h) => h.name);
   const mapping = config.data.columns[name] as Record<string, string>;
   const needed = def.columns.filter((c) => c.required).length;
@@ -253,7 +264,7 @@ async function loadTable(
       await db.run(`DROP TABLE IF EXISTS ${raw}`);
       await db.run(`CREATE TEMP TABLE ${raw} AS SELECT ${used.join(", ")} FROM ${readCsv(p)}`, p.values);
     } catch (e) {
-      throw readError(e, file);
+      throw readError(e, file, csv);
     }
   }
   const rowsSql = (p: Params) => `SELECT count(*) AS n FROM ${source(p)}`;
@@ -356,7 +367,7 @@ async function loadTable(
     }
   } catch (e) {
     // A file problem found while scanning (Parquet or CSV content) is the user's; anything else is a bug.
-    if (/invalid unicode|CSV Error|parquet|IO Error/i.test((e as Error)?.message ?? "")) throw readError(e, file);
+    if (/invalid unicode|CSV Error|parquet|IO Error/i.test((e as Error)?.message ?? "")) throw readError(e, file, csv);
     throw e;
   } finally {
     if (file.format === "csv") await db.run(`DROP TABLE IF EXISTS ${raw}`);
@@ -382,6 +393,22 @@ async function loadTable(
     storage: view ? "view" : "table",
     columns: Object.fromEntries(cols.map((c) => [c.def.name, c.source])),
   };
+}
+
+/** InputDataError when a column this table reads (canonical or mapped name) appears twice in the header. */
+function checkDuplicateHeader(file: TableFile, def: TableDef, config: Config, names: string[]): void {
+  const mapping = config.data.columns[def.name] as Record<string, string>;
+  const wanted = new Set(def.columns.map((c) => (mapping[c.name] ?? c.name).trim().toLowerCase()));
+  const seen = new Map<string, number[]>();
+  names.forEach((n, i) => {
+    const k = n.trim().toLowerCase();
+    seen.set(k, [...(seen.get(k) ?? []), i + 1]);
+  });
+  for (const [k, positions] of seen) {
+    if (positions.length > 1 && wanted.has(k)) {
+      throw new InputDataError(msg.duplicateColumn(file.path, def.name, names[(positions[0] ?? 1) - 1]?.trim() ?? k, positions));
+    }
+  }
 }
 
 async function dateRange(db: Db, def: TableDef): Promise<{ min: Date | null; max: Date | null }> {
@@ -423,11 +450,21 @@ async function rejectsByReason(db: Db, examples: number): Promise<RejectGroup[]>
   }));
 }
 
+/** " First rejected: row N, column `c` = 'v' (reason)." for a table's earliest example, "" when none. */
+export function firstRejectText(groups: readonly { table: string; reason: string; examples: readonly RejectExample[] }[], table: string, all: boolean): string {
+  let best: { e: RejectExample; reason: string } | undefined;
+  for (const g of groups) {
+    if (g.table !== table) continue;
+    for (const e of g.examples) if (best === undefined || e.row < best.e.row) best = { e, reason: g.reason };
+  }
+  return best ? msg.tooManyRejectsExample(best.e.row, best.e.column, best.e.value, best.reason, all) : "";
+}
+
 /** Throw InputDataError (exit 3) naming the first table whose rejected share exceeds `maxShare`. */
 export function checkRejectShare(result: LoadResult, maxShare: number): void {
   for (const t of Object.values(result.tables)) {
     if (t.present && t.rows > 0 && t.rejected / t.rows > maxShare) {
-      throw new InputDataError(msg.tooManyRejects(t.table, t.file ?? t.table, t.rejected, t.rows, maxShare));
+      throw new InputDataError(msg.tooManyRejects(t.table, t.file ?? t.table, t.rejected, t.rows, maxShare, firstRejectText(result.rejectsByReason, t.table, t.rejected === t.rows)));
     }
   }
 }

@@ -128,6 +128,9 @@ export interface Check {
 
 const str = (sql: string) => `CAST(${sql} AS VARCHAR)`;
 
+/** Numbers beyond this (absolute) are export errors, not amounts: 1e308 would overflow sums to Infinity. */
+export const MAX_ABS_NUMBER = 1e12;
+
 /**
  * The ordered row-level checks of a table, on the output of typedSelect aliased `t`; when the table
  * references subscribers, `s` is the LEFT JOINed subscribers table.
@@ -160,14 +163,17 @@ export function rowChecks(def: TableDef, cols: ResolvedColumn[], asOfParam: stri
       });
     }
     if (c.nonNegative) checks.push({ reason: "negative", column: c.name, cond: `${t(c.name)} < 0`, value: r(c.name), detail: none });
-    if (c.min !== undefined || c.max !== undefined) {
-      const conds = [c.min !== undefined ? `${t(c.name)} < ${c.min}` : null, c.max !== undefined ? `${t(c.name)} > ${c.max}` : null];
+    const numeric = c.type === "number" || c.type === "integer";
+    if (c.min !== undefined || c.max !== undefined || numeric) {
+      const max = c.max ?? (numeric ? MAX_ABS_NUMBER : undefined);
+      const min = c.min ?? (numeric && !c.nonNegative ? -MAX_ABS_NUMBER : undefined);
+      const conds = [min !== undefined ? `${t(c.name)} < ${min}` : null, max !== undefined ? `${t(c.name)} > ${max}` : null];
       checks.push({
         reason: "out_of_range",
         column: c.name,
         cond: conds.filter((x) => x !== null).join(" OR "),
         value: r(c.name),
-        detail: quoteLiteral(`allowed: ${c.min ?? "-inf"} to ${c.max ?? "inf"}`),
+        detail: quoteLiteral(`allowed: ${min ?? (c.nonNegative ? 0 : "-inf")} to ${max ?? "inf"}`),
       });
     }
   }

@@ -13,7 +13,9 @@ import type { Config } from "../config/schema.js";
 import { checkRejectShare, type LoadResult, loadData } from "../contract/load.js";
 import { TABLE_NAMES, TABLES, type TableName } from "../contract/tables.js";
 import { Db, quoteLiteral } from "../io/duckdb.js";
-import { ensureDir, produceAtomic, removePath, tempPathFor, writeJsonAtomic } from "../io/files.js";
+import { ensureDir, isDirectory, produceAtomic, removePath, tempPathFor, writeJsonAtomic } from "../io/files.js";
+import { ConfigError } from "../errors.js";
+import { msg } from "../messages.js";
 import { type Logger, silentLogger } from "../log.js";
 import type { Period } from "./periods.js";
 import { type ComputeResult, computeFeatures } from "./runner.js";
@@ -63,14 +65,30 @@ export async function buildFeatureTable(opts: BuildOptions): Promise<BuildResult
 
     // 3.
     removePath(parts);
-    ensureDir(parts);
+    try {
+      ensureDir(parts);
+    } catch (e) {
+      throw new ConfigError(msg.outputFailed(opts.out, `its folder is not a writable directory (${/E[A-Z]+/.exec((e as Error).message)?.[0] ?? "error"})`));
+    }
+    // A full disk or an unwritable --out surfaces as a DuckDB IO error: name the output, not a bug.
+    const writing = async (fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (e) {
+        const text = (e as Error)?.message ?? "";
+        if (/IO Error|No space|Could not (write|open|create)|Permission denied|Read-only/i.test(text)) {
+          throw new ConfigError(msg.outputFailed(opts.out, text.split("\n")[0]?.slice(0, 300) ?? ""));
+        }
+        throw e;
+      }
+    };
     const files: string[] = [];
     const computed = await computeFeatures(
       db,
       { asOf: opts.asOf, horizon: opts.horizon, dataEnd: opts.dataEnd, columns: usableColumns(loaded), log },
       async (select) => {
         const file = `${parts}/part-${String(files.length).padStart(4, "0")}.parquet`;
-        await db.run(`COPY (${select}) TO ${quoteLiteral(file)} (FORMAT parquet)`);
+        await writing(() => db.run(`COPY (${select}) TO ${quoteLiteral(file)} (FORMAT parquet)`));
         files.push(file);
       },
     );
@@ -78,11 +96,23 @@ export async function buildFeatureTable(opts: BuildOptions): Promise<BuildResult
     // 4. parts in as-of order; each part is ordered by subscriber_id
     const list = `[${files.map(quoteLiteral).join(", ")}]`;
     const copyOpts = format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
-    await produceAtomic(opts.out, (tmp) => db.run(`COPY (SELECT * FROM read_parquet(${list})) TO ${quoteLiteral(tmp)} (${copyOpts})`));
+    // The old sidecar goes first, so a failure below never pairs it with a new file; a new file whose
+    // sidecar cannot be written is removed: the output is the complete pair or nothing.
+    const sidecar = sidecarPath(opts.out);
+    await writing(() =>
+      produceAtomic(opts.out, async (tmp) => {
+        await db.run(`COPY (SELECT * FROM read_parquet(${list})) TO ${quoteLiteral(tmp)} (${copyOpts})`);
+        if (!isDirectory(sidecar)) removePath(sidecar);
+      }),
+    );
 
     // 5.
-    const sidecar = sidecarPath(opts.out);
-    writeJsonAtomic(sidecar, sidecarOf(opts, format, computed, loaded));
+    try {
+      writeJsonAtomic(sidecar, sidecarOf(opts, format, computed, loaded));
+    } catch (e) {
+      removePath(opts.out);
+      throw e;
+    }
     return {
       out: opts.out,
       sidecar,

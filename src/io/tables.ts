@@ -7,7 +7,7 @@ import { basename, join } from "node:path";
 import { TABLE_NAMES, TABLES, type TableName } from "../contract/tables.js";
 import { ConfigError, InputDataError, UsageError } from "../errors.js";
 import { msg } from "../messages.js";
-import { fileExists, isDirectory } from "./files.js";
+import { fileExists, isDirectory, isRegularFile } from "./files.js";
 
 export type TableFormat = "csv" | "parquet";
 
@@ -48,7 +48,10 @@ export function findTableFiles(opts: { dir?: string | undefined; tables?: Record
   for (const table of TABLE_NAMES) {
     const given = explicit[table];
     if (given !== undefined) {
-      if (!fileExists(given) || isDirectory(given)) throw new InputDataError(msg.tableFileNotFound(table, given));
+      // An explicit path is the operator's choice, but it must be an existing regular CSV/Parquet file.
+      if (!/\.(csv|tsv|txt|csv\.gz|parquet|pq)$/i.test(given)) throw new ConfigError(msg.tableFileExtension(table, given, TABLE_EXTENSIONS));
+      if (!fileExists(given)) throw new InputDataError(msg.tableFileNotFound(table, given));
+      if (!isRegularFile(given)) throw new ConfigError(msg.tableFileNotRegular(table, given));
       found[table] = describeFile(table, given);
       continue;
     }
@@ -58,6 +61,8 @@ export function findTableFiles(opts: { dir?: string | undefined; tables?: Record
     );
     if (candidates.length > 1) throw new InputDataError(msg.ambiguousTableFile(table, candidates));
     const path = candidates[0];
+    // A pipe or device would block the read forever: refuse it.
+    if (path !== undefined && !isRegularFile(path)) throw new InputDataError(msg.dataFileNotRegular(path, table));
     if (path !== undefined) found[table] = describeFile(table, path);
   }
   if (!found.subscribers && TABLES.subscribers.required) {

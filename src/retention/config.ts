@@ -47,15 +47,15 @@ export const segmentsConfigSchema = z
       }),
     tenure: z
       .object({
-        newMonths: z.number().min(0).default(6).describe("tenure below this many months → new"),
-        loyalMonths: z.number().min(0).default(36).describe("tenure above this many months → loyal"),
+        newMonths: z.number().min(0).max(1200).default(6).describe("tenure below this many months → new"),
+        loyalMonths: z.number().min(0).max(1200).default(36).describe("tenure above this many months → loyal"),
       })
       .strict()
       .refine((v) => v.loyalMonths >= v.newMonths, { message: "loyalMonths must be >= newMonths" })
       .default({ newMonths: 6, loyalMonths: 36 }),
     contract: z
       .object({
-        renewalWindowDays: z.number().int().min(0).default(60).describe("fixed term ending within this many days → renewal window"),
+        renewalWindowDays: z.number().int().min(0).max(3660).default(60).describe("fixed term ending within this many days → renewal window"),
       })
       .strict()
       .default({ renewalWindowDays: 60 }),
@@ -81,6 +81,7 @@ export const retentionConfigSchema = z
         probabilityHorizonMonths: z
           .number()
           .positive()
+          .max(120)
           .default(1)
           .describe("the horizon of the churn probability in months (the model's label window, 30d = 1), to derive the monthly churn rate"),
         survival: z
@@ -104,13 +105,14 @@ export const retentionConfigSchema = z
     actions: catalogSchema.default(catalogSchema.parse(DEFAULT_CATALOG)).describe("the action catalog"),
     effects: z
       .object({
-        horizonDays: z.number().int().min(1).default(90).describe("campaigns: churn within this many days after contact counts"),
+        horizonDays: z.number().int().min(1).max(3660).default(90).describe("campaigns: churn within this many days after contact counts"),
         priorStrength: z
           .number()
           .min(0)
+          .max(1e7)
           .default(200)
           .describe("weight of the prior effect, in pseudo-subscribers per group (treatment and control)"),
-        minGroupSize: z.number().int().min(1).default(30).describe("fewer subscribers in either group → keep the prior"),
+        minGroupSize: z.number().int().min(1).max(1e7).default(30).describe("fewer subscribers in either group → keep the prior"),
         confidence: z.number().gt(0).lt(1).default(0.95).describe("confidence level of the effect intervals"),
       })
       .strict()

@@ -133,7 +133,8 @@ describe("loadData: file formats", () => {
   it("says how to read a latin-1 file read as UTF-8", async () => {
     const { error, dir } = await loadError({ "subscribers.csv": Buffer.from(SUBS.replace("north", "nörd"), "latin1") });
     expect(error).toBeInstanceOf(InputDataError);
-    expect(error.message).toBe(msg.badEncoding(join(dir, "subscribers.csv"), "subscribers"));
+    // the line, column and value are named (src/io/csv-diagnose.ts)
+    expect(error.message).toBe(msg.csvBadEncodingAt(join(dir, "subscribers.csv"), "subscribers", 2, "region", "nörd"));
   });
 
   it("reads a semicolon file with comma decimals (config)", async () => {
@@ -259,7 +260,7 @@ describe("loadData: file-level errors (exit 3) name the file, the column and the
   it("a CSV line with more fields than the header stops the run", async () => {
     const { error, dir } = await loadError({ "subscribers.csv": `${SUBS}\nS4,2024-01-01,,basic,prepaid,,5,north,sms,extra,more` });
     expect(error).toBeInstanceOf(InputDataError);
-    expect(error.message).toBe(msg.csvInconsistent(join(dir, "subscribers.csv"), "subscribers"));
+    expect(error.message).toBe(msg.csvFieldCount(join(dir, "subscribers.csv"), "subscribers", 5, 11, 9, "S4,2024-01-01,,basic,prepaid,,5,north,sms,extra,more", true));
   });
 
   it("two candidate files for one table", async () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { summaryText, validateData } from "../../src/cli/commands/validate.js";
 import { configSchema } from "../../src/config/schema.js";
-import { checkRejectShare, loadData, writeRejects } from "../../src/contract/load.js";
+import { checkRejectShare, firstRejectText, loadData, writeRejects } from "../../src/contract/load.js";
 import { ConfigError, InputDataError, UsageError } from "../../src/errors.js";
 import { withDb } from "../../src/io/duckdb.js";
 import { findTableFiles } from "../../src/io/tables.js";
@@ -53,7 +53,7 @@ describe("checkRejectShare", () => {
     const result = await withDb((db) => loadData(db, { dir, config: configSchema.parse({}), asOf: AS_OF }));
     expect(() => checkRejectShare(result, 0.5)).not.toThrow();
     expect(() => checkRejectShare(result, 0.49)).toThrow(InputDataError);
-    expect(() => checkRejectShare(result, 0.49)).toThrow(msg.tooManyRejects("usage", join(dir, "usage.csv"), 2, 4, 0.49));
+    expect(() => checkRejectShare(result, 0.49)).toThrow(msg.tooManyRejects("usage", join(dir, "usage.csv"), 2, 4, 0.49, firstRejectText(result.rejectsByReason, "usage", false)));
   });
 });
 

@@ -1,7 +1,7 @@
 import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
-import { type LoadResult, loadData, writeRejects } from "../../contract/load.js";
+import { firstRejectText, type LoadResult, loadData, writeRejects } from "../../contract/load.js";
 import { InputDataError, UsageError } from "../../errors.js";
 import { withDb } from "../../io/duckdb.js";
 import { createLogger, type Logger } from "../../log.js";
@@ -151,7 +151,8 @@ export const validateCommand: CommandModule<object, Args> = {
     const failing = summary.tables.find((t) => t.rejectedShare > summary.maxRejectShare);
     // The summary above lists every table; the error names the failing one and the fix (exit 3).
     if (failing) {
-      throw new InputDataError(msg.tooManyRejects(failing.table, failing.file ?? failing.table, failing.rejected, failing.rows, summary.maxRejectShare));
+      const example = firstRejectText(summary.rejectsByReason, failing.table, failing.rejected === failing.rows);
+      throw new InputDataError(msg.tooManyRejects(failing.table, failing.file ?? failing.table, failing.rejected, failing.rows, summary.maxRejectShare, example));
     }
   },
 };

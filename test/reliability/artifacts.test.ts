@@ -1,0 +1,51 @@
+/**
+ * Tampered model artifacts are refused (ConfigError, exit 2) before any prediction: through `loadScorer`
+ * (what scoring uses) and `churn models show` / `churn models promote`. One tiny logistic model is trained
+ * per run; each case edits a copy.
+ */
+import { cpSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/errors.js";
+import { loadScorer } from "../../src/model/registry.js";
+import { ARTIFACT_CASES } from "./artifact-cases.js";
+import { makeWorld, runInProcess, STACK, tempRoot } from "./helpers.js";
+
+let models: string;
+let id: string;
+beforeAll(async () => {
+  const root = tempRoot("churn-artifacts-");
+  const world = await makeWorld(join(root, "world"));
+  const train = join(root, "train.parquet");
+  const f = await runInProcess(["features", "--data", world, "--as-of-range", "2026-04-30..2026-05-31", "--every", "1mo", "--out", train, "--quiet"]);
+  expect(f.code, f.stderr).toBe(0);
+  models = join(root, "models");
+  const t = await runInProcess(["train", "--features", train, "--model", "logistic", "--out", models, "--quiet", "--json"]);
+  expect(t.code, t.stderr).toBe(0);
+  id = (JSON.parse(t.stdout) as { id: string }).id;
+});
+
+describe("tampered model artifacts", () => {
+  it("the untouched artifact loads", async () => {
+    const s = await loadScorer(models, id);
+    expect(s.id).toBe(id);
+  });
+
+  it.each(ARTIFACT_CASES.map((c) => [c.id, c] as const))("%s", async (_id, c) => {
+    const dir = join(tempRoot("churn-artifact-case-"), "models");
+    cpSync(models, dir, { recursive: true });
+    const message = c.edit(join(dir, id));
+    const err = await loadScorer(dir, id).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as Error).message).toContain(message);
+    for (const action of ["show", "promote"]) {
+      const r = await runInProcess(["models", action, id, "--dir", dir]);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+  });
+});
