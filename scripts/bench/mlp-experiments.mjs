@@ -7,7 +7,7 @@
  *
  * Uses src/model/backend.ts when it exists in dist/ (else inits the wasm backend itself), and the shared
  * preprocessing when dist/model/preprocess.js exports what we need; else a small private CSV → Matrix loader
- * (median/IQR robust scaling clipped to ±5, missing indicators, one-hot of the 50 most frequent levels).
+ * (median/(IQR/1.349) robust scaling clipped to ±10 as in preprocess.ts, missing indicators, one-hot of the 50 most frequent levels).
  */
 import { appendFileSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -57,7 +57,7 @@ function fitPrep(header, rows, featureIdx) {
     if (numeric) {
       const nums = present.map(Number).sort((a, b) => a - b);
       const med = quantile(nums, 0.5);
-      let scale = quantile(nums, 0.75) - quantile(nums, 0.25);
+      let scale = (quantile(nums, 0.75) - quantile(nums, 0.25)) / 1.349;
       if (!(scale > 0)) {
         const mean = nums.reduce((s, x) => s + x, 0) / nums.length;
         scale = Math.sqrt(nums.reduce((s, x) => s + (x - mean) ** 2, 0) / nums.length) || 1;
@@ -92,7 +92,7 @@ function fitPrep(header, rows, featureIdx) {
         const v = r[s.j];
         const miss = MISSING.has(v);
         if (s.type === "numeric") {
-          const x = miss ? 0 : Math.max(-5, Math.min(5, (Number(v) - s.med) / s.scale));
+          const x = miss ? 0 : Math.max(-10, Math.min(10, (Number(v) - s.med) / s.scale));
           data[c++] = Number.isFinite(x) ? x : 0;
           if (s.hasMissing) data[c++] = miss ? 1 : 0;
         } else {
@@ -107,12 +107,10 @@ function fitPrep(header, rows, featureIdx) {
 
 async function main() {
   const backend = await initBackend();
-  const { mlpTrainer, createMlpTrainer } = await import(path.join(root, "dist/src/model/mlp.js")).catch(() =>
-    import(path.join(root, "dist/model/mlp.js")),
-  );
-  const { rankAuc } = await import(path.join(root, "dist/src/model/mlp-util.js")).catch(() =>
-    import(path.join(root, "dist/model/mlp-util.js")),
-  );
+  // MLP_DIST: an alternative build output (e.g. a private tsc --outDir) so experiments need no full build.
+  const dist = process.env.MLP_DIST ?? path.join(root, "dist");
+  const { mlpTrainer, createMlpTrainer } = await import(path.join(dist, "model/mlp.js"));
+  const { rankAuc } = await import(path.join(dist, "model/mlp-util.js"));
   const datasets = JSON.parse(readFileSync(path.join(QDIR, "datasets.json"), "utf8"));
   const peers = JSON.parse(readFileSync(path.join(QDIR, "peers.json"), "utf8"));
   const wanted = arg("datasets", datasets.map((d) => d.name).join(",")).split(",");

@@ -126,6 +126,40 @@ describe("mlp", () => {
     expect(training.rows + training.validRows).toBe(600);
   });
 
+  it("leaves out one-hot groups with more than maxOneHotLevels levels (their values then change nothing)", async () => {
+    // Append a 5-level one-hot group "region" to the XOR data.
+    const widen = (d: { X: Matrix; y: Float32Array }, seed: number): Matrix => {
+      const rng = makeRng(seed);
+      const extra: MatrixColumn[] = [0, 1, 2, 3, 4].map((l) => ({ name: `region=${l}`, source: "region", kind: "onehot" }));
+      const cols = d.X.cols + extra.length;
+      const data = new Float32Array(d.X.rows * cols);
+      for (let i = 0; i < d.X.rows; i++) {
+        data.set(d.X.data.subarray(i * d.X.cols, (i + 1) * d.X.cols), i * cols);
+        data[i * cols + d.X.cols + Math.floor(rng() * 5)] = 1;
+      }
+      return { data, rows: d.X.rows, cols, columns: [...d.X.columns, ...extra] };
+    };
+    const Xtr = widen(train, 1);
+    const m = await createMlpTrainer({ ...small, maxEpochs: 3, maxOneHotLevels: 4 }).fit(Xtr, train.y, { seed: 5 });
+    const arch = (await m.save()).spec["arch"] as { otherCols: number[]; numericCols: number[] };
+    expect(arch.numericCols).toEqual([0, 1, 2]);
+    expect(arch.otherCols).toEqual([3]); // "plan=a" kept, the 5 region columns left out
+    const p1 = await m.predict(widen(test, 2));
+    const p2 = await m.predict(widen(test, 3)); // other regions, same everything else
+    expect(Array.from(p2)).toEqual(Array.from(p1));
+    m.dispose();
+  });
+
+  it("lowers the learning rate on a validation plateau when lrDecayPatience > 0", async () => {
+    const logs: string[] = [];
+    const m = await createMlpTrainer({ ...small, maxEpochs: 12, patience: 12, lrDecayPatience: 1 }).fit(train.X, train.y, {
+      seed: 5,
+      onLog: (l) => logs.push(l),
+    });
+    m.dispose();
+    expect(logs.some((l) => l.includes("learning rate lowered"))).toBe(true);
+  });
+
   it("rejects a matrix with other columns, and a damaged state, with typed errors", async () => {
     const m = await createMlpTrainer({ ...small, maxEpochs: 1 }).fit(train.X, train.y, { seed: 5 });
     const other: Matrix = { ...test.X, columns: test.X.columns.map((c, i) => (i === 2 ? { ...c, name: "other" } : c)) };
