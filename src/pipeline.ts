@@ -24,6 +24,7 @@ import { usableColumns } from "./features/build.js";
 import { parsePeriod } from "./features/periods.js";
 import { ConfigError, InputDataError, QualityGateError, UsageError } from "./errors.js";
 import { Db } from "./io/duckdb.js";
+import { computeKpis } from "./report/kpis.js";
 import { fileExists, isDirectory, removePath, sha256File, writeAtomic, writeJsonAtomic } from "./io/files.js";
 import { libraryVersions } from "./io/artifact.js";
 import { acquireLock } from "./io/lock.js";
@@ -114,9 +115,11 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
   };
   const db = await Db.open({ memoryLimit: config.scoring.memoryLimit });
   let staging: string | undefined;
+  let loaded: Scorer | undefined; // disposed at the end: an mlp holds tensors (a nightly process would leak them)
   try {
     const { modelsDir, id } = resolveModel(o.model);
     const scorer: Scorer = await loadScorer(modelsDir, id, o.backend);
+    loaded = scorer;
     const training = scorer.training as { split?: { horizon?: string } } | null;
     const horizonText = training?.split?.horizon ?? config.features.horizon;
     const horizon = parsePeriod(horizonText, "model horizon");
@@ -198,6 +201,8 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     } else {
       effects = priorEffects(config, "Scored from a feature or flat table (no campaigns table): every effect is the catalogue's prior.");
     }
+    // Loyalty KPIs by month and contract type, from the raw tables (only when scoring from --data).
+    const kpis = src.kind === "data" && src.asOf ? await computeKpis(db, { asOf: src.asOf, months: 12, segment: "contract_type" }) : undefined;
     log.info(effects.note);
     stage("effects");
 
@@ -312,6 +317,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
         })),
       },
     };
+    if (kpis?.rows.length) summary.kpis = kpis;
     if (!driftSummary.checked) delete summary.drift;
     writeJsonAtomic(join(staging, "summary.json"), summary);
     const reportData = plannerDataFrom(summary, out, findEarlierRuns(out));
@@ -373,6 +379,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     };
   } finally {
     if (staging !== undefined) removePath(staging);
+    loaded?.model.dispose();
     db.close();
     lock.release();
   }
