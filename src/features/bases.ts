@@ -26,6 +26,11 @@ export interface BaseDef {
   sql(ctx: Pick<FamilyContext, "columns">): string;
 }
 
+// Usage is summed as integers (thousandths): DuckDB's parallel DOUBLE sums add in a varying order, so their
+// last bits (and the feature file's bytes) changed between runs; integer sums are exact in any order.
+const SCALE = 1000;
+const fixed = (col: string) => `CAST(round(coalesce(${col}, 0) * ${SCALE}) AS BIGINT)`;
+
 // the contract makes these columns non-negative, so a positive sum means some activity
 const activity = "(coalesce(data_mb, 0) + coalesce(voice_minutes, 0) + coalesce(sms, 0) + coalesce(sessions, 0) > 0)";
 
@@ -47,16 +52,16 @@ export const usageWindow: BaseDef = {
       ["sessions", "sessions"],
     ] as const) {
       for (const w of USAGE_WINDOWS) {
-        cols.push(w === USAGE_LOOKBACK_DAYS ? `coalesce(${src}, 0) AS ${col}_${w}` : `CASE WHEN k < ${w} THEN coalesce(${src}, 0) END AS ${col}_${w}`);
-        aggs.push(`sum(${col}_${w}) AS ${col}_${w}`);
+        cols.push(w === USAGE_LOOKBACK_DAYS ? `${fixed(src)} AS ${col}_${w}` : `CASE WHEN k < ${w} THEN ${fixed(src)} END AS ${col}_${w}`);
+        aggs.push(`sum(${col}_${w}) / ${SCALE}.0 AS ${col}_${w}`);
       }
     }
-    cols.push("CASE WHEN k < 30 THEN coalesce(data_mb, 0) * coalesce(data_mb, 0) END AS data_sq_30");
-    cols.push("CASE WHEN k < 30 THEN coalesce(voice_minutes, 0) * coalesce(voice_minutes, 0) END AS voice_sq_30");
+    cols.push(`CASE WHEN k < 30 THEN CAST(${fixed("data_mb")} AS HUGEINT) * ${fixed("data_mb")} END AS data_sq_30`);
+    cols.push(`CASE WHEN k < 30 THEN CAST(${fixed("voice_minutes")} AS HUGEINT) * ${fixed("voice_minutes")} END AS voice_sq_30`);
     // two BIGINT halves (bit_or on BIGINT is cheaper than on HUGEINT), joined into one HUGEINT mask after grouping
     cols.push(`CASE WHEN k < 60 AND ${activity} THEN 1::BIGINT << k END AS act_lo`);
     cols.push(`CASE WHEN k >= 60 AND ${activity} THEN 1::BIGINT << (k - 60) END AS act_hi`);
-    aggs.push("sum(data_sq_30) AS data_sq_30", "sum(voice_sq_30) AS voice_sq_30", "bit_or(act_lo) AS act_lo", "bit_or(act_hi) AS act_hi");
+    aggs.push(`sum(data_sq_30) / ${SCALE * SCALE}.0 AS data_sq_30`, `sum(voice_sq_30) / ${SCALE * SCALE}.0 AS voice_sq_30`, "bit_or(act_lo) AS act_lo", "bit_or(act_hi) AS act_hi");
     if (hasDropped) {
       cols.push("CASE WHEN k < 30 THEN coalesce(dropped_calls, 0) END AS dropped_30", "coalesce(dropped_calls, 0) AS dropped_90");
       aggs.push("sum(dropped_30) AS dropped_30", "sum(dropped_90) AS dropped_90");
