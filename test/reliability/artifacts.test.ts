@@ -1,7 +1,7 @@
 /**
  * Tampered model artifacts are refused (ConfigError, exit 2) before any prediction: through `loadScorer`
- * (what scoring uses) and `churn models show` / `churn models promote`. One tiny logistic model is trained
- * per run; each case edits a copy.
+ * (what scoring uses), `churn models show` / `churn models promote` and `churn score --model` (which writes
+ * nothing). One tiny logistic model is trained per run; each case edits a copy.
  */
 import { cpSync } from "node:fs";
 import { join } from "node:path";
@@ -9,14 +9,15 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors.js";
 import { loadScorer } from "../../src/model/registry.js";
 import { ARTIFACT_CASES } from "./artifact-cases.js";
-import { makeWorld, runInProcess, STACK, tempRoot } from "./helpers.js";
+import { listFiles, makeWorld, runInProcess, STACK, tempRoot } from "./helpers.js";
 
 let models: string;
 let id: string;
+let train: string;
 beforeAll(async () => {
   const root = tempRoot("churn-artifacts-");
   const world = await makeWorld(join(root, "world"));
-  const train = join(root, "train.parquet");
+  train = join(root, "train.parquet");
   const f = await runInProcess(["features", "--data", world, "--as-of-range", "2026-04-30..2026-05-31", "--every", "1mo", "--out", train, "--quiet"]);
   expect(f.code, f.stderr).toBe(0);
   models = join(root, "models");
@@ -47,5 +48,12 @@ describe("tampered model artifacts", () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(message);
     }
+    // churn score --model <tampered>: exit 2 before writing anything (no run folder, staging or lock left)
+    const runs = tempRoot("churn-artifact-score-");
+    const s = await runInProcess(["score", "--model", join(dir, id), "--features", train, "--out", join(runs, "run"), "--quiet"]);
+    expect(s.stderr).not.toMatch(STACK);
+    expect(s.code).toBe(2);
+    expect(s.stderr).toContain(message);
+    expect(listFiles(runs)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { ARTIFACT_CASES } from "./artifact-cases.js";
 import { DATA_CASES } from "./cases.js";
+import { KILL_CASES, KILLS_PER_COMMAND } from "./kill-cases.js";
 import { FAULT_CASES, HOSTILE_CASES } from "./hostile-cases.js";
 
 const cell = (s: string) => s.replaceAll("|", "\\|").replaceAll("\n", " ");
@@ -45,7 +46,8 @@ export function reliabilityDoc(): string {
     "",
     "## Tampered model artifacts",
     "",
-    "Refused with exit 2 before any prediction, by `loadScorer` (what scoring uses) and `churn models show|promote`.",
+    "Refused with exit 2 before any prediction, by `loadScorer` (what scoring uses), `churn models show|promote`",
+    "and `churn score --model` (which then writes nothing: no run folder, staging folder or lock is left).",
     "An attacker who edits a file *and* rewrites its checksum in manifest.json is not detected by checksums",
     "(they guard against damage, not forgery); what such an edit may contain is still limited: weights are read",
     "only from plain file names inside the folder, never URLs or other folders.",
@@ -59,6 +61,24 @@ export function reliabilityDoc(): string {
     "| case | what happens |",
     "|---|---|",
     ...FAULT_CASES.map((c) => `| ${cell(c.title)} | ${cell(c.result)} |`),
+    "",
+    "## Killed runs",
+    "",
+    `Each command runs on the tiny world as the real executable and is killed with SIGKILL ${KILLS_PER_COMMAND} times, at seeded`,
+    "random moments spread over its measured duration; after each kill the outputs are checked, then the command is",
+    "re-run over whatever the killed run left (stale lock, `.tmp-<pid>` staging) and compared with an uninterrupted run.",
+    "",
+    "| case | what happens |",
+    "|---|---|",
+    ...KILL_CASES.map((c) => `| ${cell(c.title)} | ${cell(c.result)} |`),
+    "",
+    "## Every subscriber accounted for",
+    "",
+    "Property (fast-check, fixed seed, 10 runs): for random valid tiny worlds (seed, 80-400 subscribers, 2-4 months,",
+    "end and as-of varied), `churn score --data` puts every input subscriber in the risk list or in rejects.csv with",
+    "a reason (exactly one of them), and the manifest counts reconcile: in = scored + rejected, rejected_by_reason sums",
+    "to rejected, per_band sums to scored and matches the risk list, per_action (with `none`) sums to scored and its",
+    "actions match the selected rows.",
     "",
     "## No network",
     "",
