@@ -7,9 +7,10 @@
 //   node scripts/bench/score.mjs features --features FILE --rows N --model MODELDIR [--out DIR]
 //       builds an N-row feature table by repeating the rows of FILE's latest as_of under new ids
 //       (DuckDB, outside the timed part), then times `churn score --features` on it, in a child process
-//       whose peak RSS is reported (target: 10M rows in <= 10 min, peak RSS <= 4 GB).
+//       whose peak RSS and CPU seconds are reported (target: 10M rows in <= 10 min, peak RSS <= 4 GB).
+//   --trace  also prints the child's RSS every 5 s to stderr; --reuse keeps an existing OUT/features-N.parquet.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 const { positionals, values } = parseArgs({
@@ -22,6 +23,10 @@ const { positionals, values } = parseArgs({
     rows: { type: "string" },
     out: { type: "string", default: "/tmp/churn-bench-score" },
     child: { type: "boolean", default: false },
+    // print the child's RSS every 5 s to stderr (where the peak happens; synchronous stages show as gaps)
+    trace: { type: "boolean", default: false },
+    // reuse OUT/features-N.parquet when it exists (built by an earlier run with the same --features)
+    reuse: { type: "boolean", default: false },
   },
 });
 const mode = positionals[0];
@@ -34,6 +39,9 @@ const { createLogger } = await import("../../dist/log.js");
 if (values.child) {
   // timed child: one scoring run, prints its result and peak RSS as JSON
   const t0 = performance.now();
+  const timer = values.trace
+    ? setInterval(() => process.stderr.write(`rss t=${((performance.now() - t0) / 1000).toFixed(0)}s ${Math.round(process.memoryUsage().rss / 1048576)} MB\n`), 5000)
+    : undefined;
   const r = await scoreRun({
     model: values.model,
     ...(mode === "raw" ? { data: values.data, asOf: values["as-of"] } : { features: values.features }),
@@ -44,7 +52,9 @@ if (values.child) {
     log: createLogger({ quiet: true }),
   });
   const seconds = (performance.now() - t0) / 1000;
-  process.stdout.write(`${JSON.stringify({ seconds, durations: r.durations, scored: r.counts.scored, peakRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
+  if (timer) clearInterval(timer);
+  const ru = process.resourceUsage();
+  process.stdout.write(`${JSON.stringify({ seconds, durations: r.durations, scored: r.counts.scored, peakRssMB: ru.maxRSS / 1024, cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 })}\n`);
   process.exit(0);
 }
 
@@ -53,6 +63,9 @@ let featurePath = values.features;
 if (mode === "features") {
   const n = Number(values.rows ?? 1_000_000);
   featurePath = `${values.out}/features-${n}.parquet`;
+  if (!(values.reuse && existsSync(featurePath))) await build(n);
+}
+async function build(n) {
   rmSync(featurePath, { force: true });
   await withDb(async (db) => {
     const src = `read_parquet(${quoteLiteral(values.features)})`;
@@ -67,6 +80,7 @@ if (mode === "features") {
   process.stderr.write(`built ${featurePath} (${n} rows)\n`);
 }
 const args = [process.argv[1], mode, "--child", "--model", values.model, "--out", values.out];
+if (values.trace) args.push("--trace");
 if (mode === "raw") args.push("--data", values.data, "--as-of", values["as-of"]);
 else args.push("--features", featurePath);
 const r = spawnSync(process.execPath, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TZ: "UTC" } });
@@ -83,6 +97,7 @@ console.log(
       mode,
       scored: res.scored,
       total_s: +res.seconds.toFixed(1),
+      cpu_s: +res.cpuSeconds.toFixed(1),
       durations_s: d,
       beyond_features_s: +(res.seconds - featureSeconds).toFixed(1),
       peak_rss_mb: Math.round(res.peakRssMB),

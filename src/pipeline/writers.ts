@@ -14,8 +14,12 @@ const r2 = (v: number) => Math.round(v * 100) / 100;
 
 export type RowHook = (r: number, row: ReturnType<Plan["row"]>, i: number) => void;
 
-/** Append the plan to table `risk_list` (rank order); `onRow` sees every row (totals for the summary). */
-export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonColumns, index: (id: string) => number, onRow: RowHook): Promise<void> {
+/**
+ * Append the plan to table `risk_list` (rank order); `onRow` sees every row (totals for the summary).
+ * The subscriber's position comes from `plan.index(r)`; `_index` (an id lookup) is no longer needed and
+ * is kept for callers.
+ */
+export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonColumns, _index: (id: string) => number, onRow: RowHook): Promise<void> {
   await db.run("DROP TABLE IF EXISTS risk_list");
   await db.run(`CREATE TABLE risk_list (rank BIGINT, subscriber_id VARCHAR, probability DOUBLE, band VARCHAR, segment VARCHAR, value_tier VARCHAR,
     arpu DOUBLE, customer_value DOUBLE, value_at_risk DOUBLE, action VARCHAR, action_cost DOUBLE, expected_net_value DOUBLE, selected VARCHAR,
@@ -23,7 +27,7 @@ export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonC
   const app = await db.conn.createAppender("risk_list");
   for (let r = 0; r < plan.size; r++) {
     const row = plan.row(r);
-    const i = index(row.subscriber_id);
+    const i = plan.index(r);
     onRow(r, row, i);
     const reasons = reasonTexts(rc, scored.reasonCol, scored.reasonVal, i);
     app.appendBigInt(BigInt(row.rank));
@@ -76,9 +80,18 @@ export async function writeRejectsCsv(db: Db, dir: string): Promise<void> {
 
 /**
  * Position of an id in `ids`: binary search when the ids are sorted (the usual case: feature tables are
- * ordered by subscriber_id), else a Map (costs ~100 bytes per subscriber).
+ * ordered by subscriber_id), else a Map (costs ~100 bytes per subscriber). Built on the first call, so
+ * a lookup that is never used costs nothing.
  */
 export function idLookup(ids: readonly string[]): (id: string) => number {
+  let f: ((id: string) => number) | undefined;
+  return (id) => {
+    f ??= buildIdLookup(ids);
+    return f(id);
+  };
+}
+
+function buildIdLookup(ids: readonly string[]): (id: string) => number {
   let sorted = true;
   for (let i = 1; i < ids.length && sorted; i++) if (!(ids[i - 1]! < ids[i]!)) sorted = false;
   if (!sorted) {

@@ -25,10 +25,17 @@ export interface SelectionProblem {
   n: number;
   /** Actions (columns). */
   actions: number;
-  /** n x actions ENV, row-major; an entry is a candidate when > 0 (NaN = not eligible). */
+  /** n x actions ENV, row-major; an entry is a candidate when > 0 (NaN = not eligible). May be empty when `envOf` is given. */
   value: Float64Array;
-  /** n x actions cost (>= 0). */
+  /** ENV of cell `k = i * actions + a`, used instead of `value` when given (computed on the fly, no n x actions matrix). */
+  envOf?: (k: number) => number;
+  /** n x actions cost (>= 0), row-major (may be empty when `costOf` is given). */
   cost: Float64Array;
+  /**
+   * Cost of cell `k = i * actions + a`, used instead of `cost` when given: large plans compute costs on
+   * the fly instead of storing an n x actions matrix (0.64 GB at 10M subscribers and 8 actions).
+   */
+  costOf?: (k: number) => number;
   /** Per action, most subscribers it may take (Infinity = unlimited). */
   capacity: ArrayLike<number>;
   /** Total spend allowed (Infinity = unlimited). */
@@ -65,9 +72,22 @@ export interface SelectOptions {
 
 const EPS = 1e-9;
 
+/** The cost of cell k, whether the problem gives an array or a function. */
+const costFn = (p: SelectionProblem): ((k: number) => number) => {
+  const cost = p.cost;
+  return p.costOf ?? ((k: number) => cost[k]!);
+};
+/** The ENV of cell k, whether the problem gives an array or a function. */
+const valueFn = (p: SelectionProblem): ((k: number) => number) => {
+  const value = p.value;
+  return p.envOf ?? ((k: number) => value[k]!);
+};
+
 /** Selection maximising total ENV under the budget and capacities. */
 export function selectActions(p: SelectionProblem, opts: SelectOptions = {}): Selection {
-  const { n, actions: A, value, cost } = p;
+  const { n, actions: A } = p;
+  const costAt = costFn(p);
+  const valueAt = valueFn(p);
   const order: Order = p.tiebreak ?? ((i, j) => i - j);
   const choice = new Int32Array(n).fill(-1);
   const count = new Int32Array(A);
@@ -82,14 +102,14 @@ export function selectActions(p: SelectionProblem, opts: SelectOptions = {}): Se
       let best = -1;
       let bestV = 0;
       for (let a = 0; a < A; a++) {
-        const v = value[i * A + a]!;
+        const v = valueAt(i * A + a);
         if (v > bestV) { best = a; bestV = v; }
       }
       if (best >= 0) {
         choice[i] = best;
         count[best]!++;
         total += bestV;
-        spent += cost[i * A + best]!;
+        spent += costAt(i * A + best);
       }
     }
     return { choice, total, spent, count };
@@ -97,16 +117,20 @@ export function selectActions(p: SelectionProblem, opts: SelectOptions = {}): Se
 
   // 2. hull greedy
   const hullStart = new Int32Array(n + 1);
-  const hull: number[] = [];
+  // a typed array sized by the candidate count (a growing JS array costs 8+ bytes a point at 10M rows)
+  let candidates = 0;
+  for (let k = 0; k < n * A; k++) if (valueAt(k) > 0) candidates++;
+  const hullBuf = new Int32Array(candidates);
+  let hullLen = 0;
   const pts: number[] = [];
   for (let i = 0; i < n; i++) {
-    hullStart[i] = hull.length;
+    hullStart[i] = hullLen;
     pts.length = 0;
     // insertion sort by cost, then value (descending), then action: a row has only a few candidates
     const before = (x: number, y: number): boolean =>
-      cost[i * A + x]! < cost[i * A + y]! || (cost[i * A + x]! === cost[i * A + y]! && (value[i * A + x]! > value[i * A + y]! || (value[i * A + x]! === value[i * A + y]! && x < y)));
+      costAt(i * A + x) < costAt(i * A + y) || (costAt(i * A + x) === costAt(i * A + y) && (valueAt(i * A + x) > valueAt(i * A + y) || (valueAt(i * A + x) === valueAt(i * A + y) && x < y)));
     for (let a = 0; a < A; a++) {
-      if (!(value[i * A + a]! > 0)) continue;
+      if (!(valueAt(i * A + a) > 0)) continue;
       let q = pts.length;
       pts.push(a);
       while (q > 0 && before(a, pts[q - 1]!)) {
@@ -115,46 +139,46 @@ export function selectActions(p: SelectionProblem, opts: SelectOptions = {}): Se
       }
       pts[q] = a;
     }
-    const base = hull.length;
+    const base = hullLen;
     for (const a of pts) {
-      const v = value[i * A + a]!;
-      const c = cost[i * A + a]!;
-      const lastV = hull.length > base ? value[i * A + hull[hull.length - 1]!]! : 0;
+      const v = valueAt(i * A + a);
+      const c = costAt(i * A + a);
+      const lastV = hullLen > base ? valueAt(i * A + hullBuf[hullLen - 1]!) : 0;
       if (v <= lastV) continue; // dominated: costs at least as much for no more value
-      while (hull.length > base) {
-        const h1 = hull[hull.length - 1]!;
-        const h0 = hull.length - 1 > base ? hull[hull.length - 2]! : -1;
-        const v0 = h0 < 0 ? 0 : value[i * A + h0]!;
-        const c0 = h0 < 0 ? 0 : cost[i * A + h0]!;
-        const v1 = value[i * A + h1]!;
-        const c1 = cost[i * A + h1]!;
+      while (hullLen > base) {
+        const h1 = hullBuf[hullLen - 1]!;
+        const h0 = hullLen - 1 > base ? hullBuf[hullLen - 2]! : -1;
+        const v0 = h0 < 0 ? 0 : valueAt(i * A + h0);
+        const c0 = h0 < 0 ? 0 : costAt(i * A + h0);
+        const v1 = valueAt(i * A + h1);
+        const c1 = costAt(i * A + h1);
         // pop h1 when it lies on or below the segment from h0 to the new point
-        if ((v1 - v0) * (c - c0) <= (v - v0) * (c1 - c0)) hull.pop();
+        if ((v1 - v0) * (c - c0) <= (v - v0) * (c1 - c0)) hullLen--;
         else break;
       }
-      hull.push(a);
+      hullBuf[hullLen++] = a;
     }
   }
-  hullStart[n] = hull.length;
+  hullStart[n] = hullLen;
 
   let remaining = p.budget;
   const pos = new Int32Array(n); // next hull point to try, relative to hullStart
   const heap = new UpgradeHeap(n, order);
   const upgradeKey = (i: number): number => {
     const h = hullStart[i]! + pos[i]!;
-    const a = hull[h]!;
+    const a = hullBuf[h]!;
     const cur = choice[i]!;
-    const dv = value[i * A + a]! - (cur < 0 ? 0 : value[i * A + cur]!);
-    const dc = cost[i * A + a]! - (cur < 0 ? 0 : cost[i * A + cur]!);
+    const dv = valueAt(i * A + a) - (cur < 0 ? 0 : valueAt(i * A + cur));
+    const dc = costAt(i * A + a) - (cur < 0 ? 0 : costAt(i * A + cur));
     // free upgrades first, the most valuable of them first
     return dc <= 0 ? 1e300 * (1 + dv / (1 + Math.abs(dv))) : dv / dc;
   };
   for (let i = 0; i < n; i++) if (hullStart[i + 1]! > hullStart[i]!) heap.push(i, upgradeKey(i));
   while (heap.size > 0) {
     const i = heap.pop();
-    const a = hull[hullStart[i]! + pos[i]!]!;
+    const a = hullBuf[hullStart[i]! + pos[i]!]!;
     const cur = choice[i]!;
-    const dc = cost[i * A + a]! - (cur < 0 ? 0 : cost[i * A + cur]!);
+    const dc = costAt(i * A + a) - (cur < 0 ? 0 : costAt(i * A + cur));
     pos[i]!++;
     const more = hullStart[i]! + pos[i]! < hullStart[i + 1]!;
     if (count[a]! >= cap[a]!) {
@@ -182,32 +206,36 @@ export function selectActions(p: SelectionProblem, opts: SelectOptions = {}): Se
 
 function summarise(p: SelectionProblem, choice: Int32Array): Selection {
   const A = p.actions;
+  const costAt = costFn(p);
+  const valueAt = valueFn(p);
   const count = new Int32Array(A);
   let spent = 0;
   let total = 0;
   for (let i = 0; i < p.n; i++) {
     const a = choice[i]!;
-    if (a >= 0) { spent += p.cost[i * A + a]!; total += p.value[i * A + a]!; count[a]!++; }
+    if (a >= 0) { spent += costAt(i * A + a); total += valueAt(i * A + a); count[a]!++; }
   }
   return { choice, total, spent, count };
 }
 
 /** Candidates by value, best first, taken while the subscriber is free and budget and capacity allow. */
 function valueGreedy(p: SelectionProblem, cap: Float64Array, order: Order) {
-  const { n, actions: A, value, cost } = p;
+  const { n, actions: A } = p;
+  const costAt = costFn(p);
+  const valueAt = valueFn(p);
   const choice = new Int32Array(n).fill(-1);
   const count = new Int32Array(A);
   let remaining = p.budget;
   const cands: number[] = [];
-  for (let k = 0; k < n * A; k++) if (value[k]! > 0) cands.push(k);
-  cands.sort((x, y) => value[y]! - value[x]! || order(Math.floor(x / A), Math.floor(y / A)) || (x % A) - (y % A));
+  for (let k = 0; k < n * A; k++) if (valueAt(k) > 0) cands.push(k);
+  cands.sort((x, y) => valueAt(y) - valueAt(x) || order(Math.floor(x / A), Math.floor(y / A)) || (x % A) - (y % A));
   for (const k of cands) {
     const i = Math.floor(k / A);
     const a = k % A;
-    if (choice[i]! < 0 && count[a]! < cap[a]! && cost[k]! <= remaining + EPS) {
+    if (choice[i]! < 0 && count[a]! < cap[a]! && costAt(k) <= remaining + EPS) {
       choice[i] = a;
       count[a]!++;
-      remaining -= cost[k]!;
+      remaining -= costAt(k);
     }
   }
   return { choice, count, remaining };
@@ -222,7 +250,9 @@ function repair(
   order: Order,
   opts: SelectOptions,
 ): void {
-  const { n, actions: A, value, cost } = p;
+  const { n, actions: A } = p;
+  const costAt = costFn(p);
+  const valueAt = valueFn(p);
   const maxTries = opts.maxTries ?? 300;
   const maxRefill = opts.maxRefillSteps ?? 5000;
   const maxRemovable = opts.maxRemovable ?? 1000;
@@ -235,17 +265,17 @@ function repair(
   const maxWork = opts.maxWork ?? 2_000_000 + n * A;
   const subs = boundary(p, choice, count, cap, opts.window ?? 20_000);
   const cands: number[] = [];
-  for (const i of subs) for (let a = 0; a < A; a++) if (value[i * A + a]! > 0) cands.push(i * A + a);
-  const ratio = (k: number): number => (cost[k]! > 0 ? value[k]! / cost[k]! : Number.POSITIVE_INFINITY);
+  for (const i of subs) for (let a = 0; a < A; a++) if (valueAt(i * A + a) > 0) cands.push(i * A + a);
+  const ratio = (k: number): number => (costAt(k) > 0 ? valueAt(k) / costAt(k) : Number.POSITIVE_INFINITY);
   const tie = (x: number, y: number): number => order(Math.floor(x / A), Math.floor(y / A)) || (x % A) - (y % A);
   // fill order: value per cost, best first; try and upgrade order: value, best first
-  const byRatio = [...cands].sort((x, y) => cmp(ratio(y), ratio(x)) || value[y]! - value[x]! || tie(x, y));
-  const byValue = [...cands].sort((x, y) => value[y]! - value[x]! || tie(x, y));
+  const byRatio = [...cands].sort((x, y) => cmp(ratio(y), ratio(x)) || valueAt(y) - valueAt(x) || tie(x, y));
+  const byValue = [...cands].sort((x, y) => valueAt(y) - valueAt(x) || tie(x, y));
   const sufMinCost = new Float64Array(byRatio.length + 1).fill(Number.POSITIVE_INFINITY);
-  for (let t = byRatio.length - 1; t >= 0; t--) sufMinCost[t] = Math.min(sufMinCost[t + 1]!, cost[byRatio[t]!]!);
+  for (let t = byRatio.length - 1; t >= 0; t--) sufMinCost[t] = Math.min(sufMinCost[t + 1]!, costAt(byRatio[t]!));
 
-  const val = (i: number): number => (choice[i]! < 0 ? 0 : value[i * A + choice[i]!]!);
-  const cst = (i: number): number => (choice[i]! < 0 ? 0 : cost[i * A + choice[i]!]!);
+  const val = (i: number): number => (choice[i]! < 0 ? 0 : valueAt(i * A + choice[i]!));
+  const cst = (i: number): number => (choice[i]! < 0 ? 0 : costAt(i * A + choice[i]!));
   const room = (a: number): boolean => a < 0 || count[a]! < cap[a]!;
   // every change is logged as (subscriber, previous action, gain before) so a rejected move can be undone
   const log: number[] = [];
@@ -286,7 +316,7 @@ function repair(
       const r = seq[t]!;
       const ri = Math.floor(r / A);
       const ra = r % A;
-      if (!touched[ri] && choice[ri]! < 0 && r !== forbidden && room(ra) && cost[r]! <= remaining + EPS) assign(ri, ra);
+      if (!touched[ri] && choice[ri]! < 0 && r !== forbidden && room(ra) && costAt(r) <= remaining + EPS) assign(ri, ra);
     }
     steps = 0;
     for (let t = 0; t < byValue.length && steps < maxRefill; t++, steps++, work++) {
@@ -294,7 +324,7 @@ function repair(
       const ri = Math.floor(r / A);
       const ra = r % A;
       const cur = choice[ri]!;
-      if (cur >= 0 && cur !== ra && r !== forbidden && value[r]! > val(ri) && room(ra) && cost[r]! - cst(ri) <= remaining + EPS) assign(ri, ra);
+      if (cur >= 0 && cur !== ra && r !== forbidden && valueAt(r) > val(ri) && room(ra) && costAt(r) - cst(ri) <= remaining + EPS) assign(ri, ra);
     }
   };
 
@@ -307,18 +337,18 @@ function repair(
     work += n;
     const sel: number[] = [];
     for (const i of subs) if (choice[i]! >= 0) sel.push(i * A + choice[i]!);
-    sel.sort((x, y) => cmp(ratio(x), ratio(y)) || value[x]! - value[y]! || tie(y, x));
+    sel.sort((x, y) => cmp(ratio(x), ratio(y)) || valueAt(x) - valueAt(y) || tie(y, x));
     for (const key of Object.keys(opt) as (keyof typeof opt)[]) opt[key].length = 0;
     for (const s of sel.slice(0, maxRemovable)) {
       const i = Math.floor(s / A);
       const from = s % A;
       for (let b = -1; b < A; b++) {
-        if (b === from || (b >= 0 && !(value[i * A + b]! > 0))) continue;
+        if (b === from || (b >= 0 && !(valueAt(i * A + b) > 0))) continue;
         opt.i.push(i);
         opt.from.push(from);
         opt.to.push(b);
-        opt.loss.push(value[s]! - (b < 0 ? 0 : value[i * A + b]!));
-        opt.freed.push(cost[s]! - (b < 0 ? 0 : cost[i * A + b]!));
+        opt.loss.push(valueAt(s) - (b < 0 ? 0 : valueAt(i * A + b)));
+        opt.freed.push(costAt(s) - (b < 0 ? 0 : costAt(i * A + b)));
       }
     }
     const idx = opt.i.map((_, t) => t);
@@ -406,13 +436,13 @@ function repair(
     // evaluate (plan < 0) every budget plan x refill variant after this capacity move, or apply the given one
     const run = (capMove: number, plan: number, variant: number): void => {
       if (capMove >= 0) assign(opt.i[capMove]!, opt.to[capMove]!);
-      const plans = cost[k]! > remaining + EPS ? budgetPlans(cost[k]! - remaining) : [[]];
+      const plans = costAt(k) > remaining + EPS ? budgetPlans(costAt(k) - remaining) : [[]];
       const mark = log.length;
       plans.forEach((moves, pi) => {
         for (let v = 0; v < 2; v++) {
           if (plan >= 0 && (pi !== plan || v !== variant)) continue;
           for (const t of moves) if (usable(t)) assign(opt.i[t]!, opt.to[t]!);
-          if (cost[k]! <= remaining + EPS && room(a)) {
+          if (costAt(k) <= remaining + EPS && room(a)) {
             assign(i, a);
             refill(v);
             if (plan < 0 && gain > bestGain) { bestGain = gain; best = [capMove, pi, v]; }
@@ -465,7 +495,7 @@ function repair(
   let best = totalValue();
   const sel: number[] = [];
   for (const i of subs) if (choice[i]! >= 0) sel.push(i * A + choice[i]!);
-  sel.sort((x, y) => cmp(ratio(x), ratio(y)) || value[x]! - value[y]! || tie(y, x));
+  sel.sort((x, y) => cmp(ratio(x), ratio(y)) || valueAt(x) - valueAt(y) || tie(y, x));
   for (const k of sel.slice(0, kicks)) {
     if (work > maxWork) break;
     const i = Math.floor(k / A);
@@ -498,13 +528,15 @@ type Order = (i: number, j: number) => number;
  * holders and the `w/4` best unselected candidates. Everyone else keeps the greedy choice.
  */
 function boundary(p: SelectionProblem, choice: Int32Array, count: Int32Array, cap: Float64Array, w: number): Int32Array {
-  const { n, actions: A, value, cost } = p;
-  const ratio = (k: number): number => (cost[k]! > 0 ? value[k]! / cost[k]! : Number.POSITIVE_INFINITY);
+  const { n, actions: A } = p;
+  const costAt = costFn(p);
+  const valueAt = valueFn(p);
+  const ratio = (k: number): number => (costAt(k) > 0 ? valueAt(k) / costAt(k) : Number.POSITIVE_INFINITY);
   const inU = new Uint8Array(n);
   const bestRatio = new Float64Array(n).fill(Number.NaN);
   for (let i = 0; i < n; i++) {
     if (choice[i]! >= 0) bestRatio[i] = ratio(i * A + choice[i]!);
-    else for (let a = 0; a < A; a++) if (value[i * A + a]! > 0) bestRatio[i] = Math.max(Number.isNaN(bestRatio[i]!) ? -1 : bestRatio[i]!, ratio(i * A + a));
+    else for (let a = 0; a < A; a++) if (valueAt(i * A + a) > 0) bestRatio[i] = Math.max(Number.isNaN(bestRatio[i]!) ? -1 : bestRatio[i]!, ratio(i * A + a));
   }
   if (n <= 4 * w) {
     for (let i = 0; i < n; i++) if (!Number.isNaN(bestRatio[i]!)) inU[i] = 1;
@@ -522,8 +554,8 @@ function boundary(p: SelectionProblem, choice: Int32Array, count: Int32Array, ca
     pick((i) => choice[i]! < 0 && !Number.isNaN(bestRatio[i]!), (i) => bestRatio[i]!, w, false);
     for (let a = 0; a < A; a++) {
       if (count[a]! < cap[a]!) continue;
-      pick((i) => choice[i] === a, (i) => value[i * A + a]!, w >> 2, true);
-      pick((i) => choice[i] !== a && value[i * A + a]! > 0, (i) => value[i * A + a]!, w >> 2, false);
+      pick((i) => choice[i] === a, (i) => valueAt(i * A + a), w >> 2, true);
+      pick((i) => choice[i] !== a && valueAt(i * A + a) > 0, (i) => valueAt(i * A + a), w >> 2, false);
     }
   }
   let m = 0;

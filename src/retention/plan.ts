@@ -134,6 +134,8 @@ export interface Plan {
   size: number;
   /** Row at rank r (0-based), built on demand: write large plans row by row instead of calling rows(). */
   row(r: number): PlanRow;
+  /** Input position (subscriber index) of the row at rank r (0-based). */
+  index(r: number): number;
   /** Every row, ranked (convenient for small plans and tests). */
   rows(): PlanRow[];
   totals: { byBand: PlanTotal[]; byAction: PlanTotal[]; all: PlanTotal };
@@ -244,8 +246,12 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
 
   // 5. expected net value per eligible action (NaN = not eligible)
   const masks = actions.map(eligibilityMask);
-  const env = new Float64Array(n * A);
-  const cost = new Float64Array(n * A);
+  // Only eligibility is stored (1 byte a cell); ENV and cost are computed on the fly by the same
+  // expressions, so the values are identical to a stored n x actions matrix (2 x 0.64 GB at 10M x 8).
+  const eligible = new Uint8Array(n * A);
+  const costOf = (i: number, a: number): number => actionCost(actions[a]!, input.arpu[i]!);
+  const envOf = (i: number, a: number): number =>
+    eligible[i * A + a] ? input.probability[i]! * effect[a * K + segCode[i]!]! * cv[i]! - costOf(i, a) : Number.NaN;
   const s: SegmentIndex = { value: 0, price: 0, tenure: 0, contract: 0, driver: 0 };
   for (let i = 0; i < n; i++) {
     s.value = seg.value[i]!;
@@ -253,15 +259,9 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     s.tenure = seg.tenure[i]!;
     s.contract = seg.contract[i]!;
     s.driver = seg.driver[i]!;
-    const p = input.probability[i]!;
-    const arpu = input.arpu[i]!;
     const oc = at(input.openComplaints, i);
     const pr = at(input.products, i);
-    for (let a = 0; a < A; a++) {
-      const c = actionCost(actions[a]!, arpu);
-      cost[i * A + a] = c;
-      env[i * A + a] = isEligible(masks[a]!, band[i]!, s, oc, pr) ? p * effect[a * K + segCode[i]!]! * cv[i]! - c : Number.NaN;
-    }
+    for (let a = 0; a < A; a++) eligible[i * A + a] = isEligible(masks[a]!, band[i]!, s, oc, pr) ? 1 : 0;
   }
 
   // 6. selection under budget and capacities
@@ -270,8 +270,10 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const sel = selectActions({
     n,
     actions: A,
-    value: env,
-    cost,
+    value: new Float64Array(0),
+    envOf: (k: number) => envOf(Math.floor(k / A), k % A),
+    cost: new Float64Array(0),
+    costOf: (k: number) => costOf(Math.floor(k / A), k % A),
     capacity: actions.map((a) => a.capacity ?? Number.POSITIVE_INFINITY),
     budget,
     tiebreak: byId,
@@ -284,10 +286,13 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     let a = sel.choice[i]!;
     if (a < 0) {
       let bestV = 0;
-      for (let b = 0; b < A; b++) if (env[i * A + b]! > bestV) { a = b; bestV = env[i * A + b]!; }
+      for (let b = 0; b < A; b++) {
+        const v = envOf(i, b);
+        if (v > bestV) { a = b; bestV = v; }
+      }
     }
     chosen[i] = a;
-    shownEnv[i] = a < 0 ? 0 : env[i * A + a]!;
+    shownEnv[i] = a < 0 ? 0 : envOf(i, a);
   }
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
@@ -321,7 +326,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
       customer_value: cv[i]!,
       value_at_risk: p * cv[i]!,
       recommended_action: a < 0 ? "none" : actions[a]!.id,
-      action_cost: a < 0 ? 0 : cost[i * A + a]!,
+      action_cost: a < 0 ? 0 : costOf(i, a),
       effect: e,
       effect_source: a < 0 ? "" : learned[a * K + segCode[i]!] ? "learned" : "prior",
       expected_saving: p * e * cv[i]!,
@@ -346,7 +351,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     ta.value_at_risk += var_;
     all.value_at_risk += var_;
     if (selected) {
-      const c = cost[i * A + a]!;
+      const c = costOf(i, a);
       const saving = p * effect[a * K + segCode[i]!]! * cv[i]!;
       for (const t of [tb, ta, all]) {
         t.contacts++;
@@ -359,6 +364,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   return {
     size: n,
     row,
+    index: (r: number) => order[r]!,
     rows: () => Array.from({ length: n }, (_, r) => row(r)),
     totals: { byBand: bandTotals, byAction: actionTotals, all },
     budget: budgetRaw,
