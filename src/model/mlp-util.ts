@@ -4,17 +4,10 @@
  * Pure functions over typed arrays: no tensors here.
  */
 
-/** mulberry32: a small, fast, seedable 32-bit PRNG. Returns floats in [0, 1). */
-export function makeRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../rng.js";
+
+/** The shared seeded PRNG (src/rng.ts). */
+export const makeRng = rng;
 
 /** Mixes a base seed with a stream id into a new 31-bit seed (different streams never share a sequence). */
 export function deriveSeed(seed: number, stream: number): number {

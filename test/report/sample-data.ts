@@ -11,17 +11,9 @@ import type { ModelCardData, ReportMetrics } from "../../src/report/model-card.j
 import type { PlannerReportData, TopSubscriber } from "../../src/report/planner-report.js";
 import { BANDS, type Band } from "../../src/retention/bands.js";
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../src/rng.js";
+
+export { rng };
 
 function normal(r: () => number): number {
   const u = Math.max(r(), 1e-12);

@@ -1,17 +1,9 @@
 /** Test-only helpers: a seeded RNG and an exact solver for small selection problems. */
 import type { SelectionProblem } from "../../src/retention/budget.js";
 
-/** mulberry32: small, seeded, good enough for simulations in tests. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../../src/rng.js";
+
+export { rng };
 
 /** Binomial draw by summing Bernoulli trials (fine for the sizes used in tests). */
 export function binomial(r: () => number, n: number, p: number): number {

@@ -1,0 +1,12 @@
+/** mulberry32: a small, fast, seedable 32-bit PRNG returning floats in [0, 1). Every seeded shuffle, split and
+ * simulation that is not in the synthetic world's own per-subscriber streams uses this one. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
