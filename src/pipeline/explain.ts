@@ -17,7 +17,7 @@
 import { LogisticModel } from "../model/logistic.js";
 import type { RawTable } from "../model/table.js";
 import type { Matrix } from "../model/types.js";
-import { prepareReasonColumns, type ReasonColumns, type ReasonFeature } from "../retention/reasons.js";
+import { nextReasonColumn, prepareReasonColumns, type ReasonColumns, type ReasonFeature } from "../retention/reasons.js";
 import { DRIVERS } from "../retention/segments.js";
 
 export const OCCLUSION_CANDIDATES = 6;
@@ -177,15 +177,7 @@ export function reduceReasons(
       reasonVal[(offset + i) * R + r] = Number.NaN;
     }
     while (got < R) {
-      let best = -1;
-      let bestC = 0;
-      for (let j = 0; j < F; j++) {
-        const c = contrib[i * F + j]!;
-        if (!used[j] && c > bestC) {
-          best = j;
-          bestC = c;
-        }
-      }
+      const best = nextReasonColumn(contrib, i * F, F, used);
       if (best < 0) break;
       used[best] = 1;
       const v = values[i * F + best]!;

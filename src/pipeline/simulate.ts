@@ -11,6 +11,7 @@
  * three, so they compare). p = true 30-day churn probability at the month start after the run's as-of
  * (as_of + 1 day, or the first of the next month), p' = after the action (truth/ effect formula).
  */
+import { rng } from "../rng.js";
 import type { Config } from "../config/schema.js";
 import type { ActionId } from "../contract/tables.js";
 import { InputDataError } from "../errors.js";
@@ -39,17 +40,6 @@ export interface SimulateResult {
   not_in_truth: number;
 }
 
-/** A small seeded PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export function monthStartAfter(asOf: string): string {
   const d = new Date(`${asOf}T00:00:00Z`);
@@ -104,7 +94,7 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
   const actions = o.config.retention.actions.filter((a) => a.id !== "none");
   // random: random subscribers with random actions until the plan's spend is used
   const draws = o.draws ?? 5;
-  const rnd = prng(o.seed ?? o.config.seed);
+  const rnd = rng(o.seed ?? o.config.seed);
   const acc = { contacts: 0, cost: 0, churners_saved: 0, revenue_saved: 0 };
   for (let d = 0; d < draws; d++) {
     const order = subs.map((_, i) => i);

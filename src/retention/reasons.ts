@@ -244,21 +244,27 @@ export function topReasons(
   return out;
 }
 
+/** The column of row-offset `at` with the largest positive contribution not yet `used`, or -1. */
+export function nextReasonColumn(contrib: ArrayLike<number>, at: number, F: number, used: Uint8Array): number {
+  let best = -1;
+  let bestC = 0;
+  for (let j = 0; j < F; j++) {
+    const c = contrib[at + j]!;
+    if (!used[j] && c > bestC) {
+      best = j;
+      bestC = c;
+    }
+  }
+  return best;
+}
+
 /** The same, scanning again for every reason: only when more than 3 of the top columns were suppressed. */
 function topReasonsSlow(contrib: ArrayLike<number>, values: ArrayLike<number> | undefined, i: number, rc: ReasonColumns, k: number): string[] {
   const F = rc.columns.length;
   const out: string[] = [];
   const used = new Uint8Array(F);
   while (out.length < k) {
-    let best = -1;
-    let bestC = 0;
-    for (let j = 0; j < F; j++) {
-      const c = contrib[i * F + j]!;
-      if (!used[j] && c > bestC) {
-        best = j;
-        bestC = c;
-      }
-    }
+    const best = nextReasonColumn(contrib, i * F, F, used);
     if (best < 0) break;
     used[best] = 1;
     const text = rc.render[best]!(values ? values[i * F + best]! : Number.NaN);

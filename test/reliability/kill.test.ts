@@ -5,6 +5,7 @@
  * re-run (over whatever the killed one left: stale lock, `.tmp-*` staging) gives the files of an
  * uninterrupted run, byte for byte (timestamps aside: train's createdAt, score's created_at/durations).
  */
+import { rng } from "../../src/rng.js";
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -17,17 +18,6 @@ import { ensureBuilt, listFiles, MAIN, makeWorld, spawnCli, tempRoot, WORLD } fr
 
 const SEED = 20261122;
 
-/** mulberry32: the kill moments are the same on every run of the suite. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Start `churn ...args`, SIGKILL it after `ms`; resolves with whether the kill landed before it exited. */
 function runAndKill(args: string[], cwd: string, ms: number): Promise<{ killed: boolean; code: number | null }> {
