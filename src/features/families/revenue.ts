@@ -4,6 +4,7 @@
  * sees May as the latest month), so a bill still being built or not yet due is never read.
  * Without a billing table, ARPU is the subscriber's monthly fee and the other revenue features are skipped.
  */
+import { SCALE, thousandths } from "../bases.js";
 import type { FeatureFamily } from "../types.js";
 
 export const PRICE_INCREASE_SHARE = 0.05;
@@ -12,10 +13,11 @@ export const PRICE_INCREASE_SHARE = 0.05;
 const lastMonth = "(date_trunc('month', $1::DATE + 1) - INTERVAL 1 MONTH)::DATE";
 
 const billing = (has: (c: string) => boolean) => {
-  const disc = has("discount") ? "sum(discount)" : "NULL::DOUBLE";
+  // amounts as exact integer thousandths: DOUBLE sums add in a varying order in parallel and change last bits
+  const disc = has("discount") ? `sum(${thousandths("discount")})` : "NULL::BIGINT";
   const late = has("paid_late") ? "bool_or(paid_late)" : "NULL::BOOLEAN";
   return `SELECT subscriber_id, date_diff('month', month, ${lastMonth}) AS j,
-    sum(amount_billed) AS amt, ${disc} AS disc, ${late} AS late
+    sum(${thousandths("amount_billed")}) AS amt, ${disc} AS disc, ${late} AS late
   FROM billing
   WHERE month >= (${lastMonth} - INTERVAL 5 MONTH)::DATE AND month < (${lastMonth} + INTERVAL 1 MONTH)::DATE
   GROUP BY ALL`;
@@ -86,8 +88,8 @@ export const revenue: FeatureFamily = {
     return `SELECT s.subscriber_id, ${out.join(",\n  ")}
 FROM feat_spine s LEFT JOIN (
   SELECT subscriber_id,
-    avg(amt) FILTER (WHERE j < 3) AS arpu_3m,
-    avg(amt) FILTER (WHERE j >= 3) AS arpu_prior,
+    sum(amt) FILTER (WHERE j < 3) / nullif(count(amt) FILTER (WHERE j < 3), 0) / ${SCALE}.0 AS arpu_3m,
+    sum(amt) FILTER (WHERE j >= 3) / nullif(count(amt) FILTER (WHERE j >= 3), 0) / ${SCALE}.0 AS arpu_prior,
     sum(disc) FILTER (WHERE j < 3) AS disc_3m,
     sum(amt + coalesce(disc, 0)) FILTER (WHERE j < 3) AS gross_3m,
     count(*) FILTER (WHERE late) AS late_6m,
