@@ -1,8 +1,13 @@
 #!/usr/bin/env node
 // Model speed: logistic fit on N rows x D features (default 1,000,000 x 60; target <= 60 s) and prediction
 // throughput (target >= 200,000 rows/s), plus preprocessing (transform) throughput. Synthetic data, seeded.
-// Usage: npm run build && node scripts/bench/model-speed.mjs [--rows 1000000] [--cols 60] [--repeat 3]
+// Usage: npm run build && node scripts/bench/model-speed.mjs [--rows 1000000] [--cols 60] [--repeat 3] [--model logistic|mlp]
+// --model mlp: one mlp fit (target <= 600 s) with its own early-stopping split, epochs and validation AUC, and
+// mlp prediction throughput; --budget S overrides the mlp's wall-clock budget.
+import { initBackend } from "../../dist/model/backend.js";
 import { logisticTrainer } from "../../dist/model/logistic.js";
+import { rankAuc } from "../../dist/model/mlp-util.js";
+import { createMlpTrainer } from "../../dist/model/mlp.js";
 import { Preprocessor } from "../../dist/model/preprocess.js";
 import { rng } from "../../dist/model/split.js";
 
@@ -13,6 +18,8 @@ const arg = (name, dflt) => {
 const n = arg("rows", 1_000_000);
 const d = arg("cols", 60);
 const repeat = arg("repeat", 3);
+const i = process.argv.indexOf("--model");
+const which = i >= 0 ? process.argv[i + 1] : "logistic";
 const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
 // CPU seconds of this (single-threaded) process: on a shared, overloaded machine wall time overstates the cost.
 const cpu = () => {
@@ -47,6 +54,56 @@ const X = pre.transform(table);
 const tPre = (performance.now() - t0) / 1000;
 const cPre = cpu() - c0;
 process.stderr.write(`preprocess fit + transform: ${tPre.toFixed(1)} s, matrix ${X.rows} x ${X.cols}\n`);
+
+if (which === "mlp") {
+  const backend = await initBackend();
+  // the last 10% of rows (the data are i.i.d.) are held out to compare the mlp with logistic regression
+  const cut = Math.floor(n * 0.9);
+  const slice = (lo, hi) => ({ ...X, rows: hi - lo, data: X.data.subarray(lo * X.cols, hi * X.cols) });
+  const Xtr = slice(0, cut);
+  const Xte = slice(cut, n);
+  const budget = arg("budget", 0);
+  const logs = [];
+  const s = performance.now();
+  const c = cpu();
+  const mlp = await createMlpTrainer(budget > 0 ? { timeBudgetSeconds: budget } : {}).fit(Xtr, y.subarray(0, cut), {
+    seed: 1,
+    onLog: (l) => {
+      logs.push(l);
+      process.stderr.write(`${l}\n`);
+    },
+  });
+  const fitSeconds = (performance.now() - s) / 1000;
+  const fitCpu = cpu() - c;
+  const p0 = performance.now();
+  const pm = await mlp.predict(Xte);
+  const mlpPredictRowsPerSecond = Xte.rows / ((performance.now() - p0) / 1000);
+  const lr = await logisticTrainer().fit(Xtr, y.subarray(0, cut), { seed: 1 });
+  const pl = await lr.predict(Xte);
+  const yte = y.subarray(cut);
+  const state = await mlp.save();
+  process.stdout.write(
+    `${JSON.stringify(
+      {
+        rows: n,
+        trainRows: cut,
+        cols: X.cols,
+        backend: backend.name,
+        mlpFitSeconds: fitSeconds,
+        mlpFitCpuSeconds: fitCpu,
+        training: state.spec.training,
+        mlpPredictRowsPerSecond: Math.round(mlpPredictRowsPerSecond),
+        heldOutAuc: { mlp: rankAuc(pm, yte), logistic: rankAuc(pl, yte) },
+        loadAverage: (await import("node:os")).loadavg(),
+        targets: { mlpFitSeconds: 600, predictRowsPerSecond: 200_000 },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  mlp.dispose();
+  process.exit(0);
+}
 
 const fits = [];
 const fitsCpu = [];

@@ -3,7 +3,8 @@
 // inputs and output paths, calling the pipeline functions in-process (what the CLI commands call), so leaked
 // tensors, DuckDB connections or file handles would build up. Imports dist/: run `npm run build` first.
 //
-//   node scripts/bench/soak.mjs [--runs 20] [--subscribers 3000] [--months 6] [--model mlp|logistic] [--out DIR]
+// Run with --expose-gc to measure memory after a full collection (what is still referenced, not garbage not yet
+// collected): `node --expose-gc scripts/bench/soak.mjs [--runs 20] [--subscribers 3000] [--months 6] [--model mlp|logistic] [--out DIR]`
 //
 // Checks every run's outputs are identical to the first run's (timestamps and timings taken out: model
 // createdAt/fitSeconds, run manifest created_at/durations) and prints, per run: seconds, RSS, peak RSS,
@@ -117,12 +118,16 @@ for (let i = 1; i <= runs; i++) {
       process.stderr.write(`run ${i}: outputs differ from run 1: ${diff.join(", ")}\n`);
     }
   }
+  globalThis.gc?.();
+  const mem = process.memoryUsage();
   const row = {
     run: i,
     seconds: Number(seconds.toFixed(2)),
     scored: r.counts.scored,
     same,
-    rssMB: mb(process.memoryUsage().rss),
+    rssMB: mb(mem.rss),
+    heapUsedMB: mb(mem.heapUsed),
+    externalMB: mb(mem.external + mem.arrayBuffers),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     numTensors: tensors(),
     openFds: readdirSync("/proc/self/fd").length,
@@ -142,8 +147,14 @@ console.log(
       model: values.model,
       identical: failed === 0,
       medianSeconds: secs[Math.floor(secs.length / 2)],
-      first: { peakRssMB: a.peakRssMB, rssMB: a.rssMB, numTensors: a.numTensors, openFds: a.openFds },
-      last: { peakRssMB: z.peakRssMB, rssMB: z.rssMB, numTensors: z.numTensors, openFds: z.openFds },
+      gcBeforeMeasuring: typeof globalThis.gc === "function",
+      first: { peakRssMB: a.peakRssMB, rssMB: a.rssMB, heapUsedMB: a.heapUsedMB, externalMB: a.externalMB, numTensors: a.numTensors, openFds: a.openFds },
+      last: { peakRssMB: z.peakRssMB, rssMB: z.rssMB, heapUsedMB: z.heapUsedMB, externalMB: z.externalMB, numTensors: z.numTensors, openFds: z.openFds },
+      // medians over the first and the last five runs: one run's RSS moves with the allocator and GC timing
+      rssMBMedianFirst5: rows.slice(0, 5).map((r) => r.rssMB).sort((x, y) => x - y)[2] ?? null,
+      rssMBMedianLast5: rows.slice(-5).map((r) => r.rssMB).sort((x, y) => x - y)[2] ?? null,
+      heapUsedMBMedianFirst5: rows.slice(0, 5).map((r) => r.heapUsedMB).sort((x, y) => x - y)[2] ?? null,
+      heapUsedMBMedianLast5: rows.slice(-5).map((r) => r.heapUsedMB).sort((x, y) => x - y)[2] ?? null,
       outputFiles: Object.keys(first).length,
       featuresBytes: statSync(join(work, "features.parquet")).size,
     },

@@ -20,6 +20,7 @@ import "@tensorflow/tfjs-layers";
 import { ConfigError, InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
 import { type MlpArch, MlpNet, type MlpWeights, initWeights } from "./mlp-net.js";
+import { logLoss } from "./metrics.js";
 import { deriveSeed, makeRng, quantileEdges, rankAuc, shuffleInPlace, stratifiedSplit } from "./mlp-util.js";
 import type { FitOptions, FittedModel, Labels, Matrix, MatrixColumn, ModelState, ModelTrainer } from "./types.js";
 
@@ -184,6 +185,8 @@ class FittedMlp implements FittedModel {
   }
 }
 
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
 function autoK(n: number): number {
   return n < 20000 ? 4 : 2;
 }
@@ -276,6 +279,10 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   let epochs = 0;
   let step = 0;
   let cut = false;
+  let lossSum: tf.Scalar | null = null;
+  let batches = 0;
+  // per epoch: mean training loss (with dropout), validation log loss and AUC, for the model card's curve
+  const history: { epoch: number; trainLoss: number; validLoss: number; validAuc: number; learningRate: number }[] = [];
   try {
     for (let epoch = 1; epoch <= params.maxEpochs; epoch++) {
       shuffleInPlace(order, shuffleRng);
@@ -284,26 +291,37 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
         if (idx.length < 2 && n >= 2) continue; // a 1-row tail batch adds noise only
         const dropSeed = deriveSeed(opts.seed, 1000 + step) & 0xfffff;
         step++;
-        tf.tidy(() => {
+        const cost = tf.tidy(() => {
           const it = tf.tensor1d(idx, "int32");
           const xn = xNumAll ? (tf.gather(xNumAll, it) as tf.Tensor2D) : null;
           const xo = xOtherAll ? (tf.gather(xOtherAll, it) as tf.Tensor2D) : null;
           const yb = tf.gather(yAll, it);
-          optimizer.minimize(
+          const c = optimizer.minimize(
             () => {
               const z = net.logits(xn, xo, params.dropout, dropSeed);
               const yk = tf.broadcastTo(tf.expandDims(yb, 0), z.shape);
               // Stable BCE with logits: max(z,0) − z·y + log(1 + e^{−|z|}).
               return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, yk)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
             },
-            false,
+            true,
             vars,
-          );
+          ) as tf.Scalar;
           if (params.weightDecay > 0) for (const v of decayed) v.assign(tf.mul(v, 1 - lr * params.weightDecay));
+          // running sum of batch losses, read once per epoch (a read per step would stall the backend)
+          return (lossSum ? tf.add(lossSum, c) : c) as tf.Scalar;
         });
+        lossSum?.dispose();
+        lossSum = cost;
+        batches++;
       }
       epochs = epoch;
-      const auc = rankAuc(predictParts(net, valid, params.predictBatch), validY);
+      const trainLoss = lossSum ? (lossSum.dataSync()[0] as number) / Math.max(1, batches) : Number.NaN;
+      lossSum?.dispose();
+      lossSum = null;
+      batches = 0;
+      const validP = predictParts(net, valid, params.predictBatch);
+      const auc = rankAuc(validP, validY);
+      history.push({ epoch, trainLoss: round6(trainLoss), validLoss: round6(logLoss(validY, validP)), validAuc: round6(auc), learningRate: lr });
       if (auc > bestAuc + 1e-6) {
         bestAuc = auc;
         bestEpoch = epoch;
@@ -331,6 +349,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
     throw e;
   } finally {
     optimizer.dispose();
+    lossSum?.dispose();
     xNumAll?.dispose();
     xOtherAll?.dispose();
     yAll.dispose();
@@ -343,7 +362,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
     params: { ...params },
     columns: X.columns.map((c) => ({ name: c.name, source: c.source, kind: c.kind })),
     predictBatch: params.predictBatch,
-    training: { rows: n, validRows: valid.rows, epochs, bestEpoch, bestValidAuc: bestAuc, batchSize: batch, stoppedByTimeBudget: cut },
+    training: { rows: n, validRows: valid.rows, epochs, bestEpoch, bestValidAuc: bestAuc, batchSize: batch, stoppedByTimeBudget: cut, history },
   };
   log(`mlp: ${epochs} epochs, best valid AUC ${bestAuc.toFixed(4)} at epoch ${bestEpoch}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return new FittedMlp(net, spec);

@@ -116,7 +116,7 @@ describe("flat table baseline", () => {
 });
 
 describe("mlp training curve", () => {
-  it("is a one-line note while the mlp records no per-epoch losses, and a chart when spec.training.history has them", async () => {
+  it("is drawn from the losses the mlp records per epoch (training with dropout, validation)", async () => {
     const dir = tempDir("churn-wiring-mlp-");
     const csv = join(dir, "t.csv");
     writeFlatCsv(csv, 300);
@@ -128,13 +128,17 @@ describe("mlp training curve", () => {
     const d = modelCardData(c);
     expect(d.model).toMatchObject({ type: "mlp", calibration: "platt" });
     const training = obj(c.state.spec["training"]);
-    if (!Array.isArray(training["history"])) {
-      expect(buildReport(d).sections.find((s) => s.id === "training")?.note).toMatch(/mlp model is missing its per-epoch losses/);
-      training["history"] = [1, 2, 3].map((epoch) => ({ epoch, trainLoss: 0.6 - epoch / 100, validLoss: 0.62 - epoch / 200 }));
+    const history = training["history"] as { epoch: number; trainLoss: number; validLoss: number; validAuc: number }[];
+    expect(history.map((h) => h.epoch)).toEqual(Array.from({ length: training["epochs"] as number }, (_, i) => i + 1));
+    for (const h of history) {
+      expect(h.trainLoss).toBeGreaterThan(0);
+      expect(h.trainLoss).toBeLessThan(2);
+      expect(h.validLoss).toBeGreaterThan(0);
+      expect(h.validAuc).toBeGreaterThanOrEqual(0);
+      expect(h.validAuc).toBeLessThanOrEqual(1);
     }
-    const withCurve = modelCardData(c);
-    expect(withCurve.trainingCurve?.length).toBeGreaterThan(0);
-    expect(buildReport(withCurve).sections.find((s) => s.id === "training")?.charts?.[0]?.id).toBe("training");
+    expect(d.trainingCurve).toEqual(history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, validLoss: h.validLoss })));
+    expect(buildReport(d).sections.find((s) => s.id === "training")?.charts?.[0]?.id).toBe("training");
   }, 30_000);
 });
 
