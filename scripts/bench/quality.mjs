@@ -2,6 +2,7 @@
 // Quality benchmark: `churn cv` (fixed fold column) with each model on every dataset of
 // ../shared/benchmarks/quality/datasets.json, printed beside peers.json (scikit-learn logistic regression, XGBoost).
 // Usage: npm run bench:quality [-- --models logistic,mlp --datasets telco-ibm,bank-churn --backend wasm --out FILE]
+//        [--mlp '{"nBins":16}'] (mlp hyper-parameters other than the defaults, for experiments; recorded in the output)
 // Writes out/bench/quality.json. Metrics are means over the fixed folds; fit time is the sum over folds.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -18,6 +19,7 @@ const only = arg("datasets", "");
 const backend = arg("backend", undefined);
 const seed = Number(arg("seed", "42"));
 const outFile = arg("out", "out/bench/quality.json");
+const mlpParams = arg("mlp", undefined) ? JSON.parse(arg("mlp")) : undefined;
 const datasets = JSON.parse(readFileSync(join(dir, "datasets.json"), "utf8")).filter((d) => !only || only.split(",").includes(d.name));
 const peers = JSON.parse(readFileSync(join(dir, "peers.json"), "utf8"));
 
@@ -29,7 +31,7 @@ for (const d of datasets) {
     const t0 = performance.now();
     let r;
     try {
-      r = await runCv(t.table, t.y, t.folds, { model, seed, calibration: "auto", backend, onLog: (l) => process.stderr.write(`  ${l}\n`) });
+      r = await runCv(t.table, t.y, t.folds, { model, seed, calibration: "auto", backend, mlp: mlpParams, onLog: (l) => process.stderr.write(`  ${l}\n`) });
     } catch (e) {
       process.stderr.write(`  ${model} failed: ${e.message}\n`);
       continue;
@@ -46,6 +48,8 @@ for (const d of datasets) {
       lift10: r.mean.lift10,
       ece: r.mean.ece,
       fit_seconds_5folds: r.fitSeconds,
+      fold_auc: r.folds.map((x) => Number(x.metrics.auc.toFixed(6))),
+      ...(model === "mlp" && mlpParams ? { mlp_params: mlpParams } : {}),
       wall_seconds: (performance.now() - t0) / 1000,
     });
   }

@@ -73,6 +73,60 @@ export function quantileEdges(values: Float32Array, nBins: number): number[] {
   return edges;
 }
 
+/**
+ * Target-aware bin edges of one column (Gorishniy et al. 2022, "PLE-T"): the thresholds of a one-feature
+ * decision tree grown best-first on the labels (Gini gain) until it has nBins leaves, no split gains, or a
+ * split would leave fewer than `minLeaf` rows on a side. Edges are the column's minimum, the thresholds
+ * (midpoints between neighbouring distinct values) and its maximum; at least 2 edges, as quantileEdges.
+ */
+export function treeEdges(values: Float32Array, y: Float32Array, nBins: number, minLeaf: number): number[] {
+  const n = values.length;
+  if (n === 0) return [0, 1];
+  const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => values[a]! - values[b]!);
+  const v = new Float64Array(n);
+  const pos = new Float64Array(n + 1); // pos[i]: positives among the i smallest values
+  for (let i = 0; i < n; i++) {
+    v[i] = values[order[i]!]!;
+    pos[i + 1] = pos[i]! + (y[order[i]!]! > 0.5 ? 1 : 0);
+  }
+  const gini = (a: number, b: number) => {
+    const m = b - a;
+    if (m <= 0) return 0;
+    const p = pos[b]! - pos[a]!;
+    return (2 * p * (m - p)) / m;
+  };
+  /** Best split of sorted rows [a, b): the cut index c (left [a, c), right [c, b)) and its gain, or null. */
+  const best = (a: number, b: number): { a: number; b: number; c: number; gain: number } | null => {
+    const parent = gini(a, b);
+    let out: { a: number; b: number; c: number; gain: number } | null = null;
+    for (let c = a + minLeaf; c <= b - minLeaf; c++) {
+      if (v[c]! === v[c - 1]!) continue; // cut only between distinct values
+      const gain = parent - gini(a, c) - gini(c, b);
+      if (gain > 1e-9 && (!out || gain > out.gain)) out = { a, b, c, gain };
+    }
+    return out;
+  };
+  const cuts: number[] = [];
+  const open = [best(0, n)].filter((x) => x !== null);
+  while (cuts.length + 1 < nBins && open.length > 0) {
+    let k = 0;
+    for (let i = 1; i < open.length; i++) if (open[i]!.gain > open[k]!.gain) k = i;
+    const s = open.splice(k, 1)[0]!;
+    cuts.push(s.c);
+    for (const child of [best(s.a, s.c), best(s.c, s.b)]) if (child) open.push(child);
+  }
+  cuts.sort((x, z) => x - z);
+  const edges: number[] = [Math.fround(v[0]!)];
+  for (const c of cuts) {
+    const t = Math.fround((v[c - 1]! + v[c]!) / 2);
+    if (t > edges[edges.length - 1]!) edges.push(t);
+  }
+  const hi = Math.fround(v[n - 1]!);
+  if (hi > edges[edges.length - 1]!) edges.push(hi);
+  if (edges.length < 2) edges.push(edges[0]! + 1);
+  return edges;
+}
+
 /** Area under the ROC curve (ties count one half). Returns 0.5 when a class is absent. */
 export function rankAuc(scores: Float32Array, y: Float32Array): number {
   const n = scores.length;

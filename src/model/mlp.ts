@@ -21,12 +21,14 @@ import { ConfigError, InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
 import { type MlpArch, MlpNet, type MlpWeights, initWeights } from "./mlp-net.js";
 import { logLoss } from "./metrics.js";
-import { deriveSeed, makeRng, quantileEdges, rankAuc, shuffleInPlace, stratifiedSplit } from "./mlp-util.js";
+import { deriveSeed, makeRng, quantileEdges, rankAuc, shuffleInPlace, stratifiedSplit, treeEdges } from "./mlp-util.js";
 import type { FitOptions, FittedModel, Labels, Matrix, MatrixColumn, ModelState, ModelTrainer } from "./types.js";
 
 export interface MlpParams {
   /** Max PLE bins per numeric column. */
   nBins: number;
+  /** PLE bin edges: training-row quantiles, or the thresholds of a one-feature tree on the labels ("tree"). */
+  binning: "quantile" | "tree";
   /** Embedding width per numeric column. */
   dEmb: number;
   /** ReLU after the per-column embedding. */
@@ -44,6 +46,14 @@ export interface MlpParams {
   /** Rows per training step; 0 picks by data size (128 below 4k rows, 256 below 20k, else 1024). */
   batchSize: number;
   maxEpochs: number;
+  /**
+   * Rows per epoch on large data: when there are more training rows than this, an epoch is the next
+   * `epochRows` rows of a seeded shuffle (reshuffled once all were seen), so validation, early stopping and
+   * the time budget act every few minutes instead of once per full pass; 0 = always full passes.
+   */
+  epochRows: number;
+  /** At most this many validation rows (a seeded sample) are scored after each epoch; 0 = all. */
+  validMaxRows: number;
   /** Stop after this many epochs without a better validation AUC. */
   patience: number;
   /** Reduce-on-plateau: after this many epochs without a better validation AUC, multiply the learning rate by
@@ -64,10 +74,13 @@ export interface MlpParams {
  * - learning rate 3e-3 with reduce-on-plateau (×0.3 after 4 flat epochs): same AUC as 1e-3 in about half the epochs;
  * - maxOneHotLevels 20: the 51-level US State one-hots overfit (bigml-telecom 0.894 → 0.907);
  * - by data size (n = training rows): batch 128 below 4k, 256 below 20k, else 1024; ensemble k = 4 below 20k,
- *   else 2 (training cost is linear in k and k = 8 gave nothing on bigml-telecom).
+ *   else 2 (training cost is linear in k and k = 8 gave nothing on bigml-telecom);
+ * - large data: epochs of at most 262,144 rows, validation on at most 100,000 rows, and a 480 s training budget,
+ *   so a fit on 1M rows ends within 10 minutes (scripts/bench/model-speed.mjs --model mlp).
  */
 export const MLP_DEFAULTS: MlpParams = {
   nBins: 32,
+  binning: "quantile",
   dEmb: 8,
   embRelu: true,
   maxOneHotLevels: 20,
@@ -78,11 +91,13 @@ export const MLP_DEFAULTS: MlpParams = {
   weightDecay: 1e-2,
   batchSize: 0,
   maxEpochs: 150,
+  epochRows: 262144,
+  validMaxRows: 100000,
   patience: 12,
   lrDecayPatience: 4,
   lrDecayFactor: 0.3,
   validFraction: 0.2,
-  timeBudgetSeconds: 900,
+  timeBudgetSeconds: 480,
   predictBatch: 8192,
 };
 
@@ -217,20 +232,28 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   // Training / validation rows.
   let trainRows: Int32Array;
   let validX: Matrix;
-  let validRows: Int32Array | undefined;
-  let validY: Float32Array;
+  let validRows: Int32Array;
+  let validSource: Labels;
   if (opts.valid) {
     checkColumns(X.columns, opts.valid.X);
     trainRows = Int32Array.from({ length: X.rows }, (_, i) => i);
     validX = opts.valid.X;
-    validY = opts.valid.y;
+    validSource = opts.valid.y;
+    validRows = Int32Array.from({ length: validX.rows }, (_, i) => i);
   } else {
     const s = stratifiedSplit(y, params.validFraction, deriveSeed(opts.seed, 1));
     trainRows = s.train;
     validRows = s.valid;
     validX = X;
-    validY = takeRows(y, s.valid);
+    validSource = y;
   }
+  if (params.validMaxRows > 0 && validRows.length > params.validMaxRows) {
+    // scoring every validation row after each epoch costs too much on large data: a seeded sample
+    const pick = Int32Array.from(validRows);
+    shuffleInPlace(pick, makeRng(deriveSeed(opts.seed, 4)));
+    validRows = pick.slice(0, params.validMaxRows).sort();
+  }
+  const validY = takeRows(validSource, validRows);
   const n = trainRows.length;
   const F = numericCols.length;
   const C = otherCols.length;
@@ -240,7 +263,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   const valid: Parts = {
     num: takeColumns(validX, numericCols, validRows),
     other: takeColumns(validX, otherCols, validRows),
-    rows: validRows ? validRows.length : validX.rows,
+    rows: validRows.length,
   };
 
   // PLE edges from the training rows only.
@@ -248,7 +271,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   for (let f = 0; f < F; f++) {
     const col = new Float32Array(n);
     for (let i = 0; i < n; i++) col[i] = trainNum[i * F + f]!;
-    edges.push(quantileEdges(col, params.nBins));
+    edges.push(params.binning === "tree" ? treeEdges(col, trainY, params.nBins, Math.max(8, Math.floor(n / (params.nBins * 4)))) : quantileEdges(col, params.nBins));
   }
   const nBins = Math.max(1, ...edges.map((e) => e.length - 1));
   const arch: MlpArch = {
@@ -272,6 +295,9 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   const yAll = tf.tensor1d(trainY);
   const shuffleRng = makeRng(deriveSeed(opts.seed, 3));
   const order = Int32Array.from({ length: n }, (_, i) => i);
+  // an epoch: a full pass, or on large data the next perEpoch rows of the shuffled order
+  const perEpoch = params.epochRows > 0 && n > params.epochRows ? params.epochRows : n;
+  let cursor = n; // shuffle before the first batch
 
   let best: MlpWeights | null = null;
   let bestAuc = -1;
@@ -285,9 +311,15 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   const history: { epoch: number; trainLoss: number; validLoss: number; validAuc: number; learningRate: number }[] = [];
   try {
     for (let epoch = 1; epoch <= params.maxEpochs; epoch++) {
-      shuffleInPlace(order, shuffleRng);
-      for (let start = 0; start < n; start += batch) {
-        const idx = order.subarray(start, Math.min(start + batch, n));
+      for (let seen = 0; seen < perEpoch; ) {
+        if (cursor >= n) {
+          shuffleInPlace(order, shuffleRng);
+          cursor = 0;
+        }
+        const end = Math.min(cursor + batch, n, cursor + perEpoch - seen);
+        const idx = order.subarray(cursor, end);
+        seen += end - cursor;
+        cursor = end;
         if (idx.length < 2 && n >= 2) continue; // a 1-row tail batch adds noise only
         const dropSeed = deriveSeed(opts.seed, 1000 + step) & 0xfffff;
         step++;
@@ -362,7 +394,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
     params: { ...params },
     columns: X.columns.map((c) => ({ name: c.name, source: c.source, kind: c.kind })),
     predictBatch: params.predictBatch,
-    training: { rows: n, validRows: valid.rows, epochs, bestEpoch, bestValidAuc: bestAuc, batchSize: batch, stoppedByTimeBudget: cut, history },
+    training: { rows: n, validRows: valid.rows, rowsPerEpoch: perEpoch, epochs, bestEpoch, bestValidAuc: bestAuc, batchSize: batch, stoppedByTimeBudget: cut, history },
   };
   log(`mlp: ${epochs} epochs, best valid AUC ${bestAuc.toFixed(4)} at epoch ${bestEpoch}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return new FittedMlp(net, spec);

@@ -5,7 +5,7 @@ import { msg } from "../../src/messages.js";
 import { initBackend } from "../../src/model/backend.js";
 import { logisticTrainer } from "../../src/model/logistic.js";
 import { createMlpTrainer, loadMlp } from "../../src/model/mlp.js";
-import { makeRng, rankAuc } from "../../src/model/mlp-util.js";
+import { makeRng, quantileEdges, rankAuc, treeEdges } from "../../src/model/mlp-util.js";
 import type { Matrix, MatrixColumn, ModelState } from "../../src/model/types.js";
 
 // Small and fast settings: the defaults are sized for real data sets.
@@ -170,5 +170,44 @@ describe("mlp", () => {
     const { dense0_W: _dropped, ...rest } = state.weights;
     await expect(loadMlp({ ...state, weights: rest })).rejects.toThrow(ConfigError);
     await expect(loadMlp({ ...state, spec: { ...state.spec, version: 99 } })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe("treeEdges (target-aware PLE bins)", () => {
+  it("puts a threshold where the churn rate jumps, not at the quantiles", () => {
+    // x uniform on 0..999; churn only above 900: a one-feature tree cuts between 900 and 901
+    const n = 1000;
+    const x = Float32Array.from({ length: n }, (_, i) => i);
+    const y = Float32Array.from({ length: n }, (_, i) => (i > 900 ? 1 : 0));
+    const edges = treeEdges(x, y, 4, 10);
+    expect(edges[0]).toBe(0);
+    expect(edges.at(-1)).toBe(999);
+    expect(edges).toContain(900.5);
+    // no other split gains anything (both sides are pure)
+    expect(edges).toEqual([0, 900.5, 999]);
+    expect(quantileEdges(x, 4)).toEqual([0, 249.75, 499.5, 749.25, 999]);
+  });
+
+  it("never cuts inside a run of equal values and respects the minimum leaf size", () => {
+    const x = Float32Array.from([1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3]);
+    const y = Float32Array.from([0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1]);
+    expect(treeEdges(x, y, 8, 2)).toEqual([1, 1.5, 2.5, 3]);
+    // with leaves of at least 5 rows the value changes (after rows 4 and 8) leave a side of 4: no cut
+    expect(treeEdges(x, y, 8, 5)).toEqual([1, 3]);
+    // a constant column gets one unit-wide bin, as quantileEdges does
+    expect(treeEdges(Float32Array.from([5, 5, 5]), Float32Array.from([0, 1, 0]), 4, 1)).toEqual([5, 6]);
+  });
+});
+
+describe("large-data epochs", () => {
+  it("trains on epochRows rows per epoch and early-stops on a sample of validMaxRows rows", async () => {
+    const { X, y } = xorData(1200, 11);
+    const m = await createMlpTrainer({ ...small, maxEpochs: 3, epochRows: 256, validMaxRows: 100 }).fit(X, y, { seed: 4 });
+    const training = (await m.save()).spec["training"] as { rows: number; validRows: number; rowsPerEpoch: number; epochs: number };
+    expect(training.rows).toBe(960); // 20% of 1200 held out
+    expect(training.rowsPerEpoch).toBe(256);
+    expect(training.validRows).toBe(100);
+    expect(training.epochs).toBe(3);
+    m.dispose();
   });
 });
