@@ -13,7 +13,7 @@ import type { Config } from "../config/schema.js";
 import { checkRejectShare, type LoadResult, loadData } from "../contract/load.js";
 import { TABLE_NAMES, TABLES, type TableName } from "../contract/tables.js";
 import { Db, quoteLiteral } from "../io/duckdb.js";
-import { ensureDir, isDirectory, produceAtomic, removePath, tempPathFor, writeJsonAtomic } from "../io/files.js";
+import { ensureDir, isDirectory, produceAtomic, removePath, removeStaleTemps, tempPathFor, writeJsonAtomic } from "../io/files.js";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
 import { type Logger, silentLogger } from "../log.js";
@@ -58,6 +58,9 @@ export async function buildFeatureTable(opts: BuildOptions): Promise<BuildResult
   // 1.
   const db = await Db.open({ memoryLimit: opts.config.features.memoryLimit, ...(opts.threads ? { threads: opts.threads } : {}) });
   const parts = `${tempPathFor(opts.out)}-parts`;
+  // what killed runs left beside the output (temp file, parts folder, sidecar temp) of pids no longer alive
+  removeStaleTemps(opts.out);
+  removeStaleTemps(sidecarPath(opts.out));
   try {
     // 2.
     const loaded = await loadData(db, { dir: opts.dir, tables: opts.tables, config: opts.config, log });

@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
 import type { ModelState } from "../model/types.js";
-import { ensureDir, sha256Text, writeAtomic, writeJsonAtomic } from "./files.js";
+import { ensureDir, removeStaleTemps, sha256Text, writeAtomic, writeJsonAtomic } from "./files.js";
 
 export const ARTIFACT_FORMAT = "churn-model";
 export const ARTIFACT_FORMAT_VERSION = 1;
@@ -107,6 +107,7 @@ export function writeArtifact(modelsDir: string, id: string, kind: "logistic" | 
   if (!isValidModelId(id)) throw new ConfigError(msg.modelIdInvalid(id));
   const dir = join(modelsDir, id);
   const tmp = join(modelsDir, `.${id}.tmp-${process.pid}`);
+  removeStaleTemps(dir); // what killed trainings left
   rmSync(tmp, { recursive: true, force: true });
   ensureDir(tmp);
   try {

@@ -50,6 +50,43 @@ export function ensureDir(path: string): void {
   }
 }
 
+/** Whether a process with this pid is alive on this host (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Remove what killed runs left beside `path`: `path.tmp-<pid>`, `.name.tmp-<pid>` (with a `-parts` suffix or
+ * not) and `path.old-<pid>`, when that pid is no longer alive on this host. Temps of live processes (another
+ * run writing right now) and of this process are kept. Returns the names removed.
+ */
+export function removeStaleTemps(path: string): string[] {
+  const dir = dirname(path);
+  const name = escapeRe(basename(path.replace(/[\\/]+$/, "")));
+  const re = new RegExp(`^(?:${name}\\.(?:tmp|old)|\\.${name}\\.tmp)-(\\d+)(?:-parts)?$`);
+  const removed: string[] = [];
+  for (const entry of listDir(dir)) {
+    const m = re.exec(entry);
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid === process.pid || processAlive(pid)) continue;
+    try {
+      rmSync(join(dir, entry), { recursive: true, force: true });
+      removed.push(entry);
+    } catch {
+      // not ours to fight over: a leftover that cannot be removed does no harm
+    }
+  }
+  return removed;
+}
+
 /** A temporary sibling name for `path`: same directory (so rename is atomic), hidden, unique per process. */
 export function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);

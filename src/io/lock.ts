@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { UsageError } from "../errors.js";
+import { processAlive } from "./files.js";
 import { msg } from "../messages.js";
 
 export interface LockInfo {
@@ -21,16 +22,6 @@ export interface Lock {
 }
 
 export const lockPathFor = (dir: string): string => `${dir.replace(/[\\/]+$/, "")}.lock`;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function readLock(path: string): LockInfo | undefined {
   try {
@@ -71,7 +62,7 @@ export async function acquireLock(dir: string, waitSeconds = 0, pollMs = 200): P
     if (tryCreate(path)) break;
     const holder = readLock(path);
     // stale: the holder died (same host), or the file is unreadable garbage left by a crash mid-write
-    if (!holder || (holder.host === hostname() && !alive(holder.pid))) {
+    if (!holder || (holder.host === hostname() && !processAlive(holder.pid))) {
       rmSync(path, { force: true });
       continue;
     }

@@ -6,15 +6,19 @@
  */
 import { basename, dirname, join } from "node:path";
 import { ConfigError } from "../errors.js";
-import { ensureDir, fileExists, isDirectory, listDir, readText, removePath, renamePath, sha256File } from "../io/files.js";
+import { ensureDir, fileExists, isDirectory, listDir, readText, removePath, removeStaleTemps, renamePath, sha256File } from "../io/files.js";
 import { msg } from "../messages.js";
 import type { OutcomeEvaluation, PlannerReportData, RunSummary } from "../report/planner-report.js";
 import type { RunManifest } from "./manifest.js";
 
 export const RUN_FILES = ["risk_list.csv", "risk_list.parquet", "scores.parquet", "rejects.csv", "summary.json", "report.html"] as const;
 
-/** The staging directory of a run of this process (removed first if a previous attempt left it). */
+/**
+ * The staging directory of a run of this process (removed first if a previous attempt left it). Called under
+ * the output lock; what killed runs left (`RUN_DIR.tmp-<pid>`, `RUN_DIR.old-<pid>` of dead pids) is removed.
+ */
 export function prepareStaging(out: string): string {
+  removeStaleTemps(out);
   const staging = `${out.replace(/[\\/]+$/, "")}.tmp-${process.pid}`;
   removePath(staging);
   ensureDir(staging);

@@ -66,7 +66,7 @@ export function reliabilityDoc(): string {
     "",
     `Each command runs on the tiny world as the real executable and is killed with SIGKILL ${KILLS_PER_COMMAND} times, at seeded`,
     "random moments spread over its measured duration; after each kill the outputs are checked, then the command is",
-    "re-run over whatever the killed run left (stale lock, `.tmp-<pid>` staging) and compared with an uninterrupted run.",
+    "re-run over whatever the killed run left (stale lock, `.tmp-<pid>` staging, removed by the re-run when that pid is dead) and compared with an uninterrupted run.",
     "",
     "| case | what happens |",
     "|---|---|",

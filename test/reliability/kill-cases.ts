@@ -12,16 +12,16 @@ export const KILL_CASES: KillCase[] = [
   {
     command: "features",
     title: "`churn features --out F` killed (from nothing, and over a previous complete F + F.json)",
-    result: "F and F.json are absent or complete (same bytes as an uninterrupted run); never a sidecar without its file; the re-run gives identical bytes",
+    result: "F and F.json are absent or complete (same bytes as an uninterrupted run); never a sidecar without its file; the re-run gives identical bytes and removes the killed run's temp file and parts folder",
   },
   {
     command: "train",
     title: "`churn train --model-id m1` killed",
-    result: "every models/<id>/ with a manifest.json verifies (checksums); the champion pointer, when present, loads; the re-run gives the same files (createdAt, fitSeconds aside) and the champion",
+    result: "every models/<id>/ with a manifest.json verifies (checksums); the champion pointer, when present, loads; the re-run gives the same files (createdAt, fitSeconds aside) and the champion, and removes the killed run's .<id>.tmp-<pid> folder",
   },
   {
     command: "score",
     title: "`churn score --out RUN_DIR` killed",
-    result: "no RUN_DIR with a manifest.json unless it verifies (readRun); the stale RUN_DIR.lock and RUN_DIR.tmp-<pid> don't block the re-run, which gives identical files (manifest created_at/durations aside) and releases the lock",
+    result: "no RUN_DIR with a manifest.json unless it verifies (readRun); the stale RUN_DIR.lock and RUN_DIR.tmp-<pid> don't block the re-run, which gives identical files (manifest created_at/durations aside), releases the lock and removes the RUN_DIR.tmp-<pid> / RUN_DIR.old-<pid> of dead pids",
   },
 ];

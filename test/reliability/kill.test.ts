@@ -2,7 +2,7 @@
  * Killed runs: `churn features`, `churn train` and `churn score` on the tiny world, run as the real
  * executable and killed with SIGKILL at seeded random moments spread over each command's measured duration
  * (one moment per equal slice of it). After each kill nothing that looks complete but is not is left, and a
- * re-run (over whatever the killed one left: stale lock, `.tmp-*` staging) gives the files of an
+ * re-run (over whatever the killed one left: stale lock, `.tmp-*` staging, which it removes) gives the files of an
  * uninterrupted run, byte for byte (timestamps aside: train's createdAt, score's created_at/durations).
  */
 import { rng } from "../../src/rng.js";
@@ -144,8 +144,8 @@ describe.concurrent("SIGKILL at random moments", () => {
       await rerun(FEATURE_ARGS(out), dir);
       expect(bytes(out).equals(bytes(join(ref, "train.parquet")))).toBe(true);
       expect(bytes(`${out}.json`).equals(bytes(join(ref, "train.parquet.json")))).toBe(true);
-      // leftovers of the killed run are hidden temp names only
-      for (const f of readdirSync(dir)) expect(f, `kill at ${at} ms`).toMatch(/^(train\.parquet(\.json)?|\.train\.parquet\.tmp-\d+(-parts)?)$/);
+      // the re-run removed what the killed run left (temp file, parts folder)
+      expect(readdirSync(dir).sort(), `kill at ${at} ms`).toEqual(["train.parquet", "train.parquet.json"]);
     }
     // a kill after the process exited tests nothing
     expect(landed.features, `kills that landed: ${JSON.stringify(landed)}, durations ${JSON.stringify(duration)}`).toBeGreaterThanOrEqual(KILLS_PER_COMMAND - 1);
@@ -174,6 +174,7 @@ describe.concurrent("SIGKILL at random moments", () => {
       await rerun(TRAIN_ARGS(join(ref, "train.parquet"), models), dir);
       expect(modelFiles(join(models, "m1"))).toEqual(expected);
       expect(readChampion(models)).toBe("m1");
+      expect(readdirSync(models).sort(), `kill at ${at} ms: leftovers`).toEqual(["champion", "m1"]);
     }
     // a kill after the process exited tests nothing
     expect(landed.train, `kills that landed: ${JSON.stringify(landed)}, durations ${JSON.stringify(duration)}`).toBeGreaterThanOrEqual(KILLS_PER_COMMAND - 1);
@@ -196,6 +197,7 @@ describe.concurrent("SIGKILL at random moments", () => {
       await readRun(out);
       expect(runFiles(out)).toEqual(expected);
       expect(existsSync(`${out}.lock`)).toBe(false);
+      expect(readdirSync(join(dir, "runs")), `kill at ${at} ms: leftovers`).toEqual(["r1"]);
     }
     // a kill after the process exited tests nothing
     expect(landed.score, `kills that landed: ${JSON.stringify(landed)}, durations ${JSON.stringify(duration)}`).toBeGreaterThanOrEqual(KILLS_PER_COMMAND - 1);
