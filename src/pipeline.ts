@@ -41,7 +41,7 @@ import { planInputOf } from "./pipeline/plan-input.js";
 import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES, type RunSummaryFile } from "./pipeline/run-dir.js";
 import { scoreChunks } from "./pipeline/score-chunks.js";
 import { countFileRejects, createRejectsTable, type ScoreSource, sourceFromData, sourceFromFile } from "./pipeline/source.js";
-import { appendPlan, idLookup, writeRejectsCsv, writeRiskList, writeScores } from "./pipeline/writers.js";
+import { appendPlan, writeRejectsCsv, writeRiskList, writeScores } from "./pipeline/writers.js";
 import { renderReport } from "./report/index.js";
 import type { ActionSummary, BandSummary, TopSubscriber } from "./report/planner-report.js";
 import { BANDS } from "./retention/bands.js";
@@ -219,7 +219,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     const top: TopSubscriber[] = [];
     const perBand: Record<string, number> = Object.fromEntries(BANDS.map((b) => [b, 0]));
     const perActionCount: Record<string, number> = {};
-    await appendPlan(db, plan, scored, explainer.rc, idLookup(scored.ids), (k, row, i) => {
+    await appendPlan(db, plan, scored, explainer.rc, (k, row, i) => {
       perBand[row.risk_band] = (perBand[row.risk_band] ?? 0) + 1;
       const mk = `${row.risk_band}\u0000${row.main_driver}`;
       const m = matrix.get(mk) ?? { band: row.risk_band, segment: row.main_driver, subscribers: 0, valueAtRisk: 0 };

@@ -16,10 +16,9 @@ export type RowHook = (r: number, row: ReturnType<Plan["row"]>, i: number) => vo
 
 /**
  * Append the plan to table `risk_list` (rank order); `onRow` sees every row (totals for the summary).
- * The subscriber's position comes from `plan.index(r)`; `_index` (an id lookup) is no longer needed and
- * is kept for callers.
+ * The subscriber's position comes from `plan.index(r)`.
  */
-export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonColumns, _index: (id: string) => number, onRow: RowHook): Promise<void> {
+export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonColumns, onRow: RowHook): Promise<void> {
   await db.run("DROP TABLE IF EXISTS risk_list");
   await db.run(`CREATE TABLE risk_list (rank BIGINT, subscriber_id VARCHAR, probability DOUBLE, band VARCHAR, segment VARCHAR, value_tier VARCHAR,
     arpu DOUBLE, customer_value DOUBLE, value_at_risk DOUBLE, action VARCHAR, action_cost DOUBLE, expected_net_value DOUBLE, selected VARCHAR,
@@ -76,41 +75,4 @@ export async function writeRejectsCsv(db: Db, dir: string): Promise<void> {
     `COPY (SELECT table_name AS "table", file, row, column_name AS "column", value, reason, detail FROM rejects ORDER BY table_name, row NULLS LAST, value)
      TO ${quoteLiteral(`${dir}/rejects.csv`)} (FORMAT csv, HEADER true)`,
   );
-}
-
-/**
- * Position of an id in `ids`: binary search when the ids are sorted (the usual case: feature tables are
- * ordered by subscriber_id), else a Map (costs ~100 bytes per subscriber). Built on the first call, so
- * a lookup that is never used costs nothing.
- */
-export function idLookup(ids: readonly string[]): (id: string) => number {
-  let f: ((id: string) => number) | undefined;
-  return (id) => {
-    f ??= buildIdLookup(ids);
-    return f(id);
-  };
-}
-
-function buildIdLookup(ids: readonly string[]): (id: string) => number {
-  let sorted = true;
-  for (let i = 1; i < ids.length && sorted; i++) if (!(ids[i - 1]! < ids[i]!)) sorted = false;
-  if (!sorted) {
-    const m = new Map<string, number>();
-    ids.forEach((id, i) => {
-      if (!m.has(id)) m.set(id, i);
-    });
-    return (id) => m.get(id)!;
-  }
-  return (id) => {
-    let lo = 0;
-    let hi = ids.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const v = ids[mid]!;
-      if (v === id) return mid;
-      if (v < id) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
-  };
 }
