@@ -37,7 +37,7 @@ export interface MlpParams {
   maxOneHotLevels: number;
   /** Hidden layer widths. */
   hidden: number[];
-  /** TabM-mini ensemble size; 0 picks by data size (4 below 20k training rows, else 2). */
+  /** TabM-mini ensemble size; 0 picks by data size (4 below 20k training rows, 2 below 200k, else 1). */
   k: number;
   dropout: number;
   learningRate: number;
@@ -74,7 +74,8 @@ export interface MlpParams {
  * - learning rate 3e-3 with reduce-on-plateau (×0.3 after 4 flat epochs): same AUC as 1e-3 in about half the epochs;
  * - maxOneHotLevels 20: the 51-level US State one-hots overfit (bigml-telecom 0.894 → 0.907);
  * - by data size (n = training rows): batch 128 below 4k, 256 below 20k, else 1024; ensemble k = 4 below 20k,
- *   else 2 (training cost is linear in k and k = 8 gave nothing on bigml-telecom);
+ *   2 below 200k, else 1 (training cost is linear in k, k = 8 gave nothing on bigml-telecom, and the ensemble
+ *   helps most where data are few: on large data the budget buys more epochs instead);
  * - large data: epochs of at most 262,144 rows, validation on at most 100,000 rows, and a 480 s training budget,
  *   so a fit on 1M rows ends within 10 minutes (scripts/bench/model-speed.mjs --model mlp).
  */
@@ -203,7 +204,8 @@ class FittedMlp implements FittedModel {
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 function autoK(n: number): number {
-  return n < 20000 ? 4 : 2;
+  if (n < 20000) return 4;
+  return n < 200000 ? 2 : 1;
 }
 
 function autoBatch(n: number): number {
@@ -312,6 +314,10 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   try {
     for (let epoch = 1; epoch <= params.maxEpochs; epoch++) {
       for (let seen = 0; seen < perEpoch; ) {
+        if ((Date.now() - t0) / 1000 > params.timeBudgetSeconds) {
+          cut = true; // mid-epoch: the rows seen so far are validated below, then training stops
+          break;
+        }
         if (cursor >= n) {
           shuffleInPlace(order, shuffleRng);
           cursor = 0;
@@ -361,6 +367,10 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
       }
       const elapsed = (Date.now() - t0) / 1000;
       log(`mlp epoch ${epoch}: valid AUC ${auc.toFixed(4)} (best ${bestAuc.toFixed(4)} at ${bestEpoch}), ${elapsed.toFixed(1)} s`);
+      if (cut) {
+        log(`mlp: training stopped by the ${params.timeBudgetSeconds} s time budget during epoch ${epoch}; results depend on machine speed`);
+        break;
+      }
       if (epoch - bestEpoch >= params.patience) break;
       if (params.lrDecayPatience > 0 && epoch - Math.max(bestEpoch, lastChange) >= params.lrDecayPatience) {
         lr *= params.lrDecayFactor;
@@ -368,11 +378,6 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
         // AdamOptimizer reads its learningRate field on every step; tfjs has no public setter.
         (optimizer as unknown as { learningRate: number }).learningRate = lr;
         log(`mlp: learning rate lowered to ${lr.toExponential(2)} after epoch ${epoch}`);
-      }
-      if (elapsed > params.timeBudgetSeconds) {
-        cut = true;
-        log(`mlp: training stopped by the ${params.timeBudgetSeconds} s time budget after epoch ${epoch}; results depend on machine speed`);
-        break;
       }
     }
     if (best) net.assign(best);

@@ -211,3 +211,18 @@ describe("large-data epochs", () => {
     m.dispose();
   });
 });
+
+describe("time budget", () => {
+  it("stops mid-epoch when the budget is spent, validates what it has and says so", async () => {
+    const { X, y } = xorData(800, 12);
+    const logs: string[] = [];
+    const m = await createMlpTrainer({ ...small, timeBudgetSeconds: 1e-6 }).fit(X, y, { seed: 4, onLog: (l) => logs.push(l) });
+    const training = (await m.save()).spec["training"] as { epochs: number; stoppedByTimeBudget: boolean; history: unknown[] };
+    expect(training.stoppedByTimeBudget).toBe(true);
+    expect(training.epochs).toBe(1);
+    expect(training.history).toHaveLength(1);
+    expect(logs.some((l) => /stopped by the 0.000001 s time budget during epoch 1;/.test(l))).toBe(true);
+    expect((await m.predict(X)).length).toBe(800); // still a usable model
+    m.dispose();
+  });
+});
