@@ -37,6 +37,11 @@ export interface MlpParams {
   maxOneHotLevels: number;
   /** Hidden layer widths. */
   hidden: number[];
+  /**
+   * Independent nets averaged (different initialisation, shuffles, dropout and, when no validation rows are
+   * given, early-stopping split); 0 picks by data size (see autoMembers).
+   */
+  members: number;
   /** TabM-mini ensemble size; 0 picks by data size (4 below 20k training rows, 2 below 200k, else 1). */
   k: number;
   dropout: number;
@@ -86,6 +91,7 @@ export const MLP_DEFAULTS: MlpParams = {
   embRelu: true,
   maxOneHotLevels: 20,
   hidden: [128, 128],
+  members: 1,
   k: 0,
   dropout: 0.15,
   learningRate: 3e-3,
@@ -103,7 +109,8 @@ export const MLP_DEFAULTS: MlpParams = {
 };
 
 const FORMAT = "churn-mlp";
-const VERSION = 1;
+// v2: several members, weights named m<i>/<name>; v1 (one net, plain names) still loads
+const VERSION = 2;
 
 /**
  * Columns split into PLE-embedded numerics and pass-through indicators. One-hot groups (columns sharing a
@@ -181,27 +188,45 @@ function predictParts(net: MlpNet, p: Parts, batch: number): Float32Array {
 class FittedMlp implements FittedModel {
   readonly kind = "mlp" as const;
   constructor(
-    private readonly net: MlpNet,
+    private readonly nets: MlpNet[],
     private readonly spec: Record<string, unknown> & { columns: { name: string; kind: string }[]; predictBatch: number },
   ) {}
 
+  /** P(churn): the mean over members. */
   async predict(X: Matrix): Promise<Float32Array> {
     checkColumns(this.spec.columns, X);
-    const { numericCols, otherCols } = this.net.arch;
+    const { numericCols, otherCols } = this.nets[0]!.arch;
     const parts = { num: takeColumns(X, numericCols), other: takeColumns(X, otherCols), rows: X.rows };
-    return predictParts(this.net, parts, this.spec.predictBatch);
+    if (this.nets.length === 1) return predictParts(this.nets[0]!, parts, this.spec.predictBatch);
+    const out = new Float32Array(X.rows);
+    for (const net of this.nets) {
+      const p = predictParts(net, parts, this.spec.predictBatch);
+      for (let i = 0; i < out.length; i++) out[i]! += p[i]!;
+    }
+    for (let i = 0; i < out.length; i++) out[i]! /= this.nets.length;
+    return out;
   }
 
   async save(): Promise<ModelState> {
-    return { kind: "mlp", spec: structuredClone(this.spec), weights: this.net.readWeights() };
+    const weights: MlpWeights = {};
+    this.nets.forEach((net, m) => {
+      for (const [name, w] of Object.entries(net.readWeights())) weights[`m${m}/${name}`] = w;
+    });
+    return { kind: "mlp", spec: structuredClone(this.spec), weights };
   }
 
   dispose(): void {
-    this.net.dispose();
+    for (const net of this.nets) net.dispose();
   }
 }
 
 const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/** Members by data size: variance between runs is largest on small data, where extra nets are also cheap. */
+function autoMembers(rows: number): number {
+  return rows < AUTO_MEMBERS_BELOW ? 3 : 1;
+}
+const AUTO_MEMBERS_BELOW = 20000;
 
 function autoK(n: number): number {
   if (n < 20000) return 4;
@@ -225,25 +250,42 @@ export function createMlpTrainer(overrides: Partial<MlpParams> = {}): ModelTrain
 
 export const mlpTrainer: ModelTrainer = createMlpTrainer();
 
-async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams): Promise<FittedModel> {
-  if (X.rows === 0) throw new InputDataError(msg.mlpNoRows());
-  const log = opts.onLog ?? (() => {});
-  const t0 = Date.now();
-  const { numericCols, otherCols } = splitColumns(X.columns, params.maxOneHotLevels);
+interface MemberData {
+  seed: number;
+  n: number;
+  trainNum: Float32Array;
+  trainOther: Float32Array;
+  trainY: Float32Array;
+  valid: Parts;
+  validY: Float32Array;
+  edges: number[][];
+}
 
-  // Training / validation rows.
+type TrainingInfo = {
+  rows: number;
+  validRows: number;
+  rowsPerEpoch: number;
+  epochs: number;
+  bestEpoch: number;
+  bestValidAuc: number;
+  batchSize: number;
+  stoppedByTimeBudget: boolean;
+  history: { epoch: number; trainLoss: number; validLoss: number; validAuc: number; learningRate: number }[];
+};
+
+/** One member's rows: its early-stopping split (its own when opts.valid is absent), columns and PLE edges. */
+function memberData(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams, seed: number, numericCols: number[], otherCols: number[]): MemberData {
   let trainRows: Int32Array;
   let validX: Matrix;
   let validRows: Int32Array;
   let validSource: Labels;
   if (opts.valid) {
-    checkColumns(X.columns, opts.valid.X);
     trainRows = Int32Array.from({ length: X.rows }, (_, i) => i);
     validX = opts.valid.X;
     validSource = opts.valid.y;
     validRows = Int32Array.from({ length: validX.rows }, (_, i) => i);
   } else {
-    const s = stratifiedSplit(y, params.validFraction, deriveSeed(opts.seed, 1));
+    const s = stratifiedSplit(y, params.validFraction, deriveSeed(seed, 1));
     trainRows = s.train;
     validRows = s.valid;
     validX = X;
@@ -252,50 +294,94 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   if (params.validMaxRows > 0 && validRows.length > params.validMaxRows) {
     // scoring every validation row after each epoch costs too much on large data: a seeded sample
     const pick = Int32Array.from(validRows);
-    shuffleInPlace(pick, makeRng(deriveSeed(opts.seed, 4)));
+    shuffleInPlace(pick, makeRng(deriveSeed(seed, 4)));
     validRows = pick.slice(0, params.validMaxRows).sort();
   }
-  const validY = takeRows(validSource, validRows);
   const n = trainRows.length;
   const F = numericCols.length;
-  const C = otherCols.length;
   const trainNum = takeColumns(X, numericCols, trainRows);
-  const trainOther = takeColumns(X, otherCols, trainRows);
   const trainY = takeRows(y, trainRows);
-  const valid: Parts = {
-    num: takeColumns(validX, numericCols, validRows),
-    other: takeColumns(validX, otherCols, validRows),
-    rows: validRows.length,
-  };
-
-  // PLE edges from the training rows only.
+  // PLE edges from the member's training rows only.
   const edges: number[][] = [];
   for (let f = 0; f < F; f++) {
     const col = new Float32Array(n);
     for (let i = 0; i < n; i++) col[i] = trainNum[i * F + f]!;
     edges.push(params.binning === "tree" ? treeEdges(col, trainY, params.nBins, Math.max(8, Math.floor(n / (params.nBins * 4)))) : quantileEdges(col, params.nBins));
   }
-  const nBins = Math.max(1, ...edges.map((e) => e.length - 1));
+  return {
+    seed,
+    n,
+    trainNum,
+    trainOther: takeColumns(X, otherCols, trainRows),
+    trainY,
+    valid: { num: takeColumns(validX, numericCols, validRows), other: takeColumns(validX, otherCols, validRows), rows: validRows.length },
+    validY: takeRows(validSource, validRows),
+    edges,
+  };
+}
+
+async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams): Promise<FittedModel> {
+  if (X.rows === 0) throw new InputDataError(msg.mlpNoRows());
+  if (opts.valid) checkColumns(X.columns, opts.valid.X);
+  const log = opts.onLog ?? (() => {});
+  const t0 = Date.now();
+  const { numericCols, otherCols } = splitColumns(X.columns, params.maxOneHotLevels);
+  const M = params.members > 0 ? params.members : autoMembers(X.rows);
+  // member 0 uses the seed itself, so a one-member model is the single net of earlier versions
+  const data = Array.from({ length: M }, (_, m) => memberData(X, y, opts, params, m === 0 ? opts.seed : deriveSeed(opts.seed, 7000 + m), numericCols, otherCols));
   const arch: MlpArch = {
     numericCols,
     otherCols,
-    nBins,
+    // one shape for every member: features with fewer edges are padded (initWeights)
+    nBins: Math.max(1, ...data.flatMap((d) => d.edges.map((e) => e.length - 1))),
     dEmb: params.dEmb,
     embRelu: params.embRelu,
     hidden: params.hidden,
-    k: params.k > 0 ? params.k : autoK(n),
+    k: params.k > 0 ? params.k : autoK(data[0]!.n),
   };
-  const net = new MlpNet(arch, initWeights(arch, edges, deriveSeed(opts.seed, 2)));
+  const nets: MlpNet[] = [];
+  const infos: TrainingInfo[] = [];
+  try {
+    for (const [m, d] of data.entries()) {
+      const r = trainMember(d, arch, params, t0, M > 1 ? (l) => log(l.replace(/^mlp/, `mlp member ${m + 1}/${M}`)) : log);
+      nets.push(r.net);
+      infos.push(r.info);
+    }
+  } catch (e) {
+    for (const net of nets) net.dispose();
+    throw e;
+  }
+  const spec = {
+    format: FORMAT,
+    version: VERSION,
+    arch,
+    members: M,
+    params: { ...params },
+    columns: X.columns.map((c) => ({ name: c.name, source: c.source, kind: c.kind })),
+    predictBatch: params.predictBatch,
+    // member 1's record (the model card draws its curve), and every member's outcome
+    training: { ...infos[0]!, stoppedByTimeBudget: infos.some((x) => x.stoppedByTimeBudget), members: infos.map((x) => ({ rows: x.rows, epochs: x.epochs, bestEpoch: x.bestEpoch, bestValidAuc: x.bestValidAuc })) },
+  };
+  if (M > 1) log(`mlp: ${M} members, best valid AUC ${infos.map((x) => x.bestValidAuc.toFixed(4)).join(", ")}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return new FittedMlp(nets, spec);
+}
+
+/** Train one net on a member's rows with early stopping; the time budget counts from `t0` (shared). */
+function trainMember(d: MemberData, arch: MlpArch, params: MlpParams, t0: number, log: (l: string) => void): { net: MlpNet; info: TrainingInfo } {
+  const { n, valid, validY } = d;
+  const F = arch.numericCols.length;
+  const C = arch.otherCols.length;
+  const net = new MlpNet(arch, initWeights(arch, d.edges, deriveSeed(d.seed, 2)));
   const batch = params.batchSize > 0 ? params.batchSize : autoBatch(n);
   const optimizer = tf.train.adam(params.learningRate);
   const vars = net.trainable();
   const decayed = net.decayed();
   let lr = params.learningRate;
   let lastChange = 0;
-  const xNumAll = F > 0 ? tf.tensor2d(trainNum, [n, F]) : null;
-  const xOtherAll = C > 0 ? tf.tensor2d(trainOther, [n, C]) : null;
-  const yAll = tf.tensor1d(trainY);
-  const shuffleRng = makeRng(deriveSeed(opts.seed, 3));
+  const xNumAll = F > 0 ? tf.tensor2d(d.trainNum, [n, F]) : null;
+  const xOtherAll = C > 0 ? tf.tensor2d(d.trainOther, [n, C]) : null;
+  const yAll = tf.tensor1d(d.trainY);
+  const shuffleRng = makeRng(deriveSeed(d.seed, 3));
   const order = Int32Array.from({ length: n }, (_, i) => i);
   // an epoch: a full pass, or on large data the next perEpoch rows of the shuffled order
   const perEpoch = params.epochRows > 0 && n > params.epochRows ? params.epochRows : n;
@@ -327,7 +413,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
         seen += end - cursor;
         cursor = end;
         if (idx.length < 2 && n >= 2) continue; // a 1-row tail batch adds noise only
-        const dropSeed = deriveSeed(opts.seed, 1000 + step) & 0xfffff;
+        const dropSeed = deriveSeed(d.seed, 1000 + step) & 0xfffff;
         step++;
         const cost = tf.tidy(() => {
           const it = tf.tensor1d(idx, "int32");
@@ -392,17 +478,9 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
     yAll.dispose();
   }
 
-  const spec = {
-    format: FORMAT,
-    version: VERSION,
-    arch,
-    params: { ...params },
-    columns: X.columns.map((c) => ({ name: c.name, source: c.source, kind: c.kind })),
-    predictBatch: params.predictBatch,
-    training: { rows: n, validRows: valid.rows, rowsPerEpoch: perEpoch, epochs, bestEpoch, bestValidAuc: bestAuc, batchSize: batch, stoppedByTimeBudget: cut, history },
-  };
+  const info: TrainingInfo = { rows: n, validRows: valid.rows, rowsPerEpoch: perEpoch, epochs, bestEpoch, bestValidAuc: bestAuc, batchSize: batch, stoppedByTimeBudget: cut, history };
   log(`mlp: ${epochs} epochs, best valid AUC ${bestAuc.toFixed(4)} at epoch ${bestEpoch}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return new FittedMlp(net, spec);
+  return { net, info };
 }
 
 function isIntArray(v: unknown): v is number[] {
@@ -416,7 +494,10 @@ export async function loadMlp(state: ModelState): Promise<FittedModel> {
   };
   if (state.kind !== "mlp") bad(`kind is '${state.kind}', expected 'mlp'`);
   const spec = state.spec as Record<string, unknown>;
-  if (spec["format"] !== FORMAT || spec["version"] !== VERSION) bad(`format ${String(spec["format"])} v${String(spec["version"])}, expected ${FORMAT} v${VERSION}`);
+  const version = spec["version"];
+  if (spec["format"] !== FORMAT || (version !== VERSION && version !== 1)) bad(`format ${String(spec["format"])} v${String(version)}, expected ${FORMAT} v${VERSION} (or v1)`);
+  const members = version === 1 ? 1 : spec["members"];
+  if (!Number.isInteger(members) || (members as number) < 1 || (members as number) > 64) bad(`members is ${JSON.stringify(members)}, expected a whole number from 1 to 64`);
   const a = spec["arch"] as Partial<MlpArch> | undefined;
   const columns = spec["columns"];
   if (
@@ -436,15 +517,19 @@ export async function loadMlp(state: ModelState): Promise<FittedModel> {
   const predictBatch = Number.isInteger(spec["predictBatch"]) ? (spec["predictBatch"] as number) : MLP_DEFAULTS.predictBatch;
   // Expected weight shapes, checked against what was stored.
   const expected = initWeights(arch, arch.numericCols.map(() => [0, 1]), 0);
-  for (const [name, w] of Object.entries(expected)) {
-    const got = state.weights[name];
-    if (!got) bad(`weight '${name}' is missing`);
-    else if (got.shape.join("x") !== w.shape.join("x") || got.values.length !== w.values.length) {
-      bad(`weight '${name}' has shape [${got.shape.join(", ")}] and ${got.values.length} values, expected [${w.shape.join(", ")}] and ${w.values.length}`);
+  const nets: MlpNet[] = [];
+  for (let m = 0; m < (members as number); m++) {
+    const prefix = version === 1 ? "" : `m${m}/`;
+    const weights: MlpWeights = {};
+    for (const [name, w] of Object.entries(expected)) {
+      const got = state.weights[prefix + name];
+      if (!got) bad(`weight '${prefix + name}' is missing`);
+      else if (got.shape.join("x") !== w.shape.join("x") || got.values.length !== w.values.length) {
+        bad(`weight '${prefix + name}' has shape [${got.shape.join(", ")}] and ${got.values.length} values, expected [${w.shape.join(", ")}] and ${w.values.length}`);
+      }
+      weights[name] = state.weights[prefix + name]!;
     }
+    nets.push(new MlpNet(arch, weights));
   }
-  const weights: MlpWeights = {};
-  for (const name of Object.keys(expected)) weights[name] = state.weights[name]!;
-  const net = new MlpNet(arch, weights);
-  return new FittedMlp(net, { ...structuredClone(spec), columns: columns as { name: string; kind: string }[], predictBatch });
+  return new FittedMlp(nets, { ...structuredClone(spec), columns: columns as { name: string; kind: string }[], predictBatch });
 }

@@ -73,7 +73,7 @@ describe("mlp", () => {
   it("round-trips through save() / loadMlp() (JSON spec, weights copied as bytes) with identical predictions", async () => {
     const m = await createMlpTrainer({ ...small, maxEpochs: 5 }).fit(train.X, train.y, { seed: 3 });
     const state = await m.save();
-    expect(state.weights["ple_lo"]?.shape).toEqual([3, 8]); // PLE bin edges are part of the state
+    expect(state.weights["m0/ple_lo"]?.shape).toEqual([3, 8]); // PLE bin edges are part of the state
     const copied: ModelState = {
       kind: state.kind,
       spec: JSON.parse(JSON.stringify(state.spec)),
@@ -111,7 +111,7 @@ describe("mlp", () => {
     const training = state.spec["training"] as { validRows: number; rows: number };
     expect(training.validRows).toBe(200);
     expect(training.rows).toBe(600);
-    const lo = state.weights["ple_lo"]!.values;
+    const lo = state.weights["m0/ple_lo"]!.values;
     const x1Edges = Array.from(lo.subarray(0, 8)).filter((v) => v < 1e29);
     expect(x1Edges.length).toBeGreaterThan(4);
     expect(Math.max(...x1Edges)).toBeLessThanOrEqual(1);
@@ -167,9 +167,48 @@ describe("mlp", () => {
     await expect(m.predict(other)).rejects.toThrow(msg.mlpColumnsMismatch(4, 4, "column 3: expected 'noise', got 'other'"));
     const state = await m.save();
     m.dispose();
-    const { dense0_W: _dropped, ...rest } = state.weights;
+    const { "m0/dense0_W": _dropped, ...rest } = state.weights;
     await expect(loadMlp({ ...state, weights: rest })).rejects.toThrow(ConfigError);
+    await expect(loadMlp({ ...state, weights: rest })).rejects.toThrow("weight 'm0/dense0_W' is missing");
+    await expect(loadMlp({ ...state, spec: { ...state.spec, members: 2 } })).rejects.toThrow("weight 'm1/ple_lo' is missing");
+    await expect(loadMlp({ ...state, spec: { ...state.spec, members: 0 } })).rejects.toThrow(ConfigError);
     await expect(loadMlp({ ...state, spec: { ...state.spec, version: 99 } })).rejects.toThrow(ConfigError);
+  });
+});
+
+describe("members (independent nets averaged)", () => {
+  it("averages the members' probabilities, saves them under m<i>/, loads them back, and still loads a v1 single net", async () => {
+    const { X, y } = xorData(800, 21);
+    const one = await createMlpTrainer({ ...small, maxEpochs: 3 }).fit(X, y, { seed: 6 });
+    const three = await createMlpTrainer({ ...small, maxEpochs: 3, members: 3 }).fit(X, y, { seed: 6 });
+    const s1 = await one.save();
+    const s3 = await three.save();
+    expect(s3.spec["members"]).toBe(3);
+    // member 0 is the one-member model: same seed, same split, same weights
+    for (const [name, w] of Object.entries(s1.weights)) expect(Array.from(s3.weights[name]!.values)).toEqual(Array.from(w.values));
+    expect(Object.keys(s3.weights).filter((k) => k.endsWith("/head_W")).sort()).toEqual(["m0/head_W", "m1/head_W", "m2/head_W"]);
+    // each member carved its own early-stopping split (no opts.valid): three different member records
+    const members = (s3.spec["training"] as { members: { bestValidAuc: number }[] }).members;
+    expect(members).toHaveLength(3);
+    expect(new Set(members.map((m) => m.bestValidAuc)).size).toBeGreaterThan(1);
+    // the prediction is the mean of the members' (each member alone is a one-member state)
+    const alone = async (m: number) => {
+      const weights = Object.fromEntries(Object.entries(s3.weights).filter(([k]) => k.startsWith(`m${m}/`)).map(([k, w]) => [k.replace(`m${m}/`, "m0/"), w]));
+      const net = await loadMlp({ ...s3, spec: { ...s3.spec, members: 1 }, weights });
+      const p = await net.predict(X);
+      net.dispose();
+      return p;
+    };
+    const parts = [await alone(0), await alone(1), await alone(2)];
+    const p3 = await three.predict(X);
+    for (let i = 0; i < 50; i++) expect(p3[i]).toBeCloseTo((parts[0]![i]! + parts[1]![i]! + parts[2]![i]!) / 3, 6);
+    const loaded = await loadMlp(s3);
+    expect(Array.from(await loaded.predict(X))).toEqual(Array.from(p3));
+    // a v1 state (one net, plain weight names) still loads and predicts the same
+    const v1 = { ...s1, spec: { ...s1.spec, version: 1, members: undefined }, weights: Object.fromEntries(Object.entries(s1.weights).map(([k, w]) => [k.replace("m0/", ""), w])) };
+    const old = await loadMlp(v1);
+    expect(Array.from(await old.predict(X))).toEqual(Array.from(await one.predict(X)));
+    for (const m of [one, three, loaded, old]) m.dispose();
   });
 });
 
