@@ -20,6 +20,9 @@ const backend = arg("backend", undefined);
 const seed = Number(arg("seed", "42"));
 const outFile = arg("out", "out/bench/quality.json");
 const mlpParams = arg("mlp", undefined) ? JSON.parse(arg("mlp")) : undefined;
+// --own-early-stopping: the mlp carves its early-stopping rows from the fit rows (as `churn train` does) instead
+// of using the fold's validation rows, which then serve calibration only
+const ownEarlyStopping = process.argv.includes("--own-early-stopping");
 const datasets = JSON.parse(readFileSync(join(dir, "datasets.json"), "utf8")).filter((d) => !only || only.split(",").includes(d.name));
 const peers = JSON.parse(readFileSync(join(dir, "peers.json"), "utf8"));
 
@@ -31,7 +34,7 @@ for (const d of datasets) {
     const t0 = performance.now();
     let r;
     try {
-      r = await runCv(t.table, t.y, t.folds, { model, seed, calibration: "auto", backend, mlp: mlpParams, onLog: (l) => process.stderr.write(`  ${l}\n`) });
+      r = await runCv(t.table, t.y, t.folds, { model, seed, calibration: "auto", backend, mlp: mlpParams, ...(ownEarlyStopping ? { validForEarlyStopping: false } : {}), onLog: (l) => process.stderr.write(`  ${l}\n`) });
     } catch (e) {
       process.stderr.write(`  ${model} failed: ${e.message}\n`);
       continue;

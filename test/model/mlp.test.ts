@@ -9,7 +9,7 @@ import { makeRng, quantileEdges, rankAuc, treeEdges } from "../../src/model/mlp-
 import type { Matrix, MatrixColumn, ModelState } from "../../src/model/types.js";
 
 // Small and fast settings: the defaults are sized for real data sets.
-const small = { hidden: [32, 32], k: 2, nBins: 8, dEmb: 4, maxEpochs: 40, patience: 10, batchSize: 64 };
+const small = { hidden: [32, 32], k: 2, nBins: 8, dEmb: 4, maxEpochs: 40, patience: 10, batchSize: 64, members: 1 };
 
 /** XOR-like toy data: y = 1 when x1 and x2 have the same sign; plus a noise column and a one-hot column. */
 function xorData(n: number, seed: number): { X: Matrix; y: Float32Array } {
@@ -209,6 +209,13 @@ describe("members (independent nets averaged)", () => {
     const old = await loadMlp(v1);
     expect(Array.from(await old.predict(X))).toEqual(Array.from(await one.predict(X)));
     for (const m of [one, three, loaded, old]) m.dispose();
+  });
+
+  it("picks 3 members below 20k training rows when members is 0 (the default)", async () => {
+    const { X, y } = xorData(400, 22);
+    const m = await createMlpTrainer({ ...small, maxEpochs: 1, members: 0 }).fit(X, y, { seed: 1 });
+    expect((await m.save()).spec["members"]).toBe(3);
+    m.dispose();
   });
 });
 
