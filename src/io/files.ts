@@ -72,7 +72,13 @@ export function removeStaleTemps(path: string): string[] {
   const name = escapeRe(basename(path.replace(/[\\/]+$/, "")));
   const re = new RegExp(`^(?:${name}\\.(?:tmp|old)|\\.${name}\\.tmp)-(\\d+)(?:-parts)?$`);
   const removed: string[] = [];
-  for (const entry of listDir(dir)) {
+  let entries: string[];
+  try {
+    entries = listDir(dir);
+  } catch {
+    return removed; // not a readable folder: the write that follows reports it properly
+  }
+  for (const entry of entries) {
     const m = re.exec(entry);
     if (!m) continue;
     const pid = Number(m[1]);

@@ -6,7 +6,7 @@
  * the validation predictions is kept. A logistic model without calibration is fitted once on all training rows. The held-out fold is scored once. Metrics are per fold and averaged.
  */
 import { eceBeforeAfter } from "./calibration.js";
-import { type FittedPipeline, type PipelineOptions, fitPipeline, labelsOf, predictPipeline, refitLogistic } from "./fit.js";
+import { type FittedPipeline, type PipelineOptions, fitPipeline, labelsOf, predictPipeline, refitLogistic, refitMlp } from "./fit.js";
 import { type Metrics, ece, evaluate, meanMetrics, sdOver } from "./metrics.js";
 import { stratifiedSplit } from "./split.js";
 import { type RawTable, takeRows } from "./table.js";
@@ -40,6 +40,8 @@ export interface CvResult {
 
 export interface CvOptions extends PipelineOptions {
   validFraction?: number;
+  /** Refit a chosen mlp on all training rows of the fold for its best epochs (see refitMlp). */
+  refitMlp?: boolean;
 }
 
 export async function runCv(table: RawTable, y: Labels, folds: Int32Array, o: CvOptions): Promise<CvResult> {
@@ -61,6 +63,7 @@ export async function runCv(table: RawTable, y: Labels, folds: Int32Array, o: Cv
       const split = stratifiedSplit(trainRows, y, o.validFraction ?? 0.2, o.seed + 1000 * (f + 1));
       p = await fitPipeline(table, y, split.fit, split.valid, o);
       if (p.model.kind === "logistic") p = await refitLogistic(p, table, y, trainRows, o);
+      else if (o.refitMlp) p = await refitMlp(p, table, y, trainRows, o);
     }
     const yTest = labelsOf(y, testRows);
     const pred = await predictPipeline(p, takeRows(table, testRows), `fold ${f}`);

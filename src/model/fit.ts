@@ -110,3 +110,20 @@ export async function refitLogistic(p: FittedPipeline, table: RawTable, y: Label
   p.model.dispose();
   return { ...p, pre, model, fitSeconds: p.fitSeconds + (performance.now() - t0) / 1000 };
 }
+
+/**
+ * Refit an mlp on more rows (e.g. fit + validation rows) for the epochs its members found best, with the same
+ * learning-rate schedule, keeping the calibrator (fitted on the first model's validation predictions).
+ */
+export async function refitMlp(p: FittedPipeline, table: RawTable, y: Labels, rows: number[], o: PipelineOptions): Promise<FittedPipeline> {
+  const t0 = performance.now();
+  const members = ((await p.model.save()).spec["training"] as { members?: { schedule?: number[] }[] } | undefined)?.members;
+  const schedule = members?.map((m) => m.schedule ?? []);
+  if (!schedule?.length || schedule.some((s) => s.length === 0)) return p; // nothing to replay: keep the model
+  const t = takeRows(table, rows);
+  const pre = Preprocessor.fit(t, o.preprocess ?? {});
+  const trainer = await trainerFor("mlp", { backend: o.backend, mlp: { ...(o.mlp ?? {}), schedule } });
+  const model = await trainer.fit(pre.transform(t), labelsOf(y, rows), { seed: o.seed, ...(o.onLog ? { onLog: o.onLog } : {}) });
+  p.model.dispose();
+  return { ...p, pre, model, fitSeconds: p.fitSeconds + (performance.now() - t0) / 1000 };
+}

@@ -69,6 +69,11 @@ export interface MlpParams {
   validFraction: number;
   /** Wall-clock cap on training; hitting it is logged (the result then depends on machine speed). */
   timeBudgetSeconds: number;
+  /**
+   * Refit mode: per member, the learning rate of each epoch to train (e.g. an earlier fit's schedule up to its
+   * best epoch). All rows train, nothing is held out, there is no early stopping; null = normal fit.
+   */
+  schedule: number[][] | null;
   /** Rows per predict batch (large: the tfjs default of 32 is ~100x slower). */
   predictBatch: number;
 }
@@ -108,6 +113,7 @@ export const MLP_DEFAULTS: MlpParams = {
   validFraction: 0.2,
   timeBudgetSeconds: 480,
   predictBatch: 8192,
+  schedule: null,
 };
 
 const FORMAT = "churn-mlp";
@@ -281,7 +287,12 @@ function memberData(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams, s
   let validX: Matrix;
   let validRows: Int32Array;
   let validSource: Labels;
-  if (opts.valid) {
+  if (params.schedule) {
+    trainRows = Int32Array.from({ length: X.rows }, (_, i) => i);
+    validX = X;
+    validSource = y;
+    validRows = new Int32Array(0);
+  } else if (opts.valid) {
     trainRows = Int32Array.from({ length: X.rows }, (_, i) => i);
     validX = opts.valid.X;
     validSource = opts.valid.y;
@@ -328,7 +339,8 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   const log = opts.onLog ?? (() => {});
   const t0 = Date.now();
   const { numericCols, otherCols } = splitColumns(X.columns, params.maxOneHotLevels);
-  const M = params.members > 0 ? params.members : autoMembers(X.rows);
+  if (params.schedule && params.schedule.some((lrs) => lrs.length === 0 || lrs.some((x) => !(x > 0)))) throw new ConfigError(msg.mlpStateInvalid("a refit schedule needs at least one positive learning rate per member"));
+  const M = params.schedule ? params.schedule.length : params.members > 0 ? params.members : autoMembers(X.rows);
   // member 0 uses the seed itself, so a one-member model is the single net of earlier versions
   const data = Array.from({ length: M }, (_, m) => memberData(X, y, opts, params, m === 0 ? opts.seed : deriveSeed(opts.seed, 7000 + m), numericCols, otherCols));
   const arch: MlpArch = {
@@ -345,7 +357,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   const infos: TrainingInfo[] = [];
   try {
     for (const [m, d] of data.entries()) {
-      const r = trainMember(d, arch, params, t0, M > 1 ? (l) => log(l.replace(/^mlp/, `mlp member ${m + 1}/${M}`)) : log);
+      const r = trainMember(d, arch, params, params.schedule?.[m] ?? null, t0, M > 1 ? (l) => log(l.replace(/^mlp/, `mlp member ${m + 1}/${M}`)) : log);
       nets.push(r.net);
       infos.push(r.info);
     }
@@ -362,14 +374,14 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
     columns: X.columns.map((c) => ({ name: c.name, source: c.source, kind: c.kind })),
     predictBatch: params.predictBatch,
     // member 1's record (the model card draws its curve), and every member's outcome
-    training: { ...infos[0]!, stoppedByTimeBudget: infos.some((x) => x.stoppedByTimeBudget), members: infos.map((x) => ({ rows: x.rows, epochs: x.epochs, bestEpoch: x.bestEpoch, bestValidAuc: x.bestValidAuc })) },
+    training: { ...infos[0]!, stoppedByTimeBudget: infos.some((x) => x.stoppedByTimeBudget), members: infos.map((x) => ({ rows: x.rows, epochs: x.epochs, bestEpoch: x.bestEpoch, bestValidAuc: x.bestValidAuc, schedule: x.history.slice(0, x.bestEpoch).map((h) => h.learningRate) })) },
   };
   if (M > 1) log(`mlp: ${M} members, best valid AUC ${infos.map((x) => x.bestValidAuc.toFixed(4)).join(", ")}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return new FittedMlp(nets, spec);
 }
 
 /** Train one net on a member's rows with early stopping; the time budget counts from `t0` (shared). */
-function trainMember(d: MemberData, arch: MlpArch, params: MlpParams, t0: number, log: (l: string) => void): { net: MlpNet; info: TrainingInfo } {
+function trainMember(d: MemberData, arch: MlpArch, params: MlpParams, schedule: number[] | null, t0: number, log: (l: string) => void): { net: MlpNet; info: TrainingInfo } {
   const { n, valid, validY } = d;
   const F = arch.numericCols.length;
   const C = arch.otherCols.length;
@@ -400,7 +412,11 @@ function trainMember(d: MemberData, arch: MlpArch, params: MlpParams, t0: number
   // per epoch: mean training loss (with dropout), validation log loss and AUC, for the model card's curve
   const history: { epoch: number; trainLoss: number; validLoss: number; validAuc: number; learningRate: number }[] = [];
   try {
-    for (let epoch = 1; epoch <= params.maxEpochs; epoch++) {
+    for (let epoch = 1; epoch <= (schedule ? schedule.length : params.maxEpochs); epoch++) {
+      if (schedule && schedule[epoch - 1] !== lr) {
+        lr = schedule[epoch - 1]!;
+        (optimizer as unknown as { learningRate: number }).learningRate = lr;
+      }
       for (let seen = 0; seen < perEpoch; ) {
         if ((Date.now() - t0) / 1000 > params.timeBudgetSeconds) {
           cut = true; // mid-epoch: the rows seen so far are validated below, then training stops
@@ -445,6 +461,14 @@ function trainMember(d: MemberData, arch: MlpArch, params: MlpParams, t0: number
       lossSum?.dispose();
       lossSum = null;
       batches = 0;
+      if (schedule) {
+        // refit: no validation rows; the last epoch's weights are the model
+        history.push({ epoch, trainLoss: round6(trainLoss), validLoss: Number.NaN, validAuc: Number.NaN, learningRate: lr });
+        bestEpoch = epoch;
+        log(`mlp refit epoch ${epoch}/${schedule.length}: training loss ${trainLoss.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        if (cut) break;
+        continue;
+      }
       const validP = predictParts(net, valid, params.predictBatch);
       const auc = rankAuc(validP, validY);
       history.push({ epoch, trainLoss: round6(trainLoss), validLoss: round6(logLoss(validY, validP)), validAuc: round6(auc), learningRate: lr });

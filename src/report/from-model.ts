@@ -39,7 +39,8 @@ function trainingCurveOf(spec: Obj): ModelCardData["trainingCurve"] {
   for (const h of history) {
     const e = obj(h);
     const trainLoss = Number(e["trainLoss"] ?? e["loss"]);
-    const validLoss = Number(e["validLoss"] ?? e["valLoss"]);
+    const v = e["validLoss"] ?? e["valLoss"];
+    const validLoss = v === null || v === undefined ? Number.NaN : Number(v); // null: no validation rows (a refit)
     if (!Number.isFinite(Number(e["epoch"])) || !Number.isFinite(trainLoss)) continue;
     rows.push({ epoch: Number(e["epoch"]), trainLoss, ...(Number.isFinite(validLoss) ? { validLoss } : {}) });
   }

@@ -38,3 +38,8 @@ test("removes temps of dead pids beside the output, keeps those of live processe
   // a name with regex characters is matched literally
   expect(removeStaleTemps(join(dir, "r.n"))).toEqual([]);
 });
+
+test("never throws: a parent that is not a folder is left to the write that follows to report", () => {
+  expect(removeStaleTemps("/dev/null/x.parquet")).toEqual([]);
+  expect(removeStaleTemps(join(dir, "no", "such", "dir", "out"))).toEqual([]);
+});

@@ -272,3 +272,29 @@ describe("time budget", () => {
     m.dispose();
   });
 });
+
+describe("refit schedule", () => {
+  it("trains every row for exactly the given epochs and learning rates, with nothing held out", async () => {
+    const { X, y } = xorData(500, 13);
+    const first = await createMlpTrainer({ ...small, maxEpochs: 4, patience: 4, members: 2 }).fit(X, y, { seed: 2 });
+    const members = ((await first.save()).spec["training"] as { members: { bestEpoch: number; schedule: number[] }[] }).members;
+    expect(members.map((m) => m.schedule.length)).toEqual(members.map((m) => m.bestEpoch));
+    const schedule = [
+      [3e-3, 1e-3],
+      [2e-3, 2e-3, 5e-4],
+    ];
+    const refit = await createMlpTrainer({ ...small, schedule }).fit(X, y, { seed: 2 });
+    const spec = (await refit.save()).spec;
+    const training = spec["training"] as { rows: number; validRows: number; epochs: number; members: { epochs: number }[]; history: { learningRate: number; validAuc: number }[] };
+    expect(spec["members"]).toBe(2);
+    expect(training.rows).toBe(500);
+    expect(training.validRows).toBe(0);
+    expect(training.members.map((m) => m.epochs)).toEqual([2, 3]);
+    expect(training.history.map((h) => h.learningRate)).toEqual([3e-3, 1e-3]);
+    expect(training.history.every((h) => Number.isNaN(h.validAuc))).toBe(true);
+    expect(rankAuc(await refit.predict(X), y)).toBeGreaterThan(0.5);
+    await expect(createMlpTrainer({ ...small, schedule: [[]] }).fit(X, y, { seed: 2 })).rejects.toThrow(ConfigError);
+    first.dispose();
+    refit.dispose();
+  });
+});
