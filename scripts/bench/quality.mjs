@@ -23,8 +23,8 @@ const mlpParams = arg("mlp", undefined) ? JSON.parse(arg("mlp")) : undefined;
 // --own-early-stopping: the mlp carves its early-stopping rows from the fit rows (as `churn train` does) instead
 // of using the fold's validation rows, which then serve calibration only
 const ownEarlyStopping = process.argv.includes("--own-early-stopping");
-// --refit-mlp: refit the mlp on all training rows of the fold for its best epochs (experiment)
-const refitMlp = process.argv.includes("--refit-mlp");
+// --no-refit-mlp: score the early-stopped mlp instead of refitting it on all training rows of the fold (the default)
+const noRefitMlp = process.argv.includes("--no-refit-mlp");
 const datasets = JSON.parse(readFileSync(join(dir, "datasets.json"), "utf8")).filter((d) => !only || only.split(",").includes(d.name));
 const peers = JSON.parse(readFileSync(join(dir, "peers.json"), "utf8"));
 
@@ -36,7 +36,7 @@ for (const d of datasets) {
     const t0 = performance.now();
     let r;
     try {
-      r = await runCv(t.table, t.y, t.folds, { model, seed, calibration: "auto", backend, mlp: mlpParams, ...(ownEarlyStopping ? { validForEarlyStopping: false } : {}), ...(refitMlp ? { refitMlp: true } : {}), onLog: (l) => process.stderr.write(`  ${l}\n`) });
+      r = await runCv(t.table, t.y, t.folds, { model, seed, calibration: "auto", backend, mlp: mlpParams, ...(ownEarlyStopping ? { validForEarlyStopping: false } : {}), ...(noRefitMlp ? { refitMlp: false } : {}), onLog: (l) => process.stderr.write(`  ${l}\n`) });
     } catch (e) {
       process.stderr.write(`  ${model} failed: ${e.message}\n`);
       continue;

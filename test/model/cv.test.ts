@@ -62,3 +62,27 @@ describe("flat table reading", () => {
     expect(t.raw["y"]).toEqual(["1", "0", "1", "0"]);
   });
 });
+
+describe("mlp in cv", () => {
+  it("refits the early-stopped mlp on all training rows of the fold for its best epochs, unless told not to", async () => {
+    const { runCv } = await import("../../src/model/cv.js");
+    const { loadLabelledTable } = await import("../../src/model/inputs.js");
+    const dir = tempDir();
+    const table = join(dir, "t.csv");
+    writeFlatCsv(table, 240);
+    const t = await loadLabelledTable({ path: table, label: "churned", positive: "yes", id: "customer", foldsColumn: "fold" });
+    const mlp = { hidden: [8], k: 2, nBins: 4, dEmb: 2, maxEpochs: 3, patience: 3, batchSize: 64, members: 1 };
+    const run = async (refitMlp: boolean) => {
+      const logs: string[] = [];
+      const r = await runCv(t.table, t.y, t.folds, { model: "mlp", seed: 1, calibration: "auto", backend: "cpu", mlp, refitMlp, onLog: (l) => logs.push(l) });
+      return { r, refits: logs.filter((l) => l.startsWith("mlp refit epoch")) };
+    };
+    const a = await run(true);
+    const b = await run(false);
+    // one refit per fold (3 folds), as many epochs as the early-stopped member's best
+    expect(a.refits.filter((l) => /refit epoch 1\//.test(l))).toHaveLength(3);
+    expect(b.refits).toHaveLength(0);
+    expect(a.r.mean.auc).toBeGreaterThan(0.5);
+    expect(a.r.mean.auc).not.toBe(b.r.mean.auc);
+  }, 60_000);
+});
