@@ -74,7 +74,7 @@ describe("mlp in cv", () => {
     const mlp = { hidden: [8], k: 2, nBins: 4, dEmb: 2, maxEpochs: 3, patience: 3, batchSize: 64, members: 1 };
     const run = async (refitMlp: boolean) => {
       const logs: string[] = [];
-      const r = await runCv(t.table, t.y, t.folds, { model: "mlp", seed: 1, calibration: "auto", backend: "cpu", mlp, refitMlp, onLog: (l) => logs.push(l) });
+      const r = await runCv(t.table, t.y, t.folds!, { model: "mlp", seed: 1, calibration: "auto", backend: "cpu", mlp, refitMlp, onLog: (l) => logs.push(l) });
       return { r, refits: logs.filter((l) => l.startsWith("mlp refit epoch")) };
     };
     const a = await run(true);
