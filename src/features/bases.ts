@@ -30,9 +30,9 @@ export interface BaseDef {
 // last bits (and the feature file's bytes) changed between runs; integer sums are exact in any order.
 // The same goes for every other sum or mean over a DOUBLE column (see revenue.ts).
 export const SCALE = 1000;
-const fixed = (col: string) => `CAST(round(coalesce(${col}, 0) * ${SCALE}) AS BIGINT)`;
 /** `col` as an exact integer count of thousandths (NULL stays NULL), for sums whose result must not depend on order. */
 export const thousandths = (col: string) => `CAST(round(${col} * ${SCALE}) AS BIGINT)`;
+const fixed = (col: string) => thousandths(`coalesce(${col}, 0)`);
 
 // the contract makes these columns non-negative, so a positive sum means some activity
 const activity = "(coalesce(data_mb, 0) + coalesce(voice_minutes, 0) + coalesce(sms, 0) + coalesce(sessions, 0) > 0)";

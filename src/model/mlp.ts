@@ -342,7 +342,11 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   if (params.schedule && params.schedule.some((lrs) => lrs.length === 0 || lrs.some((x) => !(x > 0)))) throw new ConfigError(msg.mlpStateInvalid("a refit schedule needs at least one positive learning rate per member"));
   const M = params.schedule ? params.schedule.length : params.members > 0 ? params.members : autoMembers(X.rows);
   // member 0 uses the seed itself, so a one-member model is the single net of earlier versions
-  const data = Array.from({ length: M }, (_, m) => memberData(X, y, opts, params, m === 0 ? opts.seed : deriveSeed(opts.seed, 7000 + m), numericCols, otherCols));
+  const seeds = Array.from({ length: M }, (_, m) => (m === 0 ? opts.seed : deriveSeed(opts.seed, 7000 + m)));
+  // with given validation rows (unsampled) or a refit, every member has the same rows: gather them and fit the edges once
+  const sameRows = params.schedule || (opts.valid && !(params.validMaxRows > 0 && opts.valid.X.rows > params.validMaxRows));
+  const shared = sameRows ? memberData(X, y, opts, params, opts.seed, numericCols, otherCols) : null;
+  const data = seeds.map((seed) => (shared ? { ...shared, seed } : memberData(X, y, opts, params, seed, numericCols, otherCols)));
   const arch: MlpArch = {
     numericCols,
     otherCols,

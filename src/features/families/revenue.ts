@@ -88,8 +88,8 @@ export const revenue: FeatureFamily = {
     return `SELECT s.subscriber_id, ${out.join(",\n  ")}
 FROM feat_spine s LEFT JOIN (
   SELECT subscriber_id,
-    sum(amt) FILTER (WHERE j < 3) / nullif(count(amt) FILTER (WHERE j < 3), 0) / ${SCALE}.0 AS arpu_3m,
-    sum(amt) FILTER (WHERE j >= 3) / nullif(count(amt) FILTER (WHERE j >= 3), 0) / ${SCALE}.0 AS arpu_prior,
+    avg(amt) FILTER (WHERE j < 3) / ${SCALE}.0 AS arpu_3m,
+    avg(amt) FILTER (WHERE j >= 3) / ${SCALE}.0 AS arpu_prior,
     sum(disc) FILTER (WHERE j < 3) AS disc_3m,
     sum(amt + coalesce(disc, 0)) FILTER (WHERE j < 3) AS gross_3m,
     count(*) FILTER (WHERE late) AS late_6m,
