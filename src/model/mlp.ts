@@ -19,8 +19,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-layers";
 import { ConfigError, InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
-import { type MlpArch, MlpNet, type MlpWeights, initWeights } from "./mlp-net.js";
 import { logLoss } from "./metrics.js";
+import { MlpInference, predictRange } from "./mlp-infer.js";
+import { initWeights, type MlpArch, MlpNet, type MlpWeights } from "./mlp-net.js";
+import { predictParallel, predictThreads } from "./mlp-parallel.js";
 import { deriveSeed, makeRng, quantileEdges, rankAuc, shuffleInPlace, stratifiedSplit, treeEdges } from "./mlp-util.js";
 import type { FitOptions, FittedModel, Labels, Matrix, MatrixColumn, ModelState, ModelTrainer } from "./types.js";
 
@@ -195,6 +197,8 @@ function predictParts(net: MlpNet, p: Parts, batch: number): Float32Array {
 
 class FittedMlp implements FittedModel {
   readonly kind = "mlp" as const;
+  /** Built on first predict from the nets' weights (see mlp-infer.ts). */
+  private inference: MlpInference[] | null = null;
   constructor(
     private readonly nets: MlpNet[],
     private readonly spec: Record<string, unknown> & { columns: { name: string; kind: string }[]; predictBatch: number },
@@ -205,14 +209,12 @@ class FittedMlp implements FittedModel {
     checkColumns(this.spec.columns, X);
     const { numericCols, otherCols } = this.nets[0]!.arch;
     const parts = { num: takeColumns(X, numericCols), other: takeColumns(X, otherCols), rows: X.rows };
-    if (this.nets.length === 1) return predictParts(this.nets[0]!, parts, this.spec.predictBatch);
-    const out = new Float32Array(X.rows);
-    for (const net of this.nets) {
-      const p = predictParts(net, parts, this.spec.predictBatch);
-      for (let i = 0; i < out.length; i++) out[i]! += p[i]!;
-    }
-    for (let i = 0; i < out.length; i++) out[i]! /= this.nets.length;
-    return out;
+    this.inference ??= this.nets.map((net) => new MlpInference(net.arch, net.readWeights()));
+    const batch = this.spec.predictBatch;
+    const threads = predictThreads(X.rows, batch);
+    if (threads <= 1) return predictRange(this.inference, parts, batch);
+    const weights = this.nets.map((net) => ({ arch: net.arch, weights: net.readWeights() }));
+    return predictParallel(this.inference, weights, parts, batch, threads);
   }
 
   async save(): Promise<ModelState> {
@@ -225,6 +227,8 @@ class FittedMlp implements FittedModel {
 
   dispose(): void {
     for (const net of this.nets) net.dispose();
+    for (const inf of this.inference ?? []) inf.dispose();
+    this.inference = null;
   }
 }
 
@@ -339,7 +343,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   const log = opts.onLog ?? (() => {});
   const t0 = Date.now();
   const { numericCols, otherCols } = splitColumns(X.columns, params.maxOneHotLevels);
-  if (params.schedule && params.schedule.some((lrs) => lrs.length === 0 || lrs.some((x) => !(x > 0)))) throw new ConfigError(msg.mlpStateInvalid("a refit schedule needs at least one positive learning rate per member"));
+  if (params.schedule?.some((lrs) => lrs.length === 0 || lrs.some((x) => !(x > 0)))) throw new ConfigError(msg.mlpStateInvalid("a refit schedule needs at least one positive learning rate per member"));
   const M = params.schedule ? params.schedule.length : params.members > 0 ? params.members : autoMembers(X.rows);
   // member 0 uses the seed itself, so a one-member model is the single net of earlier versions
   const seeds = Array.from({ length: M }, (_, m) => (m === 0 ? opts.seed : deriveSeed(opts.seed, 7000 + m)));
