@@ -167,29 +167,8 @@ export class MlpInference {
           e = (base + a) * d;
         }
         if (relu && !(a + 1 < n && x > lo[base + a + 1]!)) {
-          if (d === 8) {
-            // the default width, unrolled (V8 does not unroll or vectorise): about 1.5x faster
-            const v0 = prefix[p]! + q * embW[e]!;
-            const v1 = prefix[p + 1]! + q * embW[e + 1]!;
-            const v2 = prefix[p + 2]! + q * embW[e + 2]!;
-            const v3 = prefix[p + 3]! + q * embW[e + 3]!;
-            const v4 = prefix[p + 4]! + q * embW[e + 4]!;
-            const v5 = prefix[p + 5]! + q * embW[e + 5]!;
-            const v6 = prefix[p + 6]! + q * embW[e + 6]!;
-            const v7 = prefix[p + 7]! + q * embW[e + 7]!;
-            h0[o] = v0 > 0 ? v0 : 0;
-            h0[o + 1] = v1 > 0 ? v1 : 0;
-            h0[o + 2] = v2 > 0 ? v2 : 0;
-            h0[o + 3] = v3 > 0 ? v3 : 0;
-            h0[o + 4] = v4 > 0 ? v4 : 0;
-            h0[o + 5] = v5 > 0 ? v5 : 0;
-            h0[o + 6] = v6 > 0 ? v6 : 0;
-            h0[o + 7] = v7 > 0 ? v7 : 0;
-            continue;
-          }
           for (let j = 0; j < d; j++) {
-            const v = prefix[p + j]! + q * embW[e + j]!;
-            h0[o + j] = v > 0 ? v : 0;
+            h0[o + j] = Math.max(prefix[p + j]! + q * embW[e + j]!, 0);
           }
           continue;
         }
