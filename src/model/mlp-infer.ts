@@ -20,6 +20,8 @@ const GRID = 256;
 export class MlpInference {
   private readonly F: number;
   private readonly C: number;
+  /** Raw numeric values in the first layer's input (rawNumeric): F, else 0. */
+  private readonly R: number;
   private readonly d: number;
   private readonly T: number;
   /** Real (unpadded) bins per numeric column. */
@@ -107,7 +109,8 @@ export class MlpInference {
       }
     }
     // first dense layer with the k adapters folded in: W0cat[i, m·H + j] = r[m, i] · W0[i, j]
-    const d0 = F * d + this.C;
+    this.R = arch.rawNumeric ? F : 0;
+    const d0 = F * d + this.R + this.C;
     const k = arch.k;
     const r = get("tabm_r");
     arch.hidden.forEach((h, i) => {
@@ -135,12 +138,12 @@ export class MlpInference {
   }
 
   /**
-   * Writes the first layer's input for rows [0, b) into h0 [b, F·d + C]: the embedded numerics (from num [b,F]),
-   * then the other columns (from other [b,C]) as they are.
+   * Writes the first layer's input for rows [0, b) into h0 [b, F·d + R + C]: the embedded numerics (from num
+   * [b,F]), the numerics as they are when rawNumeric, then the other columns (from other [b,C]) as they are.
    */
   private embed(num: Float32Array, other: Float32Array, b: number, h0: Float32Array): void {
-    const { F, C, d, T, nb, lo, invWidth, hi, embW, prefix, relu, grid, gridLo, gridScale } = this;
-    const d0 = F * d + C;
+    const { F, C, R, d, T, nb, lo, invWidth, hi, embW, prefix, relu, grid, gridLo, gridScale } = this;
+    const d0 = F * d + R + C;
     const H = T + 2;
     for (let row = 0; row < b; row++) {
       const out0 = row * d0;
@@ -182,15 +185,16 @@ export class MlpInference {
         if (relu) for (let j = 0; j < d; j++) if (!(h0[o + j]! > 0)) h0[o + j] = 0;
       }
       const oo = out0 + F * d;
+      if (R > 0) for (let f = 0; f < F; f++) h0[oo + f] = num[row * F + f]!;
       const io = row * C;
-      for (let j = 0; j < C; j++) h0[oo + j] = other[io + j]!;
+      for (let j = 0; j < C; j++) h0[oo + R + j] = other[io + j]!;
     }
   }
 
   /** P(churn) for b rows: num [b,F] and other [b,C] row-major (as MlpNet.proba's inputs). */
   proba(num: Float32Array, other: Float32Array, b: number, scratch?: Float32Array): Float32Array {
     if (this.disposed) throw new Error("MlpInference used after dispose()");
-    const d0 = this.F * this.d + this.C;
+    const d0 = this.inputWidth;
     const h0 = scratch && scratch.length >= b * d0 ? scratch.subarray(0, b * d0) : new Float32Array(b * d0);
     this.embed(num, other, b, h0);
     const k = this.k;
@@ -212,7 +216,7 @@ export class MlpInference {
 
   /** Floats per row of the first layer's input (size of a scratch buffer per row). */
   get inputWidth(): number {
-    return this.F * this.d + this.C;
+    return this.F * this.d + this.R + this.C;
   }
 
   dispose(): void {

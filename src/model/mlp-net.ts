@@ -3,6 +3,7 @@
  * byte-for-byte reproducible training, which a hand-written loop gives us):
  *
  *   numeric x [B,F] ──PLE──▶ [B,F,T] ──per-feature linear (+ReLU)──▶ [B,F·d] ─┐
+ *   (rawNumeric: x itself [B,F]) ─────────────────────────────────────────────┤
  *   missing / onehot x [B,C] ─────────────────────────────────────────────────┴▶ h0 [B,D0]
  *   h0 ──TabM-mini: k members, member m scales h0 by its own vector r_m──▶ [k·B,D0]
  *      ──shared Dense+ReLU+Dropout × L──▶ [k·B,H] ──k separate heads──▶ logits [k,B]
@@ -31,6 +32,11 @@ export interface MlpArch {
   dEmb: number;
   /** ReLU after the per-feature linear map. */
   embRelu: boolean;
+  /**
+   * The numeric values themselves also go into the first layer, beside their embeddings (a linear path: sums
+   * and differences of columns, such as a total of charges, are then one weight each). Absent = false.
+   */
+  rawNumeric?: boolean;
   /** Hidden layer widths (shared by the ensemble members). */
   hidden: number[];
   /** Ensemble members (TabM-mini). */
@@ -69,7 +75,7 @@ export function initWeights(arch: MlpArch, edges: number[][], seed: number): Mlp
     w["emb_W"] = { shape: [F, T, d], values: uniform(F * T * d, b, rng) };
     w["emb_b"] = { shape: [F, 1, d], values: uniform(F * d, b, rng) };
   }
-  const d0 = F * d + C;
+  const d0 = F * d + (arch.rawNumeric ? F : 0) + C;
   // TabM-mini adapter: random ±1 signs make the members differ from the first step.
   const r = new Float32Array(arch.k * d0);
   for (let i = 0; i < r.length; i++) r[i] = rng() < 0.5 ? -1 : 1;
@@ -142,6 +148,7 @@ export class MlpNet {
       let e: tf.Tensor = tf.add(tf.matMul(tf.transpose(ple, [1, 0, 2]) as tf.Tensor3D, this.v("emb_W") as tf.Tensor3D), this.v("emb_b"));
       if (this.arch.embRelu) e = tf.relu(e);
       parts.push(tf.reshape(tf.transpose(e, [1, 0, 2]), [B, F * this.arch.dEmb]));
+      if (this.arch.rawNumeric) parts.push(xNum);
     }
     if (xOther) {
       B = xOther.shape[0];

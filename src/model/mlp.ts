@@ -35,6 +35,8 @@ export interface MlpParams {
   dEmb: number;
   /** ReLU after the per-column embedding. */
   embRelu: boolean;
+  /** The numeric values also go into the first layer as they are, beside their embeddings. */
+  rawNumeric: boolean;
   /** One-hot groups with more levels than this are not used (0 keeps all); e.g. a 51-level US State. */
   maxOneHotLevels: number;
   /** Hidden layer widths. */
@@ -98,6 +100,7 @@ export const MLP_DEFAULTS: MlpParams = {
   binning: "quantile",
   dEmb: 8,
   embRelu: true,
+  rawNumeric: false,
   maxOneHotLevels: 20,
   hidden: [128, 128],
   members: 0,
@@ -358,6 +361,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
     nBins: Math.max(1, ...data.flatMap((d) => d.edges.map((e) => e.length - 1))),
     dEmb: params.dEmb,
     embRelu: params.embRelu,
+    ...(params.rawNumeric ? { rawNumeric: true } : {}),
     hidden: params.hidden,
     k: params.k > 0 ? params.k : autoK(data[0]!.n),
   };
@@ -543,6 +547,7 @@ export async function loadMlp(state: ModelState): Promise<FittedModel> {
     !Number.isInteger(a.dEmb) ||
     !Number.isInteger(a.k) ||
     typeof a.embRelu !== "boolean" ||
+    (a.rawNumeric !== undefined && typeof a.rawNumeric !== "boolean") ||
     !Array.isArray(columns)
   ) {
     return bad("the architecture description is incomplete");

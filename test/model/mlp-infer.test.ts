@@ -22,6 +22,7 @@ interface Case {
   C: number;
   k: number;
   embRelu: boolean;
+  raw?: boolean;
   edges: (f: number) => number[];
 }
 
@@ -30,6 +31,7 @@ const cases: Case[] = [
   { name: "default shape (ReLU embeddings, k = 1)", F: 5, C: 3, k: 1, embRelu: true, edges: quantiles },
   { name: "TabM ensemble k = 4", F: 4, C: 2, k: 4, embRelu: true, edges: quantiles },
   { name: "linear embeddings", F: 3, C: 2, k: 2, embRelu: false, edges: quantiles },
+  { name: "raw numerics beside their embeddings", F: 3, C: 2, k: 2, embRelu: true, raw: true, edges: quantiles },
   { name: "no pass-through columns", F: 3, C: 0, k: 2, embRelu: true, edges: quantiles },
   { name: "no numeric columns", F: 0, C: 4, k: 2, embRelu: true, edges: quantiles },
   // binary flag (one bin), a constant, and edges closer than the minimum bin width (bins overlap)
@@ -45,6 +47,7 @@ function netFor(c: Case, seed: number): MlpNet {
     nBins: Math.max(1, ...Array.from({ length: c.F }, (_, f) => c.edges(f).length - 1)),
     dEmb: 4,
     embRelu: c.embRelu,
+    ...(c.raw ? { rawNumeric: true } : {}),
     hidden: [16, 8],
     k: c.k,
   };
