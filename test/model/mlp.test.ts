@@ -71,27 +71,27 @@ describe("mlp", () => {
   });
 
   for (const extra of [{}, { rawNumeric: true }]) {
-  it(`round-trips through save() / loadMlp() (JSON spec, weights copied as bytes) with identical predictions ${JSON.stringify(extra)}`, async () => {
-    const m = await createMlpTrainer({ ...small, maxEpochs: 5, ...extra }).fit(train.X, train.y, { seed: 3 });
-    const state = await m.save();
-    expect(state.weights["m0/ple_lo"]?.shape).toEqual([3, 8]); // PLE bin edges are part of the state
-    // with raw numerics the first layer has 3 more inputs (3 numeric columns x 4 + 1 one-hot, + 3)
-    expect(state.weights["m0/dense0_W"]?.shape).toEqual([3 * 4 + 1 + ("rawNumeric" in extra ? 3 : 0), 32]);
-    const copied: ModelState = {
-      kind: state.kind,
-      spec: JSON.parse(JSON.stringify(state.spec)),
-      weights: Object.fromEntries(
-        Object.entries(state.weights).map(([k, w]) => [k, { shape: [...w.shape], values: new Float32Array(new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength).slice().buffer) }]),
-      ),
-    };
-    const loaded = await loadMlp(copied);
-    const p1 = await m.predict(test.X);
-    const p2 = await loaded.predict(test.X);
-    expect(Array.from(p2)).toEqual(Array.from(p1));
-    expect(weightBytes(await loaded.save())).toBe(weightBytes(state));
-    m.dispose();
-    loaded.dispose();
-  });
+    it(`round-trips through save() / loadMlp() (JSON spec, weights copied as bytes) with identical predictions ${JSON.stringify(extra)}`, async () => {
+      const m = await createMlpTrainer({ ...small, maxEpochs: 5, ...extra }).fit(train.X, train.y, { seed: 3 });
+      const state = await m.save();
+      expect(state.weights["m0/ple_lo"]?.shape).toEqual([3, 8]); // PLE bin edges are part of the state
+      // with raw numerics the first layer has 3 more inputs (3 numeric columns x 4 + 1 one-hot, + 3)
+      expect(state.weights["m0/dense0_W"]?.shape).toEqual([3 * 4 + 1 + ("rawNumeric" in extra ? 3 : 0), 32]);
+      const copied: ModelState = {
+        kind: state.kind,
+        spec: JSON.parse(JSON.stringify(state.spec)),
+        weights: Object.fromEntries(
+          Object.entries(state.weights).map(([k, w]) => [k, { shape: [...w.shape], values: new Float32Array(new Uint8Array(w.values.buffer, w.values.byteOffset, w.values.byteLength).slice().buffer) }]),
+        ),
+      };
+      const loaded = await loadMlp(copied);
+      const p1 = await m.predict(test.X);
+      const p2 = await loaded.predict(test.X);
+      expect(Array.from(p2)).toEqual(Array.from(p1));
+      expect(weightBytes(await loaded.save())).toBe(weightBytes(state));
+      m.dispose();
+      loaded.dispose();
+    });
   }
 
   it("frees every tensor: numTensors is unchanged after fit + predict + save + load + dispose", async () => {
