@@ -2,7 +2,7 @@
 // mlp prediction throughput (target >= 200,000 rows/s): the fast inference path (src/model/mlp-infer.ts) against
 // the training-time graph (MlpNet.proba) on the same net and rows, in one process. The net has the shape the
 // 1M-row benchmark gives (scripts/bench/model-speed.mjs --model mlp: 60 numeric columns with 32 bins, 30 other
-// columns, hidden [128,128]) and seeded weights; only its shape matters for speed.
+// columns, the numerics also as they are (rawNumeric), hidden [128,128]) and seeded weights; only its shape matters for speed.
 // The parallel figure is FittedMlp.predict's path: this thread plus worker threads (mlp-parallel.ts), workers
 // started per call.
 // Usage: npm run build && node scripts/bench/mlp-predict.mjs [--rows 200000] [--repeat 5] [--k 1] [--numeric 60] [--other 30]
@@ -28,7 +28,7 @@ const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 const backend = await initBackend();
 const r = rng(3);
-const arch = { numericCols: [...Array(F).keys()], otherCols: [...Array(C).keys()].map((i) => F + i), nBins: T, dEmb: 8, embRelu: true, hidden: [128, 128], k };
+const arch = { numericCols: [...Array(F).keys()], otherCols: [...Array(C).keys()].map((i) => F + i), nBins: T, dEmb: 8, embRelu: true, rawNumeric: true, hidden: [128, 128], k };
 // quantile-like edges of a standard normal; every 4th column binary (one bin), as a 0/1 flag gets
 const edges = Array.from({ length: F }, (_, f) => (f % 4 === 3 ? [0, 1] : Array.from({ length: T + 1 }, (_, t) => -2.5 + (5 * t) / T)));
 const net = new MlpNet(arch, initWeights(arch, edges, 1));
@@ -87,7 +87,7 @@ for (let i = 0; i < repeat; i++) {
 const result = {
   backend: describeBackend(backend),
   rows: n,
-  arch: { numeric: F, other: C, bins: T, dEmb: 8, hidden: [128, 128], k },
+  arch: { numeric: F, other: C, bins: T, dEmb: 8, rawNumeric: true, hidden: [128, 128], k },
   repeat,
   trainingGraphRowsPerSecond: Math.round(median(slowRps)),
   fastRowsPerSecond: Math.round(median(fastRps)),
