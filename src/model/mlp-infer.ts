@@ -201,7 +201,7 @@ export class MlpInference {
     const p = tf.tidy(() => {
       let h: tf.Tensor = tf.tensor2d(h0, [b, d0]);
       this.layers.forEach(({ W, b: bias }, i) => {
-        h = tf.relu(tf.add(tf.matMul(h as tf.Tensor2D, W), bias));
+        h = tf.fused.matMul({ a: h as tf.Tensor2D, b: W, bias, activation: "relu" });
         // after the first layer, each member's hidden vector is a row of its own (shared layers)
         if (i === 0) h = tf.reshape(h, [b * k, W.shape[1] / k]);
       });
