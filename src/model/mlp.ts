@@ -2,8 +2,9 @@
  * The `mlp` model: a neural net for tabular churn data built to match gradient-boosted trees.
  *
  * - Numeric columns get piecewise-linear embeddings (PLE) over quantile bins fitted on the training rows
- *   only (the edges are part of the saved state); missing indicators and one-hot columns go in as they are,
- *   except one-hot groups with more than `maxOneHotLevels` levels, which are left out.
+ *   only (the edges are part of the saved state), and with `rawNumeric` also as they are; missing indicators and
+ *   one-hot columns go in as they are, except one-hot groups with more than `maxOneHotLevels` levels, which are
+ *   left out.
  * - 2 shared hidden layers (ReLU, dropout) and a TabM-mini ensemble of k members (per-member input scaling
  *   and head, predictions averaged), trained with Adam and decoupled weight decay (AdamW).
  * - Early stopping on validation AUC: `opts.valid` when given, else a seeded stratified split of the
@@ -12,7 +13,9 @@
  *   except for the optional wall-clock cap (`timeBudgetSeconds`), which logs when it cuts training short.
  * - Every tensor is created inside tf.tidy or disposed; predict runs in batches of `predictBatch` rows.
  *
- * The network itself is in mlp-net.ts; PRNG, splits, bins and AUC in mlp-util.ts.
+ * The network itself is in mlp-net.ts; PRNG, splits, bins and AUC in mlp-util.ts. `predict` does not run the
+ * training graph: mlp-infer.ts computes the same function with far fewer operations, and mlp-parallel.ts spreads
+ * large predictions over worker threads.
  */
 import * as tf from "@tensorflow/tfjs-core";
 // Side effect: registers every op's gradient in tfjs-core's global registry (tfjs-core alone ships none).
