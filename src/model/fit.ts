@@ -10,7 +10,7 @@ import { rocAuc } from "./metrics.js";
 import { type PreprocessOptions, Preprocessor } from "./preprocess.js";
 import { type RawTable, takeRows } from "./table.js";
 import { type ModelChoice, type ModelKind, trainerFor } from "./trainers.js";
-import type { FittedModel, Labels } from "./types.js";
+import type { FittedModel, Labels, ModelTrainer } from "./types.js";
 
 export interface PipelineOptions {
   model: ModelChoice;
@@ -100,15 +100,19 @@ export async function fitPipeline(table: RawTable, y: Labels, fitRows: number[],
   return out;
 }
 
-/** Refit preprocessing and logistic on more rows (e.g. fit + validation rows), keeping the calibrator. */
-export async function refitLogistic(p: FittedPipeline, table: RawTable, y: Labels, rows: number[], o: PipelineOptions): Promise<FittedPipeline> {
+/** Refit preprocessing and `trainer` on more rows (e.g. fit + validation rows), keeping the calibrator. */
+async function refit(p: FittedPipeline, table: RawTable, y: Labels, rows: number[], o: PipelineOptions, trainer: ModelTrainer, onLog?: (line: string) => void): Promise<FittedPipeline> {
   const t0 = performance.now();
   const t = takeRows(table, rows);
   const pre = Preprocessor.fit(t, o.preprocess ?? {});
-  const trainer = await trainerFor("logistic", { logistic: o.logistic });
-  const model = await trainer.fit(pre.transform(t), labelsOf(y, rows), { seed: o.seed });
+  const model = await trainer.fit(pre.transform(t), labelsOf(y, rows), { seed: o.seed, ...(onLog ? { onLog } : {}) });
   p.model.dispose();
   return { ...p, pre, model, fitSeconds: p.fitSeconds + (performance.now() - t0) / 1000 };
+}
+
+/** Refit preprocessing and logistic on more rows (e.g. fit + validation rows), keeping the calibrator. */
+export async function refitLogistic(p: FittedPipeline, table: RawTable, y: Labels, rows: number[], o: PipelineOptions): Promise<FittedPipeline> {
+  return refit(p, table, y, rows, o, await trainerFor("logistic", { logistic: o.logistic }));
 }
 
 /**
@@ -116,14 +120,8 @@ export async function refitLogistic(p: FittedPipeline, table: RawTable, y: Label
  * learning-rate schedule, keeping the calibrator (fitted on the first model's validation predictions).
  */
 export async function refitMlp(p: FittedPipeline, table: RawTable, y: Labels, rows: number[], o: PipelineOptions): Promise<FittedPipeline> {
-  const t0 = performance.now();
   const members = ((await p.model.save()).spec["training"] as { members?: { schedule?: number[] }[] } | undefined)?.members;
   const schedule = members?.map((m) => m.schedule ?? []);
   if (!schedule?.length || schedule.some((s) => s.length === 0)) return p; // nothing to replay: keep the model
-  const t = takeRows(table, rows);
-  const pre = Preprocessor.fit(t, o.preprocess ?? {});
-  const trainer = await trainerFor("mlp", { backend: o.backend, mlp: { ...(o.mlp ?? {}), schedule } });
-  const model = await trainer.fit(pre.transform(t), labelsOf(y, rows), { seed: o.seed, ...(o.onLog ? { onLog: o.onLog } : {}) });
-  p.model.dispose();
-  return { ...p, pre, model, fitSeconds: p.fitSeconds + (performance.now() - t0) / 1000 };
+  return refit(p, table, y, rows, o, await trainerFor("mlp", { backend: o.backend, mlp: { ...(o.mlp ?? {}), schedule } }), o.onLog);
 }

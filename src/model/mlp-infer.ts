@@ -26,7 +26,7 @@ export class MlpInference {
   private readonly T: number;
   /** Real (unpadded) bins per numeric column. */
   private readonly nb: Int32Array;
-  /** Per column and bin: lower edge, width and upper edge (lo + width), as the net computes them. */
+  /** Per column and bin: lower edge and 1 / width, as the net's ple_lo and ple_width give them. */
   private readonly lo: Float64Array;
   private readonly invWidth: Float64Array;
   /** Upper edges per column, [F, T+2], +Infinity after the real bins' (so a count can step past the last). */
@@ -113,9 +113,11 @@ export class MlpInference {
     const d0 = F * d + this.R + this.C;
     const k = arch.k;
     const r = get("tabm_r");
+    // every weight is fetched before the first tensor is made: a missing one leaks nothing
+    const dense = arch.hidden.map((_, i) => ({ W: get(`dense${i}_W`), b: get(`dense${i}_b`) }));
+    const head = { W: get("head_W"), b: get("head_b") };
     arch.hidden.forEach((h, i) => {
-      const W = get(`dense${i}_W`);
-      const b = get(`dense${i}_b`);
+      const { W, b } = dense[i]!;
       if (i === 0) {
         const Wc = new Float32Array(d0 * k * h);
         const bc = new Float32Array(k * h);
@@ -133,8 +135,8 @@ export class MlpInference {
       }
     });
     const H = arch.hidden[arch.hidden.length - 1]!;
-    this.headW = tf.tensor3d(get("head_W"), [1, k, H]);
-    this.headB = tf.tensor1d(get("head_b"));
+    this.headW = tf.tensor3d(head.W, [1, k, H]);
+    this.headB = tf.tensor1d(head.b);
   }
 
   /**

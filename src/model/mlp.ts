@@ -209,6 +209,7 @@ class FittedMlp implements FittedModel {
   readonly kind = "mlp" as const;
   /** Built on first predict from the nets' weights (see mlp-infer.ts). */
   private inference: MlpInference[] | null = null;
+  private weights: { arch: MlpArch; weights: MlpWeights }[] | null = null;
   constructor(
     private readonly nets: MlpNet[],
     private readonly spec: Record<string, unknown> & { columns: { name: string; kind: string }[]; predictBatch: number },
@@ -219,12 +220,13 @@ class FittedMlp implements FittedModel {
     checkColumns(this.spec.columns, X);
     const { numericCols, otherCols } = this.nets[0]!.arch;
     const parts = { num: takeColumns(X, numericCols), other: takeColumns(X, otherCols), rows: X.rows };
-    this.inference ??= this.nets.map((net) => new MlpInference(net.arch, net.readWeights()));
+    // the weights are read from the nets once; workers of a parallel prediction build their nets from them too
+    this.weights ??= this.nets.map((net) => ({ arch: net.arch, weights: net.readWeights() }));
+    this.inference ??= this.weights.map((m) => new MlpInference(m.arch, m.weights));
     const batch = this.spec.predictBatch;
     const threads = predictThreads(X.rows, batch);
     if (threads <= 1) return predictRange(this.inference, parts, batch);
-    const weights = this.nets.map((net) => ({ arch: net.arch, weights: net.readWeights() }));
-    return predictParallel(this.inference, weights, parts, batch, threads);
+    return predictParallel(this.inference, this.weights, parts, batch, threads);
   }
 
   async save(): Promise<ModelState> {
@@ -239,6 +241,7 @@ class FittedMlp implements FittedModel {
     for (const net of this.nets) net.dispose();
     for (const inf of this.inference ?? []) inf.dispose();
     this.inference = null;
+    this.weights = null;
   }
 }
 
