@@ -5,10 +5,11 @@
 // columns, the numerics also as they are (rawNumeric), hidden [128,128]) and seeded weights; only its shape matters for speed.
 // The parallel figure is FittedMlp.predict's path: this thread plus worker threads (mlp-parallel.ts), workers
 // started per call.
-// Usage: npm run build && node scripts/bench/mlp-predict.mjs [--rows 200000] [--repeat 5] [--k 1] [--numeric 60] [--other 30]
+// Usage: npm run build && node scripts/bench/mlp-predict.mjs [--rows 200000] [--repeat 5] [--k 1] [--numeric 60] [--other 30] [--batch 2048]
 import * as tf from "@tensorflow/tfjs-core";
 import { describeBackend, initBackend } from "../../dist/model/backend.js";
 import { MlpInference } from "../../dist/model/mlp-infer.js";
+import { MLP_DEFAULTS } from "../../dist/model/mlp.js";
 import { predictParallel, predictThreads } from "../../dist/model/mlp-parallel.js";
 import { MlpNet, initWeights } from "../../dist/model/mlp-net.js";
 import { rng } from "../../dist/rng.js";
@@ -23,7 +24,7 @@ const F = arg("numeric", 60);
 const C = arg("other", 30);
 const k = arg("k", 1);
 const T = 32;
-const batch = 8192;
+const batch = arg("batch", MLP_DEFAULTS.predictBatch);
 const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 const backend = await initBackend();
@@ -88,6 +89,7 @@ const result = {
   backend: describeBackend(backend),
   rows: n,
   arch: { numeric: F, other: C, bins: T, dEmb: 8, rawNumeric: true, hidden: [128, 128], k },
+  batch,
   repeat,
   trainingGraphRowsPerSecond: Math.round(median(slowRps)),
   fastRowsPerSecond: Math.round(median(fastRps)),

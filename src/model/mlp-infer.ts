@@ -22,7 +22,6 @@ export class MlpInference {
   private readonly C: number;
   /** Raw numeric values in the first layer's input (rawNumeric): F, else 0. */
   private readonly R: number;
-  private readonly d: number;
   private readonly T: number;
   /** Real (unpadded) bins per numeric column. */
   private readonly nb: Int32Array;
@@ -31,10 +30,23 @@ export class MlpInference {
   private readonly invWidth: Float64Array;
   /** Upper edges per column, [F, T+2], +Infinity after the real bins' (so a count can step past the last). */
   private readonly hi: Float64Array;
-  /** emb_W [F,T,d]. */
+  /**
+   * Embedding dims kept per column (kf ≤ d): with the ReLU, a dim whose pre-activation is ≤ 0 over the column's
+   * whole range always outputs 0 and is left out, with its first-layer rows (20-25% of the dims of nets trained
+   * on bigml-telecom). The tables below hold the kept dims only, kf per bin.
+   */
+  private readonly kf: Int32Array;
+  /** Where column f's kept dims start in a row of the first layer's input. */
+  private readonly colOut: Int32Array;
+  /** Column f's rows in embW ([T, kf]) and prefix ([T+1, kf]) start at eOff[f] and pOff[f]. */
+  private readonly eOff: Int32Array;
+  private readonly pOff: Int32Array;
+  /** emb_W, kept dims. */
   private readonly embW: Float32Array;
-  /** prefix[f][a] = emb_b[f] + Σ_{t<a} emb_W[f][t], [F, T+1, d] (float64 sums). */
+  /** prefix[f][a] = emb_b[f] + Σ_{t<a} emb_W[f][t] (float64 sums), kept dims. */
   private readonly prefix: Float64Array;
+  /** Kept embedding dims over all columns: the first layer's input is E + R + C wide. */
+  private readonly E: number;
   private readonly relu: boolean;
   /**
    * Per column, GRID equal cells from its first to its last upper edge; grid[f][c] = the number of bins whose
@@ -44,6 +56,11 @@ export class MlpInference {
   private readonly grid: Int32Array;
   private readonly gridLo: Float64Array;
   private readonly gridScale: Float64Array;
+  /**
+   * 1 for a column whose bins overlap, so that a value may be inside two bins: edges closer than the minimum
+   * width, or adjacent bins whose float edges differ by rounding.
+   */
+  private readonly overlap: Uint8Array;
   private readonly k: number;
   private readonly layers: { W: tf.Tensor2D; b: tf.Tensor1D }[] = [];
   private readonly headW: tf.Tensor3D;
@@ -61,7 +78,6 @@ export class MlpInference {
     const d = arch.dEmb;
     this.F = F;
     this.C = arch.otherCols.length;
-    this.d = d;
     this.T = T;
     this.k = arch.k;
     this.relu = arch.embRelu;
@@ -69,15 +85,23 @@ export class MlpInference {
     this.lo = new Float64Array(F * T);
     this.invWidth = new Float64Array(F * T);
     this.hi = new Float64Array(F * (T + 2)).fill(Number.POSITIVE_INFINITY);
-    this.embW = F > 0 ? get("emb_W") : new Float32Array(0);
-    this.prefix = new Float64Array(F * (T + 1) * d);
+    this.kf = new Int32Array(F);
+    this.colOut = new Int32Array(F);
+    this.eOff = new Int32Array(F);
+    this.pOff = new Int32Array(F);
+    /** For each column, its kept dims (original indices), for the first layer's rows. */
+    const keptDims: number[][] = [];
+    const eParts: Float32Array[] = [];
+    const pParts: Float64Array[] = [];
     this.grid = new Int32Array(F * GRID);
     this.gridLo = new Float64Array(F);
     this.gridScale = new Float64Array(F);
+    this.overlap = new Uint8Array(F);
     if (F > 0) {
       const lo = get("ple_lo");
       const width = get("ple_width");
       const embB = get("emb_b");
+      const embW = get("emb_W");
       for (let f = 0; f < F; f++) {
         let n = 0;
         while (n < T && lo[f * T + n]! < PAD_LO) n++;
@@ -87,6 +111,7 @@ export class MlpInference {
           this.invWidth[f * T + t] = 1 / width[f * T + t]!;
         }
         for (let t = 0; t < n; t++) this.hi[f * (T + 2) + t] = lo[f * T + t]! + width[f * T + t]!;
+        for (let t = 0; t + 1 < n; t++) if (lo[f * T + t + 1]! < this.hi[f * (T + 2) + t]!) this.overlap[f] = 1;
         if (n > 0) {
           const first = this.hi[f * (T + 2)]!;
           const span = this.hi[f * (T + 2) + n - 1]! - first;
@@ -100,17 +125,76 @@ export class MlpInference {
             this.grid[f * GRID + c] = Math.max(0, a - 1);
           }
         }
-        const p = this.prefix;
-        const base = f * (T + 1) * d;
-        for (let j = 0; j < d; j++) p[base + j] = embB[f * d + j]!;
+        // full prefix sums, then the dims that can be non-zero. With x past a bins and inside bin a, the
+        // pre-activation is prefix[a] + q·E[a] (q in [0, 1]), between prefix[a] and prefix[a+1], plus, where bins
+        // overlap, a part of the later bins that start below bin a's upper edge: at most the largest of prefix[0..n]
+        // plus the largest such overlap term.
+        const full = new Float64Array((T + 1) * d);
+        for (let j = 0; j < d; j++) full[j] = embB[f * d + j]!;
         for (let t = 0; t < T; t++) {
-          for (let j = 0; j < d; j++) p[base + (t + 1) * d + j] = p[base + t * d + j]! + this.embW[(f * T + t) * d + j]!;
+          for (let j = 0; j < d; j++) full[(t + 1) * d + j] = full[t * d + j]! + embW[(f * T + t) * d + j]!;
         }
+        const kept: number[] = [];
+        for (let j = 0; j < d; j++) {
+          let max = Number.NEGATIVE_INFINITY;
+          for (let a = 0; a <= n; a++) max = Math.max(max, full[a * d + j]!);
+          let slack = 0;
+          for (let a = 0; a < n && this.overlap[f]; a++) {
+            const hiA = this.hi[f * (T + 2) + a]!;
+            let sum = 0;
+            for (let t = a + 1; t < n && lo[f * T + t]! < hiA; t++) {
+              sum += Math.min(1, (hiA - lo[f * T + t]!) * this.invWidth[f * T + t]!) * Math.max(embW[(f * T + t) * d + j]!, 0);
+            }
+            slack = Math.max(slack, sum);
+          }
+          if (!this.relu || max + slack > 0) kept.push(j);
+        }
+        const kf = kept.length;
+        const eTab = new Float32Array(T * kf);
+        const pTab = new Float64Array((T + 1) * kf);
+        for (let t = 0; t <= T; t++) {
+          kept.forEach((j, i) => {
+            pTab[t * kf + i] = full[t * d + j]!;
+            if (t < T) eTab[t * kf + i] = embW[(f * T + t) * d + j]!;
+          });
+        }
+        keptDims.push(kept);
+        eParts.push(eTab);
+        pParts.push(pTab);
       }
     }
-    // first dense layer with the k adapters folded in: W0cat[i, m·H + j] = r[m, i] · W0[i, j]
+    let eOff = 0;
+    let pOff = 0;
+    let out = 0;
+    for (let f = 0; f < F; f++) {
+      const kf = keptDims[f]!.length;
+      this.kf[f] = kf;
+      this.colOut[f] = out;
+      this.eOff[f] = eOff;
+      this.pOff[f] = pOff;
+      out += kf;
+      eOff += T * kf;
+      pOff += (T + 1) * kf;
+    }
+    this.E = out;
+    this.embW = new Float32Array(eOff);
+    this.prefix = new Float64Array(pOff);
+    for (let f = 0; f < F; f++) {
+      this.embW.set(eParts[f]!, this.eOff[f]!);
+      this.prefix.set(pParts[f]!, this.pOff[f]!);
+    }
+    // first dense layer with the k adapters folded in, on the kept inputs: W0cat[i, m·H + j] = r[m, i] · W0[i, j]
     this.R = arch.rawNumeric ? F : 0;
-    const d0 = F * d + this.R + this.C;
+    const full0 = F * d + this.R + this.C;
+    const d0 = this.E + this.R + this.C;
+    // the net's input row for each kept input
+    const src = new Int32Array(d0);
+    keptDims.forEach((kept, f) => {
+      kept.forEach((j, i) => {
+        src[this.colOut[f]! + i] = f * d + j;
+      });
+    });
+    for (let i = 0; i < this.R + this.C; i++) src[this.E + i] = F * d + i;
     const k = arch.k;
     const r = get("tabm_r");
     // every weight is fetched before the first tensor is made: a missing one leaks nothing
@@ -124,9 +208,10 @@ export class MlpInference {
         for (let m = 0; m < k; m++) {
           bc.set(b, m * h);
           for (let row = 0; row < d0; row++) {
-            const s = r[m * d0 + row]!;
+            const from = src[row]!;
+            const s = r[m * full0 + from]!;
             const out = row * k * h + m * h;
-            for (let j = 0; j < h; j++) Wc[out + j] = s * W[row * h + j]!;
+            for (let j = 0; j < h; j++) Wc[out + j] = s * W[from * h + j]!;
           }
         }
         this.layers.push({ W: tf.tensor2d(Wc, [d0, k * h]), b: tf.tensor1d(bc) });
@@ -140,12 +225,12 @@ export class MlpInference {
   }
 
   /**
-   * Writes the first layer's input for rows [0, b) into h0 [b, F·d + R + C]: the embedded numerics (from num
+   * Writes the first layer's input for rows [0, b) into h0 [b, E + R + C]: the embedded numerics (from num
    * [b,F]), the numerics as they are when rawNumeric, then the other columns (from other [b,C]) as they are.
    */
   private embed(num: Float32Array, other: Float32Array, b: number, h0: Float32Array): void {
-    const { F, C, R, d, T, nb, lo, invWidth, hi, embW, prefix, relu, grid, gridLo, gridScale } = this;
-    const d0 = F * d + R + C;
+    const { F, C, R, E, T, nb, lo, invWidth, hi, embW, prefix, relu, grid, gridLo, gridScale, overlap, kf, colOut, eOff, pOff } = this;
+    const d0 = E + R + C;
     const H = T + 2;
     for (let row = 0; row < b; row++) {
       const out0 = row * d0;
@@ -153,6 +238,7 @@ export class MlpInference {
         const x = num[row * F + f]!;
         const base = f * T;
         const n = nb[f]!;
+        const d = kf[f]!;
         // a = the number of bins x fills completely (upper edges ascending, padded with +Infinity). The grid
         // cell of x gives a count that is never too high; two branch-free steps nearly always finish the count.
         let g = (x - gridLo[f]!) * gridScale[f]!;
@@ -162,31 +248,46 @@ export class MlpInference {
         a += +(x >= hi[hb + a]!);
         a += +(x >= hi[hb + a]!);
         while (x >= hi[hb + a]!) a++;
-        const p = (f * (T + 1) + a) * d;
-        const o = out0 + f * d;
+        const p = pOff[f]! + a * d;
+        const o = out0 + colOut[f]!;
         // the bin holding x, if any: fraction q in [0, 1] of its embedding row e
         let q = 0;
         let e = 0;
         if (a < n) {
           q = Math.max(0, Math.min((x - lo[base + a]!) * invWidth[base + a]!, 1));
-          e = (base + a) * d;
+          e = eOff[f]! + a * d;
         }
-        if (relu && !(a + 1 < n && x > lo[base + a + 1]!)) {
-          for (let j = 0; j < d; j++) {
-            h0[o + j] = Math.max(prefix[p + j]! + q * embW[e + j]!, 0);
+        if (relu && !(overlap[f] && a + 1 < n && x > lo[base + a + 1]!)) {
+          // unrolled by 4 (about 1.4x faster than one output per iteration); v > 0 ? v : 0 is ReLU
+          // biome-ignore-start lint/complexity/useMathMinMax: the comparison is measurably faster than Math.max here
+          let j = 0;
+          for (; j + 4 <= d; j += 4) {
+            let v = prefix[p + j]! + q * embW[e + j]!;
+            h0[o + j] = v > 0 ? v : 0;
+            v = prefix[p + j + 1]! + q * embW[e + j + 1]!;
+            h0[o + j + 1] = v > 0 ? v : 0;
+            v = prefix[p + j + 2]! + q * embW[e + j + 2]!;
+            h0[o + j + 2] = v > 0 ? v : 0;
+            v = prefix[p + j + 3]! + q * embW[e + j + 3]!;
+            h0[o + j + 3] = v > 0 ? v : 0;
           }
+          for (; j < d; j++) {
+            const v = prefix[p + j]! + q * embW[e + j]!;
+            h0[o + j] = v > 0 ? v : 0;
+          }
+          // biome-ignore-end lint/complexity/useMathMinMax: -
           continue;
         }
         for (let j = 0; j < d; j++) h0[o + j] = prefix[p + j]! + q * embW[e + j]!;
         // further bins x is inside of: only when edges closer than the minimum width overlap (rare)
         for (let t = a + 1; t < n && x > lo[base + t]!; t++) {
           const q2 = Math.min((x - lo[base + t]!) * invWidth[base + t]!, 1);
-          const e2 = (base + t) * d;
+          const e2 = eOff[f]! + t * d;
           for (let j = 0; j < d; j++) h0[o + j]! += q2 * embW[e2 + j]!;
         }
         if (relu) for (let j = 0; j < d; j++) if (!(h0[o + j]! > 0)) h0[o + j] = 0;
       }
-      const oo = out0 + F * d;
+      const oo = out0 + E;
       if (R > 0) for (let f = 0; f < F; f++) h0[oo + f] = num[row * F + f]!;
       const io = row * C;
       for (let j = 0; j < C; j++) h0[oo + R + j] = other[io + j]!;
@@ -218,7 +319,7 @@ export class MlpInference {
 
   /** Floats per row of the first layer's input (size of a scratch buffer per row). */
   get inputWidth(): number {
-    return this.F * this.d + this.R + this.C;
+    return this.E + this.R + this.C;
   }
 
   dispose(): void {

@@ -81,7 +81,11 @@ export interface MlpParams {
    * best epoch). All rows train, nothing is held out, there is no early stopping; null = normal fit.
    */
   schedule: number[][] | null;
-  /** Rows per predict batch (large: the tfjs default of 32 is ~100x slower). */
+  /**
+   * Rows per predict batch. The tfjs default of 32 is ~100x slower; 2048 was fastest for the fast inference path
+   * (1,024-2,048: 123k rows/s on one thread, 8,192: 108k, the first layer's input then no longer fits in cache;
+   * out/prof batch sweep in the session-4 note) and no slower for the training graph.
+   */
   predictBatch: number;
 }
 
@@ -124,7 +128,7 @@ export const MLP_DEFAULTS: MlpParams = {
   lrDecayFactor: 0.3,
   validFraction: 0.2,
   timeBudgetSeconds: 480,
-  predictBatch: 8192,
+  predictBatch: 2048,
   schedule: null,
 };
 

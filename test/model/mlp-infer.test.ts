@@ -23,6 +23,8 @@ interface Case {
   k: number;
   embRelu: boolean;
   raw?: boolean;
+  /** Embedding dims made to output 0 for every value (a bias of -5, below any sum of initial weights): dims 0-1 of each column, all of column 0. */
+  dead?: boolean;
   edges: (f: number) => number[];
 }
 
@@ -38,6 +40,10 @@ const cases: Case[] = [
   { name: "one-bin, constant and overlapping bins", F: 3, C: 1, k: 1, embRelu: true, edges: (f) => (f === 0 ? [0, 1] : f === 1 ? [5, 6] : [0, 1e-7, 2e-7, 1]) },
   // many bins inside one cell of the lookup grid (a long tail): the bin count needs more than its two steps
   { name: "skewed bins", F: 2, C: 1, k: 1, embRelu: true, edges: () => [0, 0.001, 0.002, 0.003, 0.004, 0.005, 1000] },
+  // dims that are 0 after the ReLU for every value are left out of the first layer's input
+  { name: "dead embedding dims", F: 3, C: 2, k: 2, embRelu: true, raw: true, dead: true, edges: quantiles },
+  { name: "dead dims with one-bin, constant and overlapping bins", F: 3, C: 1, k: 1, embRelu: true, dead: true, edges: (f) => (f === 0 ? [0, 1] : f === 1 ? [5, 6] : [0, 1e-7, 2e-7, 1]) },
+  { name: "dead dims without the ReLU are kept", F: 3, C: 2, k: 1, embRelu: false, dead: true, edges: quantiles },
 ];
 
 function netFor(c: Case, seed: number): MlpNet {
@@ -56,6 +62,10 @@ function netFor(c: Case, seed: number): MlpNet {
   const w = net.readWeights();
   const rng = makeRng(seed + 1);
   for (let i = 0; i < w["tabm_r"]!.values.length; i++) w["tabm_r"]!.values[i] = rng() * 3 - 1.5;
+  if (c.dead) {
+    const b = w["emb_b"]!.values;
+    for (let f = 0; f < c.F; f++) for (let j = 0; j < 4; j++) if (f === 0 || j < 2) b[f * 4 + j] = -5;
+  }
   net.assign(w);
   return net;
 }
@@ -93,6 +103,13 @@ describe("MlpInference", () => {
       expect(maxDiff).toBeLessThan(2e-6);
       // the probabilities vary (a constant output would match a constant graph trivially)
       expect(Math.max(...got) - Math.min(...got)).toBeGreaterThan(1e-3);
+      if (c.dead) {
+        // with the ReLU: column 0's 4 dims and 2 of each other column's are left out (and any the initial
+        // weights happen to make dead); without it, none
+        const full = c.F * 4 + (c.raw ? c.F : 0) + c.C;
+        if (c.embRelu) expect(inf.inputWidth).toBeLessThanOrEqual(full - 4 - 2 * (c.F - 1));
+        else expect(inf.inputWidth).toBe(full);
+      }
       inf.dispose();
       net.dispose();
       expect(tf.memory().numTensors).toBeLessThanOrEqual(before);
