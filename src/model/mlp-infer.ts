@@ -36,7 +36,13 @@ export class MlpInference {
    * on bigml-telecom). The tables below hold the kept dims only, kf per bin.
    */
   private readonly kf: Int32Array;
-  /** Where column f's kept dims start in a row of the first layer's input. */
+  /**
+   * 1 when column f's first input is its bin fraction: a one-bin column (e.g. a 0/1 flag) whose dims have no kink
+   * inside the bin are linear in the fraction q, p0 + q·E, so they are one input (weight Σ E·W, the p0·W go to the
+   * bias) instead of one each. A column without bins is a constant, all in the bias.
+   */
+  private readonly qIn: Uint8Array;
+  /** Where column f's inputs (its fraction when qIn, then its kept dims) start in a row of the first layer's input. */
   private readonly colOut: Int32Array;
   /** Column f's rows in embW ([T, kf]) and prefix ([T+1, kf]) start at eOff[f] and pOff[f]. */
   private readonly eOff: Int32Array;
@@ -87,10 +93,15 @@ export class MlpInference {
     this.hi = new Float64Array(F * (T + 2)).fill(Number.POSITIVE_INFINITY);
     this.kf = new Int32Array(F);
     this.colOut = new Int32Array(F);
+    this.qIn = new Uint8Array(F);
     this.eOff = new Int32Array(F);
     this.pOff = new Int32Array(F);
     /** For each column, its kept dims (original indices), for the first layer's rows. */
     const keptDims: number[][] = [];
+    /** For each column, the dims merged into its one fraction input: the net's input row and the bin's weight. */
+    const linearDims: { row: number; c: number }[][] = [];
+    /** Inputs that are constants (times the net's input row), folded into the first layer's bias. */
+    const bias: { row: number; c: number }[] = [];
     const eParts: Float32Array[] = [];
     const pParts: Float64Array[] = [];
     this.grid = new Int32Array(F * GRID);
@@ -135,7 +146,19 @@ export class MlpInference {
           for (let j = 0; j < d; j++) full[(t + 1) * d + j] = full[t * d + j]! + embW[(f * T + t) * d + j]!;
         }
         const kept: number[] = [];
+        const linear: number[] = [];
         for (let j = 0; j < d; j++) {
+          if (n === 0) {
+            // no bins (a constant column): the dim is a constant, folded into the first layer's bias
+            bias.push({ row: f * d + j, c: this.relu ? Math.max(full[j]!, 0) : full[j]! });
+            continue;
+          }
+          if (n === 1 && (!this.relu || Math.min(full[j]!, full[d + j]!) >= 0)) {
+            // one bin and no kink inside it: p0 + q·E exactly, for the bin's fraction q (1 past the bin)
+            linear.push(j);
+            bias.push({ row: f * d + j, c: full[j]! });
+            continue;
+          }
           let max = Number.NEGATIVE_INFINITY;
           for (let a = 0; a <= n; a++) max = Math.max(max, full[a * d + j]!);
           let slack = 0;
@@ -159,6 +182,7 @@ export class MlpInference {
           });
         }
         keptDims.push(kept);
+        linearDims.push(linear.map((j) => ({ row: f * d + j, c: embW[f * T * d + j]! })));
         eParts.push(eTab);
         pParts.push(pTab);
       }
@@ -169,10 +193,11 @@ export class MlpInference {
     for (let f = 0; f < F; f++) {
       const kf = keptDims[f]!.length;
       this.kf[f] = kf;
+      this.qIn[f] = linearDims[f]!.length > 0 ? 1 : 0;
       this.colOut[f] = out;
       this.eOff[f] = eOff;
       this.pOff[f] = pOff;
-      out += kf;
+      out += this.qIn[f]! + kf;
       eOff += T * kf;
       pOff += (T + 1) * kf;
     }
@@ -187,14 +212,13 @@ export class MlpInference {
     this.R = arch.rawNumeric ? F : 0;
     const full0 = F * d + this.R + this.C;
     const d0 = this.E + this.R + this.C;
-    // the net's input row for each kept input
-    const src = new Int32Array(d0);
-    keptDims.forEach((kept, f) => {
-      kept.forEach((j, i) => {
-        src[this.colOut[f]! + i] = f * d + j;
-      });
-    });
-    for (let i = 0; i < this.R + this.C; i++) src[this.E + i] = F * d + i;
+    // each input as a combination of the net's input rows: one row, or a one-bin column's merged dims
+    const src: { row: number; c: number }[][] = [];
+    for (let f = 0; f < F; f++) {
+      if (this.qIn[f]) src.push(linearDims[f]!);
+      for (const j of keptDims[f]!) src.push([{ row: f * d + j, c: 1 }]);
+    }
+    for (let i = 0; i < this.R + this.C; i++) src.push([{ row: F * d + i, c: 1 }]);
     const k = arch.k;
     const r = get("tabm_r");
     // every weight is fetched before the first tensor is made: a missing one leaks nothing
@@ -206,12 +230,20 @@ export class MlpInference {
         const Wc = new Float32Array(d0 * k * h);
         const bc = new Float32Array(k * h);
         for (let m = 0; m < k; m++) {
-          bc.set(b, m * h);
+          const bm = new Float64Array(b);
+          for (const { row: from, c } of bias) {
+            const s = c * r[m * full0 + from]!;
+            for (let j = 0; j < h; j++) bm[j]! += s * W[from * h + j]!;
+          }
+          bc.set(bm, m * h);
           for (let row = 0; row < d0; row++) {
-            const from = src[row]!;
-            const s = r[m * full0 + from]!;
             const out = row * k * h + m * h;
-            for (let j = 0; j < h; j++) Wc[out + j] = s * W[from * h + j]!;
+            const sum = new Float64Array(h);
+            for (const { row: from, c } of src[row]!) {
+              const s = c * r[m * full0 + from]!;
+              for (let j = 0; j < h; j++) sum[j]! += s * W[from * h + j]!;
+            }
+            Wc.set(sum, out);
           }
         }
         this.layers.push({ W: tf.tensor2d(Wc, [d0, k * h]), b: tf.tensor1d(bc) });
@@ -229,7 +261,7 @@ export class MlpInference {
    * [b,F]), the numerics as they are when rawNumeric, then the other columns (from other [b,C]) as they are.
    */
   private embed(num: Float32Array, other: Float32Array, b: number, h0: Float32Array): void {
-    const { F, C, R, E, T, nb, lo, invWidth, hi, embW, prefix, relu, grid, gridLo, gridScale, overlap, kf, colOut, eOff, pOff } = this;
+    const { F, C, R, E, T, nb, lo, invWidth, hi, embW, prefix, relu, grid, gridLo, gridScale, overlap, kf, qIn, colOut, eOff, pOff } = this;
     const d0 = E + R + C;
     const H = T + 2;
     for (let row = 0; row < b; row++) {
@@ -249,7 +281,7 @@ export class MlpInference {
         a += +(x >= hi[hb + a]!);
         while (x >= hi[hb + a]!) a++;
         const p = pOff[f]! + a * d;
-        const o = out0 + colOut[f]!;
+        let o = out0 + colOut[f]!;
         // the bin holding x, if any: fraction q in [0, 1] of its embedding row e
         let q = 0;
         let e = 0;
@@ -257,6 +289,7 @@ export class MlpInference {
           q = Math.max(0, Math.min((x - lo[base + a]!) * invWidth[base + a]!, 1));
           e = eOff[f]! + a * d;
         }
+        if (qIn[f]) h0[o++] = a < n ? q : 1;
         if (relu && !(overlap[f] && a + 1 < n && x > lo[base + a + 1]!)) {
           // unrolled by 4 (about 1.4x faster than one output per iteration); v > 0 ? v : 0 is ReLU
           // biome-ignore-start lint/complexity/useMathMinMax: the comparison is measurably faster than Math.max here

@@ -25,6 +25,8 @@ interface Case {
   raw?: boolean;
   /** Embedding dims made to output 0 for every value (a bias of -5, below any sum of initial weights): dims 0-1 of each column, all of column 0. */
   dead?: boolean;
+  /** Column 0 (one bin) made linear in its bin (bias +1, above any initial weight): its dims become one input. */
+  linear?: boolean;
   edges: (f: number) => number[];
 }
 
@@ -43,6 +45,9 @@ const cases: Case[] = [
   // dims that are 0 after the ReLU for every value are left out of the first layer's input
   { name: "dead embedding dims", F: 3, C: 2, k: 2, embRelu: true, raw: true, dead: true, edges: quantiles },
   { name: "dead dims with one-bin, constant and overlapping bins", F: 3, C: 1, k: 1, embRelu: true, dead: true, edges: (f) => (f === 0 ? [0, 1] : f === 1 ? [5, 6] : [0, 1e-7, 2e-7, 1]) },
+  // a one-bin column without a kink is one input; a column without bins is a constant (all in the bias)
+  { name: "one-bin column merged to one input, column without bins", F: 3, C: 1, k: 2, embRelu: true, raw: true, linear: true, edges: (f) => (f === 0 ? [0, 1] : f === 1 ? [5] : quantiles()) },
+  { name: "one-bin columns without the ReLU", F: 2, C: 1, k: 1, embRelu: false, edges: () => [0, 1] },
   { name: "dead dims without the ReLU are kept", F: 3, C: 2, k: 1, embRelu: false, dead: true, edges: quantiles },
 ];
 
@@ -62,6 +67,7 @@ function netFor(c: Case, seed: number): MlpNet {
   const w = net.readWeights();
   const rng = makeRng(seed + 1);
   for (let i = 0; i < w["tabm_r"]!.values.length; i++) w["tabm_r"]!.values[i] = rng() * 3 - 1.5;
+  if (c.linear) for (let j = 0; j < 4; j++) w["emb_b"]!.values[j] = 1;
   if (c.dead) {
     const b = w["emb_b"]!.values;
     for (let f = 0; f < c.F; f++) for (let j = 0; j < 4; j++) if (f === 0 || j < 2) b[f * 4 + j] = -5;
@@ -103,6 +109,11 @@ describe("MlpInference", () => {
       expect(maxDiff).toBeLessThan(2e-6);
       // the probabilities vary (a constant output would match a constant graph trivially)
       expect(Math.max(...got) - Math.min(...got)).toBeGreaterThan(1e-3);
+      if (c.linear) {
+        // column 0: one input; column 1: none; column 2: at most its 4 dims
+        expect(inf.inputWidth).toBeLessThanOrEqual(1 + 4 + c.F + c.C);
+      }
+      if (!c.embRelu && c.edges(0).length === 2) expect(inf.inputWidth).toBe(c.F + c.C);
       if (c.dead) {
         // with the ReLU: column 0's 4 dims and 2 of each other column's are left out (and any the initial
         // weights happen to make dead); without it, none
