@@ -5,6 +5,7 @@
  */
 
 import { rng } from "../rng.js";
+import { rocAuc } from "./metrics.js";
 
 /** The shared seeded PRNG (src/rng.ts). */
 export const makeRng = rng;
@@ -127,32 +128,8 @@ export function treeEdges(values: Float32Array, y: Float32Array, nBins: number, 
   return edges;
 }
 
-/** Area under the ROC curve (ties count one half). Returns 0.5 when a class is absent. */
+/** Area under the ROC curve (ties count one half; metrics.rocAuc), but 0.5 instead of NaN when a class is absent. */
 export function rankAuc(scores: Float32Array, y: Float32Array): number {
-  const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a]! - scores[b]!);
-  let nPos = 0;
-  for (let i = 0; i < n; i++) if (y[i]! > 0.5) nPos++;
-  const nNeg = n - nPos;
-  if (nPos === 0 || nNeg === 0) return 0.5;
-  let rankSumPos = 0;
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (j + 1 < n && scores[order[j + 1]!] === scores[order[i]!]) j++;
-    const avgRank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++) if (y[order[k]!]! > 0.5) rankSumPos += avgRank;
-    i = j + 1;
-  }
-  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
-}
-
-/** Mean binary log-loss of probabilities p against labels y. */
-export function logLoss(p: Float32Array, y: Float32Array): number {
-  let s = 0;
-  for (let i = 0; i < p.length; i++) {
-    const q = Math.min(Math.max(p[i]!, 1e-7), 1 - 1e-7);
-    s -= y[i]! > 0.5 ? Math.log(q) : Math.log(1 - q);
-  }
-  return p.length > 0 ? s / p.length : 0;
+  const auc = rocAuc(y, scores);
+  return Number.isNaN(auc) ? 0.5 : auc;
 }
