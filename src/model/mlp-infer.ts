@@ -8,6 +8,10 @@
  *   scripts/bench/mlp-predict.mjs).
  * - The TabM adapters are folded into the first dense layer: (h0 ⊙ r_m)·W = h0·(diag(r_m)·W), so the k members'
  *   first layer is one matmul h0 [B,D0] × [D0, k·H] instead of a [k·B,D0] copy of the input.
+ * - The first layer gets only the inputs that can matter, found from the weights when the net is loaded: embedding
+ *   outputs that the ReLU makes 0 for every value are left out, a one-bin column's (a 0/1 flag's) outputs that are
+ *   linear in its bin fraction become that one fraction, and a column without bins is a constant in the bias.
+ *   Nets trained on bigml-telecom and bank-churn lose 17-31% of their first-layer inputs this way.
  *
  * The result equals MlpNet.proba up to float rounding (test/model/mlp-infer.test.ts). Holds tensors: dispose().
  */

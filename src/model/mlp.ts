@@ -82,9 +82,9 @@ export interface MlpParams {
    */
   schedule: number[][] | null;
   /**
-   * Rows per predict batch. The tfjs default of 32 is ~100x slower; 2048 was fastest for the fast inference path
-   * (1,024-2,048: 123k rows/s on one thread, 8,192: 108k, the first layer's input then no longer fits in cache;
-   * out/prof batch sweep in the session-4 note) and no slower for the training graph.
+   * Rows per predict batch. The tfjs default of 32 is ~100x slower; 2,048 was fastest for the fast inference path
+   * (one thread, beside another job: 1,024-2,048 rows 123k rows/s, 8,192 rows 108k, as the first layer's input
+   * then no longer fits in cache; `scripts/bench/mlp-predict.mjs --batch N`) and no slower for the training graph.
    */
   predictBatch: number;
 }
