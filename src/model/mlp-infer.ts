@@ -106,8 +106,10 @@ export class MlpInference {
     const linearDims: { row: number; c: number }[][] = [];
     /** Inputs that are constants (times the net's input row), folded into the first layer's bias. */
     const bias: { row: number; c: number }[] = [];
-    const eParts: Float32Array[] = [];
-    const pParts: Float64Array[] = [];
+    /** The kept dims' embedding rows and prefix sums, column after column (copied into typed arrays below). */
+    const eVals: number[] = [];
+    const pVals: number[] = [];
+    let inputs = 0;
     this.grid = new Int32Array(F * GRID);
     this.gridLo = new Float64Array(F);
     this.gridScale = new Float64Array(F);
@@ -176,42 +178,25 @@ export class MlpInference {
           }
           if (!this.relu || max + slack > 0) kept.push(j);
         }
-        const kf = kept.length;
-        const eTab = new Float32Array(T * kf);
-        const pTab = new Float64Array((T + 1) * kf);
+        this.kf[f] = kept.length;
+        this.qIn[f] = linear.length > 0 ? 1 : 0;
+        this.colOut[f] = inputs;
+        this.eOff[f] = eVals.length;
+        this.pOff[f] = pVals.length;
+        inputs += this.qIn[f]! + kept.length;
         for (let t = 0; t <= T; t++) {
-          kept.forEach((j, i) => {
-            pTab[t * kf + i] = full[t * d + j]!;
-            if (t < T) eTab[t * kf + i] = embW[(f * T + t) * d + j]!;
-          });
+          for (const j of kept) {
+            pVals.push(full[t * d + j]!);
+            if (t < T) eVals.push(embW[(f * T + t) * d + j]!);
+          }
         }
         keptDims.push(kept);
         linearDims.push(linear.map((j) => ({ row: f * d + j, c: embW[f * T * d + j]! })));
-        eParts.push(eTab);
-        pParts.push(pTab);
       }
     }
-    let eOff = 0;
-    let pOff = 0;
-    let out = 0;
-    for (let f = 0; f < F; f++) {
-      const kf = keptDims[f]!.length;
-      this.kf[f] = kf;
-      this.qIn[f] = linearDims[f]!.length > 0 ? 1 : 0;
-      this.colOut[f] = out;
-      this.eOff[f] = eOff;
-      this.pOff[f] = pOff;
-      out += this.qIn[f]! + kf;
-      eOff += T * kf;
-      pOff += (T + 1) * kf;
-    }
-    this.E = out;
-    this.embW = new Float32Array(eOff);
-    this.prefix = new Float64Array(pOff);
-    for (let f = 0; f < F; f++) {
-      this.embW.set(eParts[f]!, this.eOff[f]!);
-      this.prefix.set(pParts[f]!, this.pOff[f]!);
-    }
+    this.E = inputs;
+    this.embW = Float32Array.from(eVals);
+    this.prefix = Float64Array.from(pVals);
     // first dense layer with the k adapters folded in, on the kept inputs: W0cat[i, m·H + j] = r[m, i] · W0[i, j]
     this.R = arch.rawNumeric ? F : 0;
     const full0 = F * d + this.R + this.C;
