@@ -149,7 +149,7 @@ describe.concurrent("SIGKILL at random moments", () => {
     }
     // a kill after the process exited tests nothing
     expect(landed.features, `kills that landed: ${JSON.stringify(landed)}, durations ${JSON.stringify(duration)}`).toBeGreaterThanOrEqual(KILLS_PER_COMMAND - 1);
-  }, 60_000);
+  }, 300_000); // generous: on a loaded machine (8 jobs on 2 cores) a command takes 10x longer
 
   it(title("train"), async () => {
     const ms = moments(duration["train"] as number, 2);
@@ -178,7 +178,7 @@ describe.concurrent("SIGKILL at random moments", () => {
     }
     // a kill after the process exited tests nothing
     expect(landed.train, `kills that landed: ${JSON.stringify(landed)}, durations ${JSON.stringify(duration)}`).toBeGreaterThanOrEqual(KILLS_PER_COMMAND - 1);
-  }, 60_000);
+  }, 300_000); // generous: on a loaded machine (8 jobs on 2 cores) a command takes 10x longer
 
   it(title("score"), async () => {
     const ms = moments(duration["score"] as number, 3);
@@ -201,6 +201,6 @@ describe.concurrent("SIGKILL at random moments", () => {
     }
     // a kill after the process exited tests nothing
     expect(landed.score, `kills that landed: ${JSON.stringify(landed)}, durations ${JSON.stringify(duration)}`).toBeGreaterThanOrEqual(KILLS_PER_COMMAND - 1);
-  }, 60_000);
+  }, 300_000); // generous: on a loaded machine (8 jobs on 2 cores) a command takes 10x longer
 
 });
