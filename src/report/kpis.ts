@@ -141,7 +141,7 @@ export function buildKpiSql(segment: SegmentColumn | null, has: { billing: boole
      FROM months m JOIN subs u ON u.act < m.month_next AND (u.deact IS NULL OR u.deact >= m.month_start))`,
   ];
   if (has.billing)
-    ctes.push(`bill AS (SELECT u.sid, CAST(date_trunc('month', CAST(x.month AS DATE)) AS DATE) AS month_start, sum(x.amount_billed) AS billed
+    ctes.push(`bill AS (SELECT u.sid, CAST(date_trunc('month', CAST(x.month AS DATE)) AS DATE) AS month_start, sum(CAST(x.amount_billed AS DECIMAL(38, 6))) AS billed
        FROM billing x JOIN subs u ON u.subscriber_id = x.subscriber_id
        WHERE CAST(x.month AS DATE) >= CAST($1 AS DATE) AND CAST(x.month AS DATE) < CAST($2 AS DATE) GROUP BY ALL)`);
   if (has.products)
@@ -159,6 +159,7 @@ export function buildKpiSql(segment: SegmentColumn | null, has: { billing: boole
     has.products ? "LEFT JOIN prod USING (sid, month_start)" : "",
     has.complaints ? "LEFT JOIN comp c ON c.sid = b.sid AND c.month_start = b.month_start" : "",
   ].join(" ");
+  // DECIMAL sums are exact, so the parallel aggregation gives the same bits on every run (a DOUBLE sum does not)
   const arpu = has.billing ? "sum(bill.billed) / NULLIF(count(bill.billed), 0)" : "NULL";
   const multi = has.products ? "count(*) FILTER (WHERE b.at_end AND prod.multi) / NULLIF(count(*) FILTER (WHERE b.at_end), 0)" : "NULL";
   const compl = has.complaints ? "count(c.sid) / NULLIF(count(*), 0)" : "NULL";
