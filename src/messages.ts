@@ -236,7 +236,6 @@ export const msg = {
     `${dir} is not a ground-truth folder (no monthly.parquet). Pass --truth WORLD/truth from \`churn generate --out WORLD\`.`,
   simulateNoOverlap: (run: string, truth: string) =>
     `none of the subscribers in ${run} is active in the truth at ${truth}. Score the same generated world the truth belongs to.`,
-  scoreFailInjected: (stage: string) => `failure injected at '${stage}' (CHURN_FAIL_AT); the run was not written`,
 
   // --- reliability (issue 7): unreadable CSV lines, hostile configs, output faults ---------------------
   csvBinary: (file: string, table: string, line: number, byte: number) =>

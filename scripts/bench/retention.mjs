@@ -9,7 +9,7 @@
  * median wall time and CPU time of planRetention per scenario (input arrays built beforehand, not timed),
  * then the time to materialise every output row with its reasons text (what a writer does), and peak RSS. planRetention is single-threaded: on a busy shared machine CPU time is the steadier figure.
  */
-import { defaultRetentionConfig } from "../../dist/retention/config.js";
+import { defaultRetentionConfig } from "../../dist/config/retention.js";
 import { planRetention } from "../../dist/retention/plan.js";
 
 const args = process.argv.slice(2);

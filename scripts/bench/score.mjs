@@ -2,7 +2,7 @@
 // Scoring benchmark (imports dist/: run `npm run build` first).
 //
 //   node scripts/bench/score.mjs raw --data WORLD --as-of 2026-05-31 --model MODELDIR [--out DIR]
-//       `churn score --data`: prints the seconds per stage (load_and_features, score, effects, plan, write)
+//       `churn score --data`: prints the seconds per stage (load, features, score, effects, plan, summarise, write)
 //       and the seconds beyond feature time (target: 1M subscribers in <= 60 s beyond features).
 //   node scripts/bench/score.mjs features --features FILE --rows N --model MODELDIR [--out DIR]
 //       builds an N-row feature table by repeating the rows of FILE's latest as_of under new ids
@@ -32,7 +32,7 @@ const { positionals, values } = parseArgs({
 const mode = positionals[0];
 const { withDb } = await import("../../dist/io/duckdb.js");
 const { quoteLiteral } = await import("../../dist/io/duckdb.js");
-const { scoreRun } = await import("../../dist/pipeline.js");
+const { scoreRun } = await import("../../dist/pipeline/score.js");
 const { defaultConfig } = await import("../../dist/config/schema.js");
 const { createLogger } = await import("../../dist/log.js");
 
@@ -90,7 +90,7 @@ if (r.status !== 0) {
 }
 const res = JSON.parse(r.stdout.trim().split("\n").pop());
 const d = res.durations;
-const featureSeconds = (d.load_and_features ?? 0) + (mode === "raw" ? (d.effects ?? 0) : 0);
+const featureSeconds = (d.load ?? 0) + (d.features ?? 0) + (mode === "raw" ? (d.effects ?? 0) : 0);
 console.log(
   JSON.stringify(
     {

@@ -1,11 +1,10 @@
 /**
- * The `retention` section of the pipeline config (plugged into src/config/schema.ts). Every option has a
+ * The `retention` section of the pipeline config (plugged into schema.ts). Every option has a
  * default; `actions` replaces the default catalog as a whole when given.
  */
 import { z } from "zod";
-import { CONTRACT_TYPES } from "../contract/tables.js";
+import { CONTRACT_TYPES, SEGMENT_DIM_NAMES } from "../ids.js";
 import { catalogSchema, DEFAULT_CATALOG, effectDims } from "./catalog.js";
-import { SEGMENT_DIM_NAMES } from "./segments.js";
 
 const prob = z.number().gt(0).max(1);
 

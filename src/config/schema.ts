@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { SAFE_IDENT, SAFE_IDENT_HINT } from "../identifiers.js";
-import { retentionConfigSchema } from "../retention/config.js";
+import { retentionConfigSchema } from "./retention.js";
 
 const identifier = z
   .string()

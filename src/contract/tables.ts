@@ -4,6 +4,7 @@
  * matches, so the two cannot drift). Loading, validation, features and the
  * synthetic generator all read these definitions.
  */
+import { ACTIONS, CAMPAIGN_GROUPS, COMPLAINT_CATEGORIES, CONTRACT_TYPES, type TableName } from "../ids.js";
 
 export type ColumnType = "id" | "date" | "number" | "integer" | "boolean" | "enum" | "text";
 
@@ -38,24 +39,7 @@ export interface TableDef {
   referencesSubscribers: boolean;
 }
 
-export const TABLE_NAMES = ["subscribers", "usage", "billing", "complaints", "products", "surveys", "campaigns"] as const;
-export type TableName = (typeof TABLE_NAMES)[number];
-
-export const CONTRACT_TYPES = ["prepaid", "month_to_month", "fixed_12m", "fixed_24m"] as const;
-export const COMPLAINT_CATEGORIES = ["billing", "network", "service", "other"] as const;
-export const CAMPAIGN_GROUPS = ["treatment", "control"] as const;
-export const ACTIONS = [
-  "price_incentive",
-  "bundle_addon",
-  "care_call",
-  "complaint_fasttrack",
-  "network_fix",
-  "renewal_offer",
-  "loyalty_points",
-  "digital_nudge",
-  "referral_invite",
-] as const;
-export type ActionId = (typeof ACTIONS)[number];
+export { ACTIONS, type ActionId, CAMPAIGN_GROUPS, COMPLAINT_CATEGORIES, CONTRACT_TYPES, TABLE_NAMES, type TableName } from "../ids.js";
 
 const id = (meaning = "the subscriber this row belongs to"): ColumnDef => ({
   name: "subscriber_id",

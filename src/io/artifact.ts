@@ -16,7 +16,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
-import type { ModelState } from "../model/types.js";
+import type { ModelState } from "../model-state.js";
 import { ensureDir, removeStaleTemps, sha256Text, writeAtomic, writeJsonAtomic } from "./files.js";
 
 export const ARTIFACT_FORMAT = "churn-model";

@@ -8,7 +8,7 @@
 import { extname } from "node:path";
 import { InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
-import { MISSING_TOKENS, type RawColumn, type RawTable } from "../model/table.js";
+import { MISSING_TOKENS, type RawColumn, type RawTable } from "../raw-table.js";
 import { type Db, quoteLiteral, withDb } from "./duckdb.js";
 import { fileExists } from "./files.js";
 

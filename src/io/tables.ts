@@ -4,8 +4,8 @@
  */
 import { statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { TABLE_NAMES, TABLES, type TableName } from "../contract/tables.js";
 import { ConfigError, InputDataError, UsageError } from "../errors.js";
+import { TABLE_NAMES, type TableName } from "../ids.js";
 import { msg } from "../messages.js";
 import { fileExists, isDirectory, isRegularFile } from "./files.js";
 
@@ -65,7 +65,8 @@ export function findTableFiles(opts: { dir?: string | undefined; tables?: Record
     if (path !== undefined && !isRegularFile(path)) throw new InputDataError(msg.dataFileNotRegular(path, table));
     if (path !== undefined) found[table] = describeFile(table, path);
   }
-  if (!found.subscribers && TABLES.subscribers.required) {
+  // subscribers is the one required table of the contract (src/contract/tables.ts)
+  if (!found.subscribers) {
     throw new InputDataError(
       msg.requiredTableMissing("subscribers", opts.dir ?? "data.tables", TABLE_EXTENSIONS.map((e) => `subscribers${e}`)),
     );

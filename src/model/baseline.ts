@@ -10,7 +10,7 @@
  * (TPR + TNR) / 2. Ties keep the earlier column. Missing values are never flagged.
  */
 import { rng } from "./split.js";
-import type { RawColumn, RawTable } from "./table.js";
+import type { RawColumn, RawTable } from "../raw-table.js";
 
 export const COMPLAINT_RULE_COLUMN = "complaints_90d";
 export const LOW_CARDINALITY = 10;

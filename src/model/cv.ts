@@ -10,7 +10,7 @@ import { eceBeforeAfter } from "./calibration.js";
 import { type FittedPipeline, type PipelineOptions, fitPipeline, labelsOf, predictPipeline, refitLogistic, refitMlp } from "./fit.js";
 import { type Metrics, ece, evaluate, meanMetrics, sdOver } from "./metrics.js";
 import { stratifiedSplit } from "./split.js";
-import { type RawTable, takeRows } from "./table.js";
+import { type RawTable, takeRows } from "../raw-table.js";
 import type { Labels } from "./types.js";
 
 export interface FoldResult {

@@ -14,11 +14,11 @@
  *             put on the column that is "on" for that row (the level, the missing flag or the value). Cost:
  *             OCCLUSION_CANDIDATES extra predictions per row. Other columns get 0 (not a reason).
  */
-import { LogisticModel } from "../model/logistic.js";
-import type { RawTable } from "../model/table.js";
-import type { Matrix } from "../model/types.js";
+import { LogisticModel } from "./logistic.js";
+import type { RawTable } from "../raw-table.js";
+import type { Matrix } from "./types.js";
 import { nextReasonColumn, prepareReasonColumns, type ReasonColumns, type ReasonFeature } from "../retention/reasons.js";
-import { DRIVERS } from "../retention/segments.js";
+import { DRIVERS } from "../ids.js";
 
 export const OCCLUSION_CANDIDATES = 6;
 export const REASONS_PER_ROW = 3;

@@ -8,7 +8,7 @@ import { applyCalibration, type CalibrationMethod, type Calibrator, fitCalibrati
 import type { LogisticOptions } from "./logistic.js";
 import { rocAuc } from "./metrics.js";
 import { type PreprocessOptions, Preprocessor } from "./preprocess.js";
-import { type RawTable, takeRows } from "./table.js";
+import { type RawTable, takeRows } from "../raw-table.js";
 import { type ModelChoice, type ModelKind, trainerFor } from "./trainers.js";
 import type { FittedModel, Labels, ModelTrainer } from "./types.js";
 

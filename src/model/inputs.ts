@@ -10,7 +10,7 @@ import { readFlatTable } from "../io/flat-table.js";
 import { msg } from "../messages.js";
 import { parseLabels } from "./labels.js";
 import { stratifiedFolds, stratifiedSplit, timeHonestSplit } from "./split.js";
-import type { RawTable } from "./table.js";
+import type { RawTable } from "../raw-table.js";
 import type { Labels } from "./types.js";
 
 export interface TableSpec {

@@ -1,7 +1,7 @@
 /** Turn a raw label column into 0/1 labels, with the checks a user needs to hear about (exit 3). */
 import { InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
-import { isMissingToken } from "./table.js";
+import { isMissingToken } from "../raw-table.js";
 
 /** Does a raw value equal the positive value (exact after trimming; numerically equal, e.g. "1" and "1.0")? */
 export function isPositive(value: string, positive: string): boolean {

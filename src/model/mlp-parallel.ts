@@ -11,10 +11,10 @@
  *   TypeScript sources (tests) it predicts on this thread.
  * - A worker that fails (cannot start, crashes) is an error for the whole prediction, with its message.
  */
-import { existsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { fileExists } from "../io/files.js";
 import { currentBackend } from "./backend.js";
 import { type MlpInference, type MlpParts, predictRange } from "./mlp-infer.js";
 import type { MlpArch, MlpWeights } from "./mlp-net.js";
@@ -30,7 +30,7 @@ export function predictThreads(rows: number, batch: number, minRows = PARALLEL_M
   const env = process.env["CHURN_PREDICT_THREADS"];
   const wanted = env !== undefined && /^\d+$/.test(env) && Number(env) >= 1 ? Number(env) : Math.min(availableParallelism(), 8);
   if (wanted <= 1 || rows < minRows || currentBackend()?.name === "node") return 1;
-  if (WORKER.protocol !== "file:" || !existsSync(fileURLToPath(WORKER))) return 1;
+  if (WORKER.protocol !== "file:" || !fileExists(fileURLToPath(WORKER))) return 1;
   return Math.max(1, Math.min(wanted, Math.floor(rows / batch)));
 }
 

@@ -13,7 +13,7 @@
  */
 import { ConfigError, InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
-import { type RawColumn, type RawTable, isMissingToken } from "./table.js";
+import { type RawColumn, type RawTable, isMissingToken } from "../raw-table.js";
 import type { Matrix, MatrixColumn } from "./types.js";
 
 export const PREPROCESSING_VERSION = 1;

@@ -7,7 +7,7 @@
  *   score             deciles of the calibrated validation scores (what production scores look like)
  * Shares add up to 1 per feature.
  */
-import type { RawTable } from "./table.js";
+import type { RawTable } from "../raw-table.js";
 
 export type ReferenceBins =
   | { name: string; kind: "numeric"; cuts: number[]; shares: number[] }

@@ -8,7 +8,7 @@ import { msg } from "../messages.js";
 import type { BackendName } from "./backend.js";
 import { applyCalibration, type Calibrator } from "./calibration.js";
 import { Preprocessor } from "./preprocess.js";
-import type { RawTable } from "./table.js";
+import type { RawTable } from "../raw-table.js";
 import { loadModel } from "./trainers.js";
 import type { FittedModel } from "./types.js";
 

@@ -22,7 +22,7 @@ import { type Metrics, evaluate, rocAuc } from "./metrics.js";
 import { loadScorer, scoreTable } from "./registry.js";
 import { referenceDistributions } from "./reference-bins.js";
 import { rng } from "./split.js";
-import { takeRows } from "./table.js";
+import { takeRows } from "../raw-table.js";
 import type { FittedModel, Labels, Matrix } from "./types.js";
 
 export const BAND_SHARES = { critical: 0.05, high: 0.1, medium: 0.2 } as const;
@@ -162,7 +162,7 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
         preprocess: p.pre.state.options,
         config: o.config ?? null,
         fitSeconds: p.fitSeconds,
-        // reference distributions for drift checks at scoring time (src/pipeline/drift.ts): the validation rows,
+        // reference distributions for drift checks at scoring time (src/monitoring/drift.ts): the validation rows,
         // i.e. the latest snapshot the model was checked on (pooled fit snapshots would flag seasonal features)
         reference: referenceDistributions(input.table, input.validRows, p.valid.calibrated),
       },

@@ -4,6 +4,7 @@
  *
  *   raw table (columns of strings/numbers) → Preprocessor.fit(train) → Matrix → Model.fit → Model.predict → Calibrator
  */
+import type { ModelState } from "../model-state.js";
 
 /** A dense row-major float matrix: row i, column j at data[i * cols + j]. */
 export interface Matrix {
@@ -44,13 +45,7 @@ export interface FittedModel {
   dispose(): void;
 }
 
-export interface ModelState {
-  kind: "logistic" | "mlp";
-  /** JSON-serialisable hyper-parameters and small state. */
-  spec: Record<string, unknown>;
-  /** Named float arrays (weights). Stored as binary files in the artifact. */
-  weights: Record<string, { shape: number[]; values: Float32Array }>;
-}
+export type { ModelState } from "../model-state.js";
 
 export interface ModelTrainer {
   readonly kind: "logistic" | "mlp";

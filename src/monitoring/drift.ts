@@ -8,7 +8,7 @@
  * Counts are accumulated chunk by chunk, so drift costs one pass over values already in memory.
  */
 import { categoricalBin, numericBin, type ReferenceBins, type ReferenceDistributions } from "../model/reference-bins.js";
-import type { RawTable } from "../model/table.js";
+import type { RawTable } from "../raw-table.js";
 
 export const PSI_FLOOR = 1e-4;
 

@@ -23,7 +23,7 @@ import type { Scorer } from "../model/registry.js";
 import { type CampaignCount, campaignCountsSql, type EffectEstimate, estimateEffects } from "../retention/effects.js";
 import { planRetention } from "../retention/plan.js";
 import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
-import { DRIVER_FEATURES, type Explainer } from "./explain.js";
+import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
 import { planInputOf } from "./plan-input.js";
 import { scoreChunks } from "./score-chunks.js";
 

@@ -2,7 +2,7 @@
  * The run manifest (manifest.json), written last. Its `created_at` and `durations` are the only values
  * that change when the same run is repeated: every other file of the run is byte-identical.
  */
-import type { DriftSummary } from "./drift.js";
+import type { DriftSummary } from "../monitoring/drift.js";
 
 export interface RunManifest {
   kind: "churn-run";

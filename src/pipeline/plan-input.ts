@@ -1,6 +1,6 @@
 /** The retention plan's input columns from scored chunks (compact arrays, no per-row objects). */
 import type { PlanInput } from "../retention/plan.js";
-import { DRIVER_COLUMNS } from "./explain.js";
+import { DRIVER_COLUMNS } from "../model/explain.js";
 import type { Scored } from "./score-chunks.js";
 
 export function planInputOf(s: Scored): PlanInput {

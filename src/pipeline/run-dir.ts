@@ -9,6 +9,7 @@ import { ConfigError } from "../errors.js";
 import { ensureDir, fileExists, isDirectory, listDir, readText, removePath, removeStaleTemps, renamePath, sha256File } from "../io/files.js";
 import { msg } from "../messages.js";
 import type { OutcomeEvaluation, PlannerReportData, RunSummary } from "../report/planner-report.js";
+import type { RunSummaryFile } from "../report/summarise-plan.js";
 import type { RunManifest } from "./manifest.js";
 
 export const RUN_FILES = ["risk_list.csv", "risk_list.parquet", "scores.parquet", "rejects.csv", "summary.json", "report.html"] as const;
@@ -46,14 +47,7 @@ export interface RunContent {
   summary: RunSummaryFile;
 }
 
-/** summary.json: PlannerReportData without trend/outcome, plus the effects table and how they were found. */
-export type RunSummaryFile = Omit<PlannerReportData, "trend" | "outcome"> & {
-  effects: {
-    source: "learned" | "prior";
-    note: string;
-    cells: { action: string; segment: string; effect: number; ci_low: number; ci_high: number; n_treat: number; n_control: number; prior: number; source: string }[];
-  };
-};
+export type { RunSummaryFile };
 
 /** Read a run: manifest.json, every checksum verified, and summary.json. ConfigError when damaged. */
 export async function readRun(runDir: string): Promise<RunContent> {

@@ -9,9 +9,9 @@ import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import type { Logger } from "../log.js";
 import { applyCalibration } from "../model/calibration.js";
 import type { Scorer } from "../model/registry.js";
-import { MISSING_TOKENS, type RawColumn, type RawTable } from "../model/table.js";
-import type { DriftCounter } from "./drift.js";
-import { DRIVER_COUNT, displayValues, type Explainer, REASONS_PER_ROW, reduceReasons } from "./explain.js";
+import { MISSING_TOKENS, type RawColumn, type RawTable } from "../raw-table.js";
+import type { DriftCounter } from "../monitoring/drift.js";
+import { DRIVER_COUNT, displayValues, type Explainer, REASONS_PER_ROW, reduceReasons } from "../model/explain.js";
 
 /** Plan inputs read from the relation when present (first matching column wins). */
 export const PLAN_COLUMNS = {

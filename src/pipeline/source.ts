@@ -60,16 +60,25 @@ export async function createRejectsTable(db: Db): Promise<void> {
   );
 }
 
-/** Raw tables → features at as-of into table score_input. */
-export async function sourceFromData(
-  db: Db,
-  o: { dir: string; asOf: string; config: Config; horizon: Period; log: Logger },
-): Promise<ScoreSource> {
-  const asOfDate = parseAsOf(o.asOf)!;
+/** Load and validate the raw tables (rejects into the `rejects` table); too many rejects fail (exit 3). */
+export async function loadRawTables(db: Db, o: { dir: string; config: Config; log: Logger }): Promise<LoadResult> {
   // the loader's "future" check uses its own as-of (config validation.asOf, else today): data after the scoring
   // day is valid data, the features simply do not read it
   const loaded = await loadData(db, { dir: o.dir, config: o.config, log: o.log });
   checkRejectShare(loaded, o.config.validation.maxRejectShare);
+  return loaded;
+}
+
+/**
+ * Features at as-of of the loaded raw tables into table score_input; subscribers loaded but not active at
+ * as-of are rejected (not_active_at_as_of), so every row of subscribers.* is scored or rejected.
+ */
+export async function sourceFromRawTables(
+  db: Db,
+  loaded: LoadResult,
+  o: { asOf: string; horizon: Period; log: Logger },
+): Promise<ScoreSource> {
+  const asOfDate = parseAsOf(o.asOf)!;
   const columns = usableColumns(loaded);
   const computed = await computeFeatures(db, { asOf: [asOfDate], horizon: o.horizon, columns, log: o.log }, async (select) => {
     await db.run(`CREATE OR REPLACE TABLE score_input AS ${select}`);

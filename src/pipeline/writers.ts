@@ -6,19 +6,16 @@
 import { type Db, quoteLiteral } from "../io/duckdb.js";
 import type { Plan } from "../retention/plan.js";
 import type { ReasonColumns } from "../retention/reasons.js";
-import { reasonTexts } from "./explain.js";
+import { reasonTexts } from "../model/explain.js";
 import type { Scored } from "./score-chunks.js";
 
 const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
-export type RowHook = (r: number, row: ReturnType<Plan["row"]>, i: number) => void;
-
 /**
- * Append the plan to table `risk_list` (rank order); `onRow` sees every row (totals for the summary).
- * The subscriber's position comes from `plan.index(r)`.
+ * Append the plan to table `risk_list` (rank order). The subscriber's position comes from `plan.index(r)`.
  */
-export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonColumns, onRow: RowHook): Promise<void> {
+export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonColumns): Promise<void> {
   await db.run("DROP TABLE IF EXISTS risk_list");
   await db.run(`CREATE TABLE risk_list (rank BIGINT, subscriber_id VARCHAR, probability DOUBLE, band VARCHAR, segment VARCHAR, value_tier VARCHAR,
     arpu DOUBLE, customer_value DOUBLE, value_at_risk DOUBLE, action VARCHAR, action_cost DOUBLE, expected_net_value DOUBLE, selected VARCHAR,
@@ -27,7 +24,6 @@ export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonC
   for (let r = 0; r < plan.size; r++) {
     const row = plan.row(r);
     const i = plan.index(r);
-    onRow(r, row, i);
     const reasons = reasonTexts(rc, scored.reasonCol, scored.reasonVal, i);
     app.appendBigInt(BigInt(row.rank));
     app.appendVarchar(row.subscriber_id);

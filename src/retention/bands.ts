@@ -4,10 +4,10 @@
  * bound it reaches: p >= critical → critical, p >= high → high, p >= medium → medium, else low.
  */
 import { ConfigError } from "../errors.js";
+import { BANDS, type Band } from "../ids.js";
 import { msg } from "../messages.js";
 
-export const BANDS = ["critical", "high", "medium", "low"] as const;
-export type Band = (typeof BANDS)[number];
+export { BANDS, type Band } from "../ids.js";
 
 /** Lower bounds of the three upper bands; must satisfy 1 >= critical > high > medium > 0. */
 export interface BandThresholds {

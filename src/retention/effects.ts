@@ -17,9 +17,9 @@
  * the action's pooled control churn rate (or 10% when the action has no controls at all).
  */
 import { quoteIdent } from "../io/duckdb.js";
-import type { ActionDef } from "./catalog.js";
+import type { ActionDef } from "../config/catalog.js";
 import { priorEffect } from "./catalog.js";
-import type { EffectsConfig } from "./config.js";
+import type { EffectsConfig } from "../config/retention.js";
 
 export interface CampaignCount {
   action: string;
@@ -27,6 +27,14 @@ export interface CampaignCount {
   group: "treatment" | "control";
   n: number;
   churned: number;
+}
+
+/**
+ * The key of an (action, effect segment) cell: the one way to index effect estimates.
+ * @example effectKey("care_call", "value=high;driver=network")
+ */
+export function effectKey(action: string, segment: string): string {
+  return `${action}\u0000${segment}`;
 }
 
 export interface EffectEstimate {
@@ -132,7 +140,7 @@ export function estimateEffects(
   const cells = new Map<string, { nT: number; cT: number; nC: number; cC: number }>();
   const pooled = new Map<string, { n: number; c: number }>();
   for (const r of counts) {
-    const key = `${r.action}\u0000${r.segment}`;
+    const key = effectKey(r.action, r.segment);
     const cell = cells.get(key) ?? { nT: 0, cT: 0, nC: 0, cC: 0 };
     if (r.group === "treatment") {
       cell.nT += r.n;
@@ -155,7 +163,7 @@ export function estimateEffects(
     const pool = pooled.get(action.id);
     const baseRate = clampRate(pool && pool.n > 0 ? (pool.c + 0.5) / (pool.n + 1) : DEFAULT_BASE_RATE);
     for (const segment of keys) {
-      const cell = cells.get(`${action.id}\u0000${segment}`) ?? { nT: 0, cT: 0, nC: 0, cC: 0 };
+      const cell = cells.get(effectKey(action.id, segment)) ?? { nT: 0, cT: 0, nC: 0, cC: 0 };
       const e0 = priorEffect(action, segment);
       const L0 = Math.log(1 - e0);
       const rate = (n: number, c: number) => (n > 0 ? c / n : Number.NaN);

@@ -3,7 +3,7 @@
  * bitmask over the dimension's levels (bit i = level i allowed) so the check per row is a few shifts.
  */
 import { BANDS } from "./bands.js";
-import type { ActionDef } from "./catalog.js";
+import type { ActionDef } from "../config/catalog.js";
 import { SEGMENT_DIMS, type SegmentIndex } from "./segments.js";
 
 export interface EligibilityMask {

@@ -4,7 +4,7 @@
  *   ENV    = saving - cost,  cost = unitCost + feeMonths x ARPU
  * The recommended action is the eligible one with the best ENV; `none` when no ENV is positive.
  */
-import type { ActionDef } from "./catalog.js";
+import type { ActionDef } from "../config/catalog.js";
 
 /** Cost of an action for a subscriber with this monthly ARPU. */
 export function actionCost(a: Pick<ActionDef, "unitCost" | "feeMonths">, arpu: number): number {

@@ -17,9 +17,10 @@ import { ConfigError, InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
 import { BANDS, type Band, type BandThresholds, bandIndex, resolveBandThresholds } from "./bands.js";
 import { selectActions } from "./budget.js";
-import { type ActionDef, priorEffect } from "./catalog.js";
-import type { RetentionConfig } from "./config.js";
-import type { EffectEstimate } from "./effects.js";
+import type { ActionDef } from "../config/catalog.js";
+import type { RetentionConfig } from "../config/retention.js";
+import { priorEffect } from "./catalog.js";
+import { type EffectEstimate, effectKey } from "./effects.js";
 import { eligibilityMask, isEligible } from "./eligibility.js";
 import { actionCost } from "./expected.js";
 import { mainDriverIndex, prepareReasonColumns, type ReasonFeature, topReasons } from "./reasons.js";
@@ -232,11 +233,11 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const K = keys.length;
   const effect = new Float64Array(A * K);
   const learned = new Uint8Array(A * K);
-  const given = new Map((opts.effects ?? []).map((e) => [`${e.action}\u0000${e.segment}`, e]));
+  const given = new Map((opts.effects ?? []).map((e) => [effectKey(e.action, e.segment), e]));
   const effectsUsed: Plan["effects"] = [];
   actions.forEach((a, ai) => {
     keys.forEach((key, k) => {
-      const est = given.get(`${a.id}\u0000${key}`);
+      const est = given.get(effectKey(a.id, key));
       const isLearned = est?.source === "learned";
       effect[ai * K + k] = est ? est.effect : priorEffect(a, key);
       learned[ai * K + k] = isLearned ? 1 : 0;

@@ -15,28 +15,23 @@
  * The effect segment (the key effects are priced and learned on) joins the dimensions listed in
  * `retention.segments.effectKey`, e.g. "value=high;price=insensitive;driver=network".
  */
-import type { SegmentsConfig } from "./config.js";
+import { CONTRACT_STAGES, DRIVERS, PRICE_SENSITIVITY, SEGMENT_DIM_NAMES, SEGMENT_DIMS, type SegmentDim, TENURE_STAGES, VALUE_TIERS } from "../ids.js";
+import type { SegmentsConfig } from "../config/retention.js";
 
-export const VALUE_TIERS = ["high", "mid", "low"] as const;
-export const PRICE_SENSITIVITY = ["sensitive", "insensitive"] as const;
-export const TENURE_STAGES = ["new", "established", "loyal"] as const;
-export const CONTRACT_STAGES = ["in_contract", "renewal_window", "out_of_contract"] as const;
-export const DRIVERS = ["network", "billing", "service", "disengagement", "price", "contract_end", "none"] as const;
-export type ValueTier = (typeof VALUE_TIERS)[number];
-export type TenureStage = (typeof TENURE_STAGES)[number];
-export type ContractStage = (typeof CONTRACT_STAGES)[number];
-export type Driver = (typeof DRIVERS)[number];
-
-/** The segment dimensions, in key order, with their levels. */
-export const SEGMENT_DIMS = {
-  value: VALUE_TIERS,
-  price: PRICE_SENSITIVITY,
-  tenure: TENURE_STAGES,
-  contract: CONTRACT_STAGES,
-  driver: DRIVERS,
-} as const;
-export type SegmentDim = keyof typeof SEGMENT_DIMS;
-export const SEGMENT_DIM_NAMES = Object.keys(SEGMENT_DIMS) as SegmentDim[];
+export {
+  CONTRACT_STAGES,
+  type ContractStage,
+  DRIVERS,
+  type Driver,
+  PRICE_SENSITIVITY,
+  SEGMENT_DIM_NAMES,
+  SEGMENT_DIMS,
+  type SegmentDim,
+  TENURE_STAGES,
+  type TenureStage,
+  VALUE_TIERS,
+  type ValueTier,
+} from "../ids.js";
 
 const DAYS_PER_MONTH = 365.25 / 12;
 const FLEXIBLE_DEFAULT = ["prepaid", "month_to_month"];

@@ -14,7 +14,7 @@
  *   "subscriber": q from each subscriber's own p;  "fixed": q = `fixedMonthlyChurn`.
  * Value at risk = p x CV.
  */
-import type { ValueConfig } from "./config.js";
+import type { ValueConfig } from "../config/retention.js";
 
 /** Monthly churn rate from a probability over `horizonMonths`. */
 export function monthlyChurn(p: number, horizonMonths: number): number {

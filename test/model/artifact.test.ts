@@ -8,7 +8,7 @@ import { sha256Text } from "../../src/io/files.js";
 import { msg } from "../../src/messages.js";
 import { tableTrainingInput } from "../../src/model/inputs.js";
 import { loadScorer, scoreTable } from "../../src/model/registry.js";
-import { takeRows } from "../../src/model/table.js";
+import { takeRows } from "../../src/raw-table.js";
 import { trainAndRegister } from "../../src/model/train.js";
 import { tempDir, writeFlatCsv } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { explainRow, LogisticModel } from "../../src/model/logistic.js";
 import type { Matrix } from "../../src/model/types.js";
-import { DRIVER_COUNT, makeExplainer, reasonTexts, reduceReasons } from "../../src/pipeline/explain.js";
+import { DRIVER_COUNT, makeExplainer, reasonTexts, reduceReasons } from "../../src/model/explain.js";
 import { DRIVERS } from "../../src/retention/segments.js";
 
 const columns = ["open_network_complaints", "days_to_contract_end", "contract_type=prepaid", "contract_type=(other)"];

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InputDataError } from "../../src/errors.js";
 import { msg } from "../../src/messages.js";
 import { OTHER_LEVEL, Preprocessor } from "../../src/model/preprocess.js";
-import { columnFromStrings, type RawTable } from "../../src/model/table.js";
+import { columnFromStrings, type RawTable } from "../../src/raw-table.js";
 
 function table(cols: Record<string, (string | null)[]>): RawTable {
   const names = Object.keys(cols);

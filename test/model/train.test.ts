@@ -6,7 +6,7 @@ import { msg } from "../../src/messages.js";
 import { featureTrainingInput, tableTrainingInput } from "../../src/model/inputs.js";
 import { listModels, loadScorer, promoteModel, scoreTable } from "../../src/model/registry.js";
 import { trainAndRegister } from "../../src/model/train.js";
-import { takeRows } from "../../src/model/table.js";
+import { takeRows } from "../../src/raw-table.js";
 import { tempDir, writeFeatureCsv, writeFlatCsv } from "./helpers.js";
 
 const opts = { model: "logistic" as const, seed: 7, calibration: "auto" as const };

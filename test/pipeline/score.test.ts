@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { defaultConfig } from "../../src/config/schema.js";
 import { QualityGateError, UsageError } from "../../src/errors.js";
 import { buildFeatureTable } from "../../src/features/build.js";
@@ -9,11 +9,25 @@ import { parseAsOf, parsePeriod } from "../../src/features/periods.js";
 import { acquireLock, lockPathFor } from "../../src/io/lock.js";
 import { featureTrainingInput } from "../../src/model/inputs.js";
 import { trainAndRegister } from "../../src/model/train.js";
-import { scoreRun } from "../../src/pipeline.js";
-import { psi } from "../../src/pipeline/drift.js";
+import { scoreRun } from "../../src/pipeline/score.js";
+import { psi } from "../../src/monitoring/drift.js";
 import { plannerReportDataFromRun, readRun } from "../../src/pipeline/run-dir.js";
 import { monthStartAfter, simulateRun } from "../../src/pipeline/simulate.js";
 import { generateWorld } from "../../src/synth/index.js";
+
+// A failing filesystem for the write-stage fault test: writes of summary.json throw while `fault.on` is set.
+// (A test-only seam: the production path has no fault hook.)
+const fault = vi.hoisted(() => ({ on: false }));
+vi.mock("../../src/io/files.js", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../../src/io/files.js")>();
+  return {
+    ...real,
+    writeJsonAtomic: (path: string, value: unknown) => {
+      if (fault.on && path.endsWith("summary.json")) throw new Error(`injected write failure: ${path}`);
+      return real.writeJsonAtomic(path, value);
+    },
+  };
+});
 
 let dir: string;
 let world: string;
@@ -128,20 +142,20 @@ describe("churn score", () => {
   it("a failure during the write leaves no complete-looking run and keeps the earlier one", async () => {
     const out = join(dir, "runs", "a");
     const before = readFileSync(join(out, "manifest.json"));
-    process.env["CHURN_FAIL_AT"] = "write";
+    fault.on = true;
     try {
-      await expect(run(out)).rejects.toThrow(/CHURN_FAIL_AT/);
+      await expect(run(out)).rejects.toThrow(/injected write failure/);
     } finally {
-      delete process.env["CHURN_FAIL_AT"];
+      fault.on = false;
     }
     expect(readFileSync(join(out, "manifest.json")).equals(before)).toBe(true);
     expect(readdirSync(join(dir, "runs")).filter((n) => n.includes(".tmp-"))).toEqual([]);
     const fresh = join(dir, "runs", "fresh");
-    process.env["CHURN_FAIL_AT"] = "write";
+    fault.on = true;
     try {
-      await expect(run(fresh)).rejects.toThrow();
+      await expect(run(fresh)).rejects.toThrow(/injected write failure/);
     } finally {
-      delete process.env["CHURN_FAIL_AT"];
+      fault.on = false;
     }
     expect(existsSync(fresh)).toBe(false);
   }, 60_000);

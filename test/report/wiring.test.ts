@@ -12,7 +12,7 @@ import { buildReport } from "../../src/report/index.js";
 import { cardInputsFromDir, modelCardData, modelCardDataFromDir, renderModelCardHtml } from "../../src/report/from-model.js";
 import { applyBaseline, chooseBaseline } from "../../src/model/baseline.js";
 import { tableTrainingInput } from "../../src/model/inputs.js";
-import type { RawTable } from "../../src/model/table.js";
+import type { RawTable } from "../../src/raw-table.js";
 import { trainAndRegister } from "../../src/model/train.js";
 import { tempDir, writeFeatureCsv, writeFlatCsv } from "../model/helpers.js";
 

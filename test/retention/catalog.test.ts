@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { configSchema } from "../../src/config/schema.js";
 import { ACTIONS } from "../../src/contract/tables.js";
-import { catalogSchema, DEFAULT_CATALOG, priorEffect } from "../../src/retention/catalog.js";
-import { defaultRetentionConfig, retentionConfigSchema } from "../../src/retention/config.js";
+import { catalogSchema, DEFAULT_CATALOG } from "../../src/config/catalog.js";
+import { defaultRetentionConfig, retentionConfigSchema } from "../../src/config/retention.js";
+import { priorEffect } from "../../src/retention/catalog.js";
 
 describe("action catalog", () => {
   it("ships a default catalog covering every contract action plus none", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { withDb } from "../../src/io/duckdb.js";
-import { catalogSchema } from "../../src/retention/catalog.js";
+import { catalogSchema } from "../../src/config/catalog.js";
 import { type CampaignCount, campaignCountsSql, estimateEffects, normalQuantile } from "../../src/retention/effects.js";
 import { binomial, rng } from "./helpers.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InputDataError } from "../../src/errors.js";
 import { msg } from "../../src/messages.js";
-import { defaultRetentionConfig, type RetentionConfig } from "../../src/retention/config.js";
+import { defaultRetentionConfig, type RetentionConfig } from "../../src/config/retention.js";
 import { type PlanInput, planRetention } from "../../src/retention/plan.js";
 import { customerValue } from "../../src/retention/value.js";
 import { network } from "../../src/features/families/network.js";

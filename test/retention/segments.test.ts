@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultRetentionConfig } from "../../src/retention/config.js";
+import { defaultRetentionConfig } from "../../src/config/retention.js";
 import {
   allSegmentKeys,
   contractStageIndex,

@@ -2,7 +2,7 @@ import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
 import { createLogger } from "../../log.js";
 import { BACKENDS, type BackendName } from "../../model/backend.js";
-import { type ScoreResult, scoreRun } from "../../pipeline.js";
+import { type ScoreResult, scoreRun } from "../../pipeline/score.js";
 import { emit } from "../output.js";
 
 interface Args {

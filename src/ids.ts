@@ -1,0 +1,58 @@
+/**
+ * Ids shared by every layer: input table names, contract types, retention action ids, risk bands and the
+ * segment dimensions with their levels. A leaf module (imports nothing), so the contract, the config
+ * schemas, io and the domain folders agree on one list each.
+ */
+
+/** The canonical input tables (src/contract/tables.ts defines their columns). */
+export const TABLE_NAMES = ["subscribers", "usage", "billing", "complaints", "products", "surveys", "campaigns"] as const;
+export type TableName = (typeof TABLE_NAMES)[number];
+
+export const CONTRACT_TYPES = ["prepaid", "month_to_month", "fixed_12m", "fixed_24m"] as const;
+export const COMPLAINT_CATEGORIES = ["billing", "network", "service", "other"] as const;
+export const CAMPAIGN_GROUPS = ["treatment", "control"] as const;
+
+/** Retention action ids: the `action` column of the campaigns table and the ids of the action catalog. */
+export const ACTIONS = [
+  "price_incentive",
+  "bundle_addon",
+  "care_call",
+  "complaint_fasttrack",
+  "network_fix",
+  "renewal_offer",
+  "loyalty_points",
+  "digital_nudge",
+  "referral_invite",
+] as const;
+export type ActionId = (typeof ACTIONS)[number];
+/** Catalog ids: every action, and `none` (no contact). */
+export const ACTION_IDS = [...ACTIONS, "none"] as const;
+export type ActionIdOrNone = (typeof ACTION_IDS)[number];
+/** How an action reaches the subscriber. */
+export const CHANNELS = ["sms", "email", "app", "phone", "agent", "ticket", "mail", "none"] as const;
+
+/** Risk bands, highest risk first. */
+export const BANDS = ["critical", "high", "medium", "low"] as const;
+export type Band = (typeof BANDS)[number];
+
+export const VALUE_TIERS = ["high", "mid", "low"] as const;
+export const PRICE_SENSITIVITY = ["sensitive", "insensitive"] as const;
+export const TENURE_STAGES = ["new", "established", "loyal"] as const;
+export const CONTRACT_STAGES = ["in_contract", "renewal_window", "out_of_contract"] as const;
+/** Main drivers of churn risk (the reasons' families), `none` when no reason stands out. */
+export const DRIVERS = ["network", "billing", "service", "disengagement", "price", "contract_end", "none"] as const;
+export type ValueTier = (typeof VALUE_TIERS)[number];
+export type TenureStage = (typeof TENURE_STAGES)[number];
+export type ContractStage = (typeof CONTRACT_STAGES)[number];
+export type Driver = (typeof DRIVERS)[number];
+
+/** The segment dimensions, in key order, with their levels. */
+export const SEGMENT_DIMS = {
+  value: VALUE_TIERS,
+  price: PRICE_SENSITIVITY,
+  tenure: TENURE_STAGES,
+  contract: CONTRACT_STAGES,
+  driver: DRIVERS,
+} as const;
+export type SegmentDim = keyof typeof SEGMENT_DIMS;
+export const SEGMENT_DIM_NAMES = Object.keys(SEGMENT_DIMS) as SegmentDim[];

@@ -1,0 +1,389 @@
+/**
+ * The scoring run (`churn score`): from raw tables, a feature table or a flat table to a ranked, budgeted
+ * retention plan in a run directory. Each stage is one call that takes values and returns values:
+ *
+ *   --data DIR --as-of D │ --features FILE │ --table FILE          models/<id> (or the champion)
+ *        │
+ *   1. load       raw tables validated, rejects with reasons (--data); or a view over FILE, ids checked
+ *   2. features   features at D into relation `score_input`; subscribers not active at D rejected
+ *        │        (every input subscriber ends scored, or rejected with a reason)
+ *   3. score      chunks of rows ─► preprocess ─► predict ─► calibrate ─► drift bins ─► reasons (compact arrays)
+ *        │        drift gate: PSI > scoring.driftFail ─► exit 4 (unless --allow-drift), nothing written
+ *   4. effects    campaigns ─► segments of contacted subscribers at contact time ─► learned effects
+ *        │        (no campaigns: the catalogue's priors); loyalty KPIs from the raw tables
+ *   5. plan       bands ─► value ─► segments ─► expected net value ─► budget selection ─► rank   (src/retention)
+ *   6. summarise  per band, band × driver, per action, top 50 with reasons          (report/summarise-plan.ts)
+ *   7. write      RUN_DIR.tmp-<pid>/ risk_list.csv|parquet, scores.parquet, rejects.csv, summary.json,
+ *                 report.html, manifest.json (last) ─► renamed to RUN_DIR
+ *
+ * The whole run holds a lock on RUN_DIR (RUN_DIR.lock). Re-running the same run gives byte-identical files
+ * except manifest.json (created_at, durations).
+ */
+import { basename, dirname, join } from "node:path";
+import type { LoadResult } from "../contract/load.js";
+import type { Config } from "../config/schema.js";
+import { ConfigError, InputDataError, QualityGateError, UsageError } from "../errors.js";
+import { usableColumns } from "../features/build.js";
+import { type Period, parsePeriod } from "../features/periods.js";
+import { libraryVersions } from "../io/artifact.js";
+import { Db } from "../io/duckdb.js";
+import { fileExists, isDirectory, removePath, sha256File, writeAtomic, writeJsonAtomic } from "../io/files.js";
+import { acquireLock } from "../io/lock.js";
+import { type Logger, silentLogger } from "../log.js";
+import { msg } from "../messages.js";
+import type { BackendName } from "../model/backend.js";
+import { type Explainer, makeExplainer, reasonTexts } from "../model/explain.js";
+import { loadScorer, type Scorer } from "../model/registry.js";
+import type { Bands } from "../model/train.js";
+import { DriftCounter, type DriftSummary, describeDrift, noDrift, referenceOf } from "../monitoring/drift.js";
+import { renderReport } from "../report/index.js";
+import { computeKpis, type KpiResult } from "../report/kpis.js";
+import { type PlanSummary, summarisePlan } from "../report/summarise-plan.js";
+import { type Plan, planRetention } from "../retention/plan.js";
+import { lowArpuCutoff, valueTierCutoffs } from "../retention/segments.js";
+import { customerValues } from "../retention/value.js";
+import { type LearnedEffects, learnEffects, planDrivers, priorEffects } from "./campaign-effects.js";
+import { driftForManifest, type RunManifest } from "./manifest.js";
+import { planInputOf } from "./plan-input.js";
+import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
+import { type Scored, scoreChunks } from "./score-chunks.js";
+import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
+import { appendPlan, writeRejectsCsv, writeRiskList, writeScores } from "./writers.js";
+
+export interface ScoreOptions {
+  /** A model folder, a champion pointer (models/champion) or a models folder (its champion). */
+  model: string;
+  data?: string | undefined;
+  asOf?: string | undefined;
+  features?: string | undefined;
+  table?: string | undefined;
+  /** Id column of --table / --features (default subscriber_id). */
+  id?: string | undefined;
+  out: string;
+  config: Config;
+  /** Overrides retention.budget; null = no limit. */
+  budget?: number | null | undefined;
+  allowDrift?: boolean | undefined;
+  /** Seconds to wait for another run holding the output lock. */
+  wait?: number | undefined;
+  backend?: BackendName | undefined;
+  log?: Logger | undefined;
+}
+
+export interface ScoreResult {
+  runDir: string;
+  runId: string;
+  modelId: string;
+  asOf: string | null;
+  counts: RunManifest["counts"];
+  budget: number | null;
+  budgetUsed: number;
+  expectedRevenueSaved: number;
+  effects: { source: "learned" | "prior"; note: string };
+  drift: RunManifest["drift"];
+  durations: Record<string, number>;
+}
+
+/** Resolve --model into (models folder, id or undefined for the champion). */
+export function resolveModel(model: string): { modelsDir: string; id: string | undefined } {
+  const p = model.replace(/[\\/]+$/, "");
+  if (isDirectory(p) && fileExists(join(p, "manifest.json"))) return { modelsDir: dirname(p), id: basename(p) };
+  if (!isDirectory(p) && fileExists(p) && basename(p) === "champion") return { modelsDir: dirname(p), id: undefined };
+  if (isDirectory(p) && fileExists(join(p, "champion"))) return { modelsDir: p, id: undefined };
+  throw new ConfigError(msg.scoreModelNotFound(model));
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+/** Run `churn score`. See the module comment for the stages. */
+export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
+  checkOptions(o);
+  const log = o.log ?? silentLogger;
+  const config = o.config;
+  const out = o.out.replace(/[\\/]+$/, "");
+  const sourceName = o.data ?? o.features ?? o.table ?? "";
+  const lock = await acquireLock(out, o.wait ?? 0);
+  const clock = stageClock();
+  const db = await Db.open({ memoryLimit: config.scoring.memoryLimit });
+  let staging: string | undefined;
+  let scorer: Scorer | undefined; // disposed at the end: an mlp holds tensors (a nightly process would leak them)
+  try {
+    const { modelsDir, id } = resolveModel(o.model);
+    scorer = await loadScorer(modelsDir, id, o.backend);
+    const horizon = modelHorizon(scorer, config);
+
+    // 1. load
+    const input = await loadInput(db, o, log);
+    clock.lap("load");
+
+    // 2. features
+    const src = await featuresOf(db, input, { asOf: o.asOf, horizon, log });
+    if (src.rows === 0) throw new InputDataError(msg.scoreNoRows(sourceName));
+    clock.lap("features");
+
+    // 3. score
+    const { scored, explainer, drift } = await scoreRows(db, src, scorer, config, log);
+    if (!scored.planSources["arpu"]) log.warn(msg.scoreNoArpu(sourceName));
+    driftGate(drift, Boolean(o.allowDrift), log);
+    clock.lap("score");
+
+    // 4. effects
+    const thresholds = (scorer.bands as Bands).thresholds;
+    const { effects, kpis } = await effectsFor(db, { src, scored, scorer, explainer, thresholds, config, horizon, log });
+    clock.lap("effects");
+
+    // 5. plan
+    const budget = o.budget === undefined ? config.retention.budget : o.budget;
+    const plan = planRetention(planInputOf(scored), { thresholds, config: config.retention, effects: effects.estimates, budget, ...planDrivers(), noReasons: true });
+    clock.lap("plan");
+
+    // 6. summarise
+    const runId = basename(out);
+    const planned = summarisePlan({
+      plan,
+      reasons: (i) => reasonTexts(explainer.rc, scored.reasonCol, scored.reasonVal, i),
+      effects,
+      drift,
+      kpis,
+      run: { id: runId, asOf: src.asOf ?? "", modelId: scorer.id, scored: scored.n, currency: config.scoring.currency },
+      budget,
+    });
+    clock.lap("summarise");
+
+    // 7. write
+    staging = prepareStaging(out);
+    await writeRunFiles(db, staging, { out, plan, scored, explainer, src, planned });
+    clock.lap("write");
+    const manifest = runManifest({ runId, scorer, explainer, src, planned, plan, budget, effects, drift, allowDrift: Boolean(o.allowDrift), durations: clock.total() });
+    for (const f of RUN_FILES) manifest.files[f] = await sha256File(join(staging, f));
+    writeJsonAtomic(join(staging, "manifest.json"), manifest);
+    commitStaging(staging, out);
+    staging = undefined;
+
+    const { counts } = manifest;
+    log.info(`run written to ${out}: ${counts.scored} scored, ${counts.rejected} rejected, ${plan.totals.all.contacts} selected for ${manifest.budget_used} (expected revenue saved ${manifest.expected_revenue_saved})`);
+    return {
+      runDir: out,
+      runId,
+      modelId: scorer.id,
+      asOf: src.asOf,
+      counts,
+      budget: manifest.budget,
+      budgetUsed: manifest.budget_used,
+      expectedRevenueSaved: manifest.expected_revenue_saved,
+      effects: manifest.effects,
+      drift: manifest.drift,
+      durations: manifest.durations,
+    };
+  } finally {
+    if (staging !== undefined) removePath(staging);
+    scorer?.model.dispose();
+    db.close();
+    lock.release();
+  }
+}
+
+function checkOptions(o: ScoreOptions): void {
+  const nSources = [o.data, o.features, o.table].filter((x) => x !== undefined).length;
+  if (nSources !== 1) throw new UsageError(msg.scoreSource());
+  if (o.data !== undefined && o.asOf === undefined) throw new UsageError(msg.scoreDataNeedsAsOf());
+  if (o.budget !== undefined && o.budget !== null && !(o.budget >= 0)) throw new UsageError(msg.badBudget(o.budget));
+}
+
+/** Seconds per stage, in stage order; `total()` adds the whole run. */
+function stageClock() {
+  const durations: Record<string, number> = {};
+  const t0 = performance.now();
+  let last = t0;
+  return {
+    lap(name: string) {
+      const now = performance.now();
+      durations[name] = Math.round(now - last) / 1000;
+      last = now;
+    },
+    total(): Record<string, number> {
+      durations["total"] = Math.round(performance.now() - t0) / 1000;
+      return durations;
+    },
+  };
+}
+
+/** The label horizon the model was trained for (its split), else the config's. */
+function modelHorizon(scorer: Scorer, config: Config): Period {
+  const training = scorer.training as { split?: { horizon?: string } } | null;
+  return parsePeriod(training?.split?.horizon ?? config.features.horizon, "model horizon");
+}
+
+type LoadedInput = { kind: "data"; dir: string; load: LoadResult } | { kind: "file"; source: ScoreSource };
+
+/** Stage 1: the raw tables, validated; or a feature / flat table as a view, its missing and repeated ids rejected. */
+async function loadInput(db: Db, o: ScoreOptions, log: Logger): Promise<LoadedInput> {
+  if (o.data !== undefined) return { kind: "data", dir: o.data, load: await loadRawTables(db, { dir: o.data, config: o.config, log }) };
+  await createRejectsTable(db);
+  const path = (o.features ?? o.table)!;
+  const source = await sourceFromFile(db, { path, kind: o.features !== undefined ? "features" : "table", asOf: o.asOf, id: o.id });
+  if (source.duplicateIds.size) log.warn(msg.scoreDuplicateIds(path, source.duplicateIds.size, [...source.duplicateIds][0] ?? ""));
+  await countFileRejects(db, source, path);
+  return { kind: "file", source };
+}
+
+/** Stage 2: features at as-of from the raw tables (a feature or flat table already holds them). */
+async function featuresOf(db: Db, input: LoadedInput, o: { asOf: string | undefined; horizon: Period; log: Logger }): Promise<ScoreSource> {
+  if (input.kind === "file") return input.source;
+  return sourceFromRawTables(db, input.load, { asOf: o.asOf!, horizon: o.horizon, log: o.log });
+}
+
+/** Stage 3: probabilities, reasons and drift counts of every row. */
+async function scoreRows(db: Db, src: ScoreSource, scorer: Scorer, config: Config, log: Logger): Promise<{ scored: Scored; explainer: Explainer; drift: DriftSummary }> {
+  const reference = referenceOf(scorer.training);
+  if (!reference) log.warn(msg.driftNoReference(scorer.id));
+  const counter = reference ? new DriftCounter(reference) : undefined;
+  const pre = scorer.pre;
+  const explainer = makeExplainer(
+    scorer.model,
+    pre.columns.map((c) => c.name),
+    pre.columns.map((c) => c.source),
+    pre.state.reference,
+    scorer.importance,
+    src.features,
+  );
+  const columns = await db.describe(`SELECT * FROM ${src.relation}`);
+  const scored = await scoreChunks(db, {
+    relation: src.relation,
+    idColumn: src.idColumn,
+    columns,
+    scorer,
+    explainer,
+    chunkRows: config.scoring.chunkRows,
+    rows: src.rows,
+    duplicateIds: src.duplicateIds,
+    drift: counter,
+    log,
+    label: "scoring",
+  });
+  const { driftWarn, driftFail } = config.scoring;
+  const drift = counter ? counter.summary(driftWarn, driftFail) : noDrift(driftWarn, driftFail);
+  return { scored, explainer, drift };
+}
+
+/** PSI above the threshold stops the run (exit 4) unless allowed; warnings are logged. */
+function driftGate(d: DriftSummary, allowed: boolean, log: Logger): void {
+  const entries = d.score ? [d.score, ...d.features] : d.features;
+  if (d.alerts.length && !allowed) throw new QualityGateError(msg.driftGate(describeDrift(entries, d.alerts), d.threshold));
+  if (d.warnings.length || d.alerts.length) log.warn(msg.driftWarn(describeDrift(entries, [...d.alerts, ...d.warnings])));
+}
+
+interface EffectsInput {
+  src: ScoreSource;
+  scored: Scored;
+  scorer: Scorer;
+  explainer: Explainer;
+  thresholds: Bands["thresholds"];
+  config: Config;
+  horizon: Period;
+  log: Logger;
+}
+
+/** Stage 4: effects learned from past campaigns (raw tables only, else the catalogue's priors), and the loyalty KPIs. */
+async function effectsFor(db: Db, e: EffectsInput): Promise<{ effects: LearnedEffects; kpis: KpiResult | undefined }> {
+  const { src, scored, config } = e;
+  const r = config.retention;
+  let effects: LearnedEffects;
+  if (src.kind === "data" && src.load) {
+    const arpu = scored.num.arpu ?? new Float32Array(scored.n);
+    const cv = customerValues(scored.prob, arpu, r.value);
+    const cut = valueTierCutoffs(r.segments.valueTier.by === "arpu" ? arpu : cv, r.segments.valueTier);
+    effects = await learnEffects(db, {
+      config,
+      asOf: src.asOf!,
+      horizon: e.horizon,
+      columns: usableColumns(src.load),
+      scorer: e.scorer,
+      explainer: e.explainer,
+      valueHigh: cut.high,
+      valueMid: cut.mid,
+      lowArpu: lowArpuCutoff(arpu, r.segments.priceSensitivity),
+      thresholds: e.thresholds,
+      chunkRows: config.scoring.chunkRows,
+      log: e.log,
+    });
+  } else {
+    effects = priorEffects(config, "Scored from a feature or flat table (no campaigns table): every effect is the catalogue's prior.");
+  }
+  // Loyalty KPIs by month and contract type, from the raw tables (only when scoring from --data).
+  const kpis = src.kind === "data" && src.asOf ? await computeKpis(db, { asOf: src.asOf, months: 12, segment: "contract_type" }) : undefined;
+  e.log.info(effects.note);
+  return { effects, kpis };
+}
+
+interface WriteInput {
+  out: string;
+  plan: Plan;
+  scored: Scored;
+  explainer: Explainer;
+  src: ScoreSource;
+  planned: PlanSummary;
+}
+
+/** Stage 7: the run's tables, summary.json and report.html into the staging folder (the manifest comes last). */
+async function writeRunFiles(db: Db, staging: string, w: WriteInput): Promise<void> {
+  await appendPlan(db, w.plan, w.scored, w.explainer.rc);
+  await writeRiskList(db, staging);
+  await writeScores(db, staging, w.src.asOf);
+  await writeRejectsCsv(db, staging);
+  writeJsonAtomic(join(staging, "summary.json"), w.planned.summary);
+  const reportData = plannerDataFrom(w.planned.summary, w.out, findEarlierRuns(w.out));
+  writeAtomic(join(staging, "report.html"), await renderReport(reportData, "html"));
+}
+
+interface ManifestInput {
+  runId: string;
+  scorer: Scorer;
+  explainer: Explainer;
+  src: ScoreSource;
+  planned: PlanSummary;
+  plan: Plan;
+  budget: number | null;
+  effects: LearnedEffects;
+  drift: DriftSummary;
+  allowDrift: boolean;
+  durations: Record<string, number>;
+}
+
+/** The run manifest (checksums filled in by the caller); the counts reconcile: every input subscriber scored or rejected. */
+function runManifest(m: ManifestInput): RunManifest {
+  const { src, planned } = m;
+  const rejected = Object.values(src.rejectedByReason).reduce((a, b) => a + b, 0);
+  const scored = planned.summary.run.scored;
+  const counts: RunManifest["counts"] = {
+    in: src.subscribersIn,
+    scored,
+    rejected,
+    rejected_by_reason: src.rejectedByReason,
+    per_band: planned.perBand,
+    per_action: Object.fromEntries(Object.entries(planned.perAction).sort((a, b) => a[0].localeCompare(b[0]))),
+    reconciled: src.subscribersIn === scored + rejected,
+  };
+  if (src.load) counts.tables = Object.fromEntries(Object.values(src.load.tables).filter((t) => t.present).map((t) => [t.table, { rows: t.rows, loaded: t.loaded, rejected: t.rejected }]));
+  if (!counts.reconciled) throw new Error(`counts do not reconcile: in ${counts.in}, scored ${counts.scored}, rejected ${counts.rejected}`);
+  return {
+    kind: "churn-run",
+    version: 1,
+    run_id: m.runId,
+    model: { id: m.scorer.id, kind: m.scorer.manifest.kind, reasons: m.explainer.method },
+    as_of: src.asOf,
+    created_at: new Date().toISOString(),
+    churn_version: libraryVersions()["churn"] ?? "unknown",
+    source: src.kind,
+    inputs: src.inputs,
+    counts,
+    budget: m.budget ?? null,
+    budget_used: round2(m.plan.spent),
+    expected_revenue_saved: planned.summary.expectedRevenueSaved,
+    value_at_risk: round2(m.plan.totals.all.value_at_risk),
+    effects: { source: m.effects.source, note: m.effects.note },
+    drift: driftForManifest(m.drift, m.allowDrift),
+    durations: m.durations,
+    files: {},
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * The planner summary of a scoring run (summary.json, and the planner report's data): one pass over the ranked
+ * plan rows gives the subscribers per band, the band × main-driver matrix with value at risk, per-action totals
+ * (contacts, cost, expected saving, the prior effect and, where campaigns taught one, the learned effect averaged
+ * over the contacts), the top TOP_N rows with their reasons in words, and the counts per band and per action that
+ * the run manifest reconciles. Pure: values in, values out.
+ */
+import { BANDS } from "../ids.js";
+import type { DriftSummary } from "../monitoring/drift.js";
+import { type EffectEstimate, effectKey } from "../retention/effects.js";
+import type { Plan } from "../retention/plan.js";
+import type { KpiResult } from "./kpis.js";
+import { type ActionSummary, type BandSummary, type PlannerReportData, TOP_N, type TopSubscriber } from "./planner-report.js";
+
+/** summary.json: PlannerReportData without trend/outcome, plus the effects table and how they were found. */
+export type RunSummaryFile = Omit<PlannerReportData, "trend" | "outcome"> & {
+  effects: {
+    source: "learned" | "prior";
+    note: string;
+    cells: { action: string; segment: string; effect: number; ci_low: number; ci_high: number; n_treat: number; n_control: number; prior: number; source: string }[];
+  };
+};
+
+export interface SummariseInput {
+  /** The ranked plan. */
+  plan: Plan;
+  /** Reasons in words of the subscriber at input position i (only asked for the top rows). */
+  reasons: (i: number) => string[];
+  effects: { source: "learned" | "prior"; note: string; estimates: readonly EffectEstimate[] };
+  drift: DriftSummary;
+  kpis?: KpiResult | undefined;
+  run: { id: string; asOf: string; modelId: string; scored: number; currency: string };
+  /** The run's budget (null: no limit, reported as the amount spent). */
+  budget: number | null;
+}
+
+export interface PlanSummary {
+  summary: RunSummaryFile;
+  /** Subscribers per band, every band present (BANDS order). */
+  perBand: Record<string, number>;
+  /** Selected subscribers per action, in order of first selection, then `none` for the unselected. */
+  perAction: Record<string, number>;
+}
+
+const round2 = (v: number) => Math.round(v * 100) / 100;
+
+interface ActionTotals {
+  contacts: number;
+  cost: number;
+  saving: number;
+  prior: number;
+  learnedW: number;
+  eff: number;
+  lo: number;
+  hi: number;
+  cells: Set<string>;
+}
+
+/**
+ * Summarise a ranked plan for the planner.
+ * @example summarisePlan({ plan, reasons: () => [], effects, drift: noDrift(0.1, 0.25), run, budget: 1000 }).summary.actions
+ */
+export function summarisePlan(o: SummariseInput): PlanSummary {
+  const { plan } = o;
+  const est = new Map(o.effects.estimates.map((e) => [effectKey(e.action, e.segment), e]));
+  const perAction = new Map<string, ActionTotals>();
+  const matrix = new Map<string, { band: (typeof BANDS)[number]; segment: string; subscribers: number; valueAtRisk: number }>();
+  const top: TopSubscriber[] = [];
+  const perBand: Record<string, number> = Object.fromEntries(BANDS.map((b) => [b, 0]));
+  const perActionCount: Record<string, number> = {};
+  for (let k = 0; k < plan.size; k++) {
+    const row = plan.row(k);
+    perBand[row.risk_band] = (perBand[row.risk_band] ?? 0) + 1;
+    const mk = `${row.risk_band}\u0000${row.main_driver}`;
+    const m = matrix.get(mk) ?? { band: row.risk_band, segment: row.main_driver, subscribers: 0, valueAtRisk: 0 };
+    m.subscribers++;
+    m.valueAtRisk += row.value_at_risk;
+    matrix.set(mk, m);
+    if (row.selected) {
+      perActionCount[row.recommended_action] = (perActionCount[row.recommended_action] ?? 0) + 1;
+      const a = perAction.get(row.recommended_action) ?? { contacts: 0, cost: 0, saving: 0, prior: 0, learnedW: 0, eff: 0, lo: 0, hi: 0, cells: new Set<string>() };
+      const e = est.get(effectKey(row.recommended_action, row.segment));
+      a.contacts++;
+      a.cost += row.action_cost;
+      a.saving += row.expected_saving;
+      a.prior += e?.prior ?? row.effect;
+      if (e?.source === "learned") {
+        a.learnedW++;
+        a.eff += e.effect;
+        a.lo += e.ci_low;
+        a.hi += e.ci_high;
+        a.cells.add(row.segment);
+      }
+      perAction.set(row.recommended_action, a);
+    }
+    if (k < TOP_N) {
+      top.push({
+        rank: row.rank,
+        subscriberId: row.subscriber_id,
+        probability: Math.round(row.churn_probability * 1e6) / 1e6,
+        band: row.risk_band,
+        segment: row.main_driver,
+        value: round2(row.customer_value),
+        action: row.recommended_action,
+        expectedNet: round2(row.expected_net_value),
+        reasons: o.reasons(plan.index(k)),
+      });
+    }
+  }
+  perActionCount["none"] = plan.size - Object.values(perActionCount).reduce((a, b) => a + b, 0);
+
+  const actions: ActionSummary[] = [...perAction.entries()]
+    .sort((a, b) => b[1].contacts - a[1].contacts || a[0].localeCompare(b[0]))
+    .map(([action, a]) => actionSummary(action, a, est));
+  const bands: BandSummary[] = plan.totals.byBand.map((t) => ({ band: t.key as BandSummary["band"], subscribers: t.subscribers, valueAtRisk: round2(t.value_at_risk), selected: t.contacts }));
+  const spent = round2(plan.spent);
+  const d = o.drift;
+  const summary: RunSummaryFile = {
+    kind: "planner-report",
+    // createdAt: the as-of day (taken from the inputs), so a re-run writes the same bytes
+    run: { id: o.run.id, asOf: o.run.asOf, createdAt: o.run.asOf, modelId: o.run.modelId, scored: o.run.scored, currency: o.run.currency },
+    bands,
+    budget: { total: o.budget ?? spent, used: spent },
+    expectedRevenueSaved: round2(plan.totals.all.expected_saving),
+    segmentLabel: "main driver",
+    matrix: [...matrix.values()]
+      .sort((a, b) => BANDS.indexOf(a.band) - BANDS.indexOf(b.band) || a.segment.localeCompare(b.segment))
+      .map((m) => ({ ...m, valueAtRisk: round2(m.valueAtRisk) })),
+    actions,
+    top,
+    drift: {
+      threshold: d.threshold,
+      items: (d.score ? [d.score, ...d.features] : []).map((e) => ({ feature: e.feature, psi: e.psi, status: e.status })),
+    },
+    effectsNote: o.effects.note,
+    effects: {
+      source: o.effects.source,
+      note: o.effects.note,
+      cells: o.effects.estimates.map((e) => ({
+        action: e.action,
+        segment: e.segment,
+        effect: e.effect,
+        ci_low: e.ci_low,
+        ci_high: e.ci_high,
+        n_treat: e.n_treat,
+        n_control: e.n_control,
+        prior: e.prior,
+        source: e.source,
+      })),
+    },
+  };
+  if (o.kpis?.rows.length) summary.kpis = o.kpis;
+  if (!d.checked) delete summary.drift;
+  return { summary, perBand, perAction: perActionCount };
+}
+
+/** Per-action totals; the learned effect is the mean over the contacts in learned cells, the counts those cells' groups. */
+function actionSummary(action: string, a: ActionTotals, est: ReadonlyMap<string, EffectEstimate>): ActionSummary {
+  const s: ActionSummary = { action, contacts: a.contacts, cost: round2(a.cost), expectedSaving: round2(a.saving), priorEffect: a.prior / a.contacts };
+  if (a.learnedW > 0) {
+    let nT = 0;
+    let nC = 0;
+    for (const seg of a.cells) {
+      const e = est.get(effectKey(action, seg))!;
+      nT += e.n_treat;
+      nC += e.n_control;
+    }
+    s.learned = { effect: a.eff / a.learnedW, ciLow: a.lo / a.learnedW, ciHigh: a.hi / a.learnedW, nTreat: nT, nControl: nC };
+  }
+  return s;
+}
