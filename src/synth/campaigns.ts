@@ -1,11 +1,10 @@
 /**
  * Past retention campaigns: each quarter a random sample of active subscribers gets a random action, with a
  * random control group. A treated subscriber's hazard is multiplied by the action's true effect for their
- * segment (see actions.ts) for EFFECT_DAYS days.
+ * segment and history at contact time (see actions.ts) for EFFECT_DAYS days.
  */
 import { ACTIONS, type ActionId } from "../contract/tables.js";
-import { EFFECT_DAYS, effectMultiplier } from "./actions.js";
-import { hasProblem, nearContractEnd, type SubState } from "./hazard.js";
+import { applyContact, type SubState } from "./hazard.js";
 import type { Rng } from "./rng.js";
 import type { Campaign } from "./world.js";
 
@@ -20,9 +19,6 @@ export function drawContact(rng: Rng, s: SubState, c: Campaign): Contact | undef
   if (!rng.bool(c.sampleRate)) return undefined;
   const action = ACTIONS[Math.floor(rng.next() * ACTIONS.length)]!;
   const treated = !rng.bool(c.controlShare);
-  if (treated) {
-    s.campaignMult = effectMultiplier(s.p.segment, action, { nearContractEnd: nearContractEnd(s, c.day), hasProblem: hasProblem(s, c.day) });
-    s.campaignUntil = c.day + EFFECT_DAYS;
-  }
+  if (treated) applyContact(s, action, c.day);
   return { day: c.day, action, treated };
 }

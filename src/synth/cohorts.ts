@@ -14,6 +14,7 @@ export const PRODUCT_FEE = [15, 25, 12, 4, 3, 6] as const;
 export const P_MOBILE = 0;
 export const P_BROADBAND = 1;
 export const P_EMAIL = 3;
+export const P_LANDLINE = 5;
 
 export interface Plan {
   name: string;
@@ -113,6 +114,9 @@ export function drawProfile(rng: Rng, activation: number, start: number, end: nu
 
   const hasMobile = holdings.some((h) => h.product === P_MOBILE);
   const hasBroadband = holdings.some((h) => h.product === P_BROADBAND);
+  // Voice comes from a mobile line or a landline: a broadband-only household makes no calls and sends no SMS
+  // (a structural zero, not disengagement).
+  const hasLandline = holdings.some((h) => h.product === P_LANDLINE);
   const ln = (sigma: number) => Math.exp(sigma * rng.normal() - (sigma * sigma) / 2);
   const dormantFactor = latent.dormant ? 0.35 : 1;
   return {
@@ -127,9 +131,9 @@ export function drawProfile(rng: Rng, activation: number, start: number, end: nu
     channel: rng.bool(0.06) ? -1 : rng.pick([[0.45, 0.2, 0.25, 0.1], [0.3, 0.3, 0.15, 0.25], [0.15, 0.35, 0.15, 0.35]][t]!),
     holdings,
     newPromo: rng.bool(0.3),
-    voice: (hasMobile ? [8, 14, 22][t]! : 2) * ln(0.5) * dormantFactor,
+    voice: (hasMobile ? [8, 14, 22][t]! : hasLandline ? 4 : 0) * ln(0.5) * dormantFactor,
     data: ((hasBroadband ? [2500, 4500, 7000][t]! : 0) + (hasMobile ? [250, 600, 1200][t]! : 0)) * ln(0.6) * dormantFactor,
-    sms: (hasMobile ? [3, 2, 1.5][t]! : 0.1) * ln(0.6) * dormantFactor,
+    sms: (hasMobile ? [3, 2, 1.5][t]! : 0) * ln(0.6) * dormantFactor,
     sessions: [0.25, 0.4, 0.6][t]! * ln(0.5) * dormantFactor,
     activeProb: (contract === "prepaid" ? 0.75 : 0.93) * (latent.dormant ? 0.65 : 1),
   };

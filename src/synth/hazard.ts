@@ -12,6 +12,8 @@
  * new incidents, new regional offers, financial stress) enter by their expected first-order contribution
  * with the month-start rates. Within-horizon contract renewals are averaged over renew / roll to monthly.
  */
+import type { ActionId } from "../contract/tables.js";
+import { EFFECT_DAYS, type EffectState, effectMultiplier } from "./actions.js";
 import { P_EMAIL, type Profile } from "./cohorts.js";
 import { REGION_QUALITY, type World } from "./world.js";
 
@@ -81,6 +83,8 @@ export interface SubState {
   shockUntil: number;
   campaignMult: number;
   campaignUntil: number;
+  /** Day of the last contact (treatment), or NEG. */
+  lastContact: number;
   /** BASE x tier x dormancy. */
   staticMult: number;
   /** Cached product multiplier, valid for days in [prodFrom, prodUntil). */
@@ -104,6 +108,7 @@ export function newState(p: Profile): SubState {
     shockUntil: NEG,
     campaignMult: 1,
     campaignUntil: NEG,
+    lastContact: NEG,
     staticMult: BASE_HAZARD * TIER[p.tier]! * (p.dormant ? 0.6 : 1),
     prodMult: 1,
     prodFrom: 1,
@@ -269,4 +274,37 @@ export function hasProblem(s: SubState, day: number): boolean {
 
 export function isDisengaged(s: SubState, day: number): boolean {
   return s.onset >= 0 && s.recovered < 0 && day >= s.onset;
+}
+
+/** A complaint still unresolved on `day`. */
+export function hasOpenTicket(s: SubState, day: number): boolean {
+  return day < s.openUntil;
+}
+
+/** What an action's effect depends on at `day` (see actions.ts). */
+export function effectState(s: SubState, day: number): EffectState {
+  return {
+    nearContractEnd: nearContractEnd(s, day),
+    hasProblem: hasProblem(s, day),
+    openTicket: hasOpenTicket(s, day),
+    disengaged: isDisengaged(s, day),
+    daysSinceContact: s.lastContact === NEG ? Number.POSITIVE_INFINITY : day - s.lastContact,
+  };
+}
+
+/** The hazard multiplier `action` would have if it reached the subscriber on `day`. */
+export function contactEffect(s: SubState, action: ActionId, day: number): number {
+  return effectMultiplier(s.p.segment, action, effectState(s, day));
+}
+
+/**
+ * Contact the subscriber with `action` on `day`: the action's true effect replaces any earlier campaign effect
+ * for EFFECT_DAYS days, and the contact counts as the latest one. Returns the multiplier applied.
+ */
+export function applyContact(s: SubState, action: ActionId, day: number): number {
+  const m = contactEffect(s, action, day);
+  s.campaignMult = m;
+  s.campaignUntil = day + EFFECT_DAYS;
+  s.lastContact = day;
+  return m;
 }

@@ -5,6 +5,8 @@
  * Subscriber ids follow activation order (like an operator's ids): a first pass draws every activation
  * day, the ids are the rank by (activation, slot).
  */
+import { ACTIONS } from "../contract/tables.js";
+import { effectMultiplier } from "./actions.js";
 import { type BillingHistory, emitBills, feeAt as feeOf } from "./billing.js";
 import { drawContact } from "./campaigns.js";
 import { drawActivation, drawProfile } from "./cohorts.js";
@@ -13,12 +15,10 @@ import { addMonths, monthStartOf, monthStartsBetween } from "./dates.js";
 import {
   CONTRACT_SPIKE_AFTER,
   churnProbability30,
+  effectState,
   type HazardCtx,
-  hasProblem,
   hazard,
   hazardCtx,
-  isDisengaged,
-  nearContractEnd,
   newState,
   onsetRate,
   productsChanged,
@@ -83,6 +83,10 @@ export const MONTHLY_STAGE = [
   ["near_end", "bool"],
   ["problem", "bool"],
   ["disengaged", "bool"],
+  ["open_ticket", "bool"],
+  ["since_contact", "int"],
+  // the true hazard multiplier of each action if it reached the subscriber on that day (ACTIONS order)
+  ...ACTIONS.map((a) => [`m_${a}`, "double"] as const),
 ] as const;
 
 /** Share of the population that arrives during the window (keeps the base roughly stable). */
@@ -151,7 +155,18 @@ export function simulateSubscriber(x: HazardCtx, cal: Calendar, sinks: Sinks, si
   for (let d = d0; d <= w.end; d++) {
     const i = d - w.start;
     if (cal.monthStart[i] === 1) {
-      sinks.monthly.push(sid, d, churnProbability30(x, s, d), nearContractEnd(s, d), hasProblem(s, d), isDisengaged(s, d));
+      const e = effectState(s, d);
+      sinks.monthly.push(
+        sid,
+        d,
+        churnProbability30(x, s, d),
+        e.nearContractEnd,
+        e.hasProblem,
+        e.disengaged === true,
+        e.openTicket === true,
+        s.lastContact >= 0 ? d - s.lastContact : null,
+        ...ACTIONS.map((a) => effectMultiplier(p.segment, a, e)),
+      );
     }
     const ci = cal.campaignAt[i]!;
     if (ci >= 0) {

@@ -2,30 +2,36 @@
  * Ground truth, written to <out>/truth/ (never read by features or models):
  *   truth/monthly.parquet        subscriber_id, month_start, p_churn_30d (true probability of leaving in the
  *                                30 days from month_start, from the hazard), churned_30d (NULL when the 30
- *                                days run past the data), near_contract_end, has_problem, disengaged
+ *                                days run past the data), near_contract_end, has_problem, disengaged,
+ *                                open_ticket, days_since_contact (NULL when never contacted), and
+ *                                m_<action> for every action: the true hazard multiplier if that action
+ *                                reached the subscriber on month_start (segment and history modifiers applied)
  *   truth/subscribers.parquet    subscriber_id, segment, value_tier, price_sensitive, service_sensitive,
  *                                dormant, region_network_quality, disengaged_from, recovered_at
  *   truth/action_effects.parquet segment, action, condition, hazard_multiplier, hazard_multiplier_otherwise,
  *                                effect_days
  *   truth/world.json             the world's parameters, events and the effect formula
  *
- * Effect of an action on a subscriber at a month start: m = hazard_multiplier if the condition
- * (always | near_contract_end | has_problem, from truth/monthly) holds, else hazard_multiplier_otherwise;
- * the probability after contact is p' = 1 - (1 - p_churn_30d)^m (see `treatedProbability`).
+ * Effect of an action on a subscriber at a month start: m = m_<action> of truth/monthly (hazard_multiplier
+ * of action_effects if the condition (always | near_contract_end | has_problem | disengaged) holds, else
+ * hazard_multiplier_otherwise, then the history modifiers of world.json); the probability after contact is
+ * p' = 1 - (1 - p_churn_30d)^m (see `treatedProbability`). Another world can write its own truth/ in this
+ * format (monthly.parquet with p_churn_30d, churned_30d and m_<action>) and `churn simulate` reads it.
  */
-import type { ActionId } from "../contract/tables.js";
+import { ACTIONS, type ActionId } from "../contract/tables.js";
 import { type Db, quoteLiteral, withDb } from "../io/duckdb.js";
 import { fileExists, writeJsonAtomic } from "../io/files.js";
 import { InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
-import { ACTION_EFFECTS, EFFECT_DAYS, effectMultiplier, treatedProbability } from "./actions.js";
+import { ACTION_EFFECTS, EFFECT_DAYS, EFFECT_MODIFIERS, effectMultiplier, treatedProbability } from "./actions.js";
 import { isoOf } from "./dates.js";
 import { SEGMENT_MEANING, SEGMENTS, type Segment } from "./drivers.js";
 import { copyTo, dateSql, idSql } from "./writer.js";
 import { REGION_QUALITY, REGIONS, type World } from "./world.js";
 
 export const TRUTH_DIR = "truth";
-export const EFFECT_FORMULA = "p_after = 1 - (1 - p_churn_30d) ^ m, m = hazard_multiplier if condition holds else hazard_multiplier_otherwise";
+export const EFFECT_FORMULA =
+  "p_after = 1 - (1 - p_churn_30d) ^ m, m = m_<action> of truth/monthly (hazard_multiplier if condition holds else hazard_multiplier_otherwise, then the modifiers)";
 
 export async function writeTruth(db: Db, w: World, dir: string): Promise<void> {
   const id = idSql("sid", w.subscribers);
@@ -42,7 +48,8 @@ export async function writeTruth(db: Db, w: World, dir: string): Promise<void> {
     db,
     `SELECT ${idSql("m.sid", w.subscribers)} AS subscriber_id, ${dateSql("m.ms")} AS month_start, m.p AS p_churn_30d,
        CASE WHEN m.ms + 29 > ${w.end} THEN NULL ELSE coalesce(s.deact BETWEEN m.ms AND m.ms + 29, false) END AS churned_30d,
-       m.near_end AS near_contract_end, m.problem AS has_problem, m.disengaged
+       m.near_end AS near_contract_end, m.problem AS has_problem, m.disengaged, m.open_ticket,
+       m.since_contact AS days_since_contact, ${ACTIONS.map((a) => `m.m_${a}`).join(", ")}
      FROM st_monthly m JOIN st_subscribers s USING (sid) ORDER BY m.sid, m.ms`,
     `${dir}/monthly.parquet`,
     "parquet",
@@ -69,7 +76,10 @@ export async function writeTruth(db: Db, w: World, dir: string): Promise<void> {
         always: "always applies",
         near_contract_end: "fixed term ending within 60 days (or ended at most 14 days ago) at contact",
         has_problem: "an open ticket or a complaint in the last 30 days at contact",
+        disengaged: "usage falling at contact (disengagement under way; truth/monthly disengaged)",
       },
+      modifiers: EFFECT_MODIFIERS,
+      per_subscriber: "truth/monthly.parquet m_<action>: the multiplier with every condition and modifier applied",
     },
     segments: SEGMENT_MEANING,
     regions: REGIONS.map((r, i) => ({ region: r, network_quality: REGION_QUALITY[i], outage_days: w.outages[i]!.length })),
@@ -91,6 +101,8 @@ export interface TruthSubscriber {
   pChurn30d?: number;
   nearContractEnd: boolean;
   hasProblem: boolean;
+  /** True hazard multiplier per action (ACTIONS order), when the truth has m_<action> columns. */
+  m?: Float64Array;
 }
 
 export interface Truth {
@@ -117,9 +129,13 @@ export async function loadTruth(dir: string, opts: { monthStart?: string } = {})
     const subs = quoteLiteral(`${dir}/subscribers.parquet`);
     const last = await db.one(`SELECT CAST(max(month_start) AS VARCHAR) AS ms FROM read_parquet(${monthly})`);
     const monthStart = opts.monthStart ?? String(last?.["ms"]);
+    const cols = new Set((await db.describe(`SELECT * FROM read_parquet(${monthly})`)).map((c) => c.name));
+    const perAction = ACTIONS.every((a) => cols.has(`m_${a}`));
+    const flag = (c: string) => (cols.has(c) ? `m.${c}` : "false");
     const rows = await db.all(
       `SELECT s.subscriber_id, s.segment, s.value_tier, s.price_sensitive, s.service_sensitive, s.dormant,
-         m.p_churn_30d, m.near_contract_end, m.has_problem
+         m.p_churn_30d, ${flag("near_contract_end")} AS near_contract_end, ${flag("has_problem")} AS has_problem
+         ${perAction ? `, ${ACTIONS.map((a) => `m.m_${a}`).join(", ")}` : ""}
        FROM read_parquet(${subs}) s JOIN read_parquet(${monthly}) m USING (subscriber_id)
        WHERE m.month_start = CAST($1 AS DATE) ORDER BY s.subscriber_id`,
       [monthStart],
@@ -127,8 +143,8 @@ export async function loadTruth(dir: string, opts: { monthStart?: string } = {})
     const subscribers = new Map<string, TruthSubscriber>();
     for (const r of rows) {
       const seg = String(r["segment"]) as Segment;
-      if (!SEGMENTS.includes(seg)) continue;
-      subscribers.set(String(r["subscriber_id"]), {
+      if (!perAction && !SEGMENTS.includes(seg)) continue;
+      const t: TruthSubscriber = {
         subscriberId: String(r["subscriber_id"]),
         segment: seg,
         valueTier: String(r["value_tier"]),
@@ -138,11 +154,15 @@ export async function loadTruth(dir: string, opts: { monthStart?: string } = {})
         pChurn30d: Number(r["p_churn_30d"]),
         nearContractEnd: Boolean(r["near_contract_end"]),
         hasProblem: Boolean(r["has_problem"]),
-      });
+      };
+      if (perAction) t.m = Float64Array.from(ACTIONS, (a) => Number(r[`m_${a}`]));
+      subscribers.set(t.subscriberId, t);
     }
+    const actionIndex = new Map<string, number>(ACTIONS.map((a, k) => [a, k]));
     const multiplier = (sid: string, action: ActionId) => {
       const t = subscribers.get(sid);
-      return t ? effectMultiplier(t.segment, action, t) : 1;
+      if (!t) return 1;
+      return t.m ? t.m[actionIndex.get(action)!]! : effectMultiplier(t.segment, action, t);
     };
     return {
       dir,

@@ -1,7 +1,7 @@
 /**
  * The world's configuration and its world-level events (drawn once from the seed): the data window,
  * regions with their latent network quality and outage days, regional competitor offer episodes, the
- * yearly price increases and the quarterly retention campaigns.
+ * yearly price increases and the retention campaigns (about nine a year).
  */
 import { addMonths, dayOf, ymd } from "./dates.js";
 import { Rng } from "./rng.js";
@@ -96,14 +96,11 @@ export function buildWorld(opts: WorldOptions): World {
     if (d >= start - 90 && d <= end) priceIncreases.push(d);
   }
 
-  // One campaign per calendar quarter, a few days into its first month.
+  // A campaign every five to seven weeks (about nine a year), so some subscribers are contacted again within
+  // two months, when a second contact does much less (see actions.ts).
   const campaigns: Campaign[] = [];
-  for (let d = start; d <= end; d = addMonths(d, 1)) {
-    const { m } = ymd(d);
-    if (m % 3 !== 0) continue;
-    const day = d + rng.int(3, 12);
-    if (day > end) continue;
-    campaigns.push({ day, sampleRate: rng.uniform(0.08, 0.12), controlShare: rng.uniform(0.25, 0.5) });
+  for (let day = start + rng.int(3, 20); day <= end; day += rng.int(35, 49)) {
+    campaigns.push({ day, sampleRate: rng.uniform(0.06, 0.12), controlShare: rng.uniform(0.2, 0.4) });
   }
 
   return {

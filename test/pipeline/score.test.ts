@@ -112,6 +112,14 @@ describe("churn score", () => {
       expect(sim[k].cost).toBeLessThanOrEqual(sim.plan.cost + 1e-6);
     }
     expect(sim.plan.contacts).toBeGreaterThan(0);
+    for (const k of ["plan", "random", "top_risk_first", "oracle"] as const) expect(sim[k].net_value).toBeCloseTo(sim[k].revenue_saved - sim[k].cost, 1);
+    // the oracle buys with the true effects: never a harmful contact, never a loss, within the run's budget,
+    // and at least what the plan gets
+    expect(sim.oracle.harmful_contacts).toBe(0);
+    expect(sim.oracle.net_value).toBeGreaterThan(0);
+    expect(sim.oracle.net_value).toBeGreaterThanOrEqual(sim.plan.net_value);
+    if (sim.oracle.budget !== null) expect(sim.oracle.cost).toBeLessThanOrEqual(sim.oracle.budget + 1e-6);
+    expect(sim.plan_share_of_oracle).toBeCloseTo(sim.plan.net_value / sim.oracle.net_value, 3);
     expect(monthStartAfter("2026-05-31")).toBe("2026-06-01");
     expect(monthStartAfter("2026-05-15")).toBe("2026-06-01");
   }, 60_000);

@@ -39,6 +39,55 @@ describe("truth/ for campaign simulation", () => {
     expect(effectMultiplier("mainstream", "digital_nudge", none)).toBeGreaterThan(0.95);
   });
 
+  it("effects also depend on the subscriber's visible history: usage falling, an open ticket, a recent contact", () => {
+    const calm = { nearContractEnd: false, hasProblem: false };
+    // a nudge works when usage is falling, hardly otherwise
+    expect(effectMultiplier("mainstream", "digital_nudge", { ...calm, disengaged: true })).toBeLessThan(0.85);
+    expect(effectMultiplier("mainstream", "digital_nudge", calm)).toBeGreaterThan(0.99);
+    // marketing while a ticket is open raises churn, for every segment
+    for (const seg of SEGMENTS) {
+      expect(effectMultiplier(seg, "digital_nudge", { nearContractEnd: false, hasProblem: true, openTicket: true })).toBeGreaterThan(1);
+      expect(effectMultiplier(seg, "loyalty_points", { nearContractEnd: false, hasProblem: true, openTicket: true })).toBeGreaterThan(1);
+    }
+    // a second contact within 60 days does much less; a harmful one stays harmful
+    const first = effectMultiplier("price_hunter", "price_incentive", calm);
+    const again = effectMultiplier("price_hunter", "price_incentive", { ...calm, daysSinceContact: 20 });
+    expect(1 - again).toBeLessThan(0.5 * (1 - first));
+    expect(effectMultiplier("price_hunter", "price_incentive", { ...calm, daysSinceContact: 90 })).toBe(first);
+    expect(effectMultiplier("sleeping_dog", "care_call", { ...calm, daysSinceContact: 20 })).toBeGreaterThan(1.5);
+  });
+
+  it("truth/monthly holds each action's multiplier with the history it depends on", async () => {
+    const rows = await withDb((db) =>
+      db.all(`SELECT m.*, s.segment FROM read_parquet(${quoteLiteral(`${w.dir}/truth/monthly.parquet`)}) m
+        JOIN read_parquet(${quoteLiteral(`${w.dir}/truth/subscribers.parquet`)}) s USING (subscriber_id) ORDER BY subscriber_id, month_start`),
+    );
+    let contacted = 0;
+    let open = 0;
+    let harmed = 0;
+    for (const r of rows) {
+      const since = r["days_since_contact"] === null ? Number.POSITIVE_INFINITY : Number(r["days_since_contact"]);
+      const state = {
+        nearContractEnd: Boolean(r["near_contract_end"]),
+        hasProblem: Boolean(r["has_problem"]),
+        openTicket: Boolean(r["open_ticket"]),
+        disengaged: Boolean(r["disengaged"]),
+        daysSinceContact: since,
+      };
+      if (since < 60) contacted++;
+      if (state.openTicket) open++;
+      for (const a of ACTIONS) {
+        const m = Number(r[`m_${a}`]);
+        expect(m).toBe(effectMultiplier(r["segment"] as (typeof SEGMENTS)[number], a, state));
+        if (m > 1) harmed++;
+      }
+    }
+    // the modifiers occur: some month starts follow a recent contact, some have an open ticket, some effects harm
+    expect(contacted).toBeGreaterThan(rows.length * 0.02);
+    expect(open).toBeGreaterThan(0);
+    expect(harmed).toBeGreaterThan(0);
+  });
+
   it("p' = 1 - (1 - p)^m", () => {
     expect(treatedProbability(0.2, 1)).toBeCloseTo(0.2, 12);
     expect(treatedProbability(0.2, 0.5)).toBeCloseTo(1 - Math.sqrt(0.8), 12);
@@ -54,7 +103,7 @@ describe("truth/ for campaign simulation", () => {
       expect(p).toBe(s.pChurn30d);
       expect(p).toBeGreaterThan(0);
       expect(p).toBeLessThan(1);
-      for (const a of ACTIONS) expect(t.pAfter(id, a)).toBeCloseTo(treatedProbability(p, effectMultiplier(s.segment, a, s)), 12);
+      for (const a of ACTIONS) expect(t.pAfter(id, a)).toBeCloseTo(treatedProbability(p, s.m![ACTIONS.indexOf(a)]!), 12);
     }
     expect(t.pAfter("S9999999", "care_call")).toBeUndefined();
     await expect(loadTruth(w.dir)).rejects.toThrow(InputDataError);
