@@ -3,7 +3,7 @@
  * table is scanned once per as-of (one date-range filter, one GROUP BY) rather than once per feature.
  *
  * `feat_usage_window`: one row per subscriber with any usage row in the 90 days (as_of - 90, as_of]:
- *   data_N, voice_N, sms_N, sessions_N   sums over the last N = 7, 30, 90 days (k < N, k = as_of - date)
+ *   data_N, voice_N, sms_N, sessions_N   sums over the last N = 7, 30, 60, 90 days (k < N, k = as_of - date)
  *   data_sq_30, voice_sq_30              sums of squares over 30 days (for the coefficient of variation)
  *   act_mask                             bit k set when day as_of - k had any activity (HUGEINT, k < 90)
  *   dropped_30, dropped_90               dropped calls (only when usage has dropped_calls)
@@ -15,6 +15,8 @@ import type { BaseId, FamilyContext } from "./types.js";
 
 export const USAGE_LOOKBACK_DAYS = 90;
 export const USAGE_WINDOWS = [7, 30, 90] as const;
+/** Windows summed for other families (the own-past comparison) but not turned into engagement features. */
+export const EXTRA_USAGE_WINDOWS = [60] as const;
 
 export interface BaseDef {
   id: BaseId;
@@ -54,7 +56,7 @@ export const usageWindow: BaseDef = {
       ["sms", "sms"],
       ["sessions", "sessions"],
     ] as const) {
-      for (const w of USAGE_WINDOWS) {
+      for (const w of [...USAGE_WINDOWS, ...EXTRA_USAGE_WINDOWS]) {
         cols.push(w === USAGE_LOOKBACK_DAYS ? `${fixed(src)} AS ${col}_${w}` : `CASE WHEN k < ${w} THEN ${fixed(src)} END AS ${col}_${w}`);
         aggs.push(`sum(${col}_${w}) / ${SCALE}.0 AS ${col}_${w}`);
       }
@@ -81,4 +83,62 @@ GROUP BY subscriber_id)`;
   },
 };
 
-export const BASES: Record<BaseId, BaseDef> = { usage_window: usageWindow };
+/** Months of usage an own-past comparison looks back over (the last ended month is month 0). */
+export const HISTORY_MONTHS = 12;
+
+/**
+ * `feat_usage_monthly` (built once, before the as-of loop): per subscriber and calendar month, usage sums in
+ * thousandths (data, voice, sms, sessions), active days, and the first usage day of the month.
+ * `feat_usage_history` (per as-of): per subscriber, the ended months (month 0 = the latest month that ended on
+ * or before as-of) among the last HISTORY_MONTHS that the data covers entirely for that subscriber (on or
+ * after activation and the first usage day; a month without a usage row is a month of zero use), reduced to
+ *   base_n, base_days, base_<m>          months 3-8 (the subscriber's own past, "months 4-9")
+ *   first_days, first_<m>                month 2: the baseline of a subscriber too young for months 3-8
+ *   months, sx, sxx, sy_<m>, sxy_<m>     exact integer sums for the least-squares trend of the daily mean
+ *                                        (thousandths per day) against the month index x = -j
+ *   max_<m> over months 0-8              whether the subscriber ever used the metric (structural zeros)
+ * where <m> is data, voice, sms, sessions, active (active days). Integer sums keep the bytes the same run to run.
+ */
+export const usageHistory: BaseDef = {
+  id: "usage_history",
+  table: "feat_usage_history",
+  prepare: `CREATE OR REPLACE TABLE feat_usage_monthly AS
+SELECT subscriber_id, date_trunc('month', date)::DATE AS month, min(date) AS first_day,
+  sum(${fixed("data_mb")}) AS data, sum(${fixed("voice_minutes")}) AS voice, sum(${fixed("sms")}) AS sms,
+  sum(${fixed("sessions")}) AS sessions, count(*) FILTER (WHERE ${activity}) * ${SCALE} AS active
+FROM usage GROUP BY ALL`,
+  prepared: ["feat_usage_monthly"],
+  sql() {
+    const ms = ["data", "voice", "sms", "sessions", "active"] as const;
+    // per-day mean of a month in thousandths, rounded to an integer (exact sums below)
+    const perDay = (m: string) => `CAST(round(${m} / nd) AS BIGINT)`;
+    const aggs = ms.flatMap((m) => [
+      `sum(${m}) FILTER (WHERE j BETWEEN 3 AND 8) AS base_${m}`,
+      `max(${m}) FILTER (WHERE j = 2) AS first_${m}`,
+      `sum(${perDay(m)}) AS sy_${m}`,
+      `sum(CAST(-j AS BIGINT) * ${perDay(m)}) AS sxy_${m}`,
+      `max(${m}) FILTER (WHERE j <= 8) AS max_${m}`,
+    ]);
+    return `WITH p AS (
+  SELECT (date_trunc('month', $1::DATE + 1) - INTERVAL 1 MONTH)::DATE AS L, (SELECT min(first_day) FROM feat_usage_monthly) AS us
+), g AS (
+  SELECT s.subscriber_id, p.L,
+    unnest(generate_series(
+      greatest((p.L - INTERVAL ${HISTORY_MONTHS - 1} MONTH)::DATE, (date_trunc('month', greatest(s.activation_date, p.us) - 1) + INTERVAL 1 MONTH)::DATE),
+      p.L, INTERVAL 1 MONTH))::DATE AS month
+  FROM feat_spine s CROSS JOIN p
+), m AS (
+  SELECT g.subscriber_id, date_diff('month', g.month, g.L) AS j, dayofmonth(last_day(g.month)) AS nd,
+    ${ms.map((x) => `coalesce(u.${x}, 0) AS ${x}`).join(", ")}
+  FROM g LEFT JOIN feat_usage_monthly u ON u.subscriber_id = g.subscriber_id AND u.month = g.month
+)
+SELECT subscriber_id,
+  count(*) FILTER (WHERE j BETWEEN 3 AND 8) AS base_n, sum(nd) FILTER (WHERE j BETWEEN 3 AND 8) AS base_days,
+  max(nd) FILTER (WHERE j = 2) AS first_days,
+  count(*) AS months, sum(CAST(-j AS BIGINT)) AS sx, sum(CAST(j * j AS BIGINT)) AS sxx,
+  ${aggs.join(",\n  ")}
+FROM m GROUP BY subscriber_id`;
+  },
+};
+
+export const BASES: Record<BaseId, BaseDef> = { usage_window: usageWindow, usage_history: usageHistory };

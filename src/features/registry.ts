@@ -1,6 +1,8 @@
 /** Every feature family, in the order their columns appear in the feature table. Add a family here. */
 import { complaints } from "./families/complaints.js";
+import { contacts } from "./families/contacts.js";
 import { engagement } from "./families/engagement.js";
+import { history } from "./families/history.js";
 import { network } from "./families/network.js";
 import { products } from "./families/products.js";
 import { profile } from "./families/profile.js";
@@ -8,7 +10,7 @@ import { revenue } from "./families/revenue.js";
 import { tenure } from "./families/tenure.js";
 import type { FeatureFamily } from "./types.js";
 
-export const FAMILIES: readonly FeatureFamily[] = [tenure, profile, revenue, engagement, network, complaints, products];
+export const FAMILIES: readonly FeatureFamily[] = [tenure, profile, revenue, engagement, history, network, complaints, products, contacts];
 
 /** Every feature the families can produce, flat: for the data dictionary and the reports (name -> meaning). */
 export function featureCatalog(): {

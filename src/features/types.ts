@@ -22,6 +22,14 @@ export interface FeatureDef {
   reason?: string;
   /** Columns this feature needs beyond the family's required tables; missing ones skip only this feature. */
   needs?: readonly { table: TableName; column: string }[];
+  /**
+   * The name of a 0/1 feature that says whether this feature means anything for a subscriber: when it is 0
+   * (no voice line, so no voice use at all), this feature's value is a structural zero, never a reason or a
+   * driver for them.
+   */
+  appliesIf?: string;
+  /** A marker of what the subscriber holds (e.g. uses_voice): used by the model and by `appliesIf`, never a reason or a driver itself. */
+  structural?: boolean;
 }
 
 /** What a family's SQL builder may rely on. */
@@ -54,4 +62,4 @@ export interface FeatureFamily {
   sql(ctx: FamilyContext): string;
 }
 
-export type BaseId = "usage_window";
+export type BaseId = "usage_window" | "usage_history";

@@ -1,0 +1,160 @@
+/**
+ * Against their own past: each subscriber's recent use, spend and complaints compared with the same
+ * subscriber months earlier, and the trend over the longer history. A customer drifting away for months looks
+ * normal against the last 60 days (the engagement family's 30-vs-60-day changes); against their own months
+ * 4-9 the drift shows.
+ *
+ *   recent      the last 30 or 60 days (daily usage; days before activation or the first usage day not counted)
+ *   own past    the ended months 3-8 before as-of (month 0 = the latest month ended on or before as-of: for a
+ *               month-end as-of, months 4-9 counting the as-of month as the first), only months the data covers
+ *               entirely for that subscriber; a subscriber too young for those is compared with their first
+ *               covered month (month 2), else the comparison is empty
+ *   trend       least-squares slope of the daily mean over the covered ended months of the last 12 (at least 3),
+ *               in % of the mean per month
+ *   uses_<m>    whether the subscriber used voice / SMS / data at all in the covered months 0-8 or the last 90
+ *               days. A subscriber who never calls (a broadband-only household) has voice at 0 as a structural
+ *               zero: the voice features say nothing about them (FeatureDef.appliesIf), never "voice down"
+ * Reads only rows dated on or before as-of, and only months that ended on or before it.
+ */
+import { SCALE } from "../bases.js";
+import type { FeatureDef, FeatureFamily } from "../types.js";
+
+const METRICS = [
+  { key: "data", feature: "data_mb", what: "data volume", uses: "uses_data" },
+  { key: "voice", feature: "voice_min", what: "voice minutes", uses: "uses_voice" },
+  { key: "sms", feature: "sms", what: "SMS sent", uses: "uses_sms" },
+  { key: "sessions", feature: "sessions", what: "app or portal sessions", uses: undefined },
+  { key: "active", feature: "active_days", what: "days with any activity", uses: undefined },
+] as const;
+const TREND_METRICS = ["data", "voice", "sessions", "active"] as const;
+const RECENT = [30, 60] as const;
+
+const features: FeatureDef[] = [];
+for (const w of RECENT) {
+  for (const m of METRICS) {
+    features.push({
+      name: `${m.feature}_${w}d_vs_own_past_pct`,
+      type: "number",
+      unit: "%",
+      description: `change of mean daily ${m.what}: last ${w} days vs the same subscriber's months 4-9 before as-of (or their first month), in % (empty when that was 0 or is not covered by the data)`,
+      reason: `${m.what} {direction} {pct}% in the last ${w} days vs their own use months ago`,
+      ...(m.uses ? { appliesIf: m.uses } : {}),
+    });
+  }
+}
+for (const key of TREND_METRICS) {
+  const m = METRICS.find((x) => x.key === key)!;
+  features.push({
+    name: `${m.feature}_trend_12m_pct`,
+    type: "number",
+    unit: "% per month",
+    description: `trend of mean daily ${m.what} over the covered months of the last 12 (least squares, at least 3 months), in % of their mean per month`,
+    reason: `${m.what} {direction} {pct}% a month over the last year`,
+    ...(m.uses ? { appliesIf: m.uses } : {}),
+  });
+}
+features.push({
+  name: "own_past_months",
+  type: "integer",
+  unit: "months",
+  description: "months of the subscriber's own past (months 4-9 before as-of) the comparisons use; 0 when none (then the first covered month, if any)",
+});
+for (const m of METRICS) {
+  if (!m.uses) continue;
+  features.push({
+    name: m.uses,
+    type: "flag",
+    unit: "0/1",
+    description: `1 when the subscriber used ${m.what} on any day of the covered months 0-8 or the last 90 days; 0 when never (a structural zero, e.g. no ${m.key === "data" ? "data line" : "voice line"}), empty when no day is covered`,
+    structural: true,
+  });
+}
+features.push(
+  {
+    name: "arpu_vs_own_past_pct",
+    type: "number",
+    unit: "%",
+    description: "change of the mean monthly bill: last 3 ended months vs months 4-9 before, in % (empty when there is no bill in either)",
+    reason: "monthly bill {direction} {pct}% vs their own bills months ago",
+    needs: [{ table: "billing", column: "amount_billed" }],
+  },
+  {
+    name: "complaints_60d_vs_own_past",
+    type: "number",
+    unit: "complaints per 30 days (difference)",
+    description: "complaints per 30 days over the last 60 days minus the same rate over days 91-270 before as-of (empty when those days are not covered)",
+    reason: "complaining more than before: {value} more complaints a month than in their own past",
+    needs: [{ table: "complaints", column: "opened_at" }],
+  },
+);
+
+/** Days of the last `w` days covered by the data for the subscriber (as the engagement family). */
+const days = (w: number) => `nullif(greatest(0, least(${w}, $1::DATE - u.since + 1)), 0)`;
+/** Recent daily mean in thousandths. */
+const recent = (key: string, w: number) =>
+  key === "active"
+    ? `(${SCALE}.0 * coalesce(bit_count(u.act_mask & ((1::HUGEINT << ${w}) - 1)), 0) / ${days(w)})`
+    : `(${SCALE}.0 * coalesce(u.${key}_${w}, 0) / ${days(w)})`;
+/** Own-past daily mean in thousandths: months 3-8, else month 2. */
+const past = (key: string) => `(CASE WHEN h.base_n > 0 THEN h.base_${key} / h.base_days ELSE h.first_${key} / h.first_days END)`;
+const pct = (a: string, b: string) => `((${a}) - (${b})) / nullif(${b}, 0) * 100`;
+/** Least-squares slope over months (exact integer sums), in % of the mean per month. */
+const trend = (key: string) =>
+  `CASE WHEN h.months >= 3 AND h.sy_${key} <> 0 AND (h.months * h.sxx - h.sx * h.sx) <> 0
+     THEN 100.0 * (h.months * h.sxy_${key} - h.sx * h.sy_${key}) / (h.months * h.sxx - h.sx * h.sx) / (h.sy_${key} / h.months) END`;
+/** Used the metric at all: in the covered months 0-8 or the last 90 days; empty when nothing is covered. */
+const uses = (key: string) =>
+  `CASE WHEN coalesce(h.max_${key}, 0) > 0 OR coalesce(u.${key}_90, 0) > 0 THEN 1 WHEN h.months IS NULL AND ${days(90)} IS NULL THEN NULL ELSE 0 END`;
+
+export const history: FeatureFamily = {
+  id: "history",
+  title: "Against their own past",
+  reads: {
+    subscribers: ["subscriber_id", "activation_date"],
+    usage: ["subscriber_id", "date", "data_mb", "voice_minutes", "sms", "sessions"],
+    billing: ["subscriber_id", "month", "amount_billed"],
+    complaints: ["subscriber_id", "opened_at"],
+  },
+  requires: ["usage"],
+  bases: ["usage_window", "usage_history"],
+  features,
+  sql: (ctx) => {
+    const cols: string[] = [];
+    for (const w of RECENT) for (const m of METRICS) cols.push(`${pct(recent(m.key, w), past(m.key))} AS ${m.feature}_${w}d_vs_own_past_pct`);
+    for (const key of TREND_METRICS) cols.push(`${trend(key)} AS ${METRICS.find((x) => x.key === key)!.feature}_trend_12m_pct`);
+    cols.push("coalesce(h.base_n, 0) AS own_past_months");
+    for (const m of METRICS) if (m.uses) cols.push(`${uses(m.key)} AS ${m.uses}`);
+    const joins: string[] = [];
+    if (ctx.produces.has("arpu_vs_own_past_pct")) {
+      cols.push("(b.recent - b.past) / nullif(b.past, 0) * 100 AS arpu_vs_own_past_pct");
+      joins.push(`LEFT JOIN (
+  SELECT subscriber_id, avg(amt) FILTER (WHERE j < 3) AS recent, avg(amt) FILTER (WHERE j BETWEEN 3 AND 8) AS past
+  FROM (SELECT subscriber_id, date_diff('month', month, (date_trunc('month', $1::DATE + 1) - INTERVAL 1 MONTH)::DATE) AS j,
+          CAST(round(amount_billed * ${SCALE}) AS BIGINT) AS amt
+        FROM billing WHERE month <= (date_trunc('month', $1::DATE + 1) - INTERVAL 1 MONTH)::DATE)
+  WHERE j BETWEEN 0 AND 8 GROUP BY subscriber_id
+) b ON b.subscriber_id = u.subscriber_id`);
+    }
+    if (ctx.produces.has("complaints_60d_vs_own_past")) {
+      // covered days of days 91-270 before as-of: on or after activation and the first complaint in the table
+      const pastDays = "greatest(0, least(270, $1::DATE - u.csince + 1) - 90)";
+      cols.push(`CASE WHEN ${pastDays} = 0 OR ${days(60).replaceAll("u.since", "u.csince")} IS NULL THEN NULL
+    ELSE 30.0 * coalesce(c.n60, 0) / ${days(60).replaceAll("u.since", "u.csince")} - 30.0 * coalesce(c.npast, 0) / ${pastDays} END AS complaints_60d_vs_own_past`);
+      joins.push(`LEFT JOIN (
+  SELECT subscriber_id, count(*) FILTER (WHERE k < 60) AS n60, count(*) FILTER (WHERE k >= 90 AND k < 270) AS npast
+  FROM (SELECT subscriber_id, $1::DATE - opened_at AS k FROM complaints WHERE opened_at <= $1::DATE)
+  GROUP BY subscriber_id
+) c ON c.subscriber_id = u.subscriber_id`);
+    }
+    const cstart = ctx.produces.has("complaints_60d_vs_own_past") ? "(SELECT min(opened_at) FROM complaints)" : "NULL::DATE";
+    return `SELECT u.subscriber_id,
+  ${cols.join(",\n  ")}
+FROM (
+  SELECT s.subscriber_id, greatest(s.activation_date, m.usage_start) AS since,
+    greatest(s.activation_date, coalesce(${cstart}, s.activation_date)) AS csince, uw.* EXCLUDE (subscriber_id)
+  FROM feat_spine s CROSS JOIN feat_usage_meta m LEFT JOIN feat_usage_window uw ON uw.subscriber_id = s.subscriber_id
+) u
+LEFT JOIN feat_usage_history h ON h.subscriber_id = u.subscriber_id
+${joins.join("\n")}`;
+  },
+};
