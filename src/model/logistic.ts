@@ -10,6 +10,7 @@
  * Newton converges in ~6-10 steps, so for d <= 300 this is both exact and fast. Above that the Newton
  * step is solved by conjugate gradients on Hessian-vector products (n * d per product).
  */
+import { cholesky, choleskySolve } from "./linalg.js";
 import type { FitOptions, FittedModel, Labels, Matrix, ModelState, ModelTrainer } from "./types.js";
 
 export interface LogisticOptions {
@@ -52,38 +53,6 @@ function objective(z: Float64Array, y: Labels, theta: Float64Array, l2: number, 
   let r = 0;
   for (let j = 0; j < d; j++) r += theta[j]! ** 2;
   return f + 0.5 * l2 * r;
-}
-
-/** In-place Cholesky of a symmetric positive definite D x D matrix (lower triangle); false if not SPD. */
-function cholesky(a: Float64Array, D: number): boolean {
-  for (let j = 0; j < D; j++) {
-    let s = a[j * D + j]!;
-    for (let k = 0; k < j; k++) s -= a[j * D + k]! ** 2;
-    if (!(s > 0)) return false;
-    const l = Math.sqrt(s);
-    a[j * D + j] = l;
-    for (let i = j + 1; i < D; i++) {
-      let t = a[i * D + j]!;
-      for (let k = 0; k < j; k++) t -= a[i * D + k]! * a[j * D + k]!;
-      a[i * D + j] = t / l;
-    }
-  }
-  return true;
-}
-
-function choleskySolve(L: Float64Array, D: number, b: Float64Array): Float64Array {
-  const x = Float64Array.from(b);
-  for (let i = 0; i < D; i++) {
-    let s = x[i]!;
-    for (let k = 0; k < i; k++) s -= L[i * D + k]! * x[k]!;
-    x[i] = s / L[i * D + i]!;
-  }
-  for (let i = D - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let k = i + 1; k < D; k++) s -= L[k * D + i]! * x[k]!;
-    x[i] = s / L[i * D + i]!;
-  }
-  return x;
 }
 
 /** Newton direction from the explicit Hessian X'WX + l2 I (bias unpenalised). */

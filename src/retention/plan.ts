@@ -85,6 +85,12 @@ export interface PlanOptions {
   config: RetentionConfig;
   /** Effect estimates (from estimateEffects); action/segment pairs not listed use the catalog prior. */
   effects?: readonly EffectEstimate[];
+  /**
+   * Each subscriber's own relative effect of each action (row-major n x actions, the catalog's order without
+   * `none`; negative = harmful), e.g. from the uplift model. When given it replaces the segment cells' effects
+   * for valuing and buying actions; the cells stay the readable summary.
+   */
+  subscriberEffects?: Float32Array;
   /** Overrides config.budget; null = no limit. */
   budget?: number | null;
   /** Feature definitions for reason templates and drivers. */
@@ -112,7 +118,8 @@ export interface PlanRow {
   recommended_action: string;
   action_cost: number;
   effect: number;
-  effect_source: "learned" | "prior" | "";
+  /** uplift: this subscriber's own effect (per-subscriber uplift model or one effect per action); learned: the segment cell's. */
+  effect_source: "uplift" | "learned" | "prior" | "";
   expected_saving: number;
   expected_net_value: number;
   selected: boolean;
@@ -245,6 +252,10 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     });
   });
 
+  const own = opts.subscriberEffects;
+  if (own && own.length !== n * A) throw new InputDataError(msg.planColumnLength("subscriberEffects", own.length, n * A));
+  const effectOf = own ? (i: number, a: number): number => own[i * A + a]! : (i: number, a: number): number => effect[a * K + segCode[i]!]!;
+
   // 5. expected net value per eligible action (NaN = not eligible)
   const masks = actions.map(eligibilityMask);
   // Only eligibility is stored (1 byte a cell); ENV and cost are computed on the fly by the same
@@ -252,7 +263,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const eligible = new Uint8Array(n * A);
   const costOf = (i: number, a: number): number => actionCost(actions[a]!, input.arpu[i]!);
   const envOf = (i: number, a: number): number =>
-    eligible[i * A + a] ? input.probability[i]! * effect[a * K + segCode[i]!]! * cv[i]! - costOf(i, a) : Number.NaN;
+    eligible[i * A + a] ? input.probability[i]! * effectOf(i, a) * cv[i]! - costOf(i, a) : Number.NaN;
   const s: SegmentIndex = { value: 0, price: 0, tenure: 0, contract: 0, driver: 0 };
   for (let i = 0; i < n; i++) {
     s.value = seg.value[i]!;
@@ -311,7 +322,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     const i = order[r]!;
     const a = chosen[i]!;
     const p = input.probability[i]!;
-    const e = a < 0 ? 0 : effect[a * K + segCode[i]!]!;
+    const e = a < 0 ? 0 : effectOf(i, a);
     return {
       rank: r + 1,
       subscriber_id: ids[i]!,
@@ -329,7 +340,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
       recommended_action: a < 0 ? "none" : actions[a]!.id,
       action_cost: a < 0 ? 0 : costOf(i, a),
       effect: e,
-      effect_source: a < 0 ? "" : learned[a * K + segCode[i]!] ? "learned" : "prior",
+      effect_source: a < 0 ? "" : own ? "uplift" : learned[a * K + segCode[i]!] ? "learned" : "prior",
       expected_saving: p * e * cv[i]!,
       expected_net_value: shownEnv[i]!,
       selected: isSelected(i),
@@ -353,7 +364,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     all.value_at_risk += var_;
     if (selected) {
       const c = costOf(i, a);
-      const saving = p * effect[a * K + segCode[i]!]! * cv[i]!;
+      const saving = p * effectOf(i, a) * cv[i]!;
       for (const t of [tb, ta, all]) {
         t.contacts++;
         t.cost += c;

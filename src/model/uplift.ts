@@ -1,0 +1,395 @@
+/**
+ * Per-subscriber uplift: what each retention action changes in a subscriber's churn, learned from past
+ * contacts with random control groups (the campaigns table, churn's own contacts log).
+ *
+ * Model: a complementary log-log regression in which the action multiplies the churn hazard over the
+ * outcome window.
+ *
+ *   P(churn within H days of the contact) = 1 - exp(-exp(eta))
+ *   eta        = c0 + c1 * log L0(x) + g . z(x) + treated * log m_a(x)
+ *   log m_a(x) = b_a * exp(v . z(x)) + d_a . z(x)
+ *
+ *   L0(x)  baseline cumulative hazard over H days, from the churn model's probability at contact time (an
+ *          offset: the churn model learned it from every subscriber, not only the contacted); c0, c1 recalibrate
+ *          it on the contact rows and g corrects it by modifier (without g, where the churn model misses, the
+ *          treated rows' excess churn would be read as an effect of the action)
+ *   b_a    the action's log hazard multiplier for a typical subscriber (m < 1 helps, m > 1 provokes churn)
+ *   z(x)   effect modifiers: standardised features at contact time (recent contacts, complaints, usage against
+ *          the subscriber's own past, contract stage, value, risk, ...)
+ *   v      responsiveness, shared by every action: how much more (or less) a subscriber reacts to any contact,
+ *          e.g. one contacted last month reacts less to the next. It scales each action's own effect, so a
+ *          near-useless action stays near-useless for the most responsive subscriber
+ *   d_a    what changes this action's effect beyond that (an offer pushed at someone with an open ticket
+ *          annoys them while a care call helps)
+ *
+ * Shrinkage, as a Gaussian prior (penalised likelihood, Fisher scoring with the model's Jacobian, float64):
+ *   b_a ~ N(log(1 - catalogue prior effect), 1/priorPrecision)   thin data stay near the catalogue's prior
+ *   v ~ N(0, 1/sharedPrecision),  d_a ~ N(0, 1/actionPrecision),  g ~ N(0, 1)
+ * `fitUpliftEvidence` chooses the precisions of v and d per modifier from the data (empirical Bayes), so a
+ * modifier the contacts say nothing about is shrunk to nothing.
+ * Intervals: the Laplace approximation (inverse penalised information) gives var(log m_a(x)) by the delta
+ * method. Harmful effects (m > 1) are estimated like any other and kept: the plan never buys them.
+ */
+import { cholesky, choleskyInverse, choleskySolve } from "./linalg.js";
+
+export interface UpliftRows {
+  n: number;
+  /** Effect modifiers per row. */
+  K: number;
+  /** log of the baseline cumulative hazard over the outcome window, per row. */
+  offset: Float64Array;
+  /** Action index per row (0..A-1). */
+  action: Int32Array;
+  /** 1 = treatment (contacted), 0 = control. */
+  treated: Uint8Array;
+  /** 1 = churned within the outcome window. */
+  y: Uint8Array;
+  /** Modifiers, row-major n x K. */
+  z: Float32Array;
+}
+
+export interface UpliftOptions {
+  /** Actions (the model has one multiplier per action). */
+  actions: readonly string[];
+  /** Prior mean of each action's log hazard multiplier: log(1 - catalogue prior effect). */
+  priorLogM: ArrayLike<number>;
+  /** Prior precision of b_a (about the number of treated churners the prior is worth). */
+  priorPrecision: number;
+  /** Prior precision of the responsiveness weights v (one for all, or one per modifier). */
+  sharedPrecision: number | ArrayLike<number>;
+  /** Prior precision of the per-action modifier weights d_a (one for all, or one per modifier). */
+  actionPrecision: number | ArrayLike<number>;
+  maxIter?: number;
+  tol?: number;
+  /** Starting values (a previous fit's theta). */
+  start?: Float64Array;
+}
+
+export interface UpliftFit {
+  actions: string[];
+  K: number;
+  /** c0, c1, g (K), b (A), v (K), d (A x K). */
+  theta: Float64Array;
+  /** Posterior covariance of theta (P x P). */
+  cov: Float64Array;
+  iterations: number;
+  converged: boolean;
+  /** Penalised log-likelihood at the optimum. */
+  logLik: number;
+}
+
+const SMALL_PRECISION = 1e-6;
+/** Prior precision of the baseline corrections g (weak: every row informs them). */
+const BASELINE_PRECISION = 1;
+
+/** Parameter layout. */
+export const upliftIndex = (A: number, K: number) => ({
+  c0: 0,
+  c1: 1,
+  g: (k: number) => 2 + k,
+  b: (a: number) => 2 + K + a,
+  v: (k: number) => 2 + K + A + k,
+  d: (a: number, k: number) => 2 + 2 * K + A + a * K + k,
+  P: 2 + 2 * K + A + A * K,
+});
+
+const clampEta = (eta: number) => Math.min(4, Math.max(-30, eta));
+
+/** log-likelihood of one row and the Fisher-scoring quantities (score factor r, weight w) at eta. */
+function rowTerms(eta: number, y: number): { ll: number; r: number; w: number } {
+  const mu = Math.exp(clampEta(eta));
+  const q = Math.exp(-mu); // P(survive)
+  const p = -Math.expm1(-mu); // P(churn), accurate for small mu
+  const dp = mu * q;
+  const ll = y ? Math.log(Math.max(p, 1e-300)) : -mu;
+  const v = Math.max(p * q, 1e-300);
+  return { ll, r: ((y - p) / v) * dp, w: (dp * dp) / v };
+}
+
+/** log m_a(z) for one row from theta (z at offset `at` of `z`). */
+function logMultiplier(theta: ArrayLike<number>, A: number, K: number, a: number, z: ArrayLike<number>, at: number): number {
+  const ix = upliftIndex(A, K);
+  let vz = 0;
+  let dz = 0;
+  for (let k = 0; k < K; k++) {
+    const zk = z[at + k]!;
+    vz += theta[ix.v(k)]! * zk;
+    dz += theta[ix.d(a, k)]! * zk;
+  }
+  return theta[ix.b(a)]! * Math.exp(Math.min(5, Math.max(-5, vz))) + dz;
+}
+
+/**
+ * eta of row i and its nonzero derivatives d eta / d theta (indices idx, values val, increasing indices);
+ * returns [eta, count].
+ */
+function jacobianRow(rows: UpliftRows, i: number, theta: Float64Array, A: number, idx: Int32Array, val: Float64Array): [number, number] {
+  const K = rows.K;
+  const ix = upliftIndex(A, K);
+  const off = rows.offset[i]!;
+  let eta = theta[ix.c0]! + theta[ix.c1]! * off;
+  idx[0] = ix.c0;
+  val[0] = 1;
+  idx[1] = ix.c1;
+  val[1] = off;
+  for (let k = 0; k < K; k++) {
+    const z = rows.z[i * K + k]!;
+    idx[2 + k] = ix.g(k);
+    val[2 + k] = z;
+    eta += theta[ix.g(k)]! * z;
+  }
+  if (!rows.treated[i]) return [eta, 2 + K];
+  const a = rows.action[i]!;
+  let vz = 0;
+  for (let k = 0; k < K; k++) vz += theta[ix.v(k)]! * rows.z[i * K + k]!;
+  const clipped = vz > 5 || vz < -5;
+  const s = Math.exp(Math.min(5, Math.max(-5, vz)));
+  const b = theta[ix.b(a)]!;
+  eta += b * s;
+  idx[2 + K] = ix.b(a);
+  val[2 + K] = s;
+  for (let k = 0; k < K; k++) {
+    const z = rows.z[i * K + k]!;
+    idx[3 + K + k] = ix.v(k);
+    val[3 + K + k] = clipped ? 0 : b * s * z;
+    idx[3 + 2 * K + k] = ix.d(a, k);
+    val[3 + 2 * K + k] = z;
+    eta += theta[ix.d(a, k)]! * z;
+  }
+  return [eta, 3 + 3 * K];
+}
+
+function priorOf(o: UpliftOptions, K: number): { mean: Float64Array; prec: Float64Array } {
+  const A = o.actions.length;
+  const ix = upliftIndex(A, K);
+  const mean = new Float64Array(ix.P);
+  const prec = new Float64Array(ix.P).fill(SMALL_PRECISION);
+  const per = (x: number | ArrayLike<number>, k: number) => (typeof x === "number" ? x : x[k]!);
+  for (let a = 0; a < A; a++) {
+    mean[ix.b(a)] = o.priorLogM[a]!;
+    prec[ix.b(a)] = o.priorPrecision;
+    for (let k = 0; k < K; k++) prec[ix.d(a, k)] = per(o.actionPrecision, k);
+  }
+  for (let k = 0; k < K; k++) {
+    prec[ix.v(k)] = per(o.sharedPrecision, k);
+    prec[ix.g(k)] = BASELINE_PRECISION;
+  }
+  mean[ix.c1] = 1;
+  return { mean, prec };
+}
+
+function penalisedLogLik(rows: UpliftRows, theta: Float64Array, A: number, prior: { mean: Float64Array; prec: Float64Array }): number {
+  const idx = new Int32Array(3 + 3 * rows.K);
+  const val = new Float64Array(3 + 3 * rows.K);
+  let ll = 0;
+  for (let i = 0; i < rows.n; i++) ll += rowTerms(jacobianRow(rows, i, theta, A, idx, val)[0], rows.y[i]!).ll;
+  for (let j = 0; j < theta.length; j++) ll -= 0.5 * prior.prec[j]! * (theta[j]! - prior.mean[j]!) ** 2;
+  return ll;
+}
+
+/**
+ * Fit the uplift model.
+ * @example const fit = fitUplift(rows, { actions: ["care_call"], priorLogM: [Math.log(0.88)], priorPrecision: 20, sharedPrecision: 4, actionPrecision: 10 });
+ */
+export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
+  const A = o.actions.length;
+  const K = rows.K;
+  const ix = upliftIndex(A, K);
+  const P = ix.P;
+  const prior = priorOf(o, K);
+  const theta = Float64Array.from(o.start ?? prior.mean);
+  if (!o.start) {
+    // start c0 at the mean log-hazard gap between outcomes and offsets, so the first steps are small
+    let churn = 0;
+    let off = 0;
+    for (let i = 0; i < rows.n; i++) {
+      churn += rows.y[i]!;
+      off += rows.offset[i]!;
+    }
+    if (rows.n > 0) theta[ix.c0] = Math.log(-Math.log(1 - Math.min(0.99, (churn + 0.5) / (rows.n + 1)))) - off / rows.n;
+  }
+  const maxIter = o.maxIter ?? 50;
+  const tol = o.tol ?? 1e-7;
+  const idx = new Int32Array(3 + 3 * K);
+  const val = new Float64Array(3 + 3 * K);
+  let ll = penalisedLogLik(rows, theta, A, prior);
+  let iterations = 0;
+  let converged = false;
+  let H = new Float64Array(P * P);
+  for (; iterations < maxIter; iterations++) {
+    const g = new Float64Array(P);
+    H = new Float64Array(P * P);
+    for (let i = 0; i < rows.n; i++) {
+      const [eta, m] = jacobianRow(rows, i, theta, A, idx, val);
+      const { r, w } = rowTerms(eta, rows.y[i]!);
+      for (let s = 0; s < m; s++) {
+        const js = idx[s]!;
+        const vs = val[s]!;
+        g[js]! += r * vs;
+        const wv = w * vs;
+        for (let t = 0; t <= s; t++) H[js * P + idx[t]!]! += wv * val[t]!;
+      }
+    }
+    // the Jacobian rows list indices in increasing order, so only the lower triangle was filled: mirror it
+    for (let j = 0; j < P; j++) {
+      g[j]! -= prior.prec[j]! * (theta[j]! - prior.mean[j]!);
+      H[j * P + j]! += prior.prec[j]!;
+      for (let k = 0; k < j; k++) H[k * P + j] = H[j * P + k]!;
+    }
+    const L = Float64Array.from(H);
+    if (!cholesky(L, P)) break;
+    const step = choleskySolve(L, P, g);
+    // step halving keeps every iteration an ascent of the penalised likelihood
+    let scale = 1;
+    let next = theta;
+    let nextLl = ll;
+    for (let h = 0; h < 30; h++) {
+      next = Float64Array.from(theta, (v, j) => v + scale * step[j]!);
+      nextLl = penalisedLogLik(rows, next, A, prior);
+      if (nextLl >= ll - 1e-12) break;
+      scale /= 2;
+    }
+    let biggest = 0;
+    for (let j = 0; j < P; j++) biggest = Math.max(biggest, Math.abs(next[j]! - theta[j]!));
+    theta.set(next);
+    ll = nextLl;
+    if (biggest < tol) {
+      converged = true;
+      iterations++;
+      break;
+    }
+  }
+  const L = Float64Array.from(H);
+  const cov = cholesky(L, P) ? choleskyInverse(L, P) : new Float64Array(P * P).fill(Number.NaN);
+  return { actions: [...o.actions], K, theta, cov, iterations, converged, logLik: ll };
+}
+
+export interface EvidenceFit extends UpliftFit {
+  /** The prior precisions the evidence chose, per modifier. */
+  sharedPrecision: Float64Array;
+  actionPrecision: Float64Array;
+  rounds: number;
+}
+
+/**
+ * Fit with the prior precisions of the modifiers chosen from the data (empirical Bayes: MacKay's evidence
+ * updates on the Laplace approximation, one precision per modifier for v and one per modifier for the d_a):
+ * a modifier the contacts say nothing about is shrunk to 0, one they support is left free. The actions'
+ * multipliers keep the catalogue prior's precision. Precisions stay within [minPrecision, maxPrecision].
+ */
+export function fitUpliftEvidence(rows: UpliftRows, o: UpliftOptions & { rounds?: number; minPrecision?: number; maxPrecision?: number }): EvidenceFit {
+  const A = o.actions.length;
+  const K = rows.K;
+  const ix = upliftIndex(A, K);
+  const lo = o.minPrecision ?? 1;
+  const hi = o.maxPrecision ?? 1e4;
+  const init = (x: number | ArrayLike<number>) => Float64Array.from({ length: K }, (_, k) => (typeof x === "number" ? x : x[k]!));
+  const shared = init(o.sharedPrecision);
+  const action = init(o.actionPrecision);
+  let fit = fitUplift(rows, { ...o, sharedPrecision: shared, actionPrecision: action });
+  let rounds = 1;
+  for (; rounds < (o.rounds ?? 15); rounds++) {
+    const P = ix.P;
+    let change = 0;
+    for (let k = 0; k < K; k++) {
+      const jv = ix.v(k);
+      const gv = Math.max(1e-6, 1 - shared[k]! * fit.cov[jv * P + jv]!);
+      const nv = Math.min(hi, Math.max(lo, gv / Math.max(fit.theta[jv]! ** 2, 1e-12)));
+      let gd = 0;
+      let sd = 0;
+      for (let a = 0; a < A; a++) {
+        const j = ix.d(a, k);
+        gd += 1 - action[k]! * fit.cov[j * P + j]!;
+        sd += fit.theta[j]! ** 2;
+      }
+      const nd = Math.min(hi, Math.max(lo, Math.max(1e-6, gd) / Math.max(sd, 1e-12)));
+      change = Math.max(change, Math.abs(Math.log(nv / shared[k]!)), Math.abs(Math.log(nd / action[k]!)));
+      shared[k] = nv;
+      action[k] = nd;
+    }
+    fit = fitUplift(rows, { ...o, sharedPrecision: shared, actionPrecision: action, start: fit.theta });
+    if (change < 0.05) break;
+  }
+  return { ...fit, sharedPrecision: shared, actionPrecision: action, rounds };
+}
+
+/** What one action does: b_a, the shared responsiveness v and its own d_a (for the model card). */
+export function actionTerms(fit: UpliftFit, a: number): { b: number; v: Float64Array; d: Float64Array; sdB: number } {
+  const A = fit.actions.length;
+  const K = fit.K;
+  const ix = upliftIndex(A, K);
+  const P = ix.P;
+  return {
+    b: fit.theta[ix.b(a)]!,
+    sdB: Math.sqrt(Math.max(0, fit.cov[ix.b(a) * P + ix.b(a)]!)),
+    v: Float64Array.from({ length: K }, (_, k) => fit.theta[ix.v(k)]!),
+    d: Float64Array.from({ length: K }, (_, k) => fit.theta[ix.d(a, k)]!),
+  };
+}
+
+/**
+ * log m_a(z) and its standard deviation (delta method on the Laplace covariance) for every row of z
+ * (row-major n x K), action a.
+ * @example const { logM, sd } = predictLogMultiplier(fit, 0, z, n);
+ */
+export function predictLogMultiplier(fit: UpliftFit, a: number, z: ArrayLike<number>, n: number): { logM: Float64Array; sd: Float64Array } {
+  const A = fit.actions.length;
+  const K = fit.K;
+  const ix = upliftIndex(A, K);
+  const P = ix.P;
+  // the parameters log m_a depends on: b_a, v (K), d_a (K); their covariance block, once
+  const J = [ix.b(a), ...Array.from({ length: K }, (_, k) => ix.v(k)), ...Array.from({ length: K }, (_, k) => ix.d(a, k))];
+  const D = J.length;
+  const C = new Float64Array(D * D);
+  for (let p = 0; p < D; p++) for (let q = 0; q < D; q++) C[p * D + q] = fit.cov[J[p]! * P + J[q]!]!;
+  const logM = new Float64Array(n);
+  const sd = new Float64Array(n);
+  const grad = new Float64Array(D);
+  const b = fit.theta[ix.b(a)]!;
+  for (let i = 0; i < n; i++) {
+    let vz = 0;
+    for (let k = 0; k < K; k++) vz += fit.theta[ix.v(k)]! * z[i * K + k]!;
+    const clipped = vz > 5 || vz < -5;
+    const s = Math.exp(Math.min(5, Math.max(-5, vz)));
+    logM[i] = logMultiplier(fit.theta, A, K, a, z, i * K);
+    grad[0] = s;
+    for (let k = 0; k < K; k++) {
+      grad[1 + k] = clipped ? 0 : b * s * z[i * K + k]!;
+      grad[1 + K + k] = z[i * K + k]!;
+    }
+    let v = 0;
+    for (let p = 0; p < D; p++) {
+      if (grad[p] === 0) continue;
+      let t = 0;
+      for (let q = 0; q < D; q++) t += C[p * D + q]! * grad[q]!;
+      v += grad[p]! * t;
+    }
+    sd[i] = Math.sqrt(Math.max(0, v));
+  }
+  return { logM, sd };
+}
+
+/** Probability of churning over the horizon after an action with hazard multiplier m: 1 - (1 - p)^m. */
+export function probabilityAfter(p: number, m: number): number {
+  return -Math.expm1(m * Math.log1p(-Math.min(p, 1 - 1e-12)));
+}
+
+/**
+ * For each contact row, the model's churn probability over the outcome window without contact (p0) and with
+ * the row's action (p1): p0 - p1 is the row's predicted uplift (churn prevented).
+ */
+export function predictRows(fit: UpliftFit, rows: UpliftRows): { p0: Float64Array; p1: Float64Array } {
+  const A = fit.actions.length;
+  const K = rows.K;
+  const ix = upliftIndex(A, K);
+  const p0 = new Float64Array(rows.n);
+  const p1 = new Float64Array(rows.n);
+  for (let i = 0; i < rows.n; i++) {
+    let eta0 = fit.theta[ix.c0]! + fit.theta[ix.c1]! * rows.offset[i]!;
+    for (let k = 0; k < K; k++) eta0 += fit.theta[ix.g(k)]! * rows.z[i * K + k]!;
+    const logM = logMultiplier(fit.theta, A, K, rows.action[i]!, rows.z, i * K);
+    p0[i] = -Math.expm1(-Math.exp(clampEta(eta0)));
+    p1[i] = -Math.expm1(-Math.exp(clampEta(eta0 + logM)));
+  }
+  return { p0, p1 };
+}

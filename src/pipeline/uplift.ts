@@ -1,0 +1,486 @@
+/**
+ * Learning who each action helps, and whom it harms, from past contacts with random control groups (the
+ * `campaigns` table; churn's own contacts log has the same format), and judging it on later contacts:
+ *
+ *   1. contact days   contacts whose outcome window (H days) has passed by as-of, grouped into waves (a
+ *                     wave starts at a contact day and takes the days within WAVE_DAYS after it)
+ *   2. rows           per wave: the features of its contacted subscribers as of the day before the wave (the
+ *                     feature runner), scored by the churn model (probability p at contact time), their effect
+ *                     segment (the plan's own code, this run's cutoffs), the modifiers' raw values, and whether
+ *                     they churned within H days of the contact
+ *   3. learn          the uplift model (src/model/uplift.ts) on every row: offset = the churn model's cumulative
+ *                     hazard over H days, a multiplier per action with modifiers, shrunk toward the catalogue's
+ *                     prior; the segment cells (treated vs control churn per action x segment, effects.ts) as
+ *                     the report's readable summary
+ *   4. judge          time-honest: for each of the last waves, refit on the waves whose outcome window closed
+ *                     before it and rank its rows by predicted churn prevented; Qini and uplift at k of the uplift
+ *                     model against the segment cells and against no heterogeneity (one multiplier per action),
+ *                     pooled over those waves
+ *   5. decide         the plan uses the per-subscriber uplift only when it beats both on the held-out rows;
+ *                     otherwise it falls back to the better of the two, and says so
+ */
+import type { TableName } from "../contract/tables.js";
+import { computeFeatures } from "../features/runner.js";
+import type { Period } from "../features/periods.js";
+import { isoDay } from "../features/periods.js";
+import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
+import type { Logger } from "../log.js";
+import { type QiniResult, qini } from "../model/qini.js";
+import type { Scorer } from "../model/registry.js";
+import { fitUplift, fitUpliftEvidence, predictLogMultiplier, predictRows, type UpliftFit, type UpliftRows } from "../model/uplift.js";
+import { applyModifierScale, DEFAULT_MODIFIERS, fitModifierScale, type ModifierDef, type ModifierScale, RISK_MODIFIER } from "../model/uplift-modifiers.js";
+import { type ActionDef, priorEffect } from "../retention/catalog.js";
+import type { RetentionConfig } from "../retention/config.js";
+import { type CampaignCount, type EffectEstimate, estimateEffects } from "../retention/effects.js";
+import { planRetention } from "../retention/plan.js";
+import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
+import type { Explainer } from "./explain.js";
+import { planDrivers } from "./campaign-effects.js";
+import { planInputOf } from "./plan-input.js";
+import { scoreChunks } from "./score-chunks.js";
+
+/** Contact days within this many days of a wave's first day belong to that wave (features as of the day before it). */
+export const WAVE_DAYS = 7;
+
+export interface UpliftSettings {
+  /** Outcome window after a contact, in days. */
+  horizonDays: number;
+  modifiers: readonly ModifierDef[];
+  priorPrecision: number;
+  sharedPrecision: number;
+  actionPrecision: number;
+  /** Fewer contact rows than this: no uplift model (the segment cells, as before). */
+  minRows: number;
+  /** Held-out waves for the time-honest judgement. */
+  folds: number;
+  /** Selection is valued at log m + caution x sd (pessimistic when > 0): uncertain gains count less. */
+  caution: number;
+  /** Choose the modifiers' prior precisions from the data (evidence), starting from the ones above. */
+  evidence: boolean;
+}
+
+export const DEFAULT_UPLIFT: UpliftSettings = {
+  horizonDays: 60,
+  modifiers: DEFAULT_MODIFIERS,
+  priorPrecision: 20,
+  sharedPrecision: 4,
+  actionPrecision: 10,
+  minRows: 1000,
+  folds: 3,
+  caution: 1,
+  evidence: true,
+};
+
+/** Contact rows with everything the learning needs (one row per contact whose outcome is known). */
+export interface ContactRows {
+  n: number;
+  ids: string[];
+  wave: Int32Array;
+  waveDays: string[];
+  /** Index into the catalogue's actions (without `none`). */
+  action: Int32Array;
+  treated: Uint8Array;
+  churned: Uint8Array;
+  /** Churn probability over the model's horizon at contact time (calibrated). */
+  p: Float64Array;
+  segment: string[];
+  /** Raw modifier values, row-major n x defs.length (NaN = empty). */
+  raw: Float64Array;
+  defs: ModifierDef[];
+}
+
+export interface CollectOptions {
+  retention: RetentionConfig;
+  asOf: string;
+  horizon: Period;
+  columns: ReadonlyMap<TableName, ReadonlySet<string>>;
+  scorer: Scorer;
+  explainer: Explainer;
+  valueHigh: number;
+  valueMid: number;
+  lowArpu: number;
+  thresholds: { critical: number; high: number; medium: number };
+  chunkRows: number;
+  settings: UpliftSettings;
+  log?: Logger | undefined;
+}
+
+/** A period in days (a month counts 30.4375 days). */
+export const periodDays = (p: Period): number => (p.unit === "day" ? p.n : 30.4375 * p.n);
+
+/** Group contact days (sorted) into waves: a new wave when a day is more than WAVE_DAYS after the wave's first day. */
+export function wavesOf(contactDays: readonly string[]): { first: string; days: string[] }[] {
+  const out: { first: string; days: string[] }[] = [];
+  for (const d of contactDays) {
+    const last = out[out.length - 1];
+    if (last && (Date.parse(d) - Date.parse(last.first)) / 86_400_000 <= WAVE_DAYS) last.days.push(d);
+    else out.push({ first: d, days: [d] });
+  }
+  return out;
+}
+
+const dayBefore = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_000);
+
+/** Steps 1-2: the contact rows, or undefined when there is no campaigns table or no contact old enough. */
+export async function collectContacts(db: Db, o: CollectOptions): Promise<ContactRows | undefined> {
+  if (!o.columns.has("campaigns")) return undefined;
+  const H = o.settings.horizonDays;
+  const actions = o.retention.actions.filter((a) => a.id !== "none");
+  const actionIndex = new Map<string, number>(actions.map((a, k) => [a.id, k]));
+  const contactDays = (
+    await db.all(`SELECT DISTINCT date FROM campaigns WHERE datediff('day', date, CAST($1 AS DATE)) >= $2 ORDER BY date`, [o.asOf, H])
+  ).map((r) => isoDay(r["date"] as Date));
+  if (!contactDays.length) return undefined;
+  const waves = wavesOf(contactDays);
+  const defs = [...o.settings.modifiers];
+  const features = defs.filter((d) => d.feature !== RISK_MODIFIER).map((d) => d.feature);
+
+  // 2. features as of the day before each wave, for the subscribers it contacted
+  await db.run("DROP TABLE IF EXISTS upl_input");
+  let first = true;
+  const waveOf = new Map(waves.map((w, k) => [isoDay(dayBefore(w.first)), k]));
+  await computeFeatures(db, { asOf: waves.map((w) => dayBefore(w.first)), horizon: o.horizon, columns: o.columns }, async (select, day) => {
+    const w = waves[waveOf.get(day)!]!;
+    const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
+    const body = `SELECT f.* FROM (${select}) f SEMI JOIN (SELECT subscriber_id FROM campaigns WHERE date IN (${list})) c ON c.subscriber_id = f.subscriber_id`;
+    await db.run(first ? `CREATE TABLE upl_input AS ${body}` : `INSERT INTO upl_input ${body}`);
+    first = false;
+  });
+  if (first) return undefined;
+  const cols = await db.describe("SELECT * FROM upl_input");
+  const have = new Set(cols.map((c) => c.name));
+  const usable = defs.filter((d) => d.feature === RISK_MODIFIER || have.has(d.feature));
+  const retention = {
+    ...o.retention,
+    budget: null,
+    segments: {
+      ...o.retention.segments,
+      valueTier: { ...o.retention.segments.valueTier, method: "amount" as const, high: o.valueHigh, mid: o.valueMid },
+      priceSensitivity: { ...o.retention.segments.priceSensitivity, lowArpuAmount: o.lowArpu },
+    },
+  };
+  const out: Omit<ContactRows, "n" | "wave" | "action" | "treated" | "churned" | "p" | "raw"> & {
+    wave: number[];
+    action: number[];
+    treated: number[];
+    churned: number[];
+    p: number[];
+    raw: number[];
+  } = { ids: [], wave: [], waveDays: waves.map((w) => w.first), action: [], treated: [], churned: [], p: [], segment: [], raw: [], defs: usable };
+  for (const [k, w] of waves.entries()) {
+    const asOf = isoDay(dayBefore(w.first));
+    const rel = `(SELECT * FROM upl_input WHERE as_of = DATE ${quoteLiteral(asOf)})`;
+    const n = Number((await db.one(`SELECT count(*) AS n FROM ${rel}`))?.["n"] ?? 0);
+    if (!n) continue;
+    const scored = await scoreChunks(db, { relation: rel, idColumn: "subscriber_id", columns: cols, scorer: o.scorer, explainer: o.explainer, chunkRows: o.chunkRows, rows: n });
+    const plan = planRetention(planInputOf(scored), { thresholds: o.thresholds, config: retention, budget: null, ...planDrivers(), noReasons: true });
+    const at = new Map<string, number>();
+    for (let r = 0; r < plan.size; r++) at.set(plan.row(r).subscriber_id, plan.index(r));
+    const segOf = new Map<string, string>();
+    for (let r = 0; r < plan.size; r++) {
+      const row = plan.row(r);
+      segOf.set(row.subscriber_id, row.segment);
+    }
+    // modifiers' raw values, and the contacts of the wave with their outcome within H days
+    const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
+    const featSel = features.filter((f) => have.has(f)).map((f) => `CAST(f.${quoteIdent(f, "feature")} AS DOUBLE) AS ${quoteIdent(f, "feature")}`);
+    const rows = await db.all(
+      `SELECT c.subscriber_id, CAST(c.action AS VARCHAR) AS action, CAST(c."group" AS VARCHAR) AS grp,
+         (s.deactivation_date IS NOT NULL AND datediff('day', c.date, s.deactivation_date) BETWEEN 0 AND $1 - 1) AS churned
+         ${featSel.length ? `, ${featSel.join(", ")}` : ""}
+       FROM campaigns c JOIN subscribers s USING (subscriber_id) JOIN ${rel} f ON f.subscriber_id = c.subscriber_id
+       WHERE c.date IN (${list}) AND (s.deactivation_date IS NULL OR s.deactivation_date >= c.date)
+       ORDER BY c.subscriber_id, c.date, c.action`,
+      [H],
+    );
+    for (const r of rows) {
+      const id = String(r["subscriber_id"]);
+      const a = actionIndex.get(String(r["action"]));
+      const i = at.get(id);
+      if (a === undefined || i === undefined) continue;
+      out.ids.push(id);
+      out.wave.push(k);
+      out.action.push(a);
+      out.treated.push(r["grp"] === "treatment" ? 1 : 0);
+      out.churned.push(r["churned"] ? 1 : 0);
+      out.p.push(scored.prob[i]!);
+      out.segment.push(segOf.get(id) ?? "unknown");
+      for (const d of usable) {
+        const v = d.feature === RISK_MODIFIER ? scored.prob[i]! : r[d.feature];
+        out.raw.push(v === null || v === undefined ? Number.NaN : Number(v));
+      }
+    }
+  }
+  await db.run("DROP TABLE IF EXISTS upl_input");
+  return {
+    n: out.ids.length,
+    ids: out.ids,
+    wave: Int32Array.from(out.wave),
+    waveDays: out.waveDays,
+    action: Int32Array.from(out.action),
+    treated: Uint8Array.from(out.treated),
+    churned: Uint8Array.from(out.churned),
+    p: Float64Array.from(out.p),
+    segment: out.segment,
+    raw: Float64Array.from(out.raw),
+    defs: usable,
+  };
+}
+
+/** The fitted uplift model with the modifiers' scale: enough to predict for any subscriber. */
+export interface UpliftModel {
+  fit: UpliftFit;
+  scale: ModifierScale;
+  /** Raw column of each kept modifier, in `defs` order of the rows it was learned from. */
+  keep: number[];
+  defs: ModifierDef[];
+  horizonDays: number;
+  /** The churn model's horizon in days (its probabilities are over this many days). */
+  modelHorizonDays: number;
+}
+
+/** Log cumulative baseline hazard over H days from a probability over the model's horizon. */
+const offsetOf = (p: number, H: number, modelDays: number) => Math.log(Math.max(1e-12, -Math.log1p(-Math.min(p, 1 - 1e-9)) * (H / modelDays)));
+
+function rowsFor(data: ContactRows, sel: readonly number[], m: { scale: ModifierScale; keep: number[] } | null, H: number, modelDays: number): UpliftRows {
+  const M = data.defs.length;
+  const n = sel.length;
+  const raw = new Float64Array(n * M);
+  sel.forEach((i, r) => raw.set(data.raw.subarray(i * M, (i + 1) * M), r * M));
+  const z = m ? applyModifierScale(m.scale, m.keep, raw, n, M) : new Float32Array(0);
+  return {
+    n,
+    K: m ? m.scale.defs.length : 0,
+    offset: Float64Array.from(sel, (i) => offsetOf(data.p[i]!, H, modelDays)),
+    action: Int32Array.from(sel, (i) => data.action[i]!),
+    treated: Uint8Array.from(sel, (i) => data.treated[i]!),
+    y: Uint8Array.from(sel, (i) => data.churned[i]!),
+    z,
+  };
+}
+
+/** Fit the uplift model on the rows `sel` (all modifiers, or none for "no heterogeneity"). */
+export function learnUpliftModel(data: ContactRows, sel: readonly number[], actions: readonly ActionDef[], s: UpliftSettings, modelDays: number, heterogeneous = true): UpliftModel {
+  const M = data.defs.length;
+  const raw = new Float64Array(sel.length * M);
+  sel.forEach((i, r) => raw.set(data.raw.subarray(i * M, (i + 1) * M), r * M));
+  const fitted = heterogeneous ? fitModifierScale(data.defs, raw, sel.length) : { scale: { defs: [], mean: new Float64Array(0), sd: new Float64Array(0) }, keep: [] };
+  const rows = rowsFor(data, sel, fitted, s.horizonDays, modelDays);
+  const opts = {
+    actions: actions.map((a) => a.id),
+    priorLogM: actions.map((a) => Math.log(Math.max(1e-3, 1 - a.effect.default))),
+    priorPrecision: s.priorPrecision,
+    sharedPrecision: s.sharedPrecision,
+    actionPrecision: s.actionPrecision,
+  };
+  const fit = s.evidence && rows.K > 0 ? fitUpliftEvidence(rows, opts) : fitUplift(rows, opts);
+  return { fit, scale: fitted.scale, keep: fitted.keep, defs: data.defs, horizonDays: s.horizonDays, modelHorizonDays: modelDays };
+}
+
+/**
+ * For contact rows `sel`: the model's churn probability over the outcome window without contact (p0, its
+ * recalibrated baseline) and with the row's own action (p1). p0 - p1 is the predicted churn prevented.
+ */
+function windowPredictions(model: UpliftModel, data: ContactRows, sel: readonly number[]): { p0: Float64Array; p1: Float64Array } {
+  const rows = rowsFor(data, sel, model.scale.defs.length ? { scale: model.scale, keep: model.keep } : null, model.horizonDays, model.modelHorizonDays);
+  return predictRows(model.fit, rows);
+}
+
+export type EffectMethod = "uplift" | "no_heterogeneity" | "segment_cells";
+
+export interface Judgement {
+  /** Held-out waves (first contact day) and their rows. */
+  waves: string[];
+  rows: number;
+  treated: number;
+  churned: number;
+  /** Ranking by predicted churn prevented. */
+  results: Record<EffectMethod, QiniResult>;
+  /** Mean log loss of the treated rows' outcome (churn within the window after the action they got). */
+  logLoss: Record<EffectMethod, number>;
+  winner: EffectMethod;
+}
+
+/** Treated vs control churn per action x segment cell on the rows `sel`, shrunk toward the prior (effects.ts). */
+function cellEstimates(data: ContactRows, sel: readonly number[], actions: readonly ActionDef[], retention: RetentionConfig): EffectEstimate[] {
+  const counts = new Map<string, CampaignCount>();
+  for (const i of sel) {
+    const key = `${data.action[i]}\u0000${data.segment[i]}\u0000${data.treated[i]}`;
+    const c = counts.get(key) ?? { action: actions[data.action[i]!]!.id, segment: data.segment[i]!, group: data.treated[i] ? "treatment" : "control", n: 0, churned: 0 };
+    c.n++;
+    c.churned += data.churned[i]!;
+    counts.set(key, c);
+  }
+  return estimateEffects([...counts.values()], actions, allSegmentKeys(retention.segments.effectKey as SegmentDim[]), retention.effects);
+}
+
+/** Segment-cell effects (estimated on the training rows) of the test rows' own actions: relative reductions. */
+function cellEffects(data: ContactRows, train: readonly number[], test: readonly number[], actions: readonly ActionDef[], retention: RetentionConfig): Float64Array {
+  const est = cellEstimates(data, train, actions, retention);
+  const byKey = new Map(est.map((e) => [`${e.action}\u0000${e.segment}`, e.effect]));
+  return Float64Array.from(test, (i) => {
+    const a = actions[data.action[i]!]!;
+    return byKey.get(`${a.id}\u0000${data.segment[i]}`) ?? priorEffect(a, data.segment[i]!);
+  });
+}
+
+/**
+ * Step 4: time-honest judgement over the last `folds` waves that have at least one earlier wave whose outcome
+ * window closed before them. Undefined when no wave qualifies.
+ */
+export function judgeUplift(data: ContactRows, actions: readonly ActionDef[], retention: RetentionConfig, s: UpliftSettings, modelDays: number): Judgement | undefined {
+  const H = s.horizonDays;
+  const W = data.waveDays.length;
+  const byWave: number[][] = Array.from({ length: W }, () => []);
+  for (let i = 0; i < data.n; i++) byWave[data.wave[i]!]!.push(i);
+  const testWaves: number[] = [];
+  for (let k = W - 1; k >= 0 && testWaves.length < s.folds; k--) {
+    const cut = Date.parse(data.waveDays[k]!) - H * 86_400_000;
+    const train = data.waveDays.flatMap((d, j) => (Date.parse(d) <= cut ? byWave[j]! : []));
+    if (train.length >= s.minRows && byWave[k]!.length > 0) testWaves.unshift(k);
+  }
+  if (!testWaves.length) return undefined;
+  const methods: EffectMethod[] = ["uplift", "no_heterogeneity", "segment_cells"];
+  const scores: Record<EffectMethod, number[]> = { uplift: [], no_heterogeneity: [], segment_cells: [] };
+  const treatedP: Record<EffectMethod, number[]> = { uplift: [], no_heterogeneity: [], segment_cells: [] };
+  const rows: number[] = [];
+  for (const k of testWaves) {
+    const cut = Date.parse(data.waveDays[k]!) - H * 86_400_000;
+    const train = data.waveDays.flatMap((d, j) => (Date.parse(d) <= cut ? byWave[j]! : []));
+    const test = byWave[k]!;
+    const full = windowPredictions(learnUpliftModel(data, train, actions, s, modelDays, true), data, test);
+    const flat = windowPredictions(learnUpliftModel(data, train, actions, s, modelDays, false), data, test);
+    // the cells get the same recalibrated baseline as one effect per action, so only their effects differ
+    const e = cellEffects(data, train, test, actions, retention);
+    const cellP1 = Float64Array.from(flat.p0, (p, r) => p * (1 - e[r]!));
+    for (const [m, pr] of [
+      ["uplift", full],
+      ["no_heterogeneity", flat],
+      ["segment_cells", { p0: flat.p0, p1: cellP1 }],
+    ] as const) {
+      for (let r = 0; r < test.length; r++) {
+        scores[m].push(pr.p0[r]! - pr.p1[r]!);
+        treatedP[m].push(pr.p1[r]!);
+      }
+    }
+    rows.push(...test);
+  }
+  const treated = Uint8Array.from(rows, (i) => data.treated[i]!);
+  const churned = Uint8Array.from(rows, (i) => data.churned[i]!);
+  const results = Object.fromEntries(methods.map((m) => [m, qini(scores[m], treated, churned)])) as Record<EffectMethod, QiniResult>;
+  const logLoss = Object.fromEntries(
+    methods.map((m) => {
+      let ll = 0;
+      let c = 0;
+      treatedP[m].forEach((p, r) => {
+        if (!treated[r]) return;
+        const q = Math.min(1 - 1e-9, Math.max(1e-9, p));
+        ll -= churned[r] ? Math.log(q) : Math.log1p(-q);
+        c++;
+      });
+      return [m, c ? ll / c : Number.NaN];
+    }),
+  ) as Record<EffectMethod, number>;
+  // the decision is made on the treated rows' log loss (a paired comparison on every held-out row, far less
+  // noisy than a Qini difference on a few thousand rows); the Qini curves are shown beside it
+  const best = logLoss.no_heterogeneity <= logLoss.segment_cells ? "no_heterogeneity" : "segment_cells";
+  const winner: EffectMethod = logLoss.uplift < logLoss[best] ? "uplift" : best;
+  return {
+    waves: testWaves.map((k) => data.waveDays[k]!),
+    rows: rows.length,
+    treated: treated.reduce((a, b) => a + b, 0),
+    churned: churned.reduce((a, b) => a + b, 0),
+    results,
+    logLoss,
+    winner,
+  };
+}
+
+/**
+ * Per-subscriber relative effect of every action (row-major n x actions, the catalogue's order without `none`):
+ * the share of the churn probability over the model's horizon the action removes, 1 - p_after / p with
+ * p_after = 1 - (1 - p)^m. With `caution` > 0 the multiplier is taken at log m + caution x sd (a pessimistic
+ * bound): a gain the data barely support counts less, and a likely harm counts in full. Negative = harmful.
+ */
+export function upliftEffects(model: UpliftModel, p: ArrayLike<number>, raw: ArrayLike<number>, n: number, caution: number): { effect: Float32Array; logM: Float32Array; sd: Float32Array } {
+  const A = model.fit.actions.length;
+  const M = model.defs.length;
+  const z = model.scale.defs.length ? applyModifierScale(model.scale, model.keep, raw, n, M) : new Float32Array(0);
+  const effect = new Float32Array(n * A);
+  const logMs = new Float32Array(n * A);
+  const sds = new Float32Array(n * A);
+  for (let a = 0; a < A; a++) {
+    const { logM, sd } = predictLogMultiplier(model.fit, a, z, n);
+    for (let i = 0; i < n; i++) {
+      const q = Math.min(p[i]!, 1 - 1e-9);
+      const m = Math.exp(logM[i]! + caution * sd[i]!);
+      const after = -Math.expm1(m * Math.log1p(-q));
+      effect[i * A + a] = q > 0 ? 1 - after / q : 0;
+      logMs[i * A + a] = logM[i]!;
+      sds[i * A + a] = sd[i]!;
+    }
+  }
+  return { effect, logM: logMs, sd: sds };
+}
+
+/** Raw modifier values (row-major n x defs.length) of the scored subscribers, read from the scoring relation. */
+export async function modifierInputs(db: Db, relation: string, idColumn: string, ids: readonly string[], p: ArrayLike<number>, defs: readonly ModifierDef[]): Promise<Float64Array> {
+  const M = defs.length;
+  const raw = new Float64Array(ids.length * M).fill(Number.NaN);
+  const pos = new Map(ids.map((id, i) => [id, i]));
+  const have = new Set((await db.describe(`SELECT * FROM ${relation}`)).map((c) => c.name));
+  const feats = defs.map((d) => (d.feature !== RISK_MODIFIER && have.has(d.feature) ? d.feature : null));
+  for (let i = 0; i < ids.length; i++) defs.forEach((d, j) => d.feature === RISK_MODIFIER && (raw[i * M + j] = p[i]!));
+  const sel = feats.flatMap((f) => (f ? [`CAST(${quoteIdent(f, "feature")} AS DOUBLE)`] : []));
+  if (!sel.length) return raw;
+  const result = await db.conn.stream(`SELECT CAST(${quoteIdent(idColumn, "--id")} AS VARCHAR), ${sel.join(", ")} FROM ${relation}`);
+  for (;;) {
+    const chunk = await result.fetchChunk();
+    if (!chunk || chunk.rowCount === 0) break;
+    const idv = chunk.getColumnValues(0);
+    const colv = sel.map((_, c) => chunk.getColumnValues(c + 1));
+    for (let r = 0; r < chunk.rowCount; r++) {
+      const i = pos.get(idv[r] as string);
+      if (i === undefined) continue;
+      let c = 0;
+      for (let j = 0; j < M; j++) {
+        if (!feats[j]) continue;
+        const v = colv[c++]![r];
+        raw[i * M + j] = v === null || v === undefined ? Number.NaN : Number(v);
+      }
+    }
+  }
+  return raw;
+}
+
+export interface LearnedUplift {
+  method: EffectMethod;
+  model?: UpliftModel;
+  flat?: UpliftModel;
+  judgement?: Judgement | undefined;
+  cells: EffectEstimate[];
+  contacts: number;
+  note: string;
+}
+
+/** Steps 3-5 on collected rows. */
+export function learnFromContacts(data: ContactRows, retention: RetentionConfig, s: UpliftSettings, modelDays: number): LearnedUplift {
+  const actions = retention.actions.filter((a) => a.id !== "none");
+  const all = Array.from({ length: data.n }, (_, i) => i);
+  // segment cells: the report's readable summary
+  const cells = cellEstimates(data, all, actions, retention);
+  if (data.n < s.minRows) {
+    return { method: "segment_cells", cells, contacts: data.n, note: `${data.n} contacts with a known outcome, fewer than ${s.minRows}: effects per segment cell, no per-subscriber uplift.` };
+  }
+  const judgement = judgeUplift(data, actions, retention, s, modelDays);
+  const model = learnUpliftModel(data, all, actions, s, modelDays, true);
+  const flat = learnUpliftModel(data, all, actions, s, modelDays, false);
+  const method: EffectMethod = judgement ? judgement.winner : "segment_cells";
+  const f = (q: number) => q.toFixed(4);
+  const note = !judgement
+    ? `${data.n} contacts learned, but no later wave to judge the uplift model on: effects per segment cell.`
+    : method === "uplift"
+      ? `Per-subscriber uplift from ${data.n} contacts: on ${judgement.rows} held-out contacts of ${judgement.waves.length} later wave(s) it predicts the treated outcomes better (log loss ${f(judgement.logLoss.uplift)}) than segment cells (${f(judgement.logLoss.segment_cells)}) and one effect per action (${f(judgement.logLoss.no_heterogeneity)}); Qini ${f(judgement.results.uplift.qini)} vs ${f(judgement.results.segment_cells.qini)} and ${f(judgement.results.no_heterogeneity.qini)}.`
+      : `Per-subscriber uplift did not beat ${method === "segment_cells" ? "the segment cells" : "one effect per action"} on ${judgement.rows} held-out contacts (treated log loss ${f(judgement.logLoss.uplift)} vs ${f(judgement.logLoss[method])}; Qini ${f(judgement.results.uplift.qini)} vs ${f(judgement.results[method].qini)}): the plan falls back to ${method === "segment_cells" ? "effects per segment cell" : "one effect per action"}.`;
+  return { method, model, flat, judgement, cells, contacts: data.n, note };
+}
