@@ -60,11 +60,6 @@ const world = mulberry(SEED * 7919 + 17);
 const iso = (d) => new Date(d * 86_400_000).toISOString().slice(0, 10);
 const monthStarts = [];
 for (let m = 0; m < MONTHS; m++) monthStarts.push(Date.UTC(2025, 6 + m, 1) / 86_400_000);
-const monthOf = (d) => {
-  let k = 0;
-  while (k + 1 < monthStarts.length && monthStarts[k + 1] <= d) k++;
-  return k;
-};
 const REGIONS = ["harbour", "hills", "old_town", "new_town", "valley"];
 const REGION_OUTAGE = [0.02, 0.06, 0.03, 0.01, 0.05]; // daily outage probability
 const outage = REGIONS.map(() => new Uint8Array(END - START + 1));
@@ -254,7 +249,9 @@ for (let i = 0; i < N; i++) {
   lines.subscribers.push(`${id},${iso(activation)},${deact >= 0 ? iso(deact) : ""},${products.join("_")}_${lowValue ? "basic" : "plus"},${contractType},${s.contractEnd >= 0 ? iso(s.contractEnd) : ""},${fee},${REGIONS[s.region]},${["email", "sms", "phone", "app", ""][Math.floor(r() * 5)]}`);
   // extra products were added on the way (never after the data's end or the customer's departure)
   const lastDay = deact >= 0 ? deact - 1 : END;
-  products.forEach((p, k) => lines.products.push(`${id},${p},${iso(k === 0 ? activation : Math.min(lastDay, activation + Math.floor(r() * 400)))},`));
+  products.forEach((p, k) => {
+    lines.products.push(`${id},${p},${iso(k === 0 ? activation : Math.min(lastDay, activation + Math.floor(r() * 400)))},`);
+  });
   for (const ms of monthStarts) {
     if (ms < activation || (deact >= 0 && ms > deact)) continue;
     if (ms > END) continue;

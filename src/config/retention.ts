@@ -118,6 +118,37 @@ export const retentionConfigSchema = z
       })
       .strict()
       .default({ horizonDays: 90, priorStrength: 200, minGroupSize: 100, confidence: 0.95 }),
+    uplift: z
+      .object({
+        method: z
+          .enum(["auto", "uplift", "no_heterogeneity", "segment_cells"])
+          .default("auto")
+          .describe(
+            "what the plan buys with: auto = the per-subscriber uplift model only when it beats the segment cells and one effect per action on later, held-out contacts (else the better of those); or force one",
+          ),
+        caution: z
+          .number()
+          .min(0)
+          .max(5)
+          .default(1)
+          .describe("value each subscriber's effect at log multiplier + caution x its standard deviation: a gain the contacts barely support counts less (0 = the estimate itself)"),
+        modifiers: z
+          .array(z.string().min(1))
+          .nullable()
+          .default(null)
+          .describe("features whose value may change what an action does (null = the built-in list: recent contacts, complaints, contract stage, usage against the subscriber's own past, tenure, value, discounts, price rises, products, churn risk)"),
+        priorPrecision: z
+          .number()
+          .min(0)
+          .max(1e6)
+          .default(20)
+          .describe("weight of the catalogue's prior effect on each action's average multiplier (about the number of treated churners it is worth)"),
+        minContacts: z.number().int().min(1).max(1e9).default(1000).describe("fewer contacts with a known outcome → no uplift model (segment cells)"),
+        folds: z.number().int().min(1).max(20).default(3).describe("later campaign waves held out, one at a time, to judge the uplift model"),
+      })
+      .strict()
+      .default({ method: "auto", caution: 1, modifiers: null, priorPrecision: 20, minContacts: 1000, folds: 3 })
+      .describe("per-subscriber uplift learned from campaigns and the contacts log"),
     budget: z
       .number()
       .min(0)

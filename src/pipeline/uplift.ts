@@ -29,13 +29,13 @@ import { type QiniResult, qini } from "../model/qini.js";
 import type { Scorer } from "../model/registry.js";
 import { fitUplift, fitUpliftEvidence, predictLogMultiplier, predictRows, type UpliftFit, type UpliftRows } from "../model/uplift.js";
 import { applyModifierScale, DEFAULT_MODIFIERS, fitModifierScale, type ModifierDef, type ModifierScale, RISK_MODIFIER } from "../model/uplift-modifiers.js";
-import { type ActionDef, priorEffect } from "../retention/catalog.js";
-import type { RetentionConfig } from "../retention/config.js";
+import type { ActionDef } from "../config/catalog.js";
+import type { RetentionConfig } from "../config/retention.js";
+import { priorEffect } from "../retention/catalog.js";
 import { type CampaignCount, type EffectEstimate, estimateEffects } from "../retention/effects.js";
 import { planRetention } from "../retention/plan.js";
 import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
-import type { Explainer } from "./explain.js";
-import { planDrivers } from "./campaign-effects.js";
+import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
 import { planInputOf } from "./plan-input.js";
 import { scoreChunks } from "./score-chunks.js";
 
@@ -57,10 +57,12 @@ export interface UpliftSettings {
   caution: number;
   /** Choose the modifiers' prior precisions from the data (evidence), starting from the ones above. */
   evidence: boolean;
+  /** auto: judged on held-out contacts; else forced. */
+  method: "auto" | EffectMethod;
 }
 
 export const DEFAULT_UPLIFT: UpliftSettings = {
-  horizonDays: 60,
+  horizonDays: 90,
   modifiers: DEFAULT_MODIFIERS,
   priorPrecision: 20,
   sharedPrecision: 4,
@@ -69,7 +71,24 @@ export const DEFAULT_UPLIFT: UpliftSettings = {
   folds: 3,
   caution: 1,
   evidence: true,
+  method: "auto",
 };
+
+/** The settings from the config: the outcome window of the effects, the uplift section, the modifiers by name. */
+export function upliftSettings(r: RetentionConfig): UpliftSettings {
+  const u = r.uplift;
+  const modifiers = u.modifiers === null ? DEFAULT_MODIFIERS : u.modifiers.map((f) => DEFAULT_MODIFIERS.find((d) => d.feature === f) ?? { feature: f, label: f });
+  return {
+    ...DEFAULT_UPLIFT,
+    horizonDays: r.effects.horizonDays,
+    modifiers,
+    priorPrecision: u.priorPrecision,
+    minRows: u.minContacts,
+    folds: u.folds,
+    caution: u.caution,
+    method: u.method,
+  };
+}
 
 /** Contact rows with everything the learning needs (one row per contact whose outcome is known). */
 export interface ContactRows {
@@ -173,7 +192,7 @@ export async function collectContacts(db: Db, o: CollectOptions): Promise<Contac
     const n = Number((await db.one(`SELECT count(*) AS n FROM ${rel}`))?.["n"] ?? 0);
     if (!n) continue;
     const scored = await scoreChunks(db, { relation: rel, idColumn: "subscriber_id", columns: cols, scorer: o.scorer, explainer: o.explainer, chunkRows: o.chunkRows, rows: n });
-    const plan = planRetention(planInputOf(scored), { thresholds: o.thresholds, config: retention, budget: null, ...planDrivers(), noReasons: true });
+    const plan = planRetention(planInputOf(scored), { thresholds: o.thresholds, config: retention, budget: null, features: DRIVER_FEATURES, noReasons: true });
     const at = new Map<string, number>();
     for (let r = 0; r < plan.size; r++) at.set(plan.row(r).subscriber_id, plan.index(r));
     const segOf = new Map<string, string>();
@@ -242,11 +261,18 @@ export interface UpliftModel {
 /** Log cumulative baseline hazard over H days from a probability over the model's horizon. */
 const offsetOf = (p: number, H: number, modelDays: number) => Math.log(Math.max(1e-12, -Math.log1p(-Math.min(p, 1 - 1e-9)) * (H / modelDays)));
 
+/** The raw modifier values of rows `sel`, row-major. */
+function rawRows(data: ContactRows, sel: readonly number[]): Float64Array {
+  const M = data.defs.length;
+  const raw = new Float64Array(sel.length * M);
+  for (let r = 0; r < sel.length; r++) raw.set(data.raw.subarray(sel[r]! * M, (sel[r]! + 1) * M), r * M);
+  return raw;
+}
+
 function rowsFor(data: ContactRows, sel: readonly number[], m: { scale: ModifierScale; keep: number[] } | null, H: number, modelDays: number): UpliftRows {
   const M = data.defs.length;
   const n = sel.length;
-  const raw = new Float64Array(n * M);
-  sel.forEach((i, r) => raw.set(data.raw.subarray(i * M, (i + 1) * M), r * M));
+  const raw = rawRows(data, sel);
   const z = m ? applyModifierScale(m.scale, m.keep, raw, n, M) : new Float32Array(0);
   return {
     n,
@@ -261,9 +287,7 @@ function rowsFor(data: ContactRows, sel: readonly number[], m: { scale: Modifier
 
 /** Fit the uplift model on the rows `sel` (all modifiers, or none for "no heterogeneity"). */
 export function learnUpliftModel(data: ContactRows, sel: readonly number[], actions: readonly ActionDef[], s: UpliftSettings, modelDays: number, heterogeneous = true): UpliftModel {
-  const M = data.defs.length;
-  const raw = new Float64Array(sel.length * M);
-  sel.forEach((i, r) => raw.set(data.raw.subarray(i * M, (i + 1) * M), r * M));
+  const raw = rawRows(data, sel);
   const fitted = heterogeneous ? fitModifierScale(data.defs, raw, sel.length) : { scale: { defs: [], mean: new Float64Array(0), sd: new Float64Array(0) }, keep: [] };
   const rows = rowsFor(data, sel, fitted, s.horizonDays, modelDays);
   const opts = {
@@ -287,6 +311,12 @@ function windowPredictions(model: UpliftModel, data: ContactRows, sel: readonly 
 }
 
 export type EffectMethod = "uplift" | "no_heterogeneity" | "segment_cells";
+
+export const METHOD_WORDS: Record<EffectMethod, string> = {
+  uplift: "each subscriber's own effect (the uplift model)",
+  no_heterogeneity: "one effect per action",
+  segment_cells: "effects per segment cell",
+};
 
 export interface Judgement {
   /** Held-out waves (first contact day) and their rows. */
@@ -430,7 +460,8 @@ export async function modifierInputs(db: Db, relation: string, idColumn: string,
   const pos = new Map(ids.map((id, i) => [id, i]));
   const have = new Set((await db.describe(`SELECT * FROM ${relation}`)).map((c) => c.name));
   const feats = defs.map((d) => (d.feature !== RISK_MODIFIER && have.has(d.feature) ? d.feature : null));
-  for (let i = 0; i < ids.length; i++) defs.forEach((d, j) => d.feature === RISK_MODIFIER && (raw[i * M + j] = p[i]!));
+  const risk = defs.findIndex((d) => d.feature === RISK_MODIFIER);
+  if (risk >= 0) for (let i = 0; i < ids.length; i++) raw[i * M + risk] = p[i]!;
   const sel = feats.flatMap((f) => (f ? [`CAST(${quoteIdent(f, "feature")} AS DOUBLE)`] : []));
   if (!sel.length) return raw;
   const result = await db.conn.stream(`SELECT CAST(${quoteIdent(idColumn, "--id")} AS VARCHAR), ${sel.join(", ")} FROM ${relation}`);
@@ -475,12 +506,31 @@ export function learnFromContacts(data: ContactRows, retention: RetentionConfig,
   const judgement = judgeUplift(data, actions, retention, s, modelDays);
   const model = learnUpliftModel(data, all, actions, s, modelDays, true);
   const flat = learnUpliftModel(data, all, actions, s, modelDays, false);
-  const method: EffectMethod = judgement ? judgement.winner : "segment_cells";
+  const method: EffectMethod = s.method !== "auto" ? s.method : judgement ? judgement.winner : "segment_cells";
   const f = (q: number) => q.toFixed(4);
-  const note = !judgement
+  const note = s.method !== "auto"
+    ? `The plan uses ${METHOD_WORDS[method]} (set by retention.uplift.method).`
+    : !judgement
     ? `${data.n} contacts learned, but no later wave to judge the uplift model on: effects per segment cell.`
     : method === "uplift"
       ? `Per-subscriber uplift from ${data.n} contacts: on ${judgement.rows} held-out contacts of ${judgement.waves.length} later wave(s) it predicts the treated outcomes better (log loss ${f(judgement.logLoss.uplift)}) than segment cells (${f(judgement.logLoss.segment_cells)}) and one effect per action (${f(judgement.logLoss.no_heterogeneity)}); Qini ${f(judgement.results.uplift.qini)} vs ${f(judgement.results.segment_cells.qini)} and ${f(judgement.results.no_heterogeneity.qini)}.`
       : `Per-subscriber uplift did not beat ${method === "segment_cells" ? "the segment cells" : "one effect per action"} on ${judgement.rows} held-out contacts (treated log loss ${f(judgement.logLoss.uplift)} vs ${f(judgement.logLoss[method])}; Qini ${f(judgement.results.uplift.qini)} vs ${f(judgement.results[method].qini)}): the plan falls back to ${method === "segment_cells" ? "effects per segment cell" : "one effect per action"}.`;
   return { method, model, flat, judgement, cells, contacts: data.n, note };
+}
+
+/**
+ * What the plan buys with, for the scored subscribers: each one's relative effect of every action (row-major
+ * n x actions, the catalogue's order without `none`) from the per-subscriber uplift model or from one effect per
+ * action, whichever won (`learned.method`); undefined when the plan buys with the segment cells.
+ */
+export async function planEffects(
+  db: Db,
+  learned: LearnedUplift | undefined,
+  o: { relation: string; idColumn: string; ids: readonly string[]; prob: ArrayLike<number>; caution: number },
+): Promise<Float32Array | undefined> {
+  if (!learned || learned.method === "segment_cells") return undefined;
+  const model = learned.method === "uplift" ? learned.model : learned.flat;
+  if (!model) return undefined;
+  const raw = model.scale.defs.length ? await modifierInputs(db, o.relation, o.idColumn, o.ids, o.prob, model.defs) : new Float64Array(o.ids.length * model.defs.length);
+  return upliftEffects(model, o.prob, raw, o.ids.length, o.caution).effect;
 }

@@ -58,7 +58,9 @@ describe("uplift model (cloglog GLM with per-action hazard multipliers)", () => 
     for (let a = 0; a < 3; a++) {
       const z = Float32Array.from(points.flat());
       const got = predictLogMultiplier(fit, a, z, points.length);
-      points.forEach(([z1, z2], r) => expect(Math.abs(got.logM[r]! - truth(a, z1, z2))).toBeLessThan(4 * got.sd[r]! + 0.02));
+      points.forEach(([z1, z2], r) => {
+        expect(Math.abs(got.logM[r]! - truth(a, z1, z2))).toBeLessThan(4 * got.sd[r]! + 0.02);
+      });
     }
     // the harmful action is estimated harmful, with an interval that excludes "no effect"
     const harm = predictLogMultiplier(fit, 1, Float32Array.of(0, 0), 1);
