@@ -9,9 +9,11 @@
  *        │        (every input subscriber ends scored, or rejected with a reason)
  *   3. score      chunks of rows ─► preprocess ─► predict ─► calibrate ─► drift bins ─► reasons (compact arrays)
  *        │        drift gate: PSI > scoring.driftFail ─► exit 4 (unless --allow-drift), nothing written
- *   4. effects    campaigns ─► segments of contacted subscribers at contact time ─► learned effects
- *        │        (no campaigns: the catalogue's priors); loyalty KPIs from the raw tables
- *   5. plan       bands ─► value ─► segments ─► expected net value ─► budget selection ─► rank   (src/retention)
+ *   4. effects    campaigns ─► contacted subscribers at contact time ─► segment cells (the readable summary)
+ *        │        and the per-subscriber uplift model, judged on later held-out waves (pipeline/uplift.ts;
+ *        │        no campaigns: the catalogue's priors); loyalty KPIs from the raw tables
+ *   5. plan       each subscriber's own effects (when the uplift model or one effect per action won) ─►
+ *        │        bands ─► value ─► segments ─► expected net value ─► budget selection ─► rank   (src/retention)
  *   6. summarise  per band, band × driver, per action, top 50 with reasons          (report/summarise-plan.ts)
  *   7. write      RUN_DIR.tmp-<pid>/ risk_list.csv|parquet, scores.parquet, rejects.csv, summary.json,
  *                 report.html, manifest.json (last) ─► renamed to RUN_DIR
@@ -45,6 +47,7 @@ import { customerValues } from "../retention/value.js";
 import { type LearnedEffects, learnEffects, planDrivers, priorEffects } from "./campaign-effects.js";
 import { driftForManifest, type RunManifest } from "./manifest.js";
 import { planInputOf } from "./plan-input.js";
+import { planEffects } from "./uplift.js";
 import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
 import { type Scored, scoreChunks } from "./score-chunks.js";
 import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
@@ -134,7 +137,14 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
 
     // 5. plan
     const budget = o.budget === undefined ? config.retention.budget : o.budget;
-    const plan = planRetention(planInputOf(scored), { thresholds, config: config.retention, effects: effects.estimates, budget, ...planDrivers(), noReasons: true });
+    const subscriberEffects = await planEffects(db, effects.uplift, {
+      relation: src.relation,
+      idColumn: src.idColumn,
+      ids: scored.ids,
+      prob: scored.prob,
+      caution: config.retention.uplift.caution,
+    });
+    const plan = planRetention(planInputOf(scored), { thresholds, config: config.retention, effects: effects.estimates, subscriberEffects, budget, ...planDrivers(), noReasons: true });
     clock.lap("plan");
 
     // 6. summarise

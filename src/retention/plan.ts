@@ -90,7 +90,7 @@ export interface PlanOptions {
    * `none`; negative = harmful), e.g. from the uplift model. When given it replaces the segment cells' effects
    * for valuing and buying actions; the cells stay the readable summary.
    */
-  subscriberEffects?: Float32Array;
+  subscriberEffects?: Float32Array | undefined;
   /** Overrides config.budget; null = no limit. */
   budget?: number | null;
   /** Feature definitions for reason templates and drivers. */

@@ -199,6 +199,29 @@ describe("retention plan", () => {
     expect(plan.effects.filter((e) => e.source === "learned")).toHaveLength(1);
   });
 
+  it("buys with each subscriber's own effects when given, and never an action that harms that subscriber", () => {
+    const n = 200;
+    const input = population(n, 5);
+    const cfg = config();
+    const A = cfg.actions.filter((a) => a.id !== "none").length;
+    // every action helps the even rows (a large effect) and harms the odd rows
+    const own = new Float32Array(n * A);
+    for (let i = 0; i < n; i++) own.fill(i % 2 === 0 ? 0.6 : -0.3, i * A, (i + 1) * A);
+    const plan = planRetention(input, { thresholds, config: cfg, subscriberEffects: own });
+    const rows = plan.rows();
+    const picked = rows.filter((r) => r.selected && r.recommended_action !== "none");
+    expect(picked.length).toBeGreaterThan(0);
+    for (const r of picked) {
+      expect(Number(r.subscriber_id.slice(1)) % 2).toBe(0);
+      expect(r.effect).toBeCloseTo(0.6, 6);
+      expect(r.effect_source).toBe("uplift");
+    }
+    // without them, the segment cells' (positive) priors buy some of the odd rows too
+    const cells = planRetention(input, { thresholds, config: cfg }).rows();
+    expect(cells.some((r) => r.selected && r.recommended_action !== "none" && Number(r.subscriber_id.slice(1)) % 2 === 1)).toBe(true);
+    expect(() => planRetention(input, { thresholds, config: cfg, subscriberEffects: new Float32Array(3) })).toThrow(InputDataError);
+  });
+
   it("is deterministic: the same plan whatever the input row order", () => {
     const input = population(300, 11);
     const cfg = config({ budget: 300 });
