@@ -61,7 +61,7 @@ test("writes a Parquet feature table and its sidecar; absent tables skip their f
   expect(side.inputs.subscribers).toMatchObject({ present: true, file: "subscribers.csv", sha256: sha(join(data, "subscribers.csv")), rows: 3 });
   expect(side.inputs.billing).toEqual({ present: false });
   const skipped = side.families.filter((f: { status: string }) => f.status === "skipped").map((f: { id: string }) => f.id);
-  expect(skipped).toEqual(["network", "complaints", "products"]);
+  expect(skipped).toEqual(["network", "complaints", "products", "contacts"]);
   // usage.csv has no dropped_calls column (the loader adds it as NULL): network is skipped with that reason
   expect(side.families.find((f: { id: string }) => f.id === "network").reason).toContain("dropped_calls");
   const names = side.columns.map((c: { name: string }) => c.name);

@@ -14,6 +14,8 @@ test("families whose optional tables are absent are skipped and named, not an er
       profile: ["computed", null],
       revenue: ["computed", null],
       engagement: ["skipped", msg.featTableAbsent("usage")],
+      history: ["skipped", msg.featTableAbsent("usage")],
+      contacts: ["skipped", msg.featTableAbsent("campaigns")],
       network: ["skipped", msg.featTableAbsent("usage")],
       complaints: ["skipped", msg.featTableAbsent("complaints")],
       products: ["skipped", `${msg.featTableAbsent("products")}; ${msg.featTableAbsent("surveys")}`],
