@@ -193,6 +193,8 @@ export function sidecarOf(opts: Pick<BuildOptions, "out" | "horizon">, format: s
         unit: f.unit,
         description: f.description,
         ...(f.reason ? { reason: f.reason } : {}),
+        ...(f.appliesIf ? { applies_if: f.appliesIf } : {}),
+        ...(f.structural ? { structural: true } : {}),
       })),
       { name: "label", family: null, type: "label", sql_type: "INTEGER", unit: "0/1", description: "churned within the horizon (empty when unknown)" },
     ],

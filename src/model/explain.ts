@@ -17,7 +17,7 @@
 import { LogisticModel } from "./logistic.js";
 import type { RawTable } from "../raw-table.js";
 import type { Matrix } from "./types.js";
-import { nextReasonColumn, prepareReasonColumns, type ReasonColumns, type ReasonFeature } from "../retention/reasons.js";
+import { gateStructural, nextReasonColumn, prepareReasonColumns, type ReasonColumns, type ReasonFeature } from "../retention/reasons.js";
 import { DRIVERS } from "../ids.js";
 
 export const OCCLUSION_CANDIDATES = 6;
@@ -141,7 +141,8 @@ export function displayValues(X: Matrix, table: RawTable): Float32Array {
 
 /**
  * Reduce contributions of `rows` rows to the main driver (one-hot rows x DRIVER_COUNT, at `offset` rows) and the
- * top three reason columns and values (rows x 3; column -1 = no reason).
+ * top three reason columns and values (rows x 3; column -1 = no reason). Structural zeros (a voice feature of a
+ * subscriber without voice use, see gateStructural) count for neither; `contrib` is changed in place.
  */
 export function reduceReasons(
   rc: ReasonColumns,
@@ -155,6 +156,7 @@ export function reduceReasons(
 ): void {
   const F = rc.columns.length;
   const R = REASONS_PER_ROW;
+  gateStructural(rc, contrib, values, rows);
   const used = new Uint8Array(F);
   const sums = new Float64Array(DRIVER_COUNT);
   for (let i = 0; i < rows; i++) {

@@ -106,7 +106,14 @@ export async function sourceFromRawTables(
     asOf: o.asOf,
     rows,
     duplicateIds: new Set(),
-    features: computed.columns.map((c) => ({ name: c.name, unit: c.unit, description: c.description, ...(c.reason ? { reason: c.reason } : {}) })),
+    features: computed.columns.map((c) => ({
+      name: c.name,
+      unit: c.unit,
+      description: c.description,
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.appliesIf ? { appliesIf: c.appliesIf } : {}),
+      ...(c.structural ? { structural: true } : {}),
+    })),
     inputs,
     subscribersIn: subs.rows,
     rejectedByReason: Object.fromEntries(rejected.map((r) => [String(r["reason"]), Number(r["n"])])),
@@ -128,10 +135,20 @@ function readSidecar(path: string): { features: ReasonFeature[]; horizon: string
   const side = `${path}.json`;
   if (!fileExists(side)) return { features: [], horizon: null };
   try {
-    const j = JSON.parse(readText(side)) as { columns?: { name: string; unit?: string; description?: string; reason?: string; family?: string | null }[]; label?: { horizon?: string } };
+    const j = JSON.parse(readText(side)) as {
+      columns?: { name: string; unit?: string; description?: string; reason?: string; applies_if?: string; structural?: boolean; family?: string | null }[];
+      label?: { horizon?: string };
+    };
     const features = (j.columns ?? [])
       .filter((c) => c.family)
-      .map((c) => ({ name: c.name, ...(c.unit ? { unit: c.unit } : {}), ...(c.description ? { description: c.description } : {}), ...(c.reason ? { reason: c.reason } : {}) }));
+      .map((c) => ({
+        name: c.name,
+        ...(c.unit ? { unit: c.unit } : {}),
+        ...(c.description ? { description: c.description } : {}),
+        ...(c.reason ? { reason: c.reason } : {}),
+        ...(typeof c.applies_if === "string" ? { appliesIf: c.applies_if } : {}),
+        ...(c.structural === true ? { structural: true } : {}),
+      }));
     return { features, horizon: j.label?.horizon ?? null };
   } catch {
     return { features: [], horizon: null };

@@ -23,7 +23,7 @@ import { priorEffect } from "./catalog.js";
 import { type EffectEstimate, effectKey } from "./effects.js";
 import { eligibilityMask, isEligible } from "./eligibility.js";
 import { actionCost } from "./expected.js";
-import { mainDriverIndex, prepareReasonColumns, type ReasonFeature, topReasons } from "./reasons.js";
+import { gateStructural, mainDriverIndex, prepareReasonColumns, type ReasonColumns, type ReasonFeature, topReasons } from "./reasons.js";
 import {
   allSegmentKeys,
   CONTRACT_STAGES,
@@ -212,6 +212,8 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const cut = valueTierCutoffs(sc.valueTier.by === "arpu" ? input.arpu : cv, sc.valueTier);
   const lowArpu = lowArpuCutoff(input.arpu, sc.priceSensitivity);
   const rc = input.contributions ? prepareReasonColumns(input.contributions.columns, opts.features, input.contributions.references) : undefined;
+  // structural zeros (a voice feature of a line without voice) are neither a driver nor a reason: gated on a copy
+  const contribValues = rc && input.contributions ? gatedContributions(rc, input.contributions) : undefined;
   const scratch = new Float64Array(DRIVERS.length);
   const none = DRIVERS.indexOf("none");
   const seg = { value: new Uint8Array(n), price: new Uint8Array(n), tenure: new Uint8Array(n), contract: new Uint8Array(n), driver: new Uint8Array(n) };
@@ -222,7 +224,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     seg.price[i] = priceIndex(signals, sc.priceSensitivity);
     seg.tenure[i] = tenureStageIndex(at(input.tenureDays, i), sc.tenure);
     seg.contract[i] = contractStageIndex(at(input.daysToContractEnd, i), sc.contract);
-    seg.driver[i] = rc && input.contributions ? mainDriverIndex(input.contributions.values, i, rc, scratch) : none;
+    seg.driver[i] = rc && contribValues ? mainDriverIndex(contribValues, i, rc, scratch) : none;
   }
   // effect segment code: mixed radix over the effect-key dims, in SEGMENT_DIM_NAMES order (as allSegmentKeys)
   const keyDims = SEGMENT_DIM_NAMES.filter((d) => sc.effectKey.includes(d));
@@ -344,7 +346,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
       expected_saving: p * e * cv[i]!,
       expected_net_value: shownEnv[i]!,
       selected: isSelected(i),
-      reasons: rc && contrib && !opts.noReasons ? topReasons(contrib.values, contrib.featureValues, i, rc, 3) : [],
+      reasons: rc && contrib && contribValues && !opts.noReasons ? topReasons(contribValues, contrib.featureValues, i, rc, 3) : [],
       preferred_channel: input.preferredChannel?.[i] ?? "",
     };
   };
@@ -385,4 +387,12 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     valueTierCutoffs: cut,
     effects: effectsUsed,
   };
+}
+
+/** The contributions with structural zeros gated (a copy when any column has an `appliesIf` marker and values are given). */
+function gatedContributions(rc: ReasonColumns, c: NonNullable<PlanInput["contributions"]>): Num {
+  if (!c.featureValues || !rc.gate.some((g) => g >= 0)) return c.values;
+  const copy = Float64Array.from(c.values as ArrayLike<number>);
+  gateStructural(rc, copy, c.featureValues, copy.length / rc.columns.length);
+  return copy;
 }

@@ -14,6 +14,11 @@
  * Drivers: each feature maps to network, billing, service, disengagement, price or contract_end, by an
  * explicit `driver` on the feature or else by its name (DRIVER_PATTERNS). The main driver of a subscriber
  * is the driver with the largest sum of positive contributions ("none" when nothing pushes the risk up).
+ *
+ * Structural zeros: a feature with `appliesIf` (voice minutes: uses_voice) says nothing about a subscriber for
+ * whom that marker is 0 (a broadband-only household makes no calls; "voice down" would be false), so its
+ * contribution counts for neither reasons nor drivers there (gateStructural); markers themselves (`structural`)
+ * are never a reason or a driver.
  */
 import { DRIVERS, type Driver } from "./segments.js";
 
@@ -24,6 +29,10 @@ export interface ReasonFeature {
   description?: string;
   reason?: string;
   driver?: Driver;
+  /** A 0/1 feature (e.g. uses_voice): where it is 0 this feature's value is a structural zero, never a reason or a driver. */
+  appliesIf?: string;
+  /** A marker of what the subscriber holds (uses_voice): never a reason or a driver itself. */
+  structural?: boolean;
 }
 
 /** Name patterns → driver, first match wins (complaint categories before generic words). */
@@ -138,6 +147,8 @@ export interface ReasonColumns {
   reference: Float64Array;
   /** Per column: render value → text (undefined = do not show), with the lookups done once. */
   render: ((value: number) => string | undefined)[];
+  /** Per column: the column of its `appliesIf` marker (-1 none); where that marker's value is 0 the column is gated. */
+  gate: Int32Array;
 }
 
 export function prepareReasonColumns(
@@ -147,13 +158,20 @@ export function prepareReasonColumns(
 ): ReasonColumns {
   const defs = new Map(features.map((f) => [f.name, f]));
   const driver = new Int8Array(columns.length);
+  const at = new Map(columns.map((c, j) => [c, j]));
+  const gate = new Int32Array(columns.length).fill(-1);
+  const structural = new Uint8Array(columns.length);
   columns.forEach((c, j) => {
+    const def = defs.get(splitColumn(c).source);
+    structural[j] = def?.structural ? 1 : 0;
     const d = driverOf(c, defs);
-    driver[j] = d === undefined ? -1 : DRIVERS.indexOf(d);
+    driver[j] = d === undefined || def?.structural ? -1 : DRIVERS.indexOf(d);
+    if (def?.appliesIf) gate[j] = at.get(def.appliesIf) ?? -1;
   });
   const reference = new Float64Array(columns.length).fill(Number.NaN);
   if (references) for (let j = 0; j < columns.length; j++) reference[j] = references[j] ?? Number.NaN;
-  const render = columns.map((c, j) => {
+  const render = columns.map((c, j): ((value: number) => string | undefined) => {
+    if (structural[j]) return () => undefined;
     const ref = Number.isNaN(reference[j]!) ? undefined : reference[j]!;
     const { level, missing } = splitColumn(c);
     // constant texts (one-hot levels, missing indicators, flags) are built once
@@ -175,7 +193,21 @@ export function prepareReasonColumns(
     return (v: number) =>
       isFlag && v === 0 ? undefined : Number.isFinite(v) ? `${what}: ${formatNumber(v)}${unit}${refText}` : `${what}: unknown`;
   });
-  return { columns, driver, defs, reference, render };
+  return { columns, driver, defs, reference, render, gate };
+}
+
+/**
+ * Zero, in place, the contributions of rows 0..rows-1 (row-major, rc.columns wide) that are structural zeros:
+ * columns whose `appliesIf` marker has the value 0 in `values` for that row (an unknown marker gates nothing).
+ */
+export function gateStructural(rc: ReasonColumns, contrib: Float32Array | Float64Array, values: ArrayLike<number>, rows: number): void {
+  const F = rc.columns.length;
+  const gated: number[] = [];
+  for (let j = 0; j < F; j++) if (rc.gate[j]! >= 0) gated.push(j);
+  if (!gated.length) return;
+  for (let i = 0; i < rows; i++) {
+    for (const j of gated) if (values[i * F + rc.gate[j]!] === 0) contrib[i * F + j] = 0;
+  }
 }
 
 const NONE_DRIVER = DRIVERS.indexOf("none");

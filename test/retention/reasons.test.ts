@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { complaints } from "../../src/features/families/complaints.js";
 import { engagement } from "../../src/features/families/engagement.js";
+import { history } from "../../src/features/families/history.js";
 import { network } from "../../src/features/families/network.js";
 import { revenue } from "../../src/features/families/revenue.js";
 import { tenure } from "../../src/features/families/tenure.js";
 import {
   driverOf,
+  gateStructural,
   mainDriverIndex,
   prepareReasonColumns,
   reasonText,
@@ -74,5 +76,29 @@ describe("reasons", () => {
     const scratch = new Float64Array(DRIVERS.length);
     expect(DRIVERS[mainDriverIndex(contrib, 0, rc, scratch)]).toBe("contract_end"); // 0.5 + 0.9 > 0.3
     expect(DRIVERS[mainDriverIndex(contrib, 1, rc, scratch)]).toBe("none");
+  });
+
+  it("a structural zero (no voice on a line without voice) is never a reason or a driver; the marker itself neither", () => {
+    const withHistory = [...features, ...history.features];
+    const columns = ["voice_min_per_day_30d", "voice_min_trend_30v60_pct", "uses_voice", "days_to_contract_end"];
+    const rc = prepareReasonColumns(columns, withHistory);
+    expect(rc.gate[0]).toBe(2);
+    expect(rc.gate[1]).toBe(2);
+    expect(rc.driver[2]).toBe(-1);
+    // row 0: a broadband-only household (uses_voice 0): voice at 0 pushes the risk up, but means nothing;
+    // row 1: a voice user whose voice fell: a real reason
+    const contrib = Float64Array.from([0.9, 0.8, 0.7, 0.1, 0.9, 0.8, 0.7, 0.1]);
+    const values = [0, -100, 0, 21, 0.2, -90, 1, 21];
+    gateStructural(rc, contrib, values, 2);
+    expect(Array.from(contrib.slice(0, 4))).toEqual([0, 0, 0.7, 0.1]);
+    expect(topReasons(contrib, values, 0, rc)).toEqual(["contract ends in 21 days"]);
+    const scratch = new Float64Array(DRIVERS.length);
+    expect(DRIVERS[mainDriverIndex(contrib, 0, rc, scratch)]).toBe("contract_end");
+    expect(topReasons(contrib, values, 1, rc)).toEqual([
+      "voice minutes averaged 0.2 minutes per day over the last 30 days",
+      "voice minutes down 90% vs the previous 60 days",
+      "contract ends in 21 days",
+    ]);
+    expect(DRIVERS[mainDriverIndex(contrib, 1, rc, scratch)]).toBe("disengagement");
   });
 });

@@ -9,12 +9,17 @@ import { USAGE_LOOKBACK_DAYS, USAGE_WINDOWS } from "../bases.js";
 import { trailingZeros, withLongestRun } from "../bits.js";
 import type { FeatureDef, FeatureFamily } from "../types.js";
 
+/**
+ * `uses`: the history family's marker of whether the subscriber uses the metric at all (a broadband-only line
+ * makes no calls); where it is 0 the metric's features are structural zeros, never a reason or a driver.
+ */
 const METRICS = [
-  { key: "data", feature: "data_mb", unit: "MB per day", what: "data volume" },
-  { key: "voice", feature: "voice_min", unit: "minutes per day", what: "voice minutes" },
-  { key: "sms", feature: "sms", unit: "SMS per day", what: "SMS sent" },
-  { key: "sessions", feature: "sessions", unit: "sessions per day", what: "app or portal sessions" },
+  { key: "data", feature: "data_mb", unit: "MB per day", what: "data volume", uses: "uses_data" },
+  { key: "voice", feature: "voice_min", unit: "minutes per day", what: "voice minutes", uses: "uses_voice" },
+  { key: "sms", feature: "sms", unit: "SMS per day", what: "SMS sent", uses: "uses_sms" },
+  { key: "sessions", feature: "sessions", unit: "sessions per day", what: "app or portal sessions", uses: undefined },
 ] as const;
+const appliesIf = (m: (typeof METRICS)[number]) => (m.uses ? { appliesIf: m.uses } : {});
 
 const HALVED = ["data", "voice", "sessions"] as const;
 
@@ -42,6 +47,7 @@ for (const w of USAGE_WINDOWS) {
       unit: m.unit,
       description: `mean daily ${m.what} over the last ${w} days (missing days count as 0)`,
       reason: `${m.what} averaged {value} ${m.unit} over the last ${w} days`,
+      ...appliesIf(m),
     });
   }
   features.push({
@@ -59,6 +65,7 @@ for (const m of METRICS) {
     unit: "%",
     description: `change of mean daily ${m.what}: last 30 days vs the 60 days before, in % (empty when the earlier mean is 0 or unknown)`,
     reason: `${m.what} {direction} {pct}% vs the previous 60 days`,
+    ...appliesIf(m),
   });
   features.push({
     name: `${m.feature}_trend_7v30_pct`,
@@ -66,6 +73,7 @@ for (const m of METRICS) {
     unit: "%",
     description: `change of mean daily ${m.what}: last 7 days vs last 30 days, in % (empty when the 30-day mean is 0)`,
     reason: `${m.what} {direction} {pct}% in the last week vs the last 30 days`,
+    ...appliesIf(m),
   });
 }
 features.push(
@@ -81,12 +89,14 @@ features.push(
     type: "number",
     unit: "ratio",
     description: "volatility of daily data volume over 30 days: standard deviation / mean (empty when the mean is 0)",
+    appliesIf: "uses_data",
   },
   {
     name: "voice_min_cv_30d",
     type: "number",
     unit: "ratio",
     description: "volatility of daily voice minutes over 30 days: standard deviation / mean (empty when the mean is 0)",
+    appliesIf: "uses_voice",
   },
   {
     name: "longest_inactive_streak_90d",
@@ -104,6 +114,7 @@ for (const key of HALVED) {
     unit: "0/1",
     description: `early warning: mean daily ${m.what} of the last 30 days is less than half that of the 60 days before (empty when there is no earlier period)`,
     reason: `${m.what} fell by more than half vs the previous 60 days`,
+    ...appliesIf(m),
   });
 }
 
