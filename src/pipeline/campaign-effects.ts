@@ -22,7 +22,8 @@ import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
 import type { Scorer } from "../model/registry.js";
 import { type EffectEstimate, estimateEffects } from "../retention/effects.js";
 import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
-import { collectContacts, type LearnedUplift, learnFromContacts, periodDays, upliftSettings } from "./uplift.js";
+import type { UpliftReport } from "../report/planner-report.js";
+import { collectContacts, type LearnedUplift, learnFromContacts, periodDays, upliftReport, upliftSettings } from "./uplift.js";
 
 export interface LearnedEffects {
   estimates: EffectEstimate[];
@@ -34,6 +35,8 @@ export interface LearnedEffects {
   waves: string[];
   /** The per-subscriber uplift model, its judgement and the method the plan buys with (absent: priors). */
   uplift?: LearnedUplift;
+  /** The judgement for the report (absent when there was nothing to judge). */
+  report?: UpliftReport;
 }
 
 export interface LearnOptions {
@@ -80,6 +83,7 @@ export async function learnEffects(db: Db, o: LearnOptions): Promise<LearnedEffe
     contacts: data.n,
     waves,
     uplift,
+    ...(uplift.judgement ? { report: upliftReport(uplift.method, uplift.judgement) } : {}),
   };
 }
 

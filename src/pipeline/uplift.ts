@@ -36,6 +36,7 @@ import { type CampaignCount, type EffectEstimate, estimateEffects } from "../ret
 import { planRetention } from "../retention/plan.js";
 import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
 import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
+import type { UpliftReport } from "../report/planner-report.js";
 import { planInputOf } from "./plan-input.js";
 import { scoreChunks } from "./score-chunks.js";
 
@@ -533,4 +534,22 @@ export async function planEffects(
   if (!model) return undefined;
   const raw = model.scale.defs.length ? await modifierInputs(db, o.relation, o.idColumn, o.ids, o.prob, model.defs) : new Float64Array(o.ids.length * model.defs.length);
   return upliftEffects(model, o.prob, raw, o.ids.length, o.caution).effect;
+}
+
+/** The judgement as the report shows it. */
+export function upliftReport(method: EffectMethod, j: Judgement): UpliftReport {
+  const at = (m: EffectMethod, share: number) => j.results[m].upliftAt.find((u) => u.share === share)?.uplift ?? null;
+  return {
+    method,
+    waves: j.waves,
+    rows: j.rows,
+    methods: (["uplift", "no_heterogeneity", "segment_cells"] as const).map((m) => ({
+      method: m,
+      label: METHOD_WORDS[m],
+      qini: j.results[m].qini,
+      upliftAt10: at(m, 0.1),
+      upliftAt30: at(m, 0.3),
+      logLoss: j.logLoss[m],
+    })),
+  };
 }

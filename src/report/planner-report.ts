@@ -95,6 +95,8 @@ export interface PlannerReportData {
   drift?: { threshold: number; items: DriftItem[] };
   /** Where the effects came from (learned from campaigns, or priors only), shown with the actions. */
   effectsNote?: string;
+  /** How each way of estimating effects ranked later, held-out contacts, and which one the plan bought with. */
+  uplift?: UpliftReport;
   /** Earlier runs (any order; this run is added from `run`/`bands`). */
   trend?: RunSummary[];
   outcome?: OutcomeEvaluation;
@@ -172,6 +174,42 @@ function matrixSection(d: PlannerReportData): Section {
   };
 }
 
+/** The per-subscriber uplift model judged against segment cells and one effect per action on held-out contacts. */
+export interface UpliftReport {
+  /** What the plan bought with. */
+  method: "uplift" | "no_heterogeneity" | "segment_cells";
+  /** First contact day of each held-out wave. */
+  waves: string[];
+  rows: number;
+  methods: {
+    method: "uplift" | "no_heterogeneity" | "segment_cells";
+    label: string;
+    /** Churners prevented per treated row beyond random targeting, over the Qini curve. */
+    qini: number;
+    /** Control minus treated churn rate among the top 10% / 30% ranked. */
+    upliftAt10: number | null;
+    upliftAt30: number | null;
+    /** Mean log loss of the treated rows' outcome. */
+    logLoss: number;
+  }[];
+}
+
+function upliftTable(u: UpliftReport) {
+  return {
+    caption: `Who the actions help: each way of estimating effects ranks ${u.rows} later contacts (${u.waves.length} held-out wave(s) from ${u.waves[0] ?? "?"}) it did not learn from`,
+    rowHeader: true,
+    columns: [
+      { key: "label", label: "Effects", format: "text" as const },
+      { key: "qini", label: "Qini (churners prevented per treated contact beyond random)", format: "num3" as const },
+      { key: "at10", label: "Uplift in top 10%", format: "pct" as const },
+      { key: "at30", label: "Uplift in top 30%", format: "pct" as const },
+      { key: "logLoss", label: "Treated log loss (lower is better)", format: "num3" as const },
+      { key: "used", label: "Plan uses", format: "text" as const },
+    ],
+    rows: u.methods.map((m) => ({ label: m.label, qini: m.qini, at10: m.upliftAt10, at30: m.upliftAt30, logLoss: m.logLoss, used: m.method === u.method ? "yes" : "" })),
+  };
+}
+
 function actionSection(d: PlannerReportData): Section {
   if (!d.actions.length) return { id: "actions", title: "Actions", note: `No action was selected in this run (no budget, or no action pays off).${d.effectsNote ? ` ${d.effectsNote}` : ""}` };
   const chartRows = d.actions.flatMap((a) => [
@@ -210,6 +248,7 @@ function actionSection(d: PlannerReportData): Section {
           n: a.learned ? `${a.learned.nTreat} / ${a.learned.nControl}` : "–",
         })),
       },
+      ...(d.uplift ? [upliftTable(d.uplift)] : []),
     ],
   };
 }

@@ -10,7 +10,7 @@ import type { DriftSummary } from "../monitoring/drift.js";
 import { type EffectEstimate, effectKey } from "../retention/effects.js";
 import type { Plan } from "../retention/plan.js";
 import type { KpiResult } from "./kpis.js";
-import { type ActionSummary, type BandSummary, type PlannerReportData, TOP_N, type TopSubscriber } from "./planner-report.js";
+import { type ActionSummary, type BandSummary, type PlannerReportData, TOP_N, type TopSubscriber, type UpliftReport } from "./planner-report.js";
 
 /** summary.json: PlannerReportData without trend/outcome, plus the effects table and how they were found. */
 export type RunSummaryFile = Omit<PlannerReportData, "trend" | "outcome"> & {
@@ -26,7 +26,7 @@ export interface SummariseInput {
   plan: Plan;
   /** Reasons in words of the subscriber at input position i (only asked for the top rows). */
   reasons: (i: number) => string[];
-  effects: { source: "learned" | "prior"; note: string; estimates: readonly EffectEstimate[] };
+  effects: { source: "learned" | "prior"; note: string; estimates: readonly EffectEstimate[]; report?: UpliftReport | undefined };
   drift: DriftSummary;
   kpis?: KpiResult | undefined;
   run: { id: string; asOf: string; modelId: string; scored: number; currency: string };
@@ -133,6 +133,7 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
       items: (d.score ? [d.score, ...d.features] : []).map((e) => ({ feature: e.feature, psi: e.psi, status: e.status })),
     },
     effectsNote: o.effects.note,
+    ...(o.effects.report ? { uplift: o.effects.report } : {}),
     effects: {
       source: o.effects.source,
       note: o.effects.note,

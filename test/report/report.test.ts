@@ -69,6 +69,24 @@ describe("planner report", () => {
     expect(sec("headline").figures.map((f: { label: string }) => f.label)).toEqual(["critical risk", "high risk", "medium risk", "low risk", "Value at risk", "Budget used", "Expected revenue saved"]);
   });
 
+  it("shows how the uplift model ranked held-out contacts against segment cells and one effect per action, and which one the plan used", async () => {
+    const d = samplePlannerReport();
+    const row = (method: "uplift" | "no_heterogeneity" | "segment_cells", label: string, qini: number) => ({ method, label, qini, upliftAt10: 0.05, upliftAt30: null, logLoss: 0.3 });
+    d.uplift = {
+      method: "uplift",
+      waves: ["2026-03-02", "2026-04-06"],
+      rows: 4210,
+      methods: [row("uplift", "each subscriber's own effect", 0.021), row("no_heterogeneity", "one effect per action", 0.004), row("segment_cells", "effects per segment cell", 0.006)],
+    };
+    const doc = JSON.parse(await renderReport(d, "json"));
+    const table = doc.sections.find((s: { id: string }) => s.id === "actions").tables[1];
+    expect(table.caption).toContain("4210 later contacts (2 held-out wave(s) from 2026-03-02)");
+    expect(table.rows.map((r: { used: string }) => r.used)).toEqual(["yes", "", ""]);
+    expect(table.rows[0].qini).toBe(0.021);
+    const html = await renderReport(d, "html");
+    expect(html).toContain("Uplift in top 10%");
+  });
+
   it("labels charts without truncating text (no ellipsis from vega's label limit)", async () => {
     const html = await renderReport(samplePlannerReport(), "html");
     expect(html).not.toContain("…");
