@@ -33,6 +33,7 @@ import { mkdirSync, rmSync, createWriteStream } from "node:fs";
 import { once } from "node:events";
 import { withDb, quoteLiteral } from "../../dist/io/duckdb.js";
 import { ACTIONS } from "../../dist/contract/tables.js";
+import { rng } from "../../dist/rng.js";
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -46,17 +47,7 @@ const MONTHS = 12;
 const END = Date.UTC(2026, 5, 30) / 86_400_000; // 2026-06-30
 const START = Date.UTC(2025, 6, 1) / 86_400_000; // 2025-07-01
 
-function mulberry(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const world = mulberry(SEED * 7919 + 17);
+const world = rng(SEED * 7919 + 17);
 const iso = (d) => new Date(d * 86_400_000).toISOString().slice(0, 10);
 const monthStarts = [];
 for (let m = 0; m < MONTHS; m++) monthStarts.push(Date.UTC(2025, 6 + m, 1) / 86_400_000);
@@ -141,7 +132,7 @@ const flushUsage = async () => {
 };
 
 for (let i = 0; i < N; i++) {
-  const r = mulberry(SEED * 1_000_003 + i * 31 + 1);
+  const r = rng(SEED * 1_000_003 + i * 31 + 1);
   const id = `C${String(i + 1).padStart(6, "0")}`;
   const isNew = r() < 0.2;
   const activation = isNew ? START + Math.floor(r() * (END - START - 30)) : START - 30 - Math.floor(r() ** 1.5 * 3000);

@@ -13,17 +13,14 @@
  *      effect per action (pipeline/uplift.ts); the plan buys with the winner (retention.uplift.method)
  * Without a campaigns table (or with no contact old enough) every effect is the prior, and the report says so.
  */
-import type { TableName } from "../contract/tables.js";
 import type { Config } from "../config/schema.js";
-import type { Period } from "../features/periods.js";
 import type { Db } from "../io/duckdb.js";
 import type { Logger } from "../log.js";
-import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
-import type { Scorer } from "../model/registry.js";
+import { DRIVER_FEATURES } from "../model/explain.js";
 import { type EffectEstimate, estimateEffects } from "../retention/effects.js";
 import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
 import type { UpliftReport } from "../report/planner-report.js";
-import { collectContacts, type LearnedUplift, learnFromContacts, periodDays, upliftReport, upliftSettings } from "./uplift.js";
+import { type CollectOptions, collectContacts, type LearnedUplift, learnFromContacts, periodDays, upliftReport, upliftSettings } from "./uplift.js";
 
 export interface LearnedEffects {
   estimates: EffectEstimate[];
@@ -39,21 +36,8 @@ export interface LearnedEffects {
   report?: UpliftReport;
 }
 
-export interface LearnOptions {
-  config: Config;
-  asOf: string;
-  horizon: Period;
-  columns: ReadonlyMap<TableName, ReadonlySet<string>>;
-  scorer: Scorer;
-  explainer: Explainer;
-  /** This run's cutoffs, reused for the contacted subscribers. */
-  valueHigh: number;
-  valueMid: number;
-  lowArpu: number;
-  thresholds: { critical: number; high: number; medium: number };
-  chunkRows: number;
-  log: Logger;
-}
+/** What learning needs: the contacts' collection options (this run's cutoffs reused for the contacted subscribers) and the config. */
+export type LearnOptions = Omit<CollectOptions, "retention" | "settings" | "log"> & { config: Config; log: Logger };
 
 export function priorEffects(config: Config, note: string): LearnedEffects {
   const r = config.retention;
