@@ -1,15 +1,21 @@
 /**
  * `churn simulate`: what a plan would really achieve in a generated world, from the generator's true churn
- * probabilities and true action effects (truth/), against two baselines at the same spend:
+ * probabilities and true action effects (truth/), against three baselines and the oracle at the same spend:
  *   plan             the run's selected subscribers and actions
  *   random           random subscribers, each with a random catalogue action, until the plan's spend is used;
  *                    mean over `draws` seeded draws
- *   top_risk_first   the single action with the best average prior effect (over effect segments), to the
- *                    highest-probability subscribers until the plan's spend is used
+ *   top_risk_first   one action for everyone, to the highest-probability subscribers until the plan's spend is
+ *                    used: the action with the best effect as the run knew it (learned from campaigns where it
+ *                    was, else the catalogue's prior), averaged over the run's subscribers' segments; never an
+ *                    action whose campaigns show it raising churn (treated churn above control churn), nor one
+ *                    whose effect is not positive
+ *   best_per_segment the same, but each subscriber gets the action with the best effect in their own segment
+ *                    (same exclusions)
  *   oracle           the best plan the same budget could buy knowing the true effects: the plan's budget
  *                    selection (budget.ts) over every subscriber and catalogue action, valued with the true
  *                    p - p', with the same budget (the run's; none when the run had none) and the same
  *                    action capacities
+ * The baselines know what the plan knew (the run's effect table in summary.json), so they are fair rivals.
  * For each: contacts, cost, churners_saved = sum over contacted of (p - p'), revenue_saved = sum over
  * contacted of (p - p') x the customer value the plan used for that subscriber (the same value for all, so
  * they compare), net_value = revenue_saved - cost, harmful_contacts = contacts whose true effect raises
@@ -24,12 +30,11 @@ import { InputDataError } from "../errors.js";
 import { quoteLiteral, withDb } from "../io/duckdb.js";
 import { fileExists } from "../io/files.js";
 import { msg } from "../messages.js";
-import { priorEffect } from "../retention/catalog.js";
+import { type ActionDef, priorEffect } from "../retention/catalog.js";
 import { selectActions } from "../retention/budget.js";
 import { actionCost } from "../retention/expected.js";
-import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
 import { loadTruth } from "../synth/index.js";
-import { readRun } from "./run-dir.js";
+import { readRun, type RunSummaryFile } from "./run-dir.js";
 
 export interface SimOutcome {
   contacts: number;
@@ -40,10 +45,18 @@ export interface SimOutcome {
   harmful_contacts: number;
 }
 
+export interface ExcludedAction {
+  action: string;
+  why: string;
+}
+
 export interface SimulateResult {
   plan: SimOutcome;
   random: SimOutcome & { draws: number };
-  top_risk_first: SimOutcome & { action: string };
+  /** `effect`: the action's effect averaged over the run's subscribers (its source: learned in some segment, or prior). */
+  top_risk_first: SimOutcome & { action: string; effect: number; source: "learned" | "prior"; excluded: ExcludedAction[] };
+  /** Actions used, with how many subscribers got each. */
+  best_per_segment: SimOutcome & { actions: Record<string, number> };
   oracle: SimOutcome & { budget: number | null };
   /** plan net value / oracle net value (null when the oracle finds nothing worth buying). */
   plan_share_of_oracle: number | null;
@@ -52,6 +65,63 @@ export interface SimulateResult {
   not_in_truth: number;
 }
 
+
+type EffectCell = RunSummaryFile["effects"]["cells"][number];
+
+/**
+ * The effect of each action per segment as the run planned with it (its effect table; the catalogue prior for a
+ * cell it lacks), and each action's mean over the given subscribers' segments.
+ */
+export function effectTable(cells: readonly EffectCell[] | undefined, actions: readonly ActionDef[], segments: readonly string[]) {
+  const cell = new Map<string, EffectCell>((cells ?? []).map((c) => [`${c.action}\u0000${c.segment}`, c]));
+  const at = (action: string, segment: string): number => {
+    const c = cell.get(`${action}\u0000${segment}`);
+    if (c) return c.effect;
+    const a = actions.find((x) => x.id === action);
+    return a ? priorEffect(a, segment) : 0;
+  };
+  const count = new Map<string, number>();
+  for (const s of segments) count.set(s, (count.get(s) ?? 0) + 1);
+  const mean = new Map<string, number>();
+  const learned = new Set<string>();
+  for (const a of actions) {
+    let sum = 0;
+    for (const [seg, n] of count) {
+      sum += n * at(a.id, seg);
+      if (cell.get(`${a.id}\u0000${seg}`)?.source === "learned") learned.add(a.id);
+    }
+    mean.set(a.id, segments.length ? sum / segments.length : a.effect.default);
+  }
+  return { at, mean, learned };
+}
+
+/**
+ * Actions a fair baseline must not use: those whose campaigns show them raising churn (pooled over segments,
+ * treated churn rate above the control churn rate), and those whose effect over the run's subscribers is not positive.
+ */
+export function excludedActions(cells: readonly EffectCell[] | undefined, actions: readonly ActionDef[], known: { mean: Map<string, number> }): ExcludedAction[] {
+  const out: ExcludedAction[] = [];
+  for (const a of actions) {
+    let nT = 0;
+    let cT = 0;
+    let nC = 0;
+    let cC = 0;
+    for (const c of cells ?? []) {
+      if (c.action !== a.id || !(c.n_treat > 0 && c.n_control > 0) || c.churn_treat == null || c.churn_control == null) continue;
+      nT += c.n_treat;
+      cT += c.n_treat * c.churn_treat;
+      nC += c.n_control;
+      cC += c.n_control * c.churn_control;
+    }
+    if (nT > 0 && nC > 0 && cT / nT > cC / nC) {
+      out.push({ action: a.id, why: msg.simulateRaisesChurn(a.id, cT / nT, nT, cC / nC, nC) });
+      continue;
+    }
+    const e = known.mean.get(a.id) ?? 0;
+    if (!(e > 0)) out.push({ action: a.id, why: msg.simulateNoGain(a.id, e) });
+  }
+  return out;
+}
 
 export function monthStartAfter(asOf: string): string {
   const d = new Date(`${asOf}T00:00:00Z`);
@@ -69,9 +139,9 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
   const monthStart = run.manifest.as_of ? monthStartAfter(run.manifest.as_of) : undefined;
   const truth = await loadTruth(o.truth, monthStart ? { monthStart } : {});
   const rows = await withDb((db) =>
-    db.all(`SELECT subscriber_id, probability, arpu, customer_value, action, action_cost, selected FROM read_parquet(${quoteLiteral(`${o.plan}/risk_list.parquet`)}) ORDER BY rank`),
+    db.all(`SELECT subscriber_id, probability, arpu, customer_value, segment, action, action_cost, selected FROM read_parquet(${quoteLiteral(`${o.plan}/risk_list.parquet`)}) ORDER BY rank`),
   );
-  const subs: { id: string; p: number; arpu: number; cv: number; action: string; cost: number; selected: boolean }[] = [];
+  const subs: { id: string; p: number; arpu: number; cv: number; segment: string; action: string; cost: number; selected: boolean }[] = [];
   let missing = 0;
   for (const r of rows) {
     const id = String(r["subscriber_id"]);
@@ -79,7 +149,16 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
       missing++;
       continue;
     }
-    subs.push({ id, p: Number(r["probability"]), arpu: Number(r["arpu"] ?? 0), cv: Number(r["customer_value"]), action: String(r["action"]), cost: Number(r["action_cost"]), selected: r["selected"] === "yes" });
+    subs.push({
+      id,
+      p: Number(r["probability"]),
+      arpu: Number(r["arpu"] ?? 0),
+      cv: Number(r["customer_value"]),
+      segment: String(r["segment"] ?? "all"),
+      action: String(r["action"]),
+      cost: Number(r["action_cost"]),
+      selected: r["selected"] === "yes",
+    });
   }
   if (!subs.length) throw new InputDataError(msg.simulateNoOverlap(o.plan, truth.monthStart));
   const gain = (s: { id: string }, action: string) => {
@@ -144,27 +223,57 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
     harmful_contacts: r2(acc.harmful_contacts / draws),
     draws,
   };
-  // top-risk-first with the action of best average prior
-  const keys = allSegmentKeys(o.config.retention.segments.effectKey as SegmentDim[]);
-  let best = actions[0]!;
-  let bestAvg = Number.NEGATIVE_INFINITY;
-  for (const a of actions) {
-    const avg = keys.reduce((t, k) => t + priorEffect(a, k), 0) / keys.length;
-    if (avg > bestAvg) {
-      bestAvg = avg;
+  // the effects the run planned with, and which actions its campaigns show raising churn
+  const known = effectTable(run.summary.effects?.cells, actions, subs.map((x) => x.segment));
+  const excluded = excludedActions(run.summary.effects?.cells, actions, known);
+  const usable = actions.filter((a) => !excluded.some((e) => e.action === a.id));
+  const byRisk = [...subs].sort((a, b) => b.p - a.p || (a.id < b.id ? -1 : 1));
+  const fill = (actionFor: (s: (typeof subs)[number]) => ActionDef | undefined) => {
+    let spent = 0;
+    const picks: { s: (typeof subs)[number]; action: string; cost: number }[] = [];
+    for (const s of byRisk) {
+      const a = actionFor(s);
+      if (!a) continue;
+      const c = actionCost(a, s.arpu);
+      if (spent + c > budget) break;
+      spent += c;
+      picks.push({ s, action: a.id, cost: c });
+    }
+    return picks;
+  };
+  // top-risk-first: the usable action with the best mean effect over the run's subscribers
+  let best: ActionDef | undefined;
+  let bestEff = 0;
+  for (const a of usable) {
+    const e = known.mean.get(a.id) ?? 0;
+    if (e > bestEff) {
+      bestEff = e;
       best = a;
     }
   }
-  const byRisk = [...subs].sort((a, b) => b.p - a.p || (a.id < b.id ? -1 : 1));
-  let spent = 0;
-  const topPicks: { s: (typeof subs)[number]; action: string; cost: number }[] = [];
-  for (const s of byRisk) {
-    const c = actionCost(best, s.arpu);
-    if (spent + c > budget) break;
-    spent += c;
-    topPicks.push({ s, action: best.id, cost: c });
-  }
-  const top = { ...outcome(topPicks), action: best.id };
+  const topPicks = best ? fill(() => best) : [];
+  const top = { ...outcome(topPicks), action: best?.id ?? "none", effect: r3(bestEff), source: best && known.learned.has(best.id) ? ("learned" as const) : ("prior" as const), excluded };
+  // best single action per segment
+  const perSegment = new Map<string, ActionDef | undefined>();
+  const actionFor = (s: (typeof subs)[number]) => {
+    if (!perSegment.has(s.segment)) {
+      let b: ActionDef | undefined;
+      let be = 0;
+      for (const a of usable) {
+        const e = known.at(a.id, s.segment);
+        if (e > be) {
+          be = e;
+          b = a;
+        }
+      }
+      perSegment.set(s.segment, b);
+    }
+    return perSegment.get(s.segment);
+  };
+  const segPicks = fill(actionFor);
+  const used: Record<string, number> = {};
+  for (const k of segPicks) used[k.action] = (used[k.action] ?? 0) + 1;
+  const bestPerSegment = { ...outcome(segPicks), actions: Object.fromEntries(Object.entries(used).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) };
   // oracle: the same selection code over the true net values, the run's budget and the catalogue's capacities
   const runBudget = run.manifest.budget ?? null;
   const A = actions.length;
@@ -195,6 +304,7 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
     plan,
     random,
     top_risk_first: top,
+    best_per_segment: bestPerSegment,
     oracle,
     plan_share_of_oracle: share,
     month_start: truth.monthStart,

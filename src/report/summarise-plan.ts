@@ -17,7 +17,8 @@ export type RunSummaryFile = Omit<PlannerReportData, "trend" | "outcome"> & {
   effects: {
     source: "learned" | "prior";
     note: string;
-    cells: { action: string; segment: string; effect: number; ci_low: number; ci_high: number; n_treat: number; n_control: number; prior: number; source: string }[];
+    /** churn_treat / churn_control: observed churn rates of the campaign groups (null when a group is empty; absent in runs written before they were recorded). */
+    cells: { action: string; segment: string; effect: number; ci_low: number; ci_high: number; n_treat: number; n_control: number; churn_treat?: number | null; churn_control?: number | null; prior: number; source: string }[];
   };
 };
 
@@ -145,6 +146,8 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
         ci_high: e.ci_high,
         n_treat: e.n_treat,
         n_control: e.n_control,
+        churn_treat: Number.isFinite(e.churn_treat) ? e.churn_treat : null,
+        churn_control: Number.isFinite(e.churn_control) ? e.churn_control : null,
         prior: e.prior,
         source: e.source,
       })),
