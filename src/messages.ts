@@ -143,6 +143,19 @@ export const msg = {
     `churn models ${action} needs a model id, e.g. \`churn models ${action} logistic-20260101T000000Z\`. Run \`churn models list\` to see them.`,
   modelIdInvalid: (id: string) => `model id ${quoteValue(id)} is not valid: use letters, digits, '-', '_' and '.' only (at most 100 characters).`,
 
+  // --- honest numbers: promotion, calibration, model comparison (src/model/train.ts, registry, cli models) ---
+  promoteForced: () => "--promote",
+  promoteFirst: () => "no champion yet",
+  promoteChampionFailed: (id: string, why: string) => `champion ${id} could not score the validation rows (${why}); use --promote to replace it`,
+  promoteTest: (won: boolean, auc: number, champAuc: number, diff: number, low: number, high: number, p: number, alpha: number, rows: number) =>
+    `validation AUC ${auc.toFixed(4)} vs champion ${champAuc.toFixed(4)} on the same ${rows.toLocaleString("en-US")} rows: difference ${diff >= 0 ? "+" : ""}${diff.toFixed(4)} (95% interval ${low.toFixed(4)} to ${high.toFixed(4)}), DeLong one-sided p = ${p < 0.0001 ? p.toExponential(1) : p.toFixed(4)} ${won ? "<" : "≥"} alpha ${alpha}${won ? "" : ": not a significant gain (use --promote to force it)"}`,
+  compareNeedsData: (a: string, b: string, why: string) =>
+    `cannot compare ${a} and ${b} on the same rows without data: ${why}. Pass the rows to score with --features FILE (a feature table; its latest complete snapshot is used) or --table FILE --label COL --positive VALUE.`,
+  compareNeedsTwo: () => "churn models compare needs two model ids, e.g. `churn models compare logistic-20260101T000000Z mlp-20260102T000000Z`. Run `churn models list` to see them.",
+  foldColumnExcluded: (path: string, column: string) =>
+    `${path}: column '${column}' is a fold assignment, not a customer attribute: left out of the features (cv uses it with --folds-column ${column}).`,
+  compareNoLabels: (path: string) => `${path} has no labelled rows to compare the models on. Use a table whose outcomes are known.`,
+
   // --- features (src/features, churn features) ----------------------------------------------------
   featBadDate: (option: string, value: string) =>
     `${option}: ${quoteValue(value)} is not a date. Write dates as YYYY-MM-DD, e.g. 2026-06-30.`,
@@ -234,6 +247,9 @@ export const msg = {
     `${dir}/${file} ${detail}: the run was changed or damaged after it was written. Re-run \`churn score\` into this folder.`,
   simulateNoTruth: (dir: string) =>
     `${dir} is not a ground-truth folder (no monthly.parquet). Pass --truth WORLD/truth from \`churn generate --out WORLD\`.`,
+  simulateRaisesChurn: (action: string, treated: number, nT: number, control: number, nC: number) =>
+    `${action}: its campaigns show it raising churn (${(treated * 100).toFixed(2)}% of ${nT} treated vs ${(control * 100).toFixed(2)}% of ${nC} controls)`,
+  simulateNoGain: (action: string, effect: number) => `${action}: no positive effect for these subscribers (mean ${(effect * 100).toFixed(1)}%)`,
   simulateNoOverlap: (run: string, truth: string) =>
     `none of the subscribers in ${run} is active in the truth at ${truth}. Score the same generated world the truth belongs to.`,
 

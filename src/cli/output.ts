@@ -31,3 +31,18 @@ export function emit(result: unknown, text: () => string, opts: OutputOptions): 
   if (opts.out) writeAtomic(opts.out, body);
   else process.stdout.write(body);
 }
+
+/**
+ * A plain-text table: a header row, a rule, then rows; columns padded to their widest cell, numbers (cells
+ * matching a number with optional sign, % or interval) right-aligned.
+ */
+export function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, j) => Math.max(h.length, ...rows.map((r) => (r[j] ?? "").length)));
+  const numeric = header.map((_, j) => rows.length > 0 && rows.every((r) => /^[-+−]?[\d.,]+%?( \([\d.,\-–]+\))?$|^—$|^$/.test(r[j] ?? "")));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, j) => (numeric[j] ? c.padStart(widths[j]!) : c.padEnd(widths[j]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}

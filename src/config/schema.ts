@@ -109,6 +109,24 @@ export const scoringSchema = z
   })
   .strict();
 
+export const trainingSchema = z
+  .object({
+    promotion: z
+      .object({
+        alpha: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .default(0.05)
+          .describe(
+            "a new model replaces the champion only when a one-sided paired DeLong test of its validation AUC against the champion's, on the same rows, has p below this (`churn train --promote` forces it)",
+          ),
+      })
+      .strict()
+      .default({ alpha: 0.05 }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     $schema: z.string().optional(),
@@ -116,6 +134,7 @@ export const configSchema = z
     data: dataSchema.default(dataSchema.parse({})),
     validation: validationSchema.default(validationSchema.parse({})),
     features: featuresSchema.default(featuresSchema.parse({})),
+    training: trainingSchema.default(trainingSchema.parse({})).describe("churn train: when a new model becomes the champion"),
     retention: retentionConfigSchema.default(retentionConfigSchema.parse({})).describe("retention planning: bands, segments, actions, value, budget"),
     scoring: scoringSchema.default(scoringSchema.parse({})).describe("churn score: drift gate, chunk size, currency"),
   })

@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } f
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
 import type { ModelState } from "../model-state.js";
@@ -240,4 +241,42 @@ export function readChampion(modelsDir: string): string | undefined {
 
 export function writeChampion(modelsDir: string, id: string, reason: string, at: Date): void {
   writeJsonAtomic(join(modelsDir, "champion"), { id, since: at.toISOString(), reason });
+}
+
+const finite = z.number().refine(Number.isFinite);
+/** What `churn models list` reads from metrics.json (older artifacts lack aucInterval). */
+export const metricsSummarySchema = z
+  .object({
+    validation: z.object({ auc: finite.nullable(), logLoss: finite.nullable(), ece: finite.nullable(), n: z.number(), positives: z.number() }).loose(),
+    aucInterval: z.object({ low: finite, high: finite, se: finite }).loose().optional(),
+  })
+  .loose();
+/** What `churn models list` reads from training.json: where the training data came from and how it was split. */
+export const trainingSummarySchema = z
+  .object({
+    input: z.object({ kind: z.enum(["table", "features"]), path: z.string(), sha256: z.string() }).loose(),
+    split: z.record(z.string(), z.unknown()),
+    seed: z.number().optional(),
+  })
+  .loose();
+export type MetricsSummary = z.infer<typeof metricsSummarySchema>;
+export type TrainingSummary = z.infer<typeof trainingSummarySchema>;
+
+/**
+ * metrics.json and training.json of one artifact, each checked against its sha256 in manifest.json and parsed
+ * (not the weights: listing many large models stays fast). ConfigError naming the file when either is damaged.
+ */
+export function readArtifactSummary(dir: string, manifest: ArtifactManifest): { metrics: MetricsSummary; training: TrainingSummary } {
+  const read = <T>(file: string, schema: z.ZodType<T>): T => {
+    const p = join(dir, file);
+    const sha = manifest.files?.[file];
+    if (!sha) throw new ConfigError(msg.artifactInvalid(join(dir, "manifest.json"), `no checksum for ${file}`));
+    if (!existsSync(p)) throw new ConfigError(msg.artifactMissing(dir, file));
+    const b = readFileSync(p);
+    if (sha256Text(b) !== sha) throw new ConfigError(msg.artifactChecksum(dir, file));
+    const r = schema.safeParse(parseJson(p, b.toString("utf8")));
+    if (!r.success) throw new ConfigError(msg.artifactInvalid(p, r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
+    return r.data;
+  };
+  return { metrics: read("metrics.json", metricsSummarySchema), training: read("training.json", trainingSummarySchema) };
 }

@@ -1,9 +1,12 @@
 /**
  * Read a flat table (CSV or Parquet, one row per customer or per subscriber snapshot) into column arrays
  * with DuckDB. Values '', NA, N/A, NaN, nan, null, NULL, ? (after trimming spaces) are missing. A column
- * whose non-missing values all parse as finite numbers is numeric (Float64Array, NaN = missing), otherwise
- * categorical (trimmed strings, null = missing): the same rule the quality-benchmark peers used.
- * Row order is the file's order, so row i of the result is row i (0-based, header excluded) of the file.
+ * whose non-missing values all parse as finite numbers is numeric (Float64Array, NaN = missing); one whose
+ * values all parse as dates in the dialect's date format is numeric too (days since 1970-01-01); otherwise
+ * categorical (trimmed strings, null = missing): the numeric rule is the one the quality-benchmark peers used.
+ * CSV files are read with the config's dialect (`data.csv`: delimiter, decimal separator, encoding, date
+ * format), as the raw tables of --data are. Row order is the file's order, so row i of the result is row i
+ * (0-based, header excluded) of the file.
  */
 import { extname } from "node:path";
 import { InputDataError } from "../errors.js";
@@ -12,11 +15,27 @@ import { MISSING_TOKENS, type RawColumn, type RawTable } from "../raw-table.js";
 import { type Db, quoteLiteral, withDb } from "./duckdb.js";
 import { fileExists } from "./files.js";
 
+/** The CSV dialect (structurally the config's `data.csv`). */
+export interface CsvDialect {
+  /** Field delimiter; detected when undefined. */
+  delimiter?: string | undefined;
+  decimal: "." | ",";
+  encoding: string;
+  /** strftime format of date values, e.g. %Y-%m-%d or %d.%m.%Y. */
+  dateFormat: string;
+}
+
+export const DEFAULT_DIALECT: CsvDialect = { decimal: ".", encoding: "utf-8", dateFormat: "%Y-%m-%d" };
+
 export interface FlatTableOptions {
   /** Columns returned as raw trimmed strings (null when missing) instead of features: label, id, fold, as_of. */
   raw?: string[];
+  /** Columns left out entirely (not read as features, not returned). */
+  skip?: string[];
   /** Force the kind of these columns (e.g. the kinds a trained model expects) instead of inferring it. */
   kinds?: Record<string, "numeric" | "categorical">;
+  /** CSV dialect (default: comma or detected delimiter, '.' decimals, UTF-8, ISO dates). */
+  csv?: CsvDialect | undefined;
 }
 
 export interface FlatTable {
@@ -33,11 +52,30 @@ export interface FlatTable {
 /** Double-quote a column name taken from the file's own header (escaping quotes, so it cannot break out). */
 const qid = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-function sourceSql(path: string): string {
+/** The DuckDB relation reading a flat file with the dialect (every CSV value as text). */
+export function flatSourceSql(path: string, csv: CsvDialect = DEFAULT_DIALECT): string {
   const ext = extname(path).toLowerCase();
   if (ext === ".parquet") return `read_parquet(${quoteLiteral(path)})`;
-  if ([".csv", ".tsv", ".txt"].includes(ext)) return `read_csv(${quoteLiteral(path)}, all_varchar = true, header = true)`;
+  if ([".csv", ".tsv", ".txt"].includes(ext)) {
+    const delim = csv.delimiter !== undefined ? `, delim = ${quoteLiteral(csv.delimiter)}` : "";
+    return `read_csv(${quoteLiteral(path)}, all_varchar = true, header = true, encoding = ${quoteLiteral(csv.encoding)}${delim})`;
+  }
   throw new InputDataError(msg.tableFormat(path));
+}
+
+/** A text expression as a number under the dialect: a number (decimal separator applied), else NULL. */
+export function numberSql(text: string, csv: CsvDialect = DEFAULT_DIALECT): string {
+  return `TRY_CAST(${csv.decimal === "," ? `replace(${text}, ',', '.')` : text} AS DOUBLE)`;
+}
+
+/** A text expression as a date in the dialect's format, in days since 1970-01-01, else NULL. */
+export function dateDaysSql(text: string, csv: CsvDialect = DEFAULT_DIALECT): string {
+  return `CAST(date_diff('day', DATE '1970-01-01', CAST(try_strptime(${text}, ${quoteLiteral(csv.dateFormat)}) AS DATE)) AS DOUBLE)`;
+}
+
+/** A text expression as a numeric feature value: a number, or a date (days since 1970-01-01), else NULL. */
+export function numericValueSql(text: string, csv: CsvDialect = DEFAULT_DIALECT): string {
+  return `coalesce(${numberSql(text, csv)}, ${dateDaysSql(text, csv)})`;
 }
 
 const missingList = MISSING_TOKENS.map((t) => quoteLiteral(t)).join(", ");
@@ -54,9 +92,12 @@ async function columnNames(db: Db, src: string, path: string): Promise<string[]>
 
 export async function readFlatTable(path: string, opts: FlatTableOptions = {}): Promise<FlatTable> {
   if (!fileExists(path)) throw new InputDataError(msg.tableNotFound(path));
-  const src = sourceSql(path);
+  const csv = opts.csv ?? DEFAULT_DIALECT;
+  const src = flatSourceSql(path, csv);
   return withDb(async (db) => {
-    const names = await columnNames(db, src, path);
+    const skip = new Set(opts.skip ?? []);
+    const all = await columnNames(db, src, path);
+    const names = all.filter((n) => !skip.has(n));
     const rawSet = new Set(opts.raw ?? []);
     const features = names.filter((n) => !rawSet.has(n));
     // One pass to decide numeric vs categorical: count non-missing values that are not finite numbers.
@@ -69,15 +110,19 @@ export async function readFlatTable(path: string, opts: FlatTableOptions = {}): 
       throw new InputDataError(msg.tableUnreadable(path, (e as Error).message.split("\n")[0] ?? ""));
     }
     if (toInfer.length) {
-      const exprs = toInfer.map(
-        (n, k) => `count(*) FILTER (WHERE ${qid(n)} IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST(${qid(n)} AS DOUBLE)), false)) AS c${k}`,
-      );
+      // per column: values that are not finite numbers, and values that are not dates (both among non-missing)
+      const exprs = toInfer.flatMap((n, k) => [
+        `count(*) FILTER (WHERE ${qid(n)} IS NOT NULL AND NOT coalesce(isfinite(${numberSql(qid(n), csv)}), false)) AS c${k}`,
+        `count(*) FILTER (WHERE ${qid(n)} IS NOT NULL AND ${dateDaysSql(qid(n), csv)} IS NULL) AS d${k}`,
+        `count(${qid(n)}) AS n${k}`,
+      ]);
       const row = (await db.one(`SELECT ${exprs.join(", ")} FROM t`)) ?? {};
       toInfer.forEach((n, k) => {
-        kinds.set(n, Number(row[`c${k}`]) === 0 ? "numeric" : "categorical");
+        const dates = Number(row[`d${k}`]) === 0 && Number(row[`n${k}`]) > 0;
+        kinds.set(n, Number(row[`c${k}`]) === 0 || dates ? "numeric" : "categorical");
       });
     }
-    const select = names.map((n) => (kinds.get(n) === "numeric" ? `TRY_CAST(${qid(n)} AS DOUBLE)` : qid(n)));
+    const select = names.map((n) => (kinds.get(n) === "numeric" ? numericValueSql(qid(n), csv) : qid(n)));
     const result = await db.conn.run(`SELECT ${select.join(", ")} FROM t`);
     const cols: unknown[][] = names.map(() => []);
     for (;;) {
@@ -99,6 +144,6 @@ export async function readFlatTable(path: string, opts: FlatTableOptions = {}): 
       else if (kinds.get(n) === "numeric") columns.push({ name: n, kind: "numeric", values: Float64Array.from(values, (v) => (v === null ? Number.NaN : Number(v))) });
       else columns.push({ name: n, kind: "categorical", values: values.map((v) => (v === null ? null : String(v))) });
     });
-    return { path, rows, names, table: { rows, columns }, raw };
+    return { path, rows, names: all, table: { rows, columns }, raw };
   });
 }

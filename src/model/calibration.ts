@@ -7,7 +7,8 @@
  *              centres, clipped outside the fitted range (as scikit-learn's IsotonicRegression).
  *              Can create ties, so ranking metrics may move slightly.
  */
-import { ece } from "./metrics.js";
+import { ece, logLoss } from "./metrics.js";
+import { stratifiedFolds as folds } from "./split.js";
 
 export type CalibrationMethod = "platt" | "isotonic" | "none";
 
@@ -159,4 +160,80 @@ export function fitCalibration(method: CalibrationMethod, p: ArrayLike<number>, 
 /** ECE (10 bins) of held-out predictions before and after a calibrator. */
 export function eceBeforeAfter(c: Calibrator, p: ArrayLike<number>, y: ArrayLike<number>): { before: number; after: number } {
   return { before: ece(y, p), after: ece(y, applyCalibration(c, p)) };
+}
+
+/** `auto` never leaves held-out scores uncalibrated when their ECE (10 bins) is above this. */
+export const AUTO_ECE_MAX = 0.02;
+const CROSS_FOLDS = 5;
+
+function pick<T extends Float32Array | Float64Array>(v: ArrayLike<number>, rows: number[], make: (n: number) => T): T {
+  const out = make(rows.length);
+  rows.forEach((i, k) => {
+    out[k] = v[i]!;
+  });
+  return out;
+}
+
+/** Platt's log loss on rows it was not fitted on (k-fold), against the raw scores' log loss. */
+function plattCrossLogLoss(p: ArrayLike<number>, y: ArrayLike<number>, seed: number): { raw: number; platt: number } {
+  const f = folds(y, CROSS_FOLDS, seed);
+  const held = new Float64Array(p.length);
+  for (let k = 0; k < CROSS_FOLDS; k++) {
+    const train: number[] = [];
+    const test: number[] = [];
+    for (let i = 0; i < p.length; i++) (f[i] === k ? test : train).push(i);
+    if (!test.length) continue;
+    const c = fitPlatt(pick(p, train, (n) => new Float64Array(n)), pick(y, train, (n) => new Float64Array(n)));
+    const q = applyCalibration(c, pick(p, test, (n) => new Float64Array(n)));
+    test.forEach((i, j) => {
+      held[i] = q[j]!;
+    });
+  }
+  return { raw: logLoss(y, p), platt: logLoss(y, held) };
+}
+
+export interface CalibrationChoice {
+  method: CalibrationMethod;
+  /** Why, in words (shown in `churn train` and the model card). */
+  reason: string;
+}
+
+/**
+ * `auto` on held-out scores: Platt when their ECE is above AUTO_ECE_MAX, or when Platt lowers their log loss
+ * on rows it was not fitted on (5-fold); otherwise none (the scores are already calibrated).
+ */
+export function chooseCalibration(p: ArrayLike<number>, y: ArrayLike<number>, seed: number): CalibrationChoice {
+  const e = ece(y, p);
+  if (e > AUTO_ECE_MAX) return { method: "platt", reason: `held-out ECE ${e.toFixed(4)} > ${AUTO_ECE_MAX}` };
+  const ll = plattCrossLogLoss(p, y, seed);
+  if (ll.platt < ll.raw) return { method: "platt", reason: `Platt lowers the held-out log loss ${ll.raw.toFixed(4)} → ${ll.platt.toFixed(4)} (5-fold)` };
+  return { method: "none", reason: `already calibrated: held-out ECE ${e.toFixed(4)} ≤ ${AUTO_ECE_MAX} and Platt does not lower the log loss (${ll.raw.toFixed(4)} vs ${ll.platt.toFixed(4)}, 5-fold)` };
+}
+
+/** Resolve `auto` (chooseCalibration) or take the requested method, and fit it. */
+export function fitChosenCalibration(method: CalibrationMethod | "auto", p: ArrayLike<number>, y: ArrayLike<number>, seed: number): { calibrator: Calibrator; reason: string } {
+  const choice = method === "auto" ? chooseCalibration(p, y, seed) : { method, reason: "requested" };
+  return { calibrator: fitCalibration(choice.method, p, y), reason: choice.reason };
+}
+
+/**
+ * Cross-fitting on one set of held-out rows: each row's calibrated probability comes from a calibrator fitted
+ * (and, with auto, chosen) on the other folds, so metrics on `heldOut` are on rows the calibrator did not see;
+ * the calibrator kept for scoring is fitted on every row.
+ */
+export function crossFitCalibration(method: CalibrationMethod | "auto", p: ArrayLike<number>, y: ArrayLike<number>, seed: number): { calibrator: Calibrator; reason: string; heldOut: Float32Array } {
+  const heldOut = new Float32Array(p.length);
+  const f = folds(y, CROSS_FOLDS, seed + 1);
+  for (let k = 0; k < CROSS_FOLDS; k++) {
+    const train: number[] = [];
+    const test: number[] = [];
+    for (let i = 0; i < p.length; i++) (f[i] === k ? test : train).push(i);
+    if (!test.length) continue;
+    const c = fitChosenCalibration(method, pick(p, train, (n) => new Float64Array(n)), pick(y, train, (n) => new Float64Array(n)), seed + 2 + k).calibrator;
+    const q = applyCalibration(c, pick(p, test, (n) => new Float64Array(n)));
+    test.forEach((i, j) => {
+      heldOut[i] = q[j]!;
+    });
+  }
+  return { ...fitChosenCalibration(method, p, y, seed), heldOut };
 }

@@ -10,6 +10,8 @@
 import { addPeriod, daysBetween, parsePeriod } from "../features/periods.js";
 import type { BacktestResult } from "./backtest.js";
 import type { RuleBaseline } from "./baseline.js";
+import type { PairedAucTest } from "./delong.js";
+import type { CalibrationInfo } from "./fit.js";
 import type { TrainingInput } from "./inputs.js";
 import type { Metrics } from "./metrics.js";
 import { rng } from "./split.js";
@@ -34,10 +36,15 @@ export interface CardRecord {
     features: string[];
     source: string;
   };
-  validation: { design: string; trainRows: number; testRows: number };
+  /**
+   * testRows = the validation rows (the name is kept for cards written before). earlyStoppingRows and
+   * calibrationRows are absent on cards written before they were recorded.
+   */
+  validation: { design: string; trainRows: number; testRows: number; earlyStoppingRows?: number; calibrationRows?: number; calibration?: CalibrationInfo };
+  /** Validation rows: labels, calibrated scores (each calibrated without its own row) and raw scores. */
   holdout: { rows: number; sample?: { rows: number; seed: number }; labels: number[]; scores: number[]; uncalibrated: number[] };
-  /** The champion at training time, re-scored on the same held-out rows (or why it could not be). */
-  champion?: { id: string; metrics?: Metrics; scores?: number[]; error?: string };
+  /** The champion at training time, re-scored on the same held-out rows (or why it could not be), and the paired test. */
+  champion?: { id: string; metrics?: Metrics; scores?: number[]; error?: string; test?: PairedAucTest & { alpha: number } };
   baseline?: { rule: RuleBaseline; metrics: Metrics; scores: number[] };
   backtest?: BacktestResult & { requested: number };
 }
@@ -45,19 +52,31 @@ export interface CardRecord {
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const round = (v: number) => Number(v.toPrecision(7));
 
-function designText(input: TrainingInput, kind: "logistic" | "mlp", calibration: string): string {
+const int = (v: number) => v.toLocaleString("en-US");
+
+function calibrationText(c: CalibrationInfo): string {
+  const how = c.method === "none" ? "No calibrator" : `The ${c.method === "platt" ? "Platt" : "isotonic"} calibrator`;
+  const why = c.reason === "requested" ? "" : ` (auto: ${c.reason})`;
+  if (c.design === "separate-rows") return ` ${how} is fitted on the ${int(c.rows)} calibration rows${why}, which neither trained nor early-stopped the model; every metric is on the validation rows, which none of them saw.`;
+  if (c.design === "cross-fitted")
+    return ` ${how}${why}: cross-fitted on the validation rows (5 folds): each validation row's probability comes from a calibrator fitted on the other folds, so log loss, Brier, ECE and the reliability curve are on rows the calibrator did not see; the calibrator kept for scoring is fitted on all of them.`;
+  return ` ${how}${why} is fitted on the validation rows themselves, so the calibration metrics are optimistic.`;
+}
+
+function designText(input: TrainingInput, kind: "logistic" | "mlp", calibration: CalibrationInfo, earlyStopping: number): string {
   const s = input.split as Record<string, unknown>;
-  const early = kind === "mlp" ? " The mlp early-stops on a seeded share of its own training rows." : "";
-  const cal = calibration === "none" ? "" : ` The ${calibration} calibrator is fitted on the test rows' raw scores (2 parameters for Platt), so calibration metrics are slightly optimistic.`;
+  const early = kind === "mlp" ? ` The mlp early-stops on ${earlyStopping ? `${int(earlyStopping)} ` : "a seeded share of its "}early-stopping rows carved from its own training rows.` : "";
+  const cal = calibrationText(calibration);
   if (s["method"] === "time-honest") {
+    const calib = s["calibAsOf"] ? `calibrated on the ${s["calibAsOf"]} snapshot (${int(Number(s["calibRows"] ?? 0))} calibration rows); ` : "";
     return (
-      `Out of time: trained on ${input.fitRows.length.toLocaleString("en-US")} labelled snapshot rows with as-of dates up to ${s["trainAsOfMax"]}, ` +
-      `whose ${s["horizon"]} outcome window closed by ${s["validAsOf"]}; tested on the ${s["validAsOf"]} snapshot (${input.validRows.length.toLocaleString("en-US")} rows). ` +
-      `${Number(s["embargoedRows"] ?? 0).toLocaleString("en-US")} rows whose window overlaps the test period were left out; ${Number(s["unlabelledRows"] ?? 0).toLocaleString("en-US")} rows with an unknown outcome are never trained on.${early}${cal}`
+      `Out of time: trained on ${int(input.fitRows.length)} labelled snapshot rows with as-of dates up to ${s["trainAsOfMax"]}, ` +
+      `whose ${s["horizon"]} outcome window closed by ${s["calibAsOf"] ?? s["validAsOf"]}; ${calib}validated on the ${s["validAsOf"]} snapshot (${int(input.validRows.length)} validation rows). ` +
+      `${int(Number(s["embargoedRows"] ?? 0))} labelled rows whose window overlaps a later period were left out; ${int(Number(s["unlabelledRows"] ?? 0))} rows with an unknown outcome are never trained on.${early}${cal}`
     );
   }
   return (
-    `Stratified random split (seed ${s["seed"]}): trained on ${input.fitRows.length.toLocaleString("en-US")} rows, tested on ${input.validRows.length.toLocaleString("en-US")} held-out rows ` +
+    `Stratified random split (seed ${s["seed"]}): trained on ${int(input.fitRows.length)} rows, validated on ${int(input.validRows.length)} held-out rows ` +
     `(${Math.round(Number(s["validFraction"] ?? 0.2) * 100)}%). A flat table has no time axis, so this is an in-time estimate.${early}${cal}`
   );
 }
@@ -65,11 +84,13 @@ function designText(input: TrainingInput, kind: "logistic" | "mlp", calibration:
 export interface CardRecordInput {
   input: TrainingInput;
   kind: "logistic" | "mlp";
-  calibration: string;
+  calibration: CalibrationInfo;
+  rows: { training: number; earlyStopping: number; calibration: number; validation: number };
   seed: number;
-  /** Held-out (validation) rows: labels, calibrated and raw scores. */
+  /** Validation rows: labels, calibrated scores (each without its own row: the held-out calibration) and raw scores. */
   valid: { y: ArrayLike<number>; calibrated: ArrayLike<number>; raw: ArrayLike<number> };
-  champion?: CardRecord["champion"] & { allScores?: ArrayLike<number> };
+  champion?: Omit<NonNullable<CardRecord["champion"]>, "test"> & { allScores?: ArrayLike<number> };
+  championTest?: PairedAucTest & { alpha: number };
   baseline?: { rule: RuleBaseline; metrics: Metrics; allScores: ArrayLike<number> };
   backtest?: BacktestResult & { requested: number };
 }
@@ -111,12 +132,19 @@ export function buildCardRecord(a: CardRecordInput): CardRecord {
     format: CARD_FORMAT,
     version: CARD_VERSION,
     data,
-    validation: { design: designText(input, a.kind, a.calibration), trainRows: input.fitRows.length, testRows: n },
+    validation: {
+      design: designText(input, a.kind, a.calibration, a.rows.earlyStopping),
+      trainRows: input.fitRows.length,
+      testRows: n,
+      earlyStoppingRows: a.rows.earlyStopping,
+      calibrationRows: a.rows.calibration,
+      calibration: a.calibration,
+    },
     holdout: { rows: n, ...(sample ? { sample } : {}), labels: idx.map((i) => (a.valid.y[i]! > 0.5 ? 1 : 0)), scores: pick(a.valid.calibrated), uncalibrated: pick(a.valid.raw) },
   };
   if (a.champion) {
     const { allScores, ...c } = a.champion;
-    rec.champion = { ...c, ...(allScores ? { scores: pick(allScores) } : {}) };
+    rec.champion = { ...c, ...(allScores ? { scores: pick(allScores) } : {}), ...(a.championTest ? { test: a.championTest } : {}) };
   }
   if (a.baseline) rec.baseline = { rule: a.baseline.rule, metrics: a.baseline.metrics, scores: pick(a.baseline.allScores) };
   if (a.backtest) rec.backtest = a.backtest;

@@ -4,7 +4,9 @@
  * early stopping (mlp) and calibration use only those. A chosen logistic model is then refitted on all
  * training rows (it needs no early stopping, and more rows is strictly better), and a chosen mlp is refitted
  * on all training rows for the epochs and learning rates its members found best (bigml-telecom: AUC 0.9139 →
- * 0.9154, log loss 0.185 → 0.172); the calibrator fitted on the validation predictions is kept. A logistic model without calibration is fitted once on all training rows. The held-out fold is scored once. Metrics are per fold and averaged.
+ * 0.9154, log loss 0.185 → 0.172); the calibrator fitted on the validation predictions is kept (`auto` chooses
+ * it there: Platt unless those held-out scores are already calibrated). A logistic model with calibration
+ * `none` is fitted once on all training rows. The held-out fold is scored once. Metrics are per fold and averaged.
  */
 import { eceBeforeAfter } from "./calibration.js";
 import { type FittedPipeline, type PipelineOptions, fitPipeline, labelsOf, predictPipeline, refitLogistic, refitMlp } from "./fit.js";
@@ -57,7 +59,7 @@ export async function runCv(table: RawTable, y: Labels, folds: Int32Array, o: Cv
       else if (folds[i]! >= 0) trainRows.push(i);
     }
     let p: FittedPipeline;
-    if (o.model === "logistic" && (o.calibration === "auto" || o.calibration === "none")) {
+    if (o.model === "logistic" && o.calibration === "none") {
       // Nothing to choose or calibrate: fit once on all training rows.
       p = await fitPipeline(table, y, trainRows, [], o);
     } else {

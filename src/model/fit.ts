@@ -1,21 +1,28 @@
 /**
  * Fit the whole model stage on one split: preprocessing (fitted on the fit rows only) → model (logistic,
- * mlp, or `auto`: both, keep the better validation AUC) → calibration on the validation rows' predictions.
- * Used by cross-validation (cv.ts) and by training (train.ts).
+ * mlp, or `auto`: both, keep the better AUC on the calibration rows) → calibration → predictions on the
+ * validation rows. Used by cross-validation (cv.ts), training (train.ts) and the backtest.
+ *
+ * Where the calibrator is fitted (`calibrationRows`):
+ *   rows        separate held-out rows (churn train on a feature table: the snapshot before the validation one);
+ *               the validation rows are then unseen by model, early stopping and calibrator alike
+ *   "cross-fit" the validation rows, cross-fitted: each validation row's probability comes from a calibrator
+ *               fitted on the other folds (`valid.heldOut`); the calibrator kept is fitted on all of them
+ *   undefined   the validation rows themselves (cv's inner split, whose metrics are on the held-out fold)
  */
 import type { BackendName } from "./backend.js";
-import { applyCalibration, type CalibrationMethod, type Calibrator, fitCalibration } from "./calibration.js";
+import { applyCalibration, type CalibrationMethod, type Calibrator, crossFitCalibration, fitChosenCalibration } from "./calibration.js";
 import type { LogisticOptions } from "./logistic.js";
 import { rocAuc } from "./metrics.js";
 import { type PreprocessOptions, Preprocessor } from "./preprocess.js";
 import { type RawTable, takeRows } from "../raw-table.js";
 import { type ModelChoice, type ModelKind, trainerFor } from "./trainers.js";
-import type { FittedModel, Labels, ModelTrainer } from "./types.js";
+import type { FittedModel, Labels, Matrix, ModelTrainer } from "./types.js";
 
 export interface PipelineOptions {
   model: ModelChoice;
   seed: number;
-  /** auto: none for logistic (maximum likelihood already calibrates it; Platt on a refitted model only added noise), platt for mlp. */
+  /** auto: Platt unless the held-out scores are already calibrated (chooseCalibration in calibration.ts). */
   calibration: CalibrationMethod | "auto";
   backend?: BackendName | undefined;
   preprocess?: Partial<PreprocessOptions> | undefined;
@@ -25,22 +32,38 @@ export interface PipelineOptions {
   /**
    * Give the validation rows to the model for early stopping (default true: in cv they are carved from the
    * training folds). `churn train` reports its metrics on them, so it sets false and the mlp holds out part
-   * of its own training rows instead.
+   * of its own training rows (its early-stopping rows) instead.
    */
   validForEarlyStopping?: boolean | undefined;
-  /** auto picks the mlp only when its validation AUC beats logistic's by more than this. */
+  /** Where the calibrator is fitted: see the module comment. */
+  calibrationRows?: number[] | "cross-fit" | undefined;
+  /** auto picks the mlp only when its AUC beats logistic's by more than this. */
   autoMargin?: number | undefined;
   onLog?: ((line: string) => void) | undefined;
+}
+
+export interface CalibrationInfo {
+  method: CalibrationMethod;
+  /** separate-rows, cross-fitted or in-sample (see the module comment). */
+  design: "separate-rows" | "cross-fitted" | "in-sample";
+  /** Rows the kept calibrator was fitted on. */
+  rows: number;
+  /** Why this method (auto's choice, or "requested"). */
+  reason: string;
 }
 
 export interface FittedPipeline {
   pre: Preprocessor;
   model: FittedModel;
   calibrator: Calibrator;
-  /** Validation rows: labels, raw model scores, calibrated probabilities. */
-  valid: { y: Labels; raw: Float32Array; calibrated: Float32Array };
-  /** With auto: the validation AUC of each candidate. */
-  selection?: { logistic: number; mlp: number; chosen: ModelKind };
+  /**
+   * Validation rows: labels, raw model scores, calibrated probabilities (the kept calibrator), and `heldOut`:
+   * each row calibrated by a calibrator that did not see it (equal to `calibrated` unless cross-fitted).
+   */
+  valid: { y: Labels; raw: Float32Array; calibrated: Float32Array; heldOut: Float32Array };
+  calibration: CalibrationInfo;
+  /** With auto: the AUC of each candidate on the rows it was chosen on. */
+  selection?: { logistic: number; mlp: number; chosen: ModelKind; on: "calibration rows" | "validation rows" };
   fitSeconds: number;
 }
 
@@ -59,14 +82,16 @@ export async function fitPipeline(table: RawTable, y: Labels, fitRows: number[],
   const t0 = performance.now();
   const log = o.onLog;
   const fitTable = takeRows(table, fitRows);
-  const validTable = takeRows(table, validRows);
   const yFit = labelsOf(y, fitRows);
   const yValid = labelsOf(y, validRows);
   const pre = Preprocessor.fit(fitTable, o.preprocess ?? {});
   const Xfit = pre.transform(fitTable);
-  const Xvalid = pre.transform(validTable);
+  const Xvalid = pre.transform(takeRows(table, validRows));
+  const calibRows = Array.isArray(o.calibrationRows) && o.calibrationRows.length > 0 ? o.calibrationRows : undefined;
+  const Xcalib: Matrix | undefined = calibRows ? pre.transform(takeRows(table, calibRows)) : undefined;
+  const yCalib = calibRows ? labelsOf(y, calibRows) : undefined;
   const kinds: ModelKind[] = o.model === "auto" ? ["logistic", "mlp"] : [o.model];
-  const fitted: { kind: ModelKind; model: FittedModel; raw: Float32Array; auc: number }[] = [];
+  const fitted: { kind: ModelKind; model: FittedModel; raw: Float32Array; calibRaw: Float32Array | undefined; auc: number }[] = [];
   for (const kind of kinds) {
     const trainer = await trainerFor(kind, { backend: o.backend, logistic: o.logistic, mlp: o.mlp });
     const model = await trainer.fit(Xfit, yFit, {
@@ -75,7 +100,8 @@ export async function fitPipeline(table: RawTable, y: Labels, fitRows: number[],
       ...(log ? { onLog: log } : {}),
     });
     const raw = await model.predict(Xvalid);
-    fitted.push({ kind, model, raw, auc: rocAuc(yValid, raw) });
+    const calibRaw = Xcalib ? await model.predict(Xcalib) : undefined;
+    fitted.push({ kind, model, raw, calibRaw, auc: calibRaw && yCalib ? rocAuc(yCalib, calibRaw) : rocAuc(yValid, raw) });
   }
   let best = fitted[0]!;
   let selection: FittedPipeline["selection"];
@@ -84,16 +110,31 @@ export async function fitPipeline(table: RawTable, y: Labels, fitRows: number[],
     const mlp = fitted.find((f) => f.kind === "mlp")!;
     best = mlp.auc > lr.auc + (o.autoMargin ?? 0.002) ? mlp : lr;
     for (const f of fitted) if (f !== best) f.model.dispose();
-    selection = { logistic: lr.auc, mlp: mlp.auc, chosen: best.kind };
-    log?.(`auto: validation AUC logistic ${lr.auc.toFixed(4)}, mlp ${mlp.auc.toFixed(4)} → ${best.kind}`);
+    const on = calibRows ? "calibration rows" : "validation rows";
+    selection = { logistic: lr.auc, mlp: mlp.auc, chosen: best.kind, on };
+    log?.(`auto: AUC on the ${on} logistic ${lr.auc.toFixed(4)}, mlp ${mlp.auc.toFixed(4)} → ${best.kind}`);
   }
-  const method = o.calibration === "auto" ? (best.kind === "logistic" ? "none" : "platt") : o.calibration;
-  const calibrator = fitCalibration(method, best.raw, yValid);
+  let calibrator: Calibrator;
+  let reason: string;
+  let heldOut: Float32Array | undefined;
+  let design: CalibrationInfo["design"];
+  if (calibRows && best.calibRaw && yCalib) {
+    ({ calibrator, reason } = fitChosenCalibration(o.calibration, best.calibRaw, yCalib, o.seed));
+    design = "separate-rows";
+  } else if (o.calibrationRows === "cross-fit") {
+    ({ calibrator, reason, heldOut } = crossFitCalibration(o.calibration, best.raw, yValid, o.seed));
+    design = "cross-fitted";
+  } else {
+    ({ calibrator, reason } = fitChosenCalibration(o.calibration, best.raw, yValid, o.seed));
+    design = "in-sample";
+  }
+  const calibrated = applyCalibration(calibrator, best.raw);
   const out: FittedPipeline = {
     pre,
     model: best.model,
     calibrator,
-    valid: { y: yValid, raw: best.raw, calibrated: applyCalibration(calibrator, best.raw) },
+    valid: { y: yValid, raw: best.raw, calibrated, heldOut: heldOut ?? calibrated },
+    calibration: { method: calibrator.method, design, rows: design === "separate-rows" ? calibRows!.length : validRows.length, reason },
     fitSeconds: (performance.now() - t0) / 1000,
   };
   if (selection) out.selection = selection;

@@ -6,10 +6,10 @@
 import { InputDataError, UsageError } from "../errors.js";
 import { addPeriod, parsePeriod } from "../features/periods.js";
 import { sha256File } from "../io/files.js";
-import { readFlatTable } from "../io/flat-table.js";
+import { type CsvDialect, readFlatTable } from "../io/flat-table.js";
 import { msg } from "../messages.js";
 import { parseLabels } from "./labels.js";
-import { stratifiedFolds, stratifiedSplit, timeHonestSplit } from "./split.js";
+import { stratifiedFolds, stratifiedSplit, timeHonestSplit, timeHonestSplit3 } from "./split.js";
 import type { RawTable } from "../raw-table.js";
 import type { Labels } from "./types.js";
 
@@ -19,38 +19,74 @@ export interface TableSpec {
   positive: string;
   id?: string | undefined;
   foldsColumn?: string | undefined;
+  /** Columns that are not features (--exclude). */
+  exclude?: string[] | undefined;
+  /** CSV dialect of the file (config data.csv). */
+  csv?: CsvDialect | undefined;
 }
 
 export interface LoadedTable {
+  /** The feature columns. */
   table: RawTable;
+  /** Every column but the label, id and fold column (features and --exclude'd ones): what other models score. */
+  allColumns: RawTable;
   y: Labels;
   /** Fold per row when a fold column was given. */
   folds?: Int32Array;
   sha256: string;
+  /** Columns that are not features: label, id, fold column, --exclude, and a column named `fold`. */
   excluded: string[];
+  /** What the user should hear about the columns (e.g. a `fold` column left out), for the log. */
+  notes: string[];
+}
+
+/** A column with this name (any case) is a fold assignment, never a feature. */
+export const FOLD_COLUMN = "fold";
+
+/** Split a --exclude value ("a,b" or repeated options) into column names. */
+export function parseExclude(v: string | string[] | undefined): string[] {
+  const list = v === undefined ? [] : Array.isArray(v) ? v : [v];
+  return [...new Set(list.flatMap((x) => String(x).split(",")).map((x) => x.trim()).filter(Boolean))];
 }
 
 function requireColumn(path: string, names: string[], option: string, column: string): void {
   if (!names.includes(column)) throw new UsageError(msg.columnNotInTable(path, option, column, names));
 }
 
-function checkSize(where: string, y: Labels): void {
-  let pos = 0;
-  for (const v of y) if (v === 1) pos++;
-  if (y.length < 20 || pos < 5 || y.length - pos < 5) throw new InputDataError(msg.tooFewRows(where, y.length, pos));
+const positives = (y: Labels): number => y.reduce((a, v) => a + (v === 1 ? 1 : 0), 0);
+
+/** At least 20 rows with 5 of each class: enough to fit (or calibrate) on. */
+function enough(y: Labels): boolean {
+  const pos = positives(y);
+  return y.length >= 20 && pos >= 5 && y.length - pos >= 5;
 }
 
-/** Read a flat table: features are every column except label, id and fold. */
+function checkSize(where: string, y: Labels): void {
+  if (!enough(y)) throw new InputDataError(msg.tooFewRows(where, y.length, positives(y)));
+}
+
+/**
+ * Read a flat table: features are every column except label, id, fold column, --exclude, and a column named
+ * `fold` (any case), which is left out with a note (a fold number is never a feature).
+ */
 export async function loadLabelledTable(spec: TableSpec): Promise<LoadedTable> {
-  const excluded = [spec.label, ...(spec.id ? [spec.id] : []), ...(spec.foldsColumn ? [spec.foldsColumn] : [])];
-  const t = await readFlatTable(spec.path, { raw: excluded });
-  requireColumn(spec.path, t.names, "--label", spec.label);
-  if (spec.id) requireColumn(spec.path, t.names, "--id", spec.id);
-  if (spec.foldsColumn) requireColumn(spec.path, t.names, "--folds-column", spec.foldsColumn);
-  if (t.table.columns.length === 0) throw new InputDataError(msg.noFeatureColumns(spec.path));
+  const exclude = spec.exclude ?? [];
+  const named = [spec.label, ...(spec.id ? [spec.id] : []), ...(spec.foldsColumn ? [spec.foldsColumn] : [])];
+  const t = await readFlatTable(spec.path, { raw: named, csv: spec.csv });
+  const header = t.names;
+  const notes: string[] = [];
+  const foldLike = header.filter((n) => n.toLowerCase() === FOLD_COLUMN && !named.includes(n) && !exclude.includes(n));
+  for (const f of foldLike) notes.push(msg.foldColumnExcluded(spec.path, f));
+  requireColumn(spec.path, header, "--label", spec.label);
+  if (spec.id) requireColumn(spec.path, header, "--id", spec.id);
+  if (spec.foldsColumn) requireColumn(spec.path, header, "--folds-column", spec.foldsColumn);
+  for (const c of exclude) requireColumn(spec.path, header, "--exclude", c);
+  const skip = [...exclude, ...foldLike].filter((c) => !named.includes(c));
+  const table = withoutColumns(t.table, skip);
+  if (table.columns.length === 0) throw new InputDataError(msg.noFeatureColumns(spec.path));
   const y = parseLabels(t.raw[spec.label]!, spec.positive, { path: spec.path, column: spec.label });
   checkSize(spec.path, y);
-  const out: LoadedTable = { table: t.table, y, sha256: await sha256File(spec.path), excluded };
+  const out: LoadedTable = { table, allColumns: t.table, y, sha256: await sha256File(spec.path), excluded: [...named, ...skip], notes };
   if (spec.foldsColumn) {
     const raw = t.raw[spec.foldsColumn]!;
     const folds = new Int32Array(raw.length);
@@ -71,11 +107,25 @@ export function cvFolds(t: LoadedTable, k: number | undefined, seed: number): In
   return stratifiedFolds(t.y, k ?? 5, seed);
 }
 
+/** The table without some columns (the column arrays are shared, not copied). */
+export function withoutColumns(t: RawTable, drop: readonly string[]): RawTable {
+  if (!drop.length) return t;
+  const d = new Set(drop);
+  return { rows: t.rows, columns: t.columns.filter((c) => !d.has(c.name)) };
+}
+
 export interface TrainingInput {
-  source: { kind: "table" | "features"; path: string; sha256: string; excluded: string[] };
+  /** label/positive/id/exclude: how a flat table was read (so `churn models compare` can rebuild the split). */
+  source: { kind: "table" | "features"; path: string; sha256: string; excluded: string[]; label?: string; positive?: string; id?: string; exclude?: string[] };
+  /** Every column of the rows, features and --exclude'd ones: what the champion (or another model) scores. */
+  allColumns: RawTable;
+  /** Notes for the log about the columns (e.g. a `fold` column left out). */
+  notes?: string[];
   table: RawTable;
   y: Labels;
   fitRows: number[];
+  /** Rows the calibrator is fitted on (out of time, seen by neither the model nor its early stopping); empty = cross-fitted on the validation rows. */
+  calibRows: number[];
   validRows: number[];
   split: Record<string, unknown>;
   /** Feature tables: as-of date of each row (ms, UTC) and the end of a snapshot's outcome window, for the backtest and the card. */
@@ -85,18 +135,21 @@ export interface TrainingInput {
   subscribers?: number;
 }
 
-/** Flat table: a seeded stratified 80/20 split (there is no time axis to respect). */
+/** Flat table: a seeded stratified 80/20 split (there is no time axis to respect); the calibrator is cross-fitted on the 20%. */
 export async function tableTrainingInput(spec: TableSpec, seed: number, validFraction = 0.2): Promise<TrainingInput> {
   const t = await loadLabelledTable(spec);
   const all = Array.from({ length: t.y.length }, (_, i) => i);
   const s = stratifiedSplit(all, t.y, validFraction, seed);
   return {
-    source: { kind: "table", path: spec.path, sha256: t.sha256, excluded: t.excluded },
+    source: { kind: "table", path: spec.path, sha256: t.sha256, excluded: t.excluded, label: spec.label, positive: spec.positive, ...(spec.id ? { id: spec.id } : {}), exclude: t.excluded.filter((c) => c !== spec.label && c !== spec.id) },
+    notes: t.notes,
     table: t.table,
+    allColumns: t.allColumns,
     y: t.y,
     fitRows: s.fit,
+    calibRows: [],
     validRows: s.valid,
-    split: { method: "stratified-random", validFraction, seed, fitRows: s.fit.length, validRows: s.valid.length },
+    split: { method: "stratified-random", validFraction, seed, fitRows: s.fit.length, validRows: s.valid.length, calibration: "cross-fitted" },
   };
 }
 
@@ -105,14 +158,18 @@ export const FEATURE_AS_OF = "as_of";
 export const FEATURE_LABEL = "label";
 
 /**
- * Feature table: time-honest split. Validation = the latest snapshot whose labels are all known; training =
- * labelled snapshots whose outcome window (as_of + horizon) closed by then. Rows with an empty label are
- * never trained on.
+ * Feature table: time-honest split. Validation = the latest snapshot whose labels are all known; calibration =
+ * the latest complete snapshot before it whose outcome window closed by then; training = labelled snapshots
+ * whose outcome window (as_of + horizon) closed by the calibration date (timeHonestSplit3). When that leaves
+ * too little to train or calibrate on, two ways (training closed by the validation date) and the calibrator
+ * is cross-fitted on the validation rows. Rows with an empty label are never trained on.
  */
-export async function featureTrainingInput(path: string, horizon: string): Promise<TrainingInput> {
+export async function featureTrainingInput(path: string, horizon: string, o: { exclude?: string[] | undefined; csv?: CsvDialect | undefined } = {}): Promise<TrainingInput> {
   const period = parsePeriod(horizon, "--horizon");
   const raw = [FEATURE_ID, FEATURE_AS_OF, FEATURE_LABEL];
-  const t = await readFlatTable(path, { raw });
+  const exclude = (o.exclude ?? []).filter((c) => !raw.includes(c));
+  const t = await readFlatTable(path, { raw, csv: o.csv });
+  for (const c of exclude) requireColumn(path, t.names, "--exclude", c);
   for (const c of raw) if (!t.names.includes(c)) throw new InputDataError(msg.featuresColumn(path, c));
   const asOf = t.raw[FEATURE_AS_OF]!.map((v, i) => {
     const ms = v === null ? Number.NaN : Date.parse(v.slice(0, 10));
@@ -121,7 +178,8 @@ export async function featureTrainingInput(path: string, horizon: string): Promi
   });
   const y = parseLabels(t.raw[FEATURE_LABEL]!, "1", { path, column: FEATURE_LABEL }, true);
   const labelled = Array.from(y, (v) => !Number.isNaN(v));
-  const s = timeHonestSplit(asOf, labelled, (ms) => addPeriod(new Date(ms), period).getTime());
+  const outcomeEnd = (ms: number) => addPeriod(new Date(ms), period).getTime();
+  const s = timeHonestSplit(asOf, labelled, outcomeEnd);
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
   if ("error" in s) {
     if (s.error === "no-validation") throw new InputDataError(msg.featuresNoValidation(path));
@@ -129,23 +187,29 @@ export async function featureTrainingInput(path: string, horizon: string): Promi
   }
   checkSize(`${path} (training snapshots)`, Float32Array.from(s.train, (i) => y[i]!));
   checkSize(`${path} (validation snapshot ${day(s.validAsOf)})`, Float32Array.from(s.valid, (i) => y[i]!));
+  const three = timeHonestSplit3(asOf, labelled, outcomeEnd);
+  const usable = three && enough(Float32Array.from(three.train, (i) => y[i]!)) && enough(Float32Array.from(three.calib, (i) => y[i]!)) ? three : undefined;
+  const chosen = usable ?? s;
   return {
-    source: { kind: "features", path, sha256: await sha256File(path), excluded: raw },
-    table: t.table,
+    source: { kind: "features", path, sha256: await sha256File(path), excluded: [...raw, ...exclude], ...(exclude.length ? { exclude } : {}) },
+    table: withoutColumns(t.table, exclude),
+    allColumns: t.table,
     y,
-    fitRows: s.train,
-    validRows: s.valid,
+    fitRows: chosen.train,
+    calibRows: usable ? usable.calib : [],
+    validRows: chosen.valid,
     asOf,
-    outcomeEnd: (ms) => addPeriod(new Date(ms), period).getTime(),
+    outcomeEnd,
     subscribers: new Set(t.raw[FEATURE_ID]).size,
     split: {
       method: "time-honest",
       horizon,
-      validAsOf: day(s.validAsOf),
-      trainAsOfMax: day(s.trainAsOfMax),
-      fitRows: s.train.length,
-      validRows: s.valid.length,
-      embargoedRows: s.embargoed,
+      validAsOf: day(chosen.validAsOf),
+      ...(usable ? { calibAsOf: day(usable.calibAsOf), calibRows: usable.calib.length, calibration: "separate snapshot" } : { calibration: "cross-fitted" }),
+      trainAsOfMax: day(chosen.trainAsOfMax),
+      fitRows: chosen.train.length,
+      validRows: chosen.valid.length,
+      embargoedRows: chosen.embargoed,
       unlabelledRows: labelled.filter((l) => !l).length,
     },
   };

@@ -402,7 +402,7 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
     // member 1's record (the model card draws its curve), and every member's outcome
     training: { ...infos[0]!, stoppedByTimeBudget: infos.some((x) => x.stoppedByTimeBudget), members: infos.map((x) => ({ rows: x.rows, epochs: x.epochs, bestEpoch: x.bestEpoch, bestValidAuc: x.bestValidAuc, schedule: x.history.slice(0, x.bestEpoch).map((h) => h.learningRate) })) },
   };
-  if (M > 1) log(`mlp: ${M} members, best valid AUC ${infos.map((x) => x.bestValidAuc.toFixed(4)).join(", ")}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (M > 1) log(`mlp: ${M} members, best early-stopping AUC ${infos.map((x) => x.bestValidAuc.toFixed(4)).join(", ")}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return new FittedMlp(nets, spec);
 }
 
@@ -504,7 +504,7 @@ function trainMember(d: MemberData, arch: MlpArch, params: MlpParams, schedule: 
         best = net.readWeights();
       }
       const elapsed = (Date.now() - t0) / 1000;
-      log(`mlp epoch ${epoch}: valid AUC ${auc.toFixed(4)} (best ${bestAuc.toFixed(4)} at ${bestEpoch}), ${elapsed.toFixed(1)} s`);
+      log(`mlp epoch ${epoch}: early-stopping AUC ${auc.toFixed(4)} (best ${bestAuc.toFixed(4)} at ${bestEpoch}), ${elapsed.toFixed(1)} s`);
       if (cut) {
         log(`mlp: training stopped by the ${params.timeBudgetSeconds} s time budget during epoch ${epoch}; results depend on machine speed`);
         break;
@@ -531,7 +531,7 @@ function trainMember(d: MemberData, arch: MlpArch, params: MlpParams, schedule: 
   }
 
   const info: TrainingInfo = { rows: n, validRows: valid.rows, rowsPerEpoch: perEpoch, epochs, bestEpoch, bestValidAuc: bestAuc, batchSize: batch, stoppedByTimeBudget: cut, history };
-  log(`mlp: ${epochs} epochs, best valid AUC ${bestAuc.toFixed(4)} at epoch ${bestEpoch}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(`mlp: ${epochs} epochs, best early-stopping AUC ${bestAuc.toFixed(4)} at epoch ${bestEpoch}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   return { net, info };
 }
 

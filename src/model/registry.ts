@@ -3,7 +3,8 @@
  * verifies the artifact (checksums, versions, safe weights paths) before anything is used.
  */
 import { ConfigError } from "../errors.js";
-import { type ArtifactManifest, artifactExists, isValidModelId, listArtifacts, readArtifact, readChampion, writeChampion } from "../io/artifact.js";
+import { basename } from "node:path";
+import { type ArtifactManifest, artifactExists, isValidModelId, listArtifacts, readArtifact, readArtifactSummary, readChampion, type TrainingSummary, writeChampion } from "../io/artifact.js";
 import { msg } from "../messages.js";
 import type { BackendName } from "./backend.js";
 import { applyCalibration, type Calibrator } from "./calibration.js";
@@ -80,9 +81,29 @@ export interface ModelListEntry {
   kind?: string;
   createdAt?: string;
   champion: boolean;
+  /** Where the training data came from, in a few words: file, and as-of range or rows. */
+  trainingData?: string;
+  /** Validation-row metrics; aucLow/aucHigh the DeLong 95% interval (absent for models trained before it was recorded). */
+  auc?: number;
+  aucLow?: number;
+  aucHigh?: number;
+  logLoss?: number;
+  ece?: number;
+  validationRows?: number;
   error?: string;
 }
 
+const int = (v: unknown) => (typeof v === "number" ? v.toLocaleString("en-US") : "?");
+
+/** "train.parquet, as-of dates to 2026-05-31 (validated on 2026-05-31)" or "telco.csv, 5,634 + 1,409 rows". */
+export function trainingDataText(t: TrainingSummary): string {
+  const s = t.split;
+  const file = basename(t.input.path);
+  if (s["method"] === "time-honest") return `${file}, trained to ${String(s["trainAsOfMax"])}, validated on ${String(s["validAsOf"])}`;
+  return `${file}, ${int(s["fitRows"])} training + ${int(s["validRows"])} validation rows (seed ${String(s["seed"] ?? t.seed ?? "?")})`;
+}
+
+/** Every model in `modelsDir` with its validation metrics (damaged ones listed with their error, not thrown). */
 export function listModels(modelsDir: string): ModelListEntry[] {
   const champ = readChampion(modelsDir);
   return listArtifacts(modelsDir).map((a) => {
@@ -90,6 +111,21 @@ export function listModels(modelsDir: string): ModelListEntry[] {
     if (a.manifest) {
       e.kind = a.manifest.kind;
       e.createdAt = a.manifest.createdAt;
+      try {
+        const { metrics, training } = readArtifactSummary(`${modelsDir}/${a.id}`, a.manifest);
+        e.trainingData = trainingDataText(training);
+        const v = metrics.validation;
+        if (v.auc !== null) e.auc = v.auc;
+        if (metrics.aucInterval) {
+          e.aucLow = metrics.aucInterval.low;
+          e.aucHigh = metrics.aucInterval.high;
+        }
+        if (v.logLoss !== null) e.logLoss = v.logLoss;
+        if (v.ece !== null) e.ece = v.ece;
+        e.validationRows = v.n;
+      } catch (err) {
+        e.error = (err as Error).message;
+      }
     }
     if (a.error) e.error = a.error;
     return e;
@@ -103,6 +139,7 @@ export function showModel(modelsDir: string, id: string): Record<string, unknown
   const a = readArtifact(`${modelsDir}/${id}`);
   return {
     id,
+    dir: a.dir,
     champion: readChampion(modelsDir) === id,
     manifest: a.manifest,
     metrics: a.json["metrics.json"],

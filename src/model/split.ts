@@ -98,3 +98,42 @@ export function timeHonestSplit(asOf: ArrayLike<number>, labelled: ArrayLike<boo
   if (train.length === 0) return { error: "no-training", validAsOf };
   return { train, valid, validAsOf, trainAsOfMax, embargoed };
 }
+
+export interface TimeSplit3 extends TimeSplit {
+  /** Calibration rows: the latest complete snapshot before the validation one whose window closed by it. */
+  calib: number[];
+  calibAsOf: number;
+}
+
+/**
+ * Three-way time-honest split: validation = the latest complete snapshot T; calibration = the latest complete
+ * snapshot C < T with outcomeEnd(C) <= T; training = labelled rows with outcomeEnd(t) <= C. So the model never
+ * sees an outcome after C, and the calibrator none after T. Labelled rows in none of the three are embargoed.
+ * Undefined when there is no such C or nothing to train on before it (the caller falls back to two ways).
+ */
+export function timeHonestSplit3(asOf: ArrayLike<number>, labelled: ArrayLike<boolean>, outcomeEnd: (t: number) => number): TimeSplit3 | undefined {
+  const two = timeHonestSplit(asOf, labelled, outcomeEnd);
+  if ("error" in two) return undefined;
+  const T = two.validAsOf;
+  const complete = new Map<number, boolean>();
+  for (let i = 0; i < asOf.length; i++) complete.set(asOf[i]!, (complete.get(asOf[i]!) ?? true) && labelled[i]!);
+  const candidates = [...complete.entries()].filter(([t, c]) => c && t < T && outcomeEnd(t) <= T).map(([t]) => t);
+  if (!candidates.length) return undefined;
+  const C = Math.max(...candidates);
+  const train: number[] = [];
+  const calib: number[] = [];
+  const valid: number[] = [];
+  let embargoed = 0;
+  let trainAsOfMax = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < asOf.length; i++) {
+    const t = asOf[i]!;
+    if (t === T) valid.push(i);
+    else if (t === C) calib.push(i);
+    else if (labelled[i] && outcomeEnd(t) <= C) {
+      train.push(i);
+      trainAsOfMax = Math.max(trainAsOfMax, t);
+    } else if (labelled[i] && t < T) embargoed++;
+  }
+  if (!train.length) return undefined;
+  return { train, calib, valid, validAsOf: T, calibAsOf: C, trainAsOfMax, embargoed };
+}

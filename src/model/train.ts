@@ -1,11 +1,19 @@
 /**
- * Train a model and register it: fit the pipeline on the fit rows, evaluate on the validation rows, derive
- * risk-band thresholds from the validation scores, compute feature importance, write `models/<id>/` and
- * decide whether it becomes the champion (it must beat the champion's AUC on the same validation rows,
- * or be promoted explicitly).
+ * Train a model and register it: fit the pipeline on the training rows, calibrate it, evaluate on the
+ * validation rows, derive risk-band thresholds from the validation scores, compute feature importance, write
+ * `models/<id>/` and decide whether it becomes the champion.
  *
- * The validation rows are never trained on (the mlp early-stops on part of its own training rows), so the
- * metrics are held-out, except that the calibrator (2 parameters for Platt) is fitted on them.
+ * Four names for four row sets, used the same way in logs, metrics.json and the model card:
+ *   training rows        what the model is fitted on
+ *   early-stopping rows  (mlp) a seeded share of the training rows that picks its epoch
+ *   calibration rows     out of time (feature tables: the snapshot before the validation one); the calibrator and
+ *                        `auto`'s model choice are fitted there. Flat tables: the calibrator is cross-fitted on the
+ *                        validation rows instead (each row calibrated by a calibrator that did not see it)
+ *   validation rows      never trained, early-stopped or calibrated on: every metric, the reliability curve and
+ *                        the champion test are on them
+ *
+ * Champion: the new model is promoted only when a one-sided paired DeLong test on the validation rows says its
+ * AUC beats the champion's (p < alpha, config training.promotion.alpha, default 0.05), or with --promote.
  *
  * Risk bands (calibrated validation scores): critical = top 5 %, high = next 10 %, medium = next 20 %,
  * low = the rest. Stored as score thresholds, so scoring needs no validation data.
@@ -15,9 +23,11 @@ import { rollingBacktest } from "./backtest.js";
 import { applyBaseline, chooseBaseline } from "./baseline.js";
 import { buildCardRecord, CARD_HTML, CARD_JSON, type CardRecord, type CardRecordInput } from "./card-record.js";
 import type { Calibrator } from "./calibration.js";
-import { type FittedPipeline, type PipelineOptions, fitPipeline } from "./fit.js";
+import { type AucInterval, delongAuc, delongPaired, type PairedAucTest } from "./delong.js";
+import { type CalibrationInfo, type FittedPipeline, type PipelineOptions, fitPipeline } from "./fit.js";
 import type { TrainingInput } from "./inputs.js";
 import { LogisticModel } from "./logistic.js";
+import { msg } from "../messages.js";
 import { type Metrics, evaluate, rocAuc } from "./metrics.js";
 import { loadScorer, scoreTable } from "./registry.js";
 import { referenceDistributions } from "./reference-bins.js";
@@ -108,6 +118,8 @@ export interface TrainOptions extends PipelineOptions {
   now?: Date | undefined;
   /** Feature tables: rolling-origin backtest over the last N complete as-of dates (backtest.ts). */
   backtest?: number | undefined;
+  /** Promote only when the one-sided DeLong p-value of the AUC gain over the champion is below this (default 0.05). */
+  promotionAlpha?: number | undefined;
   /** Renders model_card.html from what the artifact will hold (injected by the caller: the model layer does not import report/). */
   renderCard?: ((c: CardInputs) => Promise<string>) | undefined;
 }
@@ -122,36 +134,100 @@ export interface CardInputs {
   card: CardRecord;
 }
 
+export interface ChampionDecision {
+  promoted: boolean;
+  reason: string;
+  previous?: string;
+  previousAuc?: number;
+  /** The paired DeLong test of this model against the champion on the validation rows. */
+  test?: PairedAucTest & { alpha: number };
+}
+
 export interface TrainResult {
   id: string;
   dir: string;
   kind: "logistic" | "mlp";
+  /** Metrics on the validation rows (probability metrics from calibrated scores the calibrator did not fit on). */
   validation: Metrics;
+  /** DeLong 95% interval of the validation AUC. */
+  aucInterval: AucInterval;
+  /** ECE on the validation rows before and after calibration. */
   ece: { before: number; after: number; method: Calibrator["method"] };
+  calibration: CalibrationInfo;
+  /** Row counts of the four row sets (see the module comment). */
+  rows: { training: number; earlyStopping: number; calibration: number; validation: number };
   selection?: FittedPipeline["selection"];
-  champion: { promoted: boolean; reason: string; previous?: string; previousAuc?: number };
+  champion: ChampionDecision;
   fitSeconds: number;
   /** Path of model_card.html when it was written. */
   modelCard?: string;
+  /** What the user should know about the input (e.g. a `fold` column left out of the features). */
+  notes: string[];
+}
+
+/**
+ * Validation metrics: ranking metrics (AUC, PR-AUC, lift) from the scores scoring will produce, probability
+ * metrics (log loss, Brier, ECE) from scores calibrated without seeing their own row (the same array unless the
+ * calibrator was cross-fitted).
+ */
+export function heldOutMetrics(y: ArrayLike<number>, ranking: ArrayLike<number>, probabilities: ArrayLike<number>): Metrics {
+  const r = evaluate(y, ranking);
+  if (ranking === probabilities) return r;
+  const p = evaluate(y, probabilities);
+  return { ...r, logLoss: p.logLoss, brier: p.brier, ece: p.ece };
+}
+
+/** Early-stopping rows the mlp carved from its training rows (from its saved spec; 0 for logistic). */
+function earlyStoppingRows(spec: Record<string, unknown>): number {
+  const t = spec["training"] as { members?: { validRows?: number }[]; validRows?: number } | undefined;
+  const v = t?.members?.[0]?.validRows ?? t?.validRows;
+  return typeof v === "number" ? v : 0;
+}
+
+/** Promote or not: --promote, no champion, or the paired test on the validation rows. */
+export function decideChampion(o: { promote?: boolean | undefined; alpha: number }, previous: string | undefined, y: ArrayLike<number>, scores: ArrayLike<number>, champion: { scores?: ArrayLike<number>; error?: string }): ChampionDecision {
+  let test: ChampionDecision["test"];
+  if (previous !== undefined && champion.scores) test = { ...delongPaired(y, scores, champion.scores), alpha: o.alpha };
+  const withTest = (d: ChampionDecision): ChampionDecision => (test ? { ...d, previousAuc: test.aucB, test } : d);
+  if (o.promote) return withTest({ promoted: true, reason: msg.promoteForced(), ...(previous !== undefined ? { previous } : {}) });
+  if (previous === undefined) return { promoted: true, reason: msg.promoteFirst() };
+  if (!test) return { promoted: false, reason: msg.promoteChampionFailed(previous, champion.error ?? "no scores"), previous };
+  const won = test.pOneSided < o.alpha;
+  return withTest({ promoted: won, reason: msg.promoteTest(won, test.aucA, test.aucB, test.difference, test.low, test.high, test.pOneSided, o.alpha, test.rows), previous });
 }
 
 export async function trainAndRegister(input: TrainingInput, o: TrainOptions): Promise<TrainResult> {
   const now = o.now ?? new Date();
-  const p = await fitPipeline(input.table, input.y, input.fitRows, input.validRows, { ...o, validForEarlyStopping: false });
-  const validation = evaluate(p.valid.y, p.valid.calibrated);
+  const p = await fitPipeline(input.table, input.y, input.fitRows, input.validRows, {
+    ...o,
+    validForEarlyStopping: false,
+    calibrationRows: input.calibRows.length ? input.calibRows : "cross-fit",
+  });
+  const validation = heldOutMetrics(p.valid.y, p.valid.calibrated, p.valid.heldOut);
+  const aucInterval = delongAuc(p.valid.y, p.valid.calibrated);
   const before = evaluate(p.valid.y, p.valid.raw).ece;
   const Xvalid = p.pre.transform(takeRows(input.table, input.validRows));
   const importance: Importance = { permutation: await permutationImportance(p.model, Xvalid, p.valid.y, o.seed) };
   if (p.model instanceof LogisticModel) importance.coefficients = coefficientImportance(p.model, Xvalid, p.pre.state.std);
   const kind = p.model.kind;
   const id = o.id ?? `${kind}-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
+  const state = await p.model.save();
+  const rows = { training: input.fitRows.length, earlyStopping: earlyStoppingRows(state.spec), calibration: p.calibration.design === "separate-rows" ? p.calibration.rows : 0, validation: input.validRows.length };
   const content: ArtifactContent = {
-    state: await p.model.save(),
+    state,
     json: {
       "preprocessing.json": p.pre.toJSON(),
       "calibration.json": p.calibrator,
       "bands.json": bandThresholds(p.valid.calibrated),
-      "metrics.json": { validation, validationRaw: evaluate(p.valid.y, p.valid.raw), ece: { bins: 10, before, after: validation.ece }, selection: p.selection ?? null },
+      "metrics.json": {
+        validation,
+        validationRaw: evaluate(p.valid.y, p.valid.raw),
+        aucInterval,
+        ece: { bins: 10, before, after: validation.ece },
+        calibration: p.calibration,
+        rows,
+        selection: p.selection ?? null,
+      },
       "importance.json": importance,
       "training.json": {
         model: o.model,
@@ -169,29 +245,24 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
     },
   };
   // Champion decision on the same validation rows, before writing (the new model is compared, not trusted).
+  // The champion is scored even with --promote: the model card compares against it.
   const previous = readChampion(o.modelsDir);
   let cardChampion: CardRecordInput["champion"];
-  let champion: TrainResult["champion"];
-  let prevAuc: number | undefined;
-  let why = "";
-  // The champion is scored even with --promote: the model card compares against it.
+  const champ: { scores?: Float32Array; error?: string } = {};
   if (previous !== undefined) {
     try {
       const scorer = await loadScorer(o.modelsDir, previous, o.backend);
-      const pred = await scoreTable(scorer, takeRows(input.table, input.validRows), "validation rows");
-      prevAuc = rocAuc(p.valid.y, pred.calibrated);
+      const pred = await scoreTable(scorer, takeRows(input.allColumns, input.validRows), "the validation rows");
       scorer.model.dispose();
+      champ.scores = pred.calibrated;
       cardChampion = { id: previous, metrics: evaluate(p.valid.y, pred.calibrated), allScores: pred.calibrated };
     } catch (e) {
-      why = (e as Error).message.split("\n")[0] ?? "";
-      cardChampion = { id: previous, error: why };
+      champ.error = (e as Error).message.split("\n")[0] ?? "";
+      cardChampion = { id: previous, error: champ.error };
     }
   }
-  if (o.promote) champion = { promoted: true, reason: "--promote" };
-  else if (previous === undefined) champion = { promoted: true, reason: "no champion yet" };
-  else if (prevAuc === undefined) champion = { promoted: false, reason: `champion ${previous} could not score the validation rows (${why}); use --promote to replace it`, previous };
-  else if (validation.auc > prevAuc) champion = { promoted: true, reason: `validation AUC ${validation.auc.toFixed(4)} > champion ${prevAuc.toFixed(4)}`, previous, previousAuc: prevAuc };
-  else champion = { promoted: false, reason: `validation AUC ${validation.auc.toFixed(4)} <= champion ${prevAuc.toFixed(4)}`, previous, previousAuc: prevAuc };
+  const champion = decideChampion({ promote: o.promote, alpha: o.promotionAlpha ?? 0.05 }, previous, p.valid.y, p.valid.calibrated, champ);
+  (content.json["metrics.json"] as Record<string, unknown>)["champion"] = champion.test ? { id: previous, test: champion.test, promoted: champion.promoted } : null;
   // The model card's extras: rule baseline and backtest on the same rows, then card.json and (with renderCard) the card.
   const rule = chooseBaseline(input.table, input.y, input.fitRows, input.source.kind, o.seed);
   const ruleScores = rule ? applyBaseline(rule, input.table, input.validRows) : undefined;
@@ -199,10 +270,12 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
   const card = buildCardRecord({
     input,
     kind,
-    calibration: p.calibrator.method,
+    calibration: p.calibration,
+    rows,
     seed: o.seed,
-    valid: p.valid,
+    valid: { y: p.valid.y, calibrated: p.valid.heldOut, raw: p.valid.raw },
     ...(cardChampion ? { champion: cardChampion } : {}),
+    ...(champion.test ? { championTest: champion.test } : {}),
     ...(rule && ruleScores ? { baseline: { rule, metrics: evaluate(p.valid.y, ruleScores), allScores: ruleScores } } : {}),
     ...(backtest ? { backtest } : {}),
   });
@@ -211,7 +284,7 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
   const dir = writeArtifact(o.modelsDir, id, kind, content, now);
   if (champion.promoted) writeChampion(o.modelsDir, id, champion.reason, now);
   p.model.dispose();
-  const result: TrainResult = { id, dir, kind, validation, ece: { before, after: validation.ece, method: p.calibrator.method }, champion, fitSeconds: p.fitSeconds };
+  const result: TrainResult = { id, dir, kind, validation, aucInterval, ece: { before, after: validation.ece, method: p.calibrator.method }, calibration: p.calibration, rows, champion, fitSeconds: p.fitSeconds, notes: input.notes ?? [] };
   if (p.selection) result.selection = p.selection;
   if (o.renderCard) result.modelCard = `${dir}/${CARD_HTML}`;
   return result;

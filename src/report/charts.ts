@@ -177,7 +177,7 @@ export function trainingCurveChart(rows: Row[]): TopLevelSpec {
     encoding: {
       x: { field: "epoch", type: "quantitative", axis: { title: "Epoch (passes over the training rows)", tickMinStep: 1 } },
       y: { field: "loss", type: "quantitative", axis: { title: "Log loss (nats per subscriber)" }, scale: { zero: false } },
-      color: { field: "split", type: "nominal", title: null, scale: seriesScale(["train", "validation"], [SERIES.before, SERIES.after]) },
+      color: { field: "split", type: "nominal", title: null, scale: seriesScale(["training rows", "early-stopping rows"], [SERIES.before, SERIES.after]) },
     },
   });
 }

@@ -79,8 +79,8 @@ export function modelCardData(c: CardInputs): ModelCardData {
   const thresholds = obj(obj(c.json["bands.json"])["thresholds"]);
   const spec = obj(c.state.spec);
   const notes: string[] = [card.validation.design];
-  if (card.holdout.sample) notes.push(`Curves are drawn from a seeded sample of ${card.holdout.sample.rows.toLocaleString("en-US")} of the ${card.holdout.rows.toLocaleString("en-US")} test rows; the metrics use every row.`);
-  if (card.champion?.error) notes.push(`The champion ${card.champion.id} could not score the test rows (${card.champion.error}), so it is not compared.`);
+  if (card.holdout.sample) notes.push(`Curves are drawn from a seeded sample of ${card.holdout.sample.rows.toLocaleString("en-US")} of the ${card.holdout.rows.toLocaleString("en-US")} validation rows; the metrics use every row.`);
+  if (card.champion?.error) notes.push(`The champion ${card.champion.id} could not score the validation rows (${card.champion.error}), so it is not compared.`);
   if (card.baseline) notes.push(`Rule baseline: ${card.baseline.rule.chosen === "fixed" ? `"${card.baseline.rule.name}" (${card.baseline.rule.column} ≥ 1)` : `"${card.baseline.rule.name}", the best one-column rule on the training rows`}, scored with each group's training churn rate.`);
   if (card.backtest?.skipped.length) notes.push(`Backtest (${card.backtest.requested} dates requested): ${card.backtest.skipped.map((s) => `${s.asOf} skipped, ${s.reason}`).join("; ")}.`);
   const bands = ["critical", "high", "medium"].every((k) => typeof thresholds[k] === "number") ? (thresholds as unknown as ModelCardData["model"]["bands"]) : undefined;
@@ -108,10 +108,18 @@ export function modelCardData(c: CardInputs): ModelCardData {
       features: card.data.features,
       source: card.data.source,
     },
-    validation: { design: notes.join(" "), trainRows: card.validation.trainRows, testRows: card.validation.testRows },
+    validation: {
+      design: notes.join(" "),
+      trainRows: card.validation.trainRows,
+      ...(card.validation.earlyStoppingRows ? { earlyStoppingRows: card.validation.earlyStoppingRows } : {}),
+      ...(card.validation.calibrationRows ? { calibrationRows: card.validation.calibrationRows } : {}),
+      testRows: card.validation.testRows,
+    },
     holdout: { labels: card.holdout.labels, scores: card.holdout.scores, uncalibrated: card.holdout.uncalibrated },
     metrics: metricsOf(metrics["validation"]),
   };
+  const t = card.champion?.test;
+  if (t) d.championTest = { difference: t.difference, low: t.low, high: t.high, pOneSided: t.pOneSided, alpha: t.alpha, promoted: obj(obj(metrics["champion"]))["promoted"] === true };
   if (card.champion?.metrics) d.champion = { name: card.champion.id, metrics: metricsOf(card.champion.metrics), ...(card.champion.scores ? { scores: card.champion.scores } : {}) };
   if (card.baseline) d.baseline = { name: card.baseline.rule.name, metrics: metricsOf(card.baseline.metrics), scores: card.baseline.scores };
   if (importanceRows.length) d.featureImportance = { method: "permutation importance (drop in test ROC-AUC when the column is shuffled)", rows: importanceRows };

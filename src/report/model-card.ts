@@ -72,12 +72,18 @@ export interface ModelCardData {
     source?: string;
   };
   validation: {
-    /** One or two sentences, e.g. "Trained on as-of dates up to 2026-03-01, tested on 2026-04-01 (out of time)". */
+    /** One or two sentences, e.g. "Trained on as-of dates up to 2026-03-01, validated on 2026-04-01 (out of time)". */
     design: string;
     trainRows: number;
-    validRows?: number;
+    /** mlp: training rows held out to pick the epoch (part of trainRows). */
+    earlyStoppingRows?: number;
+    /** Rows the calibrator was fitted on (none when it was cross-fitted on the validation rows). */
+    calibrationRows?: number;
+    /** Validation rows: every metric and curve of the card. */
     testRows: number;
   };
+  /** The paired test against the champion on the validation rows, when there was one. */
+  championTest?: { difference: number; low: number; high: number; pOneSided: number; alpha: number; promoted: boolean };
   /** Held-out rows the metrics and curves are computed on. All arrays have the same length and order. */
   holdout: {
     labels: ArrayLike<number>;
@@ -106,7 +112,7 @@ function metricsTable(d: ModelCardData): Table {
   if (d.champion) diffs.push({ model: "this model − champion", auc: d.metrics.auc - d.champion.metrics.auc, prAuc: d.metrics.prAuc - d.champion.metrics.prAuc, lift10: diff(d.metrics.lift10, d.champion.metrics.lift10) });
   if (d.baseline) diffs.push({ model: "this model − baseline", auc: d.metrics.auc - d.baseline.metrics.auc, prAuc: d.metrics.prAuc - d.baseline.metrics.prAuc, lift10: diff(d.metrics.lift10, d.baseline.metrics.lift10) });
   return {
-    caption: "Held-out metrics (higher is better for AUC, PR-AUC, lift and capture; lower for log loss, Brier and ECE)",
+    caption: "Validation-row metrics (higher is better for AUC, PR-AUC, lift and capture; lower for log loss, Brier and ECE)",
     rowHeader: true,
     columns: [
       { key: "model", label: "Model", format: "text" },
@@ -171,8 +177,8 @@ function calibrationSection(d: ModelCardData): Section {
   const histRows = hist.map((h) => ({ lo: h.lo, hi: h.hi, outcome: h.label === 1 ? "churned" : "stayed", count: h.count, share: totals[h.label] ? h.count / totals[h.label] : 0 }));
   const intro =
     d.model.calibration === "none"
-      ? "The model's probabilities were not calibrated after training."
-      : `Probabilities were calibrated with ${d.model.calibration === "platt" ? "Platt scaling (a logistic fit on held-out scores)" : "isotonic regression"}. Points near the diagonal mean a predicted 30% churns about 30% of the time.`;
+      ? "The model's probabilities were not calibrated after training (held-out checks found them calibrated already). The curves are drawn from the validation rows."
+      : `Probabilities were calibrated with ${d.model.calibration === "platt" ? "Platt scaling (a logistic fit on held-out scores)" : "isotonic regression"}; the curves are drawn from the validation rows, which the calibrator did not see. Points near the diagonal mean a predicted 30% churns about 30% of the time.`;
   return {
     id: "calibration",
     title: "Calibration and score distribution",
@@ -228,8 +234,9 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
     intro: d.validation.design,
     figures: [
       { label: "Training rows", value: d.validation.trainRows, format: "int" },
-      ...(d.validation.validRows !== undefined ? [{ label: "Validation rows (early stopping, calibration)", value: d.validation.validRows, format: "int" as const }] : []),
-      { label: "Test rows", value: d.validation.testRows, format: "int", hint: `${positives} churners` },
+      ...(d.validation.earlyStoppingRows ? [{ label: "Early-stopping rows", value: d.validation.earlyStoppingRows, format: "int" as const, hint: "part of the training rows" }] : []),
+      ...(d.validation.calibrationRows ? [{ label: "Calibration rows", value: d.validation.calibrationRows, format: "int" as const }] : []),
+      { label: "Validation rows", value: d.validation.testRows, format: "int", hint: `${positives} churners` },
     ],
     tables: [
       {
@@ -252,6 +259,13 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
 
   const notes: string[] = [];
   if (!d.champion) notes.push("No champion model yet: this is the first model, nothing to compare against.");
+  if (d.championTest) {
+    const t = d.championTest;
+    const p = t.pOneSided < 0.0001 ? t.pOneSided.toExponential(1) : t.pOneSided.toFixed(4);
+    notes.push(
+      `Against the champion on the same validation rows: AUC difference ${t.difference >= 0 ? "+" : ""}${t.difference.toFixed(4)} (95% interval ${t.low.toFixed(4)} to ${t.high.toFixed(4)}), one-sided DeLong p = ${p}; ${t.pOneSided < t.alpha ? `a significant gain at alpha ${t.alpha}` : `not a significant gain at alpha ${t.alpha}`}. ${t.promoted ? "This model was promoted to champion." : "This model was not promoted."}`,
+    );
+  }
   if (!d.baseline) notes.push("No rule baseline was given.");
   sections.push({
     id: "metrics",
@@ -263,7 +277,7 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
   sections.push({
     id: "curves",
     title: "Ranking curves",
-    intro: "How well the scores rank churners above stayers on the held-out rows. Gains and lift answer: if we contact the top X%, what share of churners do we reach?",
+    intro: "How well the scores rank churners above stayers on the validation rows. Gains and lift answer: if we contact the top X%, what share of churners do we reach?",
     charts: curveCharts(d),
   });
 
@@ -283,10 +297,10 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
 
   if (d.trainingCurve?.length) {
     const rows = d.trainingCurve.flatMap((e) => [
-      { epoch: e.epoch, split: "train", loss: e.trainLoss },
-      ...(e.validLoss !== undefined ? [{ epoch: e.epoch, split: "validation", loss: e.validLoss }] : []),
+      { epoch: e.epoch, split: "training rows", loss: e.trainLoss },
+      ...(e.validLoss !== undefined ? [{ epoch: e.epoch, split: "early-stopping rows", loss: e.validLoss }] : []),
     ]);
-    sections.push({ id: "training", title: "Training curve", charts: [{ id: "training", title: "Loss per epoch", alt: `Training and validation loss over ${d.trainingCurve.length} epochs.`, spec: trainingCurveChart(rows), data: rows }] });
+    sections.push({ id: "training", title: "Training curve", charts: [{ id: "training", title: "Loss per epoch", alt: `Loss on the training rows and on the early-stopping rows over ${d.trainingCurve.length} epochs.`, spec: trainingCurveChart(rows), data: rows }] });
   } else {
     sections.push({ id: "training", title: "Training curve", note: `No training curve: a ${d.model.type} model is ${d.model.type === "logistic" ? "fitted in one solve, without epochs to plot" : "missing its per-epoch losses"}.` });
   }

@@ -17,12 +17,16 @@ describe("training on a feature table is time-honest", () => {
     const path = join(dir, "features.csv");
     writeFeatureCsv(path);
     const input = await featureTrainingInput(path, "30d");
-    expect(input.split).toMatchObject({ method: "time-honest", validAsOf: "2026-05-31", trainAsOfMax: "2026-04-30", fitRows: 320, validRows: 80, unlabelledRows: 80 });
-    // every training row is labelled and from a snapshot at least 30 days before validation
+    // three ways: validation May 31, calibration Apr 30 (its window closed by May 31), training up to Mar 31
+    // (windows closed by Apr 30)
+    expect(input.split).toMatchObject({ method: "time-honest", validAsOf: "2026-05-31", calibAsOf: "2026-04-30", calibRows: 80, trainAsOfMax: "2026-03-31", fitRows: 240, validRows: 80, unlabelledRows: 80 });
+    expect(input.calibRows).toHaveLength(80);
+    // every training row is labelled and from a snapshot at least 30 days before calibration
     for (const i of input.fitRows) expect(Number.isNaN(input.y[i]!)).toBe(false);
-    // with a 2-month horizon April's window (to Jun 30) is still open on May 31: embargoed, not trained on
+    // with a 2-month horizon: calibration Mar 31 (window to May 31), training Jan 31 (window to Mar 31); Feb 28
+    // and Apr 30 overlap a later period: embargoed, used for nothing
     const two = await featureTrainingInput(path, "2mo");
-    expect(two.split).toMatchObject({ trainAsOfMax: "2026-03-31", fitRows: 240, embargoedRows: 80 });
+    expect(two.split).toMatchObject({ calibAsOf: "2026-03-31", trainAsOfMax: "2026-01-31", fitRows: 80, embargoedRows: 160 });
     const r = await trainAndRegister(input, { ...opts, modelsDir: join(dir, "models"), id: "m1" });
     expect(r.validation.n).toBe(80);
     expect(r.validation.auc).toBeGreaterThan(0.7);

@@ -73,7 +73,7 @@ export function sampleModelCard(opts: SampleOptions = {}): ModelCardData {
     kind: "model-card",
     model: { id: "m-2026-06-30-mlp-a1b2", type: opts.minimal ? "logistic" : "mlp", trainedAt: "2026-07-01T02:14:09Z", seed: 42, calibration: "platt", bands: { critical: 0.6, high: 0.4, medium: 0.2 }, params: opts.minimal ? { l2: 0.001 } : { layers: "64-32-16", learningRate: 0.001, epochs: 30, batchSize: 8192 } },
     data: { rows: 48_000, subscribers: 12_000, asOfDates: ["2025-09-30", "2025-12-31", "2026-03-31", "2026-06-30"], churnRate: 0.231, horizonDays: 90, features, source: "data/sample (synthetic)" },
-    validation: { design: "Out of time: trained on as-of dates 2025-09-30 to 2026-03-31, early stopping and calibration on a 10% random slice of those, tested on 2026-06-30 (subscribers never seen at that date).", trainRows: 32_400, validRows: 3_600, testRows: n },
+    validation: { design: "Out of time: trained on as-of dates 2025-09-30 to 2026-03-31, early-stopping rows a 10% random slice of those, calibrated on the 2026-03-31 snapshot, validated on 2026-06-30 (subscribers never seen at that date).", trainRows: 32_400, earlyStoppingRows: 3_240, calibrationRows: 3_600, testRows: n },
     holdout: { labels, scores, uncalibrated: raw },
     metrics: measure(labels, scores),
     baseline: { name: "any complaint in 90 days", metrics: measure(labels, rule), scores: rule },

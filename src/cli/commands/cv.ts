@@ -7,7 +7,7 @@ import { msg } from "../../messages.js";
 import { BACKENDS, type BackendName, currentBackend, describeBackend } from "../../model/backend.js";
 import type { CalibrationMethod } from "../../model/calibration.js";
 import { type CvResult, runCv } from "../../model/cv.js";
-import { cvFolds, loadLabelledTable } from "../../model/inputs.js";
+import { cvFolds, loadLabelledTable, parseExclude } from "../../model/inputs.js";
 import { MODEL_CHOICES, type ModelChoice } from "../../model/trainers.js";
 import { emit } from "../output.js";
 
@@ -26,15 +26,17 @@ export interface CvArgs {
   seed?: number | undefined;
   config?: string | undefined;
   quiet?: boolean | undefined;
+  exclude?: string | string[] | undefined;
 }
 
 /** Cross-validate on a flat table; returns the result (the command prints it). */
-export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelChoice; folds_source: string }> {
+export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelChoice; folds_source: string; excluded: string[]; notes: string[] }> {
   if (a.foldsColumn !== undefined && a.folds !== undefined) throw new UsageError(msg.foldsOption());
   if (a.folds !== undefined && !(Number.isInteger(a.folds) && a.folds >= 2 && a.folds <= 20)) throw new UsageError(msg.foldsOption());
-  const seed = a.seed ?? loadConfig(a.config).seed;
+  const config = loadConfig(a.config);
+  const seed = a.seed ?? config.seed;
   const log = createLogger({ quiet: a.quiet ?? false });
-  const t = await loadLabelledTable({ path: a.table, label: a.label, positive: a.positive, id: a.id, foldsColumn: a.foldsColumn });
+  const t = await loadLabelledTable({ path: a.table, label: a.label, positive: a.positive, id: a.id, foldsColumn: a.foldsColumn, exclude: parseExclude(a.exclude), csv: config.data.csv });
   const folds = cvFolds(t, a.folds, seed);
   const r = await runCv(t.table, t.y, folds, { model: a.model, seed, calibration: a.calibration, backend: a.backend, onLog: (l) => log.info(l) });
   const backend = currentBackend();
@@ -46,7 +48,7 @@ export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelCh
     });
     writeAtomic(a.oof, `${lines.join("\n")}\n`);
   }
-  return { ...r, model: a.model, folds_source: a.foldsColumn ? `column ${a.foldsColumn}` : `stratified ${a.folds ?? 5}-fold, seed ${seed}` };
+  return { ...r, model: a.model, folds_source: a.foldsColumn ? `column ${a.foldsColumn}` : `stratified ${a.folds ?? 5}-fold, seed ${seed}`, excluded: t.excluded, notes: t.notes };
 }
 
 const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : "n/a");
@@ -59,7 +61,8 @@ export function cvText(r: Awaited<ReturnType<typeof cvFromArgs>>): string {
   );
   const m = r.mean;
   return [
-    `cross-validation (${r.folds_source}), model ${r.model}`,
+    `cross-validation (${r.folds_source}), model ${r.model}; not features: ${r.excluded.join(", ")}`,
+    ...r.notes.map((n) => `note: ${n}`),
     head,
     ...rows,
     `mean  ${"".padEnd(9)} ${String(m.n).padStart(6)}  ${f4(m.auc)}  ${f4(m.prAuc)}  ${f4(m.logLoss)}   ${f4(m.brier)}  ${f4(r.meanEceRaw)}→${f4(r.meanEceCalibrated)}  ${m.lift10.toFixed(2).padStart(6)}  ${r.fitSeconds.toFixed(1)}`,
@@ -77,9 +80,10 @@ export const cvCommand: CommandModule<object, CvArgs> = {
       .option("positive", { type: "string", demandOption: true, describe: "label value that marks a churner, e.g. Yes or 1" })
       .option("id", { type: "string", describe: "id column (excluded from features)" })
       .option("folds-column", { type: "string", describe: "column holding a fold number per row (excluded from features)" })
+      .option("exclude", { type: "string", describe: "columns that are not features, comma-separated; a column named fold is always left out" })
       .option("folds", { type: "number", describe: "number of stratified folds when there is no fold column (default 5)" })
       .option("model", { choices: MODEL_CHOICES, default: "logistic" as ModelChoice, describe: "logistic, mlp, or auto (pick on validation)" })
-      .option("calibration", { choices: ["auto", "platt", "isotonic", "none"] as const, default: "auto" as const, describe: "auto: none for logistic, platt for mlp" })
+      .option("calibration", { choices: ["auto", "platt", "isotonic", "none"] as const, default: "auto" as const, describe: "auto: Platt unless the held-out scores are already calibrated (ECE at most 0.02 and Platt does not lower their log loss)" })
       .option("backend", { choices: BACKENDS, describe: "TensorFlow.js backend for the mlp (default: node if installed, else wasm, else cpu)" })
       .option("oof", { type: "string", describe: "write out-of-fold probabilities (row, probability) to this CSV" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
