@@ -3,8 +3,9 @@
  * expected effect. Lives in the config (`retention.actions`, zod-validated; src/config/retention.ts); a default
  * ships below. The rule that picks an action's prior for a segment is retention/catalog.ts `priorEffect`.
  *
- * Effects are relative reductions of the churn probability (0.2 = churn probability x 0.8 after the
- * action; negative = the action provokes churn, a "sleeping dog"). `effect.default` applies to every
+ * Effects are relative reductions of the churn hazard over the horizon (0.2 = the risk of leaving x 0.8 while
+ * the action works, so a small churn probability x 0.8: retention/expected.ts; negative = the action provokes
+ * churn, a "sleeping dog"). `effect.default` applies to every
  * segment; `effect.segments` overrides it for segments matching a key of `dim=level` tokens joined by
  * ';' (e.g. "value=high" or "value=low;price=sensitive"). The most specific matching key wins (most
  * tokens), ties go to the first listed. Learned effects from campaigns replace these priors (effects.ts).
@@ -69,7 +70,7 @@ export const actionSchema = z
       .default({ minOpenComplaints: 0 }),
     effect: z
       .object({
-        default: effectValue.describe("relative reduction of the churn probability (negative = provokes churn)"),
+        default: effectValue.describe("relative reduction of the churn hazard (for small probabilities: of the churn probability; negative = provokes churn)"),
         segments: z
           .record(z.string(), effectValue)
           .default({})

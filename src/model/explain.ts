@@ -1,9 +1,10 @@
 /**
  * Reasons per subscriber: a contribution per model-matrix column (on the logit scale), reduced at once to
  * what the plan and the risk list need, so nothing n x columns is kept across chunks:
- *   - per driver, the sum of positive contributions (the plan's main driver = the largest, see
- *     src/retention/reasons.ts mainDriverIndex), and
- *   - the top three reason columns (positive contribution, text not suppressed) with their display value.
+ *   - the (at most) three reasons, features raising the risk, most distinctive first (selectReasons in
+ *     src/retention/reasons.ts), as the column that shows each and its display value, and
+ *   - the main driver, one-hot (the driver of the first reason that has one); rows below `minProbability`
+ *     (the low band) get neither.
  *
  * Contributions:
  *   logistic  coef x (x - training mean), as `explainRow` of src/model/logistic.ts (tested equal): they add up
@@ -17,7 +18,7 @@
 import { LogisticModel } from "./logistic.js";
 import type { RawTable } from "../raw-table.js";
 import type { Matrix } from "./types.js";
-import { gateStructural, nextReasonColumn, prepareReasonColumns, type ReasonColumns, type ReasonFeature } from "../retention/reasons.js";
+import { driverOfReasons, gateStructural, prepareReasonColumns, type ReasonColumns, type ReasonFeature, type ReasonOptions, reasonScratch, selectReasons } from "../retention/reasons.js";
 import { DRIVERS } from "../ids.js";
 
 export const OCCLUSION_CANDIDATES = 6;
@@ -43,8 +44,10 @@ export function makeExplainer(
   reference: readonly number[],
   importance: unknown,
   features: readonly ReasonFeature[],
+  reasons: Omit<ReasonOptions, "scale"> = {},
 ): Explainer {
-  const rc = prepareReasonColumns(columns, features);
+  const scale = (importance as { contributionScale?: Record<string, number> } | null)?.contributionScale;
+  const rc = prepareReasonColumns(columns, features, { ...reasons, ...(scale ? { scale } : {}) });
   if (model instanceof LogisticModel) {
     return {
       method: "logistic-coefficients",
@@ -141,8 +144,9 @@ export function displayValues(X: Matrix, table: RawTable): Float32Array {
 
 /**
  * Reduce contributions of `rows` rows to the main driver (one-hot rows x DRIVER_COUNT, at `offset` rows) and the
- * top three reason columns and values (rows x 3; column -1 = no reason). Structural zeros (a voice feature of a
- * subscriber without voice use, see gateStructural) count for neither; `contrib` is changed in place.
+ * reasons (rows x 3 columns and display values; column -1 = no reason). Rows whose probability `prob` is below
+ * `minProbability` (the low band) get neither. Structural zeros (a voice feature of a subscriber without voice
+ * use, see gateStructural) count for neither; `contrib` is changed in place.
  */
 export function reduceReasons(
   rc: ReasonColumns,
@@ -153,42 +157,52 @@ export function reduceReasons(
   driverSums: Uint8Array,
   reasonCol: Int16Array,
   reasonVal: Float32Array,
+  prob?: ArrayLike<number>,
+  minProbability = 0,
 ): void {
   const F = rc.columns.length;
   const R = REASONS_PER_ROW;
   gateStructural(rc, contrib, values, rows);
-  const used = new Uint8Array(F);
-  const sums = new Float64Array(DRIVER_COUNT);
+  const scratch = reasonScratch(rc, R);
+  const none = DRIVERS.indexOf("none");
   for (let i = 0; i < rows; i++) {
-    // main driver = the driver with the largest sum of positive contributions (as mainDriverIndex in
-    // src/retention/reasons.ts); stored one-hot (1 byte per driver), which gives planRetention the same answer
-    sums.fill(0);
-    for (let j = 0; j < F; j++) {
-      const c = contrib[i * F + j]!;
-      const dr = rc.driver[j]!;
-      if (c > 0 && dr >= 0) sums[dr]! += c;
-    }
-    let best = -1;
-    let bestSum = 0;
-    for (let k = 0; k < DRIVER_COUNT; k++) if (sums[k]! > bestSum) { best = k; bestSum = sums[k]!; }
-    if (best >= 0) driverSums[(offset + i) * DRIVER_COUNT + best] = 1;
-    used.fill(0);
-    let got = 0;
     for (let r = 0; r < R; r++) {
       reasonCol[(offset + i) * R + r] = -1;
       reasonVal[(offset + i) * R + r] = Number.NaN;
     }
-    while (got < R) {
-      const best = nextReasonColumn(contrib, i * F, F, used);
-      if (best < 0) break;
-      used[best] = 1;
-      const v = values[i * F + best]!;
-      if (rc.render[best]!(v) === undefined) continue;
-      reasonCol[(offset + i) * R + got] = best;
-      reasonVal[(offset + i) * R + got] = v;
-      got++;
+    if (prob && !(prob[i]! >= minProbability)) continue;
+    const got = selectReasons(contrib, values, i * F, rc, scratch);
+    for (let r = 0; r < got; r++) {
+      const j = scratch.pick[r]!;
+      reasonCol[(offset + i) * R + r] = j;
+      reasonVal[(offset + i) * R + r] = values[i * F + j]!;
     }
+    const d = driverOfReasons(rc, scratch.pick, got);
+    if (d !== none) driverSums[(offset + i) * DRIVER_COUNT + d] = 1;
   }
+}
+
+/**
+ * The typical size of each feature's contribution in a population: the root mean square over the rows of
+ * the sum of its columns' contributions (importance.json `contributionScale`, for ordering reasons).
+ */
+export async function contributionScale(explainer: Explainer, X: Matrix, p: Float32Array): Promise<Record<string, number>> {
+  const contrib = await explainer.contributions(X, p);
+  const rc = explainer.rc;
+  const F = rc.columns.length;
+  const S = rc.sources.length;
+  const sq = new Float64Array(S);
+  const row = new Float64Array(S);
+  for (let i = 0; i < X.rows; i++) {
+    row.fill(0);
+    for (let j = 0; j < F; j++) row[rc.source[j]!]! += contrib[i * F + j]!;
+    for (let s = 0; s < S; s++) sq[s]! += row[s]! * row[s]!;
+  }
+  const out: Record<string, number> = {};
+  rc.sources.forEach((name, s) => {
+    out[name] = Number(Math.sqrt(sq[s]! / Math.max(1, X.rows)).toPrecision(6));
+  });
+  return out;
 }
 
 /** The reason texts of one row from the reduced arrays. */

@@ -5,12 +5,14 @@
  *                     first cut, between cuts, at/above the last cut, plus a missing bin
  *   categorical       the 20 most frequent levels, "(other)" and "(missing)"
  *   score             deciles of the calibrated validation scores (what production scores look like)
+ * Numeric features also keep their 101 percentiles (0th..100th): reasons say where a value stands among
+ * customers ("shorter than 93% of customers").
  * Shares add up to 1 per feature.
  */
 import type { RawTable } from "../raw-table.js";
 
 export type ReferenceBins =
-  | { name: string; kind: "numeric"; cuts: number[]; shares: number[] }
+  | { name: string; kind: "numeric"; cuts: number[]; shares: number[]; percentiles?: number[] }
   | { name: string; kind: "categorical"; levels: string[]; shares: number[] };
 
 export interface ReferenceDistributions {
@@ -52,11 +54,36 @@ function decileCuts(values: Float64Array): number[] {
   return cuts;
 }
 
+/** The 0th..100th percentiles of the finite values (type 7, as numpy's default); empty when there are none. */
+export function percentiles(values: Float64Array): number[] {
+  const s = values.filter((v) => !Number.isNaN(v)).sort();
+  if (!s.length) return [];
+  const out: number[] = [];
+  for (let k = 0; k <= 100; k++) {
+    const h = ((s.length - 1) * k) / 100;
+    const lo = Math.floor(h);
+    const hi = Math.min(lo + 1, s.length - 1);
+    out.push(Number((s[lo]! + (h - lo) * (s[hi]! - s[lo]!)).toPrecision(7)));
+  }
+  return out;
+}
+
 function sharesOf(counts: Float64Array, n: number): number[] {
   return Array.from(counts, (c) => (n > 0 ? c / n : 0));
 }
 
 /** Reference bins of every column of `table` over `rows` (default all), and of `scores`. */
+/** Where values stand among the reference customers, for reason texts. */
+export function standingOf(ref: ReferenceDistributions | undefined): { percentiles: Map<string, number[]>; shares: Map<string, Map<string, number>> } {
+  const percentilesBy = new Map<string, number[]>();
+  const shares = new Map<string, Map<string, number>>();
+  for (const f of ref?.features ?? []) {
+    if (f.kind === "numeric" && f.percentiles?.length) percentilesBy.set(f.name, f.percentiles);
+    else if (f.kind === "categorical") shares.set(f.name, new Map(f.levels.map((l, k) => [l, f.shares[k] ?? 0])));
+  }
+  return { percentiles: percentilesBy, shares };
+}
+
 export function referenceDistributions(table: RawTable, rows: readonly number[] | undefined, scores: ArrayLike<number>): ReferenceDistributions {
   const idx = rows ?? Array.from({ length: table.rows }, (_, i) => i);
   const n = idx.length;
@@ -66,7 +93,7 @@ export function referenceDistributions(table: RawTable, rows: readonly number[] 
       const cuts = decileCuts(v);
       const counts = new Float64Array(cuts.length + 2);
       for (const x of v) counts[numericBin(cuts, x)]!++;
-      return { name: c.name, kind: "numeric", cuts, shares: sharesOf(counts, n) };
+      return { name: c.name, kind: "numeric", cuts, shares: sharesOf(counts, n), percentiles: percentiles(v) };
     }
     const freq = new Map<string, number>();
     for (const i of idx) {

@@ -26,6 +26,7 @@ import type { Calibrator } from "./calibration.js";
 import { type AucInterval, delongAuc, delongPaired, type PairedAucTest } from "./delong.js";
 import { type CalibrationInfo, type FittedPipeline, type PipelineOptions, fitPipeline } from "./fit.js";
 import type { TrainingInput } from "./inputs.js";
+import { contributionScale, makeExplainer } from "./explain.js";
 import { LogisticModel } from "./logistic.js";
 import { msg } from "../messages.js";
 import { type Metrics, evaluate, rocAuc } from "./metrics.js";
@@ -64,6 +65,8 @@ export interface Importance {
   permutation: { column: string; aucDrop: number }[];
   /** Logistic only: per source column, sum over its matrix columns of |coef x training std| (a standardised effect). */
   coefficients?: { column: string; weight: number; terms: { name: string; coef: number }[] }[];
+  /** Per source column: the root mean square of its contribution to the logit over the validation rows (orders reasons). */
+  contributionScale?: Record<string, number>;
 }
 
 /** Permutation importance on (a seeded sample of at most 20 000) validation rows. */
@@ -107,6 +110,23 @@ export function coefficientImportance(model: LogisticModel, X: { columns: Matrix
     by.set(c.source, e);
   });
   return [...by.values()].sort((a, b) => b.weight - a.weight);
+}
+
+/** contributionScale on (a seeded sample of at most 20 000) validation rows, by the explainer scoring will use. */
+async function validationContributionScale(p: FittedPipeline, X: Matrix, importance: Importance, seed: number): Promise<Record<string, number>> {
+  let rows = Array.from({ length: X.rows }, (_, i) => i);
+  if (rows.length > 20_000) {
+    const r = rng(seed + 3);
+    rows = rows.map((i) => ({ i, k: r() })).sort((a, b) => a.k - b.k).slice(0, 20_000).map((o) => o.i).sort((a, b) => a - b);
+  }
+  const d = X.cols;
+  const data = new Float32Array(rows.length * d);
+  rows.forEach((i, k) => {
+    data.set(X.data.subarray(i * d, (i + 1) * d), k * d);
+  });
+  const Xs: Matrix = { data, rows: rows.length, cols: d, columns: X.columns };
+  const explainer = makeExplainer(p.model, X.columns.map((c) => c.name), X.columns.map((c) => c.source), p.pre.state.reference, importance, []);
+  return contributionScale(explainer, Xs, await p.model.predict(Xs));
 }
 
 export interface TrainOptions extends PipelineOptions {
@@ -209,6 +229,7 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
   const Xvalid = p.pre.transform(takeRows(input.table, input.validRows));
   const importance: Importance = { permutation: await permutationImportance(p.model, Xvalid, p.valid.y, o.seed) };
   if (p.model instanceof LogisticModel) importance.coefficients = coefficientImportance(p.model, Xvalid, p.pre.state.std);
+  importance.contributionScale = await validationContributionScale(p, Xvalid, importance, o.seed);
   const kind = p.model.kind;
   const id = o.id ?? `${kind}-${now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
   const state = await p.model.save();

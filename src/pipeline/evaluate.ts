@@ -107,6 +107,10 @@ export interface RunEvaluation extends OutcomeEvaluation {
   inactiveAtAsOf: number;
   churned: number;
   churnRate: number;
+  /** The run's expected churners among the evaluated subscribers: the sum of their probabilities. */
+  expectedChurners: number;
+  /** Per band: the sum of the band's probabilities, beside its realised churners (byBand). */
+  expectedByBand: { band: Band; expected: number }[];
   capture10: number;
   /** Whether risk_list.parquet told which customers were selected (else selected counts are 0). */
   selectionKnown: boolean;
@@ -191,6 +195,8 @@ export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
       const inBand = ev.filter((r) => r["band"] === band);
       return { band: band as Band, subscribers: inBand.length, churned: inBand.filter((r) => r["churned"] === true).length };
     });
+    const sumP = (rs: typeof ev) => rs.reduce((a, r) => a + Number(r["probability"]), 0);
+    const expectedByBand = BANDS.map((band) => ({ band: band as Band, expected: Math.round(sumP(ev.filter((r) => r["band"] === band)) * 100) / 100 }));
     const stay = (rs: typeof ev) => rs.filter((r) => r["churned"] !== true).length;
     const selected = ev.filter((r) => r["selected"] === true);
 
@@ -236,6 +242,8 @@ export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
       inactiveAtAsOf: scored - notInData - n,
       churned,
       churnRate: churned / n,
+      expectedChurners: Math.round(sumP(ev) * 100) / 100,
+      expectedByBand,
       byBand,
       auc: rocAuc(y, p),
       lift10: lc.lift,
@@ -259,14 +267,24 @@ export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
   });
 }
 
+/** "+12% vs expected" / "−8% vs expected". */
+function signedPct(realised: number, expected: number): string {
+  if (!(expected > 0)) return "no expectation";
+  const d = (realised / expected - 1) * 100;
+  return `${d >= 0 ? "+" : "−"}${Math.abs(d).toFixed(1)}% vs expected`;
+}
+
 /** A short readable summary for the terminal. */
 export function evaluationText(e: RunEvaluation): string {
   const pct = (v: number | null) => (v === null || Number.isNaN(v) ? "–" : `${(v * 100).toFixed(1)}%`);
   const lines = [
     `run ${e.runId} (model ${e.modelId}), as of ${e.asOf}, ${e.horizon} horizon to ${e.horizonEnd}; data ends ${e.dataEnd}`,
     `evaluated ${e.evaluated} of ${e.scored} scored subscribers (${e.notInData} not in the data, ${e.inactiveAtAsOf} already inactive on the as-of date)`,
-    `realised churn ${pct(e.churnRate)} (${e.churned}); ROC-AUC ${e.auc.toFixed(3)}, lift@10% ${e.lift10.toFixed(2)}`,
-    ...e.byBand.map((b) => `  ${b.band.padEnd(8)} ${String(b.subscribers).padStart(8)} subscribers, ${String(b.churned).padStart(7)} churned (${pct(b.subscribers ? b.churned / b.subscribers : null)})`),
+    `realised churn ${pct(e.churnRate)} (${e.churned}); expected ${e.expectedChurners.toFixed(0)} from the run's probabilities (realised ${signedPct(e.churned, e.expectedChurners)}); ROC-AUC ${e.auc.toFixed(3)}, lift@10% ${e.lift10.toFixed(2)}`,
+    ...e.byBand.map((b) => {
+      const x = e.expectedByBand.find((q) => q.band === b.band)?.expected ?? Number.NaN;
+      return `  ${b.band.padEnd(8)} ${String(b.subscribers).padStart(8)} subscribers, ${String(b.churned).padStart(7)} churned (${pct(b.subscribers ? b.churned / b.subscribers : null)}), expected ${x.toFixed(1)}`;
+    }),
     e.selectionKnown
       ? `selected ${e.selected}: ${e.selectedStayed} stayed (${pct(e.contrast.selectedStayRate)}); non-selected of similar risk: ${e.contrast.comparableStayed} of ${e.contrast.comparable} stayed, ${pct(e.contrast.expectedStayRate)} at the selected customers' risk mix`
       : "no risk_list.parquet in the run: selected customers unknown",

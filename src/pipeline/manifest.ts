@@ -30,6 +30,8 @@ export interface RunManifest {
   budget: number | null;
   budget_used: number;
   expected_revenue_saved: number;
+  /** Sum of the churn probabilities of the scored subscribers. */
+  expected_churners?: number;
   value_at_risk: number;
   effects: { source: "learned" | "prior"; note: string };
   drift: {

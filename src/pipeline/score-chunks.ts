@@ -34,7 +34,7 @@ export interface Scored {
   raw: Float32Array;
   num: Record<NumKey, Float32Array | undefined>;
   text: Record<TextKey, (string | null)[] | undefined>;
-  /** n x DRIVER_COUNT: 1 at the main driver (largest sum of positive contributions). */
+  /** n x DRIVER_COUNT: 1 at the main driver (the driver of the first reason that has one; none in the low band). */
   driverSums: Uint8Array;
   /** n x 3 reason column (-1 none) and display value. */
   reasonCol: Int16Array;
@@ -58,6 +58,8 @@ export interface ScoreChunksOptions {
   drift?: DriftCounter | undefined;
   log?: Logger | undefined;
   label?: string;
+  /** Rows with a calibrated probability below this (the low band) get no reasons and no main driver. */
+  minProbability?: number | undefined;
 }
 
 const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT)$/i;
@@ -182,7 +184,7 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
     const cal = applyCalibration(o.scorer.calibrator, raw);
     o.drift?.add(table, cal);
     const contrib = await o.explainer.contributions(X, raw);
-    reduceReasons(o.explainer.rc, contrib, displayValues(X, table), n, base, out.driverSums, out.reasonCol, out.reasonVal);
+    reduceReasons(o.explainer.rc, contrib, displayValues(X, table), n, base, out.driverSums, out.reasonCol, out.reasonVal, cal, o.minProbability ?? 0);
     out.prob.set(cal, base);
     out.raw.set(raw, base);
     for (const x of idsOut) out.ids.push(x);

@@ -35,12 +35,14 @@ import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
 import type { BackendName } from "../model/backend.js";
 import { type Explainer, makeExplainer, reasonTexts } from "../model/explain.js";
+import { standingOf } from "../model/reference-bins.js";
 import { loadScorer, type Scorer } from "../model/registry.js";
 import type { Bands } from "../model/train.js";
 import { DriftCounter, type DriftSummary, describeDrift, noDrift, referenceOf } from "../monitoring/drift.js";
 import { renderReport } from "../report/index.js";
 import { computeKpis, type KpiResult } from "../report/kpis.js";
 import { type PlanSummary, summarisePlan } from "../report/summarise-plan.js";
+import { resolveBandThresholds } from "../retention/bands.js";
 import { type Plan, planRetention } from "../retention/plan.js";
 import { lowArpuCutoff, valueTierCutoffs } from "../retention/segments.js";
 import { customerValues } from "../retention/value.js";
@@ -171,7 +173,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     staging = undefined;
 
     const { counts } = manifest;
-    log.info(`run written to ${out}: ${counts.scored} scored, ${counts.rejected} rejected, ${plan.totals.all.contacts} selected for ${manifest.budget_used} (expected revenue saved ${manifest.expected_revenue_saved})`);
+    log.info(`run written to ${out}: ${counts.scored} scored, ${counts.rejected} rejected, ${plan.totals.all.contacts} selected for ${manifest.budget_used} (expected revenue saved ${manifest.expected_revenue_saved}; expected churners without action ${manifest.expected_churners})`);
     return {
       runDir: out,
       runId,
@@ -243,6 +245,11 @@ async function featuresOf(db: Db, input: LoadedInput, o: { asOf: string | undefi
   return sourceFromRawTables(db, input.load, { asOf: o.asOf!, horizon: o.horizon, log: o.log });
 }
 
+/** The probability below which a subscriber is in the low band (no reasons, no main driver): the medium threshold. */
+export function lowBandBelow(scorer: Scorer, config: Config): number {
+  return resolveBandThresholds((scorer.bands as Bands).thresholds, config.retention.bands).medium;
+}
+
 /** Stage 3: probabilities, reasons and drift counts of every row. */
 async function scoreRows(db: Db, src: ScoreSource, scorer: Scorer, config: Config, log: Logger): Promise<{ scored: Scored; explainer: Explainer; drift: DriftSummary }> {
   const reference = referenceOf(scorer.training);
@@ -256,6 +263,7 @@ async function scoreRows(db: Db, src: ScoreSource, scorer: Scorer, config: Confi
     pre.state.reference,
     scorer.importance,
     src.features,
+    { standing: standingOf(reference) },
   );
   const columns = await db.describe(`SELECT * FROM ${src.relation}`);
   const scored = await scoreChunks(db, {
@@ -270,6 +278,7 @@ async function scoreRows(db: Db, src: ScoreSource, scorer: Scorer, config: Confi
     drift: counter,
     log,
     label: "scoring",
+    minProbability: lowBandBelow(scorer, config),
   });
   const { driftWarn, driftFail } = config.scoring;
   const drift = counter ? counter.summary(driftWarn, driftFail) : noDrift(driftWarn, driftFail);
@@ -390,6 +399,7 @@ function runManifest(m: ManifestInput): RunManifest {
     budget: m.budget ?? null,
     budget_used: round2(m.plan.spent),
     expected_revenue_saved: planned.summary.expectedRevenueSaved,
+    expected_churners: round2(m.plan.totals.all.expected_churners),
     value_at_risk: round2(m.plan.totals.all.value_at_risk),
     effects: { source: m.effects.source, note: m.effects.note },
     drift: driftForManifest(m.drift, m.allowDrift),

@@ -86,6 +86,8 @@ export interface PlannerReportData {
   bands: BandSummary[];
   budget: { total: number; used: number };
   expectedRevenueSaved: number;
+  /** Sum of the churn probabilities: churners expected within the horizon without any action (absent in older runs). */
+  expectedChurners?: number;
   /** Band × segment counts; `segmentLabel` names the segment dimension (e.g. "contract type"). */
   segmentLabel: string;
   matrix: { band: Band; segment: string; subscribers: number; valueAtRisk?: number }[];
@@ -116,6 +118,7 @@ function headline(d: PlannerReportData): Section {
   }));
   const atRisk = sum(d.bands.map((b) => b.valueAtRisk));
   figures.push(
+    ...(d.expectedChurners !== undefined ? [{ label: "Expected churners", value: d.expectedChurners, format: "int" as const, hint: "Σ P(churn) over the scored subscribers, without any action" }] : []),
     { label: "Value at risk", value: atRisk, format: "money", hint: "Σ P(churn) × customer value" },
     { label: "Budget used", value: d.budget.used, format: "money", hint: `of ${Math.round(d.budget.total).toLocaleString("en-US")} ${d.run.currency} (${d.budget.total > 0 ? ((d.budget.used / d.budget.total) * 100).toFixed(0) : "0"}%)` },
     { label: "Expected revenue saved", value: d.expectedRevenueSaved, format: "money", hint: d.budget.used > 0 ? `${(d.expectedRevenueSaved / d.budget.used).toFixed(1)} per 1 spent` : "no spend" },
@@ -219,7 +222,7 @@ function actionSection(d: PlannerReportData): Section {
   return {
     id: "actions",
     title: "Actions",
-    intro: `Effect = relative reduction of the churn probability (20% = the probability falls by a fifth). Learned effects come from past campaigns against a control group (95% interval); otherwise the catalogue's prior is used.${d.effectsNote ? ` ${d.effectsNote}` : ""}`,
+    intro: `Effect = relative reduction of the risk of leaving (20%: a 5% churn probability falls to about 4%; a 90% one only to 84%, since a subscriber that sure to leave is hard to turn). Learned effects come from past campaigns against a control group (95% interval); otherwise the catalogue's prior is used.${d.effectsNote ? ` ${d.effectsNote}` : ""}`,
     charts: [{ id: "actions", title: "Cost and expected saving per action", alt: d.actions.map((a) => `${a.action}: ${a.contacts} contacts`).join(", "), spec: actionChart(chartRows, d.run.currency), data: chartRows }],
     tables: [
       {

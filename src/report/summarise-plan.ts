@@ -123,6 +123,7 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
     bands,
     budget: { total: o.budget ?? spent, used: spent },
     expectedRevenueSaved: round2(plan.totals.all.expected_saving),
+    expectedChurners: round2(plan.totals.all.expected_churners),
     segmentLabel: "main driver",
     matrix: [...matrix.values()]
       .sort((a, b) => BANDS.indexOf(a.band) - BANDS.indexOf(b.band) || a.segment.localeCompare(b.segment))

@@ -22,8 +22,8 @@ import type { RetentionConfig } from "../config/retention.js";
 import { priorEffect } from "./catalog.js";
 import { type EffectEstimate, effectKey } from "./effects.js";
 import { eligibilityMask, isEligible } from "./eligibility.js";
-import { actionCost } from "./expected.js";
-import { gateStructural, mainDriverIndex, prepareReasonColumns, type ReasonColumns, type ReasonFeature, topReasons } from "./reasons.js";
+import { actionCost, expectedSaving } from "./expected.js";
+import { gateStructural, mainDriverIndex, prepareReasonColumns, type ReasonColumns, type ReasonFeature, reasonScratch, topReasons } from "./reasons.js";
 import {
   allSegmentKeys,
   CONTRACT_STAGES,
@@ -135,6 +135,8 @@ export interface PlanTotal {
   expected_saving: number;
   expected_net_value: number;
   value_at_risk: number;
+  /** Sum of the churn probabilities: the churners expected within the horizon without any action. */
+  expected_churners: number;
 }
 
 export interface Plan {
@@ -211,11 +213,12 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const sc = cfg.segments;
   const cut = valueTierCutoffs(sc.valueTier.by === "arpu" ? input.arpu : cv, sc.valueTier);
   const lowArpu = lowArpuCutoff(input.arpu, sc.priceSensitivity);
-  const rc = input.contributions ? prepareReasonColumns(input.contributions.columns, opts.features, input.contributions.references) : undefined;
+  const rc = input.contributions ? prepareReasonColumns(input.contributions.columns, opts.features, { references: input.contributions.references }) : undefined;
   // structural zeros (a voice feature of a line without voice) are neither a driver nor a reason: gated on a copy
   const contribValues = rc && input.contributions ? gatedContributions(rc, input.contributions) : undefined;
-  const scratch = new Float64Array(DRIVERS.length);
+  const scratch = rc ? reasonScratch(rc) : undefined;
   const none = DRIVERS.indexOf("none");
+  const lowBand = BANDS.indexOf("low");
   const seg = { value: new Uint8Array(n), price: new Uint8Array(n), tenure: new Uint8Array(n), contract: new Uint8Array(n), driver: new Uint8Array(n) };
   for (let i = 0; i < n; i++) {
     const arpu = input.arpu[i]!;
@@ -224,7 +227,8 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     seg.price[i] = priceIndex(signals, sc.priceSensitivity);
     seg.tenure[i] = tenureStageIndex(at(input.tenureDays, i), sc.tenure);
     seg.contract[i] = contractStageIndex(at(input.daysToContractEnd, i), sc.contract);
-    seg.driver[i] = rc && contribValues ? mainDriverIndex(contribValues, i, rc, scratch) : none;
+    // the low band gets no main driver (and no reasons): nothing about its risk needs acting on
+    seg.driver[i] = rc && input.contributions && contribValues && band[i] !== lowBand ? mainDriverIndex(contribValues, i, rc, scratch, input.contributions.featureValues) : none;
   }
   // effect segment code: mixed radix over the effect-key dims, in SEGMENT_DIM_NAMES order (as allSegmentKeys)
   const keyDims = SEGMENT_DIM_NAMES.filter((d) => sc.effectKey.includes(d));
@@ -257,6 +261,10 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const own = opts.subscriberEffects;
   if (own && own.length !== n * A) throw new InputDataError(msg.planColumnLength("subscriberEffects", own.length, n * A));
   const effectOf = own ? (i: number, a: number): number => own[i * A + a]! : (i: number, a: number): number => effect[a * K + segCode[i]!]!;
+  // the churn probability an action takes away (x value = the expected saving): a subscriber's own effect is already
+  // the share of its probability removed (1 - p'/p, the uplift model's); a cell's or prior's is a relative reduction
+  // of the hazard, p' = 1 - (1 - p)^(1 - effect) (expectedSaving)
+  const savingOf = (i: number, a: number, p: number): number => (a < 0 ? 0 : own ? p * own[i * A + a]! * cv[i]! : expectedSaving(p, effect[a * K + segCode[i]!]!, cv[i]!));
 
   // 5. expected net value per eligible action (NaN = not eligible)
   const masks = actions.map(eligibilityMask);
@@ -265,7 +273,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const eligible = new Uint8Array(n * A);
   const costOf = (i: number, a: number): number => actionCost(actions[a]!, input.arpu[i]!);
   const envOf = (i: number, a: number): number =>
-    eligible[i * A + a] ? input.probability[i]! * effectOf(i, a) * cv[i]! - costOf(i, a) : Number.NaN;
+    eligible[i * A + a] ? savingOf(i, a, input.probability[i]!) - costOf(i, a) : Number.NaN;
   const s: SegmentIndex = { value: 0, price: 0, tenure: 0, contract: 0, driver: 0 };
   for (let i = 0; i < n; i++) {
     s.value = seg.value[i]!;
@@ -312,7 +320,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((x, y) => shownEnv[y]! - shownEnv[x]! || input.probability[y]! - input.probability[x]! || byId(x, y));
 
-  const newTotal = (key: string): PlanTotal => ({ key, subscribers: 0, contacts: 0, cost: 0, expected_saving: 0, expected_net_value: 0, value_at_risk: 0 });
+  const newTotal = (key: string): PlanTotal => ({ key, subscribers: 0, contacts: 0, cost: 0, expected_saving: 0, expected_net_value: 0, value_at_risk: 0, expected_churners: 0 });
   const bandTotals = BANDS.map((b) => newTotal(b));
   const actionTotals = [...actions.map((a) => newTotal(a.id)), newTotal("none")];
   const all = newTotal("all");
@@ -343,10 +351,10 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
       action_cost: a < 0 ? 0 : costOf(i, a),
       effect: e,
       effect_source: a < 0 ? "" : own ? "uplift" : learned[a * K + segCode[i]!] ? "learned" : "prior",
-      expected_saving: p * e * cv[i]!,
+      expected_saving: savingOf(i, a, p),
       expected_net_value: shownEnv[i]!,
       selected: isSelected(i),
-      reasons: rc && contrib && contribValues && !opts.noReasons ? topReasons(contribValues, contrib.featureValues, i, rc, 3) : [],
+      reasons: rc && contrib && contribValues && !opts.noReasons && band[i] !== lowBand ? topReasons(contribValues, contrib.featureValues, i, rc, 3, scratch) : [],
       preferred_channel: input.preferredChannel?.[i] ?? "",
     };
   };
@@ -364,9 +372,12 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     tb.value_at_risk += var_;
     ta.value_at_risk += var_;
     all.value_at_risk += var_;
+    tb.expected_churners += p;
+    ta.expected_churners += p;
+    all.expected_churners += p;
     if (selected) {
       const c = costOf(i, a);
-      const saving = p * effectOf(i, a) * cv[i]!;
+      const saving = savingOf(i, a, p);
       for (const t of [tb, ta, all]) {
         t.contacts++;
         t.cost += c;

@@ -107,12 +107,12 @@ describe("churn score", () => {
     expect(data.top.length).toBeGreaterThan(0);
     expect(data.top[0]!.reasons.length).toBeGreaterThan(0);
     const sim = await simulateRun({ plan: out, truth: join(world, "truth"), config });
-    for (const k of ["plan", "random", "top_risk_first"] as const) {
+    for (const k of ["plan", "random", "top_risk_first", "best_per_segment"] as const) {
       expect(Object.keys(sim[k])).toEqual(expect.arrayContaining(["contacts", "cost", "churners_saved", "revenue_saved"]));
       expect(sim[k].cost).toBeLessThanOrEqual(sim.plan.cost + 1e-6);
     }
     expect(sim.plan.contacts).toBeGreaterThan(0);
-    for (const k of ["plan", "random", "top_risk_first", "oracle"] as const) expect(sim[k].net_value).toBeCloseTo(sim[k].revenue_saved - sim[k].cost, 1);
+    for (const k of ["plan", "random", "top_risk_first", "best_per_segment", "oracle"] as const) expect(sim[k].net_value).toBeCloseTo(sim[k].revenue_saved - sim[k].cost, 1);
     // the oracle buys with the true effects: never a harmful contact, never a loss, within the run's budget,
     // and at least what the plan gets
     expect(sim.oracle.harmful_contacts).toBe(0);
@@ -120,6 +120,23 @@ describe("churn score", () => {
     expect(sim.oracle.net_value).toBeGreaterThanOrEqual(sim.plan.net_value);
     if (sim.oracle.budget !== null) expect(sim.oracle.cost).toBeLessThanOrEqual(sim.oracle.budget + 1e-6);
     expect(sim.plan_share_of_oracle).toBeCloseTo(sim.plan.net_value / sim.oracle.net_value, 3);
+    // the baselines never use an action this run's campaigns show raising churn (treated churn above control)
+    const { summary } = await readRun(out);
+    const pooled = new Map<string, { nT: number; cT: number; nC: number; cC: number }>();
+    for (const c of summary.effects.cells) {
+      if (!(c.n_treat > 0 && c.n_control > 0)) continue;
+      const p = pooled.get(c.action) ?? { nT: 0, cT: 0, nC: 0, cC: 0 };
+      p.nT += c.n_treat;
+      p.cT += c.n_treat * c.churn_treat!;
+      p.nC += c.n_control;
+      p.cC += c.n_control * c.churn_control!;
+      pooled.set(c.action, p);
+    }
+    const raising = [...pooled].filter(([, p]) => p.cT / p.nT > p.cC / p.nC).map(([a]) => a);
+    expect(raising.length).toBeGreaterThan(0);
+    expect(sim.top_risk_first.excluded.map((e) => e.action)).toEqual(expect.arrayContaining(raising));
+    for (const a of [sim.top_risk_first.action, ...Object.keys(sim.best_per_segment.actions)]) expect(raising).not.toContain(a);
+    expect(sim.top_risk_first.contacts).toBeGreaterThan(0);
     expect(monthStartAfter("2026-05-31")).toBe("2026-06-01");
     expect(monthStartAfter("2026-05-15")).toBe("2026-06-01");
   }, 60_000);

@@ -36,6 +36,7 @@ const total = (key: string, subscribers: number, contacts: number, valueAtRisk: 
   expected_saving: 0,
   expected_net_value: 0,
   value_at_risk: valueAtRisk,
+  expected_churners: subscribers * 0.1,
 });
 
 function planOf(rows: PlanRow[], index: number[], extra: Partial<Plan> = {}): Plan {

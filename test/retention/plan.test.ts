@@ -110,7 +110,8 @@ describe("retention plan", () => {
     expect(row.recommended_action).toBe("network_fix");
     expect(row.effect).toBe(0.25);
     expect(row.action_cost).toBe(25);
-    expect(row.expected_net_value).toBeCloseTo(0.4 * 0.25 * cv - 25, 10);
+    // the effect multiplies the hazard: p' = 1 - 0.6^0.75, saving (0.4 - p') x cv
+    expect(row.expected_net_value).toBeCloseTo((0.4 - (1 - 0.6 ** 0.75)) * cv - 25, 10);
     expect(row.selected).toBe(true);
     expect(row.reasons).toEqual(["9 dropped calls in the last 30 days"]);
     expect(row.preferred_channel).toBe("sms");
@@ -155,7 +156,8 @@ describe("retention plan", () => {
       if (r.recommended_action === "none") expect(r.selected).toBe(false);
       else {
         expect(r.expected_net_value).toBeGreaterThan(0);
-        expect(r.expected_net_value).toBeCloseTo(r.churn_probability * r.effect * r.customer_value - r.action_cost, 8);
+        const after = 1 - (1 - r.churn_probability) ** (1 - r.effect);
+        expect(r.expected_net_value).toBeCloseTo((r.churn_probability - after) * r.customer_value - r.action_cost, 8);
       }
       expect(r.reasons.length).toBeLessThanOrEqual(3);
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultRetentionConfig } from "../../src/config/retention.js";
-import { actionCost, bestAction, expectedNetValue } from "../../src/retention/expected.js";
+import { actionCost, bestAction, expectedNetValue, expectedSaving, treatedProbability } from "../../src/retention/expected.js";
 import { annuity, customerValue, customerValues, monthlyChurn, populationChurn } from "../../src/retention/value.js";
 
 const base = { ...defaultRetentionConfig().value, annualDiscountRate: 0, probabilityHorizonMonths: 1, survival: "subscriber" as const };
@@ -42,8 +42,15 @@ describe("customer value", () => {
 
 describe("expected net value", () => {
   it("is p x effect x value - cost, with fee-scaled costs", () => {
-    expect(expectedNetValue(0.5, 0.2, 1000, 30)).toBeCloseTo(70, 12);
-    expect(expectedNetValue(0.5, -0.1, 1000, 0)).toBeCloseTo(-50, 12); // a sleeping dog loses value
+    // p' = 1 - 0.5^0.8 = 0.42566: saving 74.34 (not 0.5 x 0.2 x 1000 = 100: the hazard falls by a fifth)
+    expect(expectedNetValue(0.5, 0.2, 1000, 30)).toBeCloseTo(1000 * (0.5 - (1 - 0.5 ** 0.8)) - 30, 10);
+    expect(expectedNetValue(0.5, -0.1, 1000, 0)).toBeCloseTo(1000 * (0.5 - (1 - 0.5 ** 1.1)), 10); // a sleeping dog loses value
+    expect(expectedNetValue(0.5, -0.1, 1000, 0)).toBeLessThan(0);
+    // small probabilities: p x effect, as a campaign's treated vs control comparison measures it
+    expect(expectedSaving(0.002, 0.2, 1000)).toBeCloseTo(0.002 * 0.2 * 1000, 3);
+    // the simulator's truth uses the same form: 1 - (1 - p)^m with m = 1 - effect
+    expect(treatedProbability(0.9, 0.2)).toBeCloseTo(1 - 0.1 ** 0.8, 12);
+    expect(expectedSaving(1, 0.2, 1000)).toBeGreaterThanOrEqual(0);
     expect(actionCost({ unitCost: 2, feeMonths: 0.6 }, 50)).toBeCloseTo(32, 12);
     expect(actionCost({ unitCost: 2, feeMonths: 0.6 }, Number.NaN)).toBe(2);
   });

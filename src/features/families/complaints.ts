@@ -12,7 +12,7 @@ const byCategory: FeatureDef[] = COMPLAINT_CATEGORIES.map((c) => ({
   type: "integer",
   unit: "count",
   description: `${c} complaints opened in the last 90 days`,
-  reason: `{value} ${c} complaints in the last 90 days`,
+  reason: `{value} ${c} complaint{s} in the last 90 days`,
 }));
 
 export const complaints: FeatureFamily = {
@@ -27,7 +27,7 @@ export const complaints: FeatureFamily = {
         type: "integer",
         unit: "count",
         description: `complaints opened in the last ${w} days`,
-        reason: `{value} complaints in the last ${w} days`,
+        reason: `{value} complaint{s} in the last ${w} days`,
       }),
     ),
     {
@@ -35,14 +35,14 @@ export const complaints: FeatureFamily = {
       type: "integer",
       unit: "days",
       description: "days since the latest complaint was opened (empty when there was none)",
-      reason: "complained {value} days ago",
+      reason: "complained {value} day{s} ago",
     },
     {
       name: "open_complaints",
       type: "integer",
       unit: "count",
       description: "complaints opened on or before as-of and not resolved on or before as-of",
-      reason: "{value} complaints still open",
+      reason: "{value} complaint{s} still open",
     },
     {
       name: "repeat_complaint_30d",
@@ -56,7 +56,7 @@ export const complaints: FeatureFamily = {
       type: "number",
       unit: "days",
       description: "mean days from opening to resolution of the complaints opened in the last 365 days and resolved by as-of (empty when none)",
-      reason: "complaints took {value} days to resolve on average",
+      reason: "complaints took {value} day{s} to resolve on average",
     },
     ...byCategory,
   ],

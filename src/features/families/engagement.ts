@@ -82,7 +82,7 @@ features.push(
     type: "integer",
     unit: "days",
     description: `days since the last day with any activity (0 = active on the as-of day); capped at ${USAGE_LOOKBACK_DAYS} or at the days since activation when there was none`,
-    reason: "no activity for {value} days",
+    reason: "no activity for {value} day{s}",
   },
   {
     name: "data_mb_cv_30d",
@@ -103,7 +103,7 @@ features.push(
     type: "integer",
     unit: "days",
     description: `longest run of consecutive days without activity in the last ${USAGE_LOOKBACK_DAYS} days (since activation when shorter)`,
-    reason: "went {value} days in a row without using the service",
+    reason: "went {value} day{s} in a row without using the service",
   },
 );
 for (const key of HALVED) {

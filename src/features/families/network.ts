@@ -23,7 +23,7 @@ export const network: FeatureFamily = {
       type: "integer",
       unit: "count",
       description: "dropped calls in the last 30 days",
-      reason: "{value} dropped calls in the last 30 days",
+      reason: "{value} dropped call{s} in the last 30 days",
       needs: [{ table: "usage", column: "dropped_calls" }],
     },
     {
@@ -31,7 +31,7 @@ export const network: FeatureFamily = {
       type: "number",
       unit: "dropped calls per 100 voice minutes",
       description: "dropped calls per 100 voice minutes over the last 30 days (the data has no call count; empty without voice minutes)",
-      reason: "{value} dropped calls per 100 minutes of calls over the last 30 days",
+      reason: "{value} dropped call{s} per 100 minutes of calls over the last 30 days",
       needs: [{ table: "usage", column: "dropped_calls" }],
     },
     {

@@ -14,7 +14,7 @@ export const products: FeatureFamily = {
   reads: { products: ["subscriber_id", "product", "start_date", "end_date"], surveys: ["subscriber_id", "date", "nps"] },
   requires: [],
   features: [
-    { name: "active_products", type: "integer", unit: "count", description: "products held at as-of", reason: "holds {value} products", needs: prodNeeds },
+    { name: "active_products", type: "integer", unit: "count", description: "products held at as-of", reason: "holds {value} product{s}", needs: prodNeeds },
     { name: "bundle", type: "flag", unit: "0/1", description: "1 when two or more products are held at as-of", reason: "has a bundle of products", needs: prodNeeds },
     { name: "email_hosting", type: "flag", unit: "0/1", description: "1 when an email_hosting product is held at as-of", reason: "uses our email hosting", needs: prodNeeds },
     { name: "last_nps", type: "integer", unit: "score 0-10", description: "latest NPS answer on or before as-of (empty when never surveyed)", reason: "last NPS answer was {value}", needs: npsNeeds },
@@ -23,7 +23,7 @@ export const products: FeatureFamily = {
       type: "integer",
       unit: "points",
       description: "latest NPS answer minus the one before it (empty with fewer than two answers)",
-      reason: "NPS changed by {value} points since the previous survey",
+      reason: "NPS changed by {value} point{s} since the previous survey",
       needs: npsNeeds,
     },
   ],

@@ -62,7 +62,7 @@ export const revenue: FeatureFamily = {
       type: "integer",
       unit: "count",
       description: "billed months paid late among the last 6 ended billed months (empty when no month was billed)",
-      reason: "paid late {value} times in the last 6 months",
+      reason: "paid late {value} time{s} in the last 6 months",
       needs: [{ table: "billing", column: "paid_late" }],
     },
     {

@@ -24,14 +24,14 @@ export const tenure: FeatureFamily = {
   reads: { subscribers: ["subscriber_id", "activation_date", "contract_type", "contract_end_date"] },
   requires: ["subscribers"],
   features: [
-    { name: "tenure_days", type: "integer", unit: "days", description: "days from activation to the as-of date", reason: "customer for {value} days" },
+    { name: "tenure_days", type: "integer", unit: "days", description: "days from activation to the as-of date", reason: "customer for {value} day{s}" },
     { name: "contract_type", type: "category", unit: "category", description: "prepaid, month_to_month, fixed_12m or fixed_24m (the current contract type)" },
     {
       name: "days_to_contract_end",
       type: "integer",
       unit: "days",
       description: "days from as-of to the end of the fixed term in force at as-of (0 or less: the term has ended); empty for prepaid and month-to-month",
-      reason: "contract ends in {value} days",
+      reason: "contract ends in {value} day{s}",
     },
     {
       name: "out_of_contract",
@@ -45,7 +45,7 @@ export const tenure: FeatureFamily = {
       type: "flag",
       unit: "0/1",
       description: `1 when the fixed term ends within the next ${RENEWAL_WINDOW_DAYS} days (1 to ${RENEWAL_WINDOW_DAYS} days after as-of)`,
-      reason: "contract ends within {value} days: renewal window",
+      reason: `in the renewal window: the contract ends within ${RENEWAL_WINDOW_DAYS} days`,
     },
   ],
   unsupported: [
