@@ -152,6 +152,8 @@ export const msg = {
   compareNeedsData: (a: string, b: string, why: string) =>
     `cannot compare ${a} and ${b} on the same rows without data: ${why}. Pass the rows to score with --features FILE (a feature table; its latest complete snapshot is used) or --table FILE --label COL --positive VALUE.`,
   compareNeedsTwo: () => "churn models compare needs two model ids, e.g. `churn models compare logistic-20260101T000000Z mlp-20260102T000000Z`. Run `churn models list` to see them.",
+  excludeNeededByModel: (model: string, columns: string[]) =>
+    `--exclude ${columns.join(",")}: model ${model} was trained with ${columns.length === 1 ? "this column" : "these columns"} as ${columns.length === 1 ? "a feature" : "features"}, so it cannot score without ${columns.length === 1 ? "it" : "them"}. Drop ${columns.join(", ")} from --exclude, or retrain with \`churn train --exclude ${columns.join(",")}\`.`,
   foldColumnExcluded: (path: string, column: string) =>
     `${path}: column '${column}' is a fold assignment, not a customer attribute: left out of the features (cv uses it with --folds-column ${column}).`,
   compareNoLabels: (path: string) => `${path} has no labelled rows to compare the models on. Use a table whose outcomes are known.`,

@@ -114,7 +114,8 @@ function readEvaluation(dir: string): OutcomeEvaluation | undefined {
 export function plannerDataFrom(summary: RunSummaryFile, runDir: string, earlier: { dir: string; manifest: RunManifest }[]): PlannerReportData {
   const { effects: _effects, ...data } = summary;
   const asOf = summary.run.asOf;
-  const before = earlier.filter((r) => (r.manifest.as_of ?? "") <= asOf);
+  // a run without an as-of date (a flat table) has no place on a time line, nor do its neighbours without one
+  const before = asOf ? earlier.filter((r) => r.manifest.as_of && r.manifest.as_of <= asOf) : [];
   const d: PlannerReportData = { ...data };
   if (before.length) d.trend = before.map((r) => runSummaryOf(r.manifest));
   for (const dir of [runDir, ...before.map((r) => r.dir).reverse()]) {

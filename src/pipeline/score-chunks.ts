@@ -6,6 +6,7 @@
  */
 import type { DuckDBDataChunk } from "@duckdb/node-api";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
+import { type CsvDialect, numericValueSql } from "../io/flat-table.js";
 import type { Logger } from "../log.js";
 import { applyCalibration } from "../model/calibration.js";
 import type { Scorer } from "../model/registry.js";
@@ -60,16 +61,19 @@ export interface ScoreChunksOptions {
   label?: string;
   /** Rows with a calibrated probability below this (the low band) get no reasons and no main driver. */
   minProbability?: number | undefined;
+  /** The CSV dialect of text columns (a flat table or feature table read from CSV). */
+  csv?: CsvDialect | undefined;
 }
 
 const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT)$/i;
 const missingList = MISSING_TOKENS.map((t) => quoteLiteral(t)).join(", ");
 
-function numericExpr(name: string, type: string | undefined): string {
+/** A column as a numeric feature value: typed numbers as they are; text by the CSV dialect (decimal separator, dates as days). */
+function numericExpr(name: string, type: string | undefined, csv?: CsvDialect): string {
   const q = quoteIdent(name, "column");
   if (type && NUMERIC_TYPE.test(type)) return `CAST(${q} AS DOUBLE)`;
   if (type && /^BOOLEAN$/i.test(type)) return `CAST(${q} AS DOUBLE)`;
-  return `TRY_CAST(trim(CAST(${q} AS VARCHAR)) AS DOUBLE)`;
+  return numericValueSql(`trim(CAST(${q} AS VARCHAR))`, csv);
 }
 function textExpr(name: string): string {
   const q = quoteIdent(name, "column");
@@ -80,7 +84,7 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
   const types = new Map(o.columns.map((c) => [c.name, c.type]));
   const inputs = o.scorer.pre.inputs;
   const select: string[] = [`CAST(${quoteIdent(o.idColumn, "--id")} AS VARCHAR)`];
-  for (const c of inputs) select.push(c.kind === "numeric" ? numericExpr(c.name, types.get(c.name)) : textExpr(c.name));
+  for (const c of inputs) select.push(c.kind === "numeric" ? numericExpr(c.name, types.get(c.name), o.csv) : textExpr(c.name));
   const planSources: Record<string, string | null> = {};
   const numKeys = Object.keys(PLAN_COLUMNS) as NumKey[];
   const textKeys = Object.keys(PLAN_TEXT_COLUMNS) as TextKey[];
@@ -89,7 +93,7 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
   for (const k of numKeys) {
     const col = PLAN_COLUMNS[k].find((c) => types.has(c)) ?? null;
     planSources[k] = col;
-    if (col) numPos.push([k, select.push(numericExpr(col, types.get(col))) - 1]);
+    if (col) numPos.push([k, select.push(numericExpr(col, types.get(col), o.csv)) - 1]);
   }
   for (const k of textKeys) {
     const col = PLAN_TEXT_COLUMNS[k].find((c) => types.has(c)) ?? null;

@@ -62,6 +62,8 @@ export interface ScoreOptions {
   asOf?: string | undefined;
   features?: string | undefined;
   table?: string | undefined;
+  /** Columns that are not features (--exclude): refused when the model was trained with one of them. */
+  exclude?: string[] | undefined;
   /** Id column of --table / --features (default subscriber_id). */
   id?: string | undefined;
   out: string;
@@ -84,6 +86,8 @@ export interface ScoreResult {
   budget: number | null;
   budgetUsed: number;
   expectedRevenueSaved: number;
+  /** Sum of the churn probabilities of the scored subscribers: churners expected without any action. */
+  expectedChurners: number;
   effects: { source: "learned" | "prior"; note: string };
   drift: RunManifest["drift"];
   durations: Record<string, number>;
@@ -115,6 +119,8 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
   try {
     const { modelsDir, id } = resolveModel(o.model);
     scorer = await loadScorer(modelsDir, id, o.backend);
+    const needed = (o.exclude ?? []).filter((c) => scorer!.pre.inputs.some((x) => x.name === c));
+    if (needed.length) throw new UsageError(msg.excludeNeededByModel(scorer.id, needed));
     const horizon = modelHorizon(scorer, config);
 
     // 1. load
@@ -183,6 +189,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
       budget: manifest.budget,
       budgetUsed: manifest.budget_used,
       expectedRevenueSaved: manifest.expected_revenue_saved,
+      expectedChurners: manifest.expected_churners ?? 0,
       effects: manifest.effects,
       drift: manifest.drift,
       durations: manifest.durations,
@@ -233,7 +240,7 @@ async function loadInput(db: Db, o: ScoreOptions, log: Logger): Promise<LoadedIn
   if (o.data !== undefined) return { kind: "data", dir: o.data, load: await loadRawTables(db, { dir: o.data, config: o.config, log }) };
   await createRejectsTable(db);
   const path = (o.features ?? o.table)!;
-  const source = await sourceFromFile(db, { path, kind: o.features !== undefined ? "features" : "table", asOf: o.asOf, id: o.id });
+  const source = await sourceFromFile(db, { path, kind: o.features !== undefined ? "features" : "table", asOf: o.asOf, id: o.id, csv: o.config.data.csv });
   if (source.duplicateIds.size) log.warn(msg.scoreDuplicateIds(path, source.duplicateIds.size, [...source.duplicateIds][0] ?? ""));
   await countFileRejects(db, source, path);
   return { kind: "file", source };
@@ -279,6 +286,7 @@ async function scoreRows(db: Db, src: ScoreSource, scorer: Scorer, config: Confi
     log,
     label: "scoring",
     minProbability: lowBandBelow(scorer, config),
+    csv: config.data.csv,
   });
   const { driftWarn, driftFail } = config.scoring;
   const drift = counter ? counter.summary(driftWarn, driftFail) : noDrift(driftWarn, driftFail);

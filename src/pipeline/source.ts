@@ -21,6 +21,7 @@ import { computeFeatures } from "../features/runner.js";
 import type { Period } from "../features/periods.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import { fileExists, readText, sha256File } from "../io/files.js";
+import { type CsvDialect, flatSourceSql } from "../io/flat-table.js";
 import type { Logger } from "../log.js";
 import { msg } from "../messages.js";
 import type { ReasonFeature } from "../retention/reasons.js";
@@ -123,11 +124,9 @@ export async function sourceFromRawTables(
   };
 }
 
-function fileRelation(path: string): string {
+function fileRelation(path: string, csv?: CsvDialect): string {
   if (!fileExists(path)) throw new InputDataError(msg.tableNotFound(path));
-  if (/\.parquet$/i.test(path)) return `read_parquet(${quoteLiteral(path)})`;
-  if (/\.(csv|tsv|txt)$/i.test(path)) return `read_csv(${quoteLiteral(path)}, all_varchar = true, header = true)`;
-  throw new InputDataError(msg.tableFormat(path));
+  return flatSourceSql(path, csv);
 }
 
 /** The sidecar of `churn features` (FILE.json), when present: feature metadata and horizon. */
@@ -158,9 +157,9 @@ function readSidecar(path: string): { features: ReasonFeature[]; horizon: string
 /** A feature table (--features) or flat table (--table) as a view; ids checked for missing and duplicates. */
 export async function sourceFromFile(
   db: Db,
-  o: { path: string; kind: "features" | "table"; asOf?: string | undefined; id?: string | undefined },
+  o: { path: string; kind: "features" | "table"; asOf?: string | undefined; id?: string | undefined; csv?: CsvDialect | undefined },
 ): Promise<ScoreSource> {
-  const rel = fileRelation(o.path);
+  const rel = fileRelation(o.path, o.csv);
   let cols: string[];
   try {
     cols = (await db.describe(`SELECT * FROM ${rel}`)).map((c) => c.name);

@@ -87,5 +87,16 @@ describe("flat tables", () => {
     for (const f of ["preprocessing.json", "model.json", "calibration.json", "metrics.json"]) {
       expect(readFileSync(join(dir, "local", "m", f), "utf8")).toBe(readFileSync(join(dir, "plain", "m", f), "utf8"));
     }
+    // score reads --table in the same dialect: the same probabilities as the plain file
+    const score = ["score", "--id", "id", "--budget", "0", "--quiet"];
+    expect(await run([...score, "--model", join(dir, "plain", "champion"), "--table", p.plain, "--out", join(dir, "run-plain")])).toBe(0);
+    // (a sibling run of a flat table, without an as-of date, is not drawn as a trend)
+    expect(await run([...score, "--model", join(dir, "local", "champion"), "--table", p.local, "--config", p.config, "--out", join(dir, "run-local")])).toBe(0);
+    const probs = (run: string) => readFileSync(join(dir, run, "risk_list.csv"), "utf8").split("\n").map((l) => l.split(",").slice(1, 3).join(","));
+    expect(probs("run-local")).toEqual(probs("run-plain"));
+    // --exclude on score refuses a column the model needs, and says why
+    const io = capture();
+    expect(await run([...score, "--model", join(dir, "plain", "champion"), "--table", p.plain, "--exclude", "charges", "--out", join(dir, "run-x")])).toBe(2);
+    expect(io.err.join("")).toContain(msg.excludeNeededByModel("m", ["charges"]));
   });
 });

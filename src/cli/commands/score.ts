@@ -2,6 +2,7 @@ import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
 import { createLogger } from "../../log.js";
 import { BACKENDS, type BackendName } from "../../model/backend.js";
+import { parseExclude } from "../../model/inputs.js";
 import { type ScoreResult, scoreRun } from "../../pipeline/score.js";
 import { emit } from "../output.js";
 
@@ -20,6 +21,7 @@ interface Args {
   json: boolean;
   quiet: boolean;
   config?: string;
+  exclude?: string | string[];
 }
 
 export function scoreText(r: ScoreResult): string {
@@ -29,7 +31,7 @@ export function scoreText(r: ScoreResult): string {
     `subscribers: ${c.in} in, ${c.scored} scored, ${c.rejected} rejected${Object.keys(c.rejected_by_reason).length ? ` (${Object.entries(c.rejected_by_reason).map(([k, v]) => `${k} ${v}`).join(", ")})` : ""}`,
     `bands: ${Object.entries(c.per_band).map(([k, v]) => `${k} ${v}`).join(", ")}`,
     `selected: ${Object.entries(c.per_action).filter(([k]) => k !== "none").map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
-    `budget ${r.budget ?? "unlimited"}, used ${r.budgetUsed}, expected revenue saved ${r.expectedRevenueSaved}`,
+    `budget ${r.budget ?? "unlimited"}, used ${r.budgetUsed}, expected revenue saved ${r.expectedRevenueSaved}; expected churners without action ${r.expectedChurners}`,
     `effects: ${r.effects.note}`,
     `drift: ${r.drift.checked ? `score PSI ${r.drift.score_psi}, max feature ${r.drift.max_feature ? `${r.drift.max_feature.feature} ${r.drift.max_feature.psi}` : "-"}${r.drift.alerts.length ? `; above the threshold (allowed): ${r.drift.alerts.join(", ")}` : ""}` : "not checked"}`,
   ].join("\n");
@@ -46,6 +48,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       .option("features", { type: "string", describe: "feature table from `churn features`" })
       .option("table", { type: "string", describe: "flat table, one row per customer" })
       .option("id", { type: "string", describe: "id column of --table/--features (default subscriber_id)" })
+      .option("exclude", { type: "string", describe: "columns that are not features, comma-separated: stops with a clear message if the model was trained with one of them" })
       .option("out", { type: "string", demandOption: true, describe: "run directory to write (replaced atomically)" })
       .option("budget", { type: "number", describe: "retention budget for this run (default retention.budget; none = no limit)" })
       .option("allow-drift", { type: "boolean", default: false, describe: "write the run even when drift is above scoring.driftFail" })
@@ -54,6 +57,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .example("churn score --model models/champion --data data/sample --as-of 2026-05-31 --budget 50000 --out out/run", "score raw tables")
       .example("churn score --model models/champion --features features.parquet --out out/run", "score a feature table (latest as_of)")
+      .example("churn score --model models/champion --table export.csv --id customerID --exclude fold --config churn.config.yaml --out out/run", "score a flat table in the config's CSV dialect")
       .epilogue(
         "Writes RUN_DIR/risk_list.csv|parquet, scores.parquet, rejects.csv, summary.json, report.html and manifest.json (last), through RUN_DIR.tmp-<pid>. Exit 4 when drift is above scoring.driftFail (PSI, default 0.25) unless --allow-drift; exit 2 when another run holds RUN_DIR.lock.",
       ) as never,
@@ -66,6 +70,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       features: argv.features,
       table: argv.table,
       id: argv.id,
+      exclude: parseExclude(argv.exclude),
       out: argv.out,
       config,
       budget: argv.budget,
