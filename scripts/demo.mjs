@@ -20,5 +20,8 @@ if (!existsSync(`${sample}/subscribers.parquet`)) {
 }
 // validate → features (monthly snapshots) → train → score (the planner report lands in out/demo/run)
 for (const step of demoSteps()) churn(step);
-// what the plan would really save in this generated world, against two baselines
+// what the plan would really save in this generated world, against three baselines
 churn(["simulate", "--plan", `${DEMO.out}/run`, "--truth", `${sample}/truth`]);
+// the sample world's data run to 2026-06-30, past the run's 30-day horizon: how many really left, against the
+// run's expected churners
+churn(["evaluate", "--run", `${DEMO.out}/run`, "--data", sample, "--models", `${DEMO.out}/models`]);

@@ -13,6 +13,8 @@ import { scoreRun } from "../../src/pipeline/score.js";
 import { psi } from "../../src/monitoring/drift.js";
 import { plannerReportDataFromRun, readRun } from "../../src/pipeline/run-dir.js";
 import { monthStartAfter, simulateRun } from "../../src/pipeline/simulate.js";
+import { evaluateRun } from "../../src/pipeline/evaluate.js";
+import { quoteLiteral, withDb } from "../../src/io/duckdb.js";
 import { generateWorld } from "../../src/synth/index.js";
 
 // A failing filesystem for the write-stage fault test: writes of summary.json throw while `fault.on` is set.
@@ -137,6 +139,19 @@ describe("churn score", () => {
     expect(sim.top_risk_first.excluded.map((e) => e.action)).toEqual(expect.arrayContaining(raising));
     for (const a of [sim.top_risk_first.action, ...Object.keys(sim.best_per_segment.actions)]) expect(raising).not.toContain(a);
     expect(sim.top_risk_first.contacts).toBeGreaterThan(0);
+    // the run's expected churners, against what churn evaluate finds happened and against the world's truth
+    const ev = await evaluateRun({ runDir: out, dataDir: world, config, modelsDir: models });
+    const truth = await withDb((db) =>
+      db.one(
+        `SELECT sum(s.probability) AS expected, sum(m.p_churn_30d) AS true_expected, count(*) FILTER (WHERE m.churned_30d) AS churned
+         FROM read_parquet(${quoteLiteral(join(out, "scores.parquet"))}) s
+         JOIN read_parquet(${quoteLiteral(join(world, "truth", "monthly.parquet"))}) m ON m.subscriber_id = s.subscriber_id AND m.month_start = DATE '2026-06-01'`,
+      ),
+    );
+    expect(ev.expectedChurners).toBeCloseTo(Number(truth!["expected"]), 1);
+    expect(summary.expectedChurners).toBeCloseTo(Number(truth!["expected"]), 1);
+    expect(ev.churned).toBe(Number(truth!["churned"]));
+    expect(ev.expectedByBand.reduce((a, b) => a + b.expected, 0)).toBeCloseTo(ev.expectedChurners, 1);
     expect(monthStartAfter("2026-05-31")).toBe("2026-06-01");
     expect(monthStartAfter("2026-05-15")).toBe("2026-06-01");
   }, 60_000);

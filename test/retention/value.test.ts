@@ -60,3 +60,23 @@ describe("expected net value", () => {
     expect(bestAction([-1, 0, Number.NaN])).toBe(-1);
   });
 });
+
+describe("the expected saving against the simulator's truth", () => {
+  it("is exactly what `churn simulate` counts when the probability and the effect are the true ones", async () => {
+    // simulate: revenue saved = (p - p') x value, p' = 1 - (1 - p)^m with the world's hazard multiplier m
+    const { treatedProbability: truthAfter } = await import("../../src/synth/actions.js");
+    const cases = [
+      [0.02, 0.97, 800],
+      [0.35, 0.5, 1200],
+      [0.9, 0.85, 600],
+      [0.6, 1.3, 900], // a sleeping dog: the action raises the hazard
+    ] as const;
+    for (const [p, m, value] of cases) {
+      const truth = (p - truthAfter(p, m)) * value;
+      expect(expectedSaving(p, 1 - m, value)).toBeCloseTo(truth, 9);
+      expect(treatedProbability(p, 1 - m)).toBeCloseTo(truthAfter(p, m), 12);
+    }
+    // the earlier rule, p x effect x value, promised 0.9 x 0.15 x 600 = 81 where the truth gives 0.9 - (1 - 0.1^0.85) = 0.041 x 600 = 24.8
+    expect(0.9 * 0.15 * 600).toBeGreaterThan(3 * expectedSaving(0.9, 0.15, 600));
+  });
+});
