@@ -156,6 +156,8 @@ export interface CardInputs {
 
 export interface ChampionDecision {
   promoted: boolean;
+  /** Promoted by --promote, whatever the test said. */
+  forced?: boolean;
   reason: string;
   previous?: string;
   previousAuc?: number;
@@ -209,7 +211,7 @@ export function decideChampion(o: { promote?: boolean | undefined; alpha: number
   let test: ChampionDecision["test"];
   if (previous !== undefined && champion.scores) test = { ...delongPaired(y, scores, champion.scores), alpha: o.alpha };
   const withTest = (d: ChampionDecision): ChampionDecision => (test ? { ...d, previousAuc: test.aucB, test } : d);
-  if (o.promote) return withTest({ promoted: true, reason: msg.promoteForced(), ...(previous !== undefined ? { previous } : {}) });
+  if (o.promote) return withTest({ promoted: true, forced: true, reason: msg.promoteForced(), ...(previous !== undefined ? { previous } : {}) });
   if (previous === undefined) return { promoted: true, reason: msg.promoteFirst() };
   if (!test) return { promoted: false, reason: msg.promoteChampionFailed(previous, champion.error ?? "no scores"), previous };
   const won = test.pOneSided < o.alpha;
@@ -283,7 +285,7 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
     }
   }
   const champion = decideChampion({ promote: o.promote, alpha: o.promotionAlpha ?? 0.05 }, previous, p.valid.y, p.valid.calibrated, champ);
-  (content.json["metrics.json"] as Record<string, unknown>)["champion"] = champion.test ? { id: previous, test: champion.test, promoted: champion.promoted } : null;
+  (content.json["metrics.json"] as Record<string, unknown>)["champion"] = champion.test ? { id: previous, test: champion.test, promoted: champion.promoted, forced: champion.forced === true } : null;
   // The model card's extras: rule baseline and backtest on the same rows, then card.json and (with renderCard) the card.
   const rule = chooseBaseline(input.table, input.y, input.fitRows, input.source.kind, o.seed);
   const ruleScores = rule ? applyBaseline(rule, input.table, input.validRows) : undefined;

@@ -119,7 +119,7 @@ export function modelCardData(c: CardInputs): ModelCardData {
     metrics: metricsOf(metrics["validation"]),
   };
   const t = card.champion?.test;
-  if (t) d.championTest = { difference: t.difference, low: t.low, high: t.high, pOneSided: t.pOneSided, alpha: t.alpha, promoted: obj(obj(metrics["champion"]))["promoted"] === true };
+  if (t) d.championTest = { difference: t.difference, low: t.low, high: t.high, pOneSided: t.pOneSided, alpha: t.alpha, promoted: obj(obj(metrics["champion"]))["promoted"] === true, forced: obj(obj(metrics["champion"]))["forced"] === true };
   if (card.champion?.metrics) d.champion = { name: card.champion.id, metrics: metricsOf(card.champion.metrics), ...(card.champion.scores ? { scores: card.champion.scores } : {}) };
   if (card.baseline) d.baseline = { name: card.baseline.rule.name, metrics: metricsOf(card.baseline.metrics), scores: card.baseline.scores };
   if (importanceRows.length) d.featureImportance = { method: "permutation importance (drop in test ROC-AUC when the column is shuffled)", rows: importanceRows };

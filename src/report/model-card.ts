@@ -83,7 +83,7 @@ export interface ModelCardData {
     testRows: number;
   };
   /** The paired test against the champion on the validation rows, when there was one. */
-  championTest?: { difference: number; low: number; high: number; pOneSided: number; alpha: number; promoted: boolean };
+  championTest?: { difference: number; low: number; high: number; pOneSided: number; alpha: number; promoted: boolean; forced?: boolean };
   /** Held-out rows the metrics and curves are computed on. All arrays have the same length and order. */
   holdout: {
     labels: ArrayLike<number>;
@@ -263,7 +263,7 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
     const t = d.championTest;
     const p = t.pOneSided < 0.0001 ? t.pOneSided.toExponential(1) : t.pOneSided.toFixed(4);
     notes.push(
-      `Against the champion on the same validation rows: AUC difference ${t.difference >= 0 ? "+" : ""}${t.difference.toFixed(4)} (95% interval ${t.low.toFixed(4)} to ${t.high.toFixed(4)}), one-sided DeLong p = ${p}; ${t.pOneSided < t.alpha ? `a significant gain at alpha ${t.alpha}` : `not a significant gain at alpha ${t.alpha}`}. ${t.promoted ? "This model was promoted to champion." : "This model was not promoted."}`,
+      `Against the champion on the same validation rows: AUC difference ${t.difference >= 0 ? "+" : ""}${t.difference.toFixed(4)} (95% interval ${t.low.toFixed(4)} to ${t.high.toFixed(4)}), one-sided DeLong p = ${p}; ${t.pOneSided < t.alpha ? `a significant gain at alpha ${t.alpha}` : `not a significant gain at alpha ${t.alpha}`}. ${t.promoted ? (t.forced ? "This model was promoted to champion by --promote." : "This model was promoted to champion.") : "This model was not promoted."}`,
     );
   }
   if (!d.baseline) notes.push("No rule baseline was given.");

@@ -49,10 +49,11 @@ describe("promotion by a paired test", () => {
     expect(again.champion.reason).toContain("not a significant gain");
     // --promote forces it, and still records the test
     const forced = await trainAndRegister(await tableTrainingInput({ ...spec, exclude: ["complaints", "tenure"] }, 7), { ...opts, modelsDir: models, id: "forced", promote: true });
-    expect(forced.champion).toMatchObject({ promoted: true, reason: msg.promoteForced(), previous: "strong" });
+    expect(forced.champion).toMatchObject({ promoted: true, forced: true, reason: msg.promoteForced(), previous: "strong" });
     expect(forced.champion.test!.difference).toBeLessThan(0);
     const metrics = JSON.parse(readFileSync(join(models, "forced", "metrics.json"), "utf8"));
-    expect(metrics.champion).toMatchObject({ id: "strong", promoted: true });
+    expect(metrics.champion).toMatchObject({ id: "strong", promoted: true, forced: true });
+    expect(JSON.parse(readFileSync(join(models, "strong", "metrics.json"), "utf8")).champion).toMatchObject({ id: "weak", promoted: true, forced: false });
     // the registry lists every model with its validation AUC interval, log loss and ECE
     const list = listModels(models);
     expect(list.map((m) => [m.id, m.champion])).toEqual([

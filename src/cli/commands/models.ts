@@ -91,7 +91,7 @@ export function showText(r: Obj): string {
     `calibration   ${String(obj(r["calibration"])["method"] ?? "?")}${cal["design"] ? ` (${cal["design"] === "separate-rows" ? "fitted on the calibration rows" : cal["design"] === "cross-fitted" ? "cross-fitted on the validation rows" : "fitted on the validation rows"}${cal["reason"] && cal["reason"] !== "requested" ? `; ${String(cal["reason"])}` : ""})` : ""}`,
     `risk bands    critical ≥ ${f4(num(bands["critical"]))}, high ≥ ${f4(num(bands["high"]))}, medium ≥ ${f4(num(bands["medium"]))}`,
     ...(num(test["difference"]) !== undefined
-      ? [`vs champion   ${String(champ["id"])}: AUC ${sign(num(test["difference"])!)} (95% interval ${sign(num(test["low"])!)} to ${sign(num(test["high"])!)}), DeLong p = ${f4(num(test["pOneSided"]))} → ${champ["promoted"] ? "promoted" : "not promoted"}`]
+      ? [`vs champion   ${String(champ["id"])}: AUC ${sign(num(test["difference"])!)} (95% interval ${sign(num(test["low"])!)} to ${sign(num(test["high"])!)}), DeLong p = ${f4(num(test["pOneSided"]))} → ${champ["promoted"] ? (champ["forced"] ? "promoted by --promote" : "promoted") : "not promoted"}`]
       : []),
     `top features  ${perm.slice(0, 8).map((p) => `${p.column} (${p.aucDrop >= 0 ? "+" : ""}${p.aucDrop.toFixed(3)})`).join(", ") || "—"}`,
     `              (drop in validation AUC when the column is shuffled)`,
