@@ -14,7 +14,8 @@
  *   {reference}  the reference value (e.g. population median) when given, {level} a category level
  * e.g. "data volume {direction} {pct}% vs the previous 60 days" → "data volume down 62% vs the previous 60 days".
  * Features without a template get a generic sentence: name, value and unit, and where the value stands among
- * the model's validation customers when their percentiles are known. A 0/1 flag that is 0 reads "no <flag>".
+ * the model's validation customers when their percentiles are known. A 0/1 flag that is 0 reads "no <flag>"; a
+ * numeric column whose values are all 0 or 1 reads "SeniorCitizen: yes (like 16% of customers)".
  *
  * Which reasons (selectReasons): the (at most) three features with the largest positive contribution, shown
  * most distinctive first: ordered by contribution over the population's typical size of that feature's
@@ -210,9 +211,15 @@ export function columnRenderer(column: string, defs: ReadonlyMap<string, ReasonF
   const unit = unitOf(source, def);
   const pct = standing?.percentiles?.get(source);
   const refText = reference === undefined || pct ? "" : ` (typical ${formatNumber(reference)})`;
+  // a 0/1 column of a flat table (SeniorCitizen): yes or no and how common that is, not "1, higher than 83%"
+  const binary = !isFlag && pct !== undefined && pct.length > 0 && pct.every((q) => q === 0 || q === 1);
   return (v) => {
     if (isFlag && v === 0) return `no ${spaced(source)}`;
     if (!Number.isFinite(v)) return `${what}: unknown`;
+    if (binary && (v === 0 || v === 1)) {
+      const share = pct!.filter((q) => q === v).length / pct!.length;
+      return `${what}: ${v === 1 ? "yes" : "no"} (like ${Math.max(1, Math.round(share * 100))}% of customers)`;
+    }
     const u = unit ? ` ${unit}${formatNumber(Math.abs(v)) === "1" ? "" : "s"}` : "";
     const st = standingText(source, v, pct);
     return `${what} ${formatNumber(v)}${u}${st ? `, ${st}` : refText}`;

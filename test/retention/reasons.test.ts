@@ -53,6 +53,10 @@ describe("reasons", () => {
     expect(reasonText("tenure", 1, undefined, undefined, standing)).toBe("tenure 1, shorter than 98% of customers");
     expect(reasonText("Contract=Month-to-month", 1, undefined, undefined, standing)).toBe("Contract is Month-to-month (like 55% of customers)");
     expect(reasonText("TotalCharges__missing", 1)).toBe("TotalCharges: unknown");
+    // a 0/1 column: yes or no, and how common it is (16 of the 101 percentiles are 1)
+    const senior = { percentiles: new Map([["SeniorCitizen", Array.from({ length: 101 }, (_, k) => (k >= 85 ? 1 : 0))]]) };
+    expect(reasonText("SeniorCitizen", 1, undefined, undefined, senior)).toBe("SeniorCitizen: yes (like 16% of customers)");
+    expect(reasonText("SeniorCitizen", 0, undefined, undefined, senior)).toBe("SeniorCitizen: no (like 84% of customers)");
   });
 
   it("states what the subscriber has: a level that is set, a flag that is set or absent, a missing value", () => {
