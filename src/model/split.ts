@@ -57,6 +57,13 @@ export function stratifiedSplit(rows: ArrayLike<number>, y: ArrayLike<number>, v
   return { fit: fit.sort((a, b) => a - b), valid: valid.sort((a, b) => a - b) };
 }
 
+/** The snapshots (as-of dates) whose rows are all labelled. */
+function completeSnapshots(asOf: ArrayLike<number>, labelled: ArrayLike<boolean>): number[] {
+  const complete = new Map<number, boolean>();
+  for (let i = 0; i < asOf.length; i++) complete.set(asOf[i]!, (complete.get(asOf[i]!) ?? true) && labelled[i]!);
+  return [...complete.entries()].filter(([, c]) => c).map(([t]) => t);
+}
+
 export interface TimeSplit {
   train: number[];
   valid: number[];
@@ -75,12 +82,7 @@ export interface TimeSplit {
  * window closed by the validation as-of (outcomeEnd(t) <= validation as_of). Errors name what is missing.
  */
 export function timeHonestSplit(asOf: ArrayLike<number>, labelled: ArrayLike<boolean>, outcomeEnd: (t: number) => number): TimeSplit | { error: "no-validation" } | { error: "no-training"; validAsOf: number } {
-  const complete = new Map<number, boolean>();
-  for (let i = 0; i < asOf.length; i++) {
-    const t = asOf[i]!;
-    complete.set(t, (complete.get(t) ?? true) && labelled[i]!);
-  }
-  const completeDates = [...complete.entries()].filter(([, c]) => c).map(([t]) => t);
+  const completeDates = completeSnapshots(asOf, labelled);
   if (completeDates.length === 0) return { error: "no-validation" };
   const validAsOf = Math.max(...completeDates);
   const train: number[] = [];
@@ -115,9 +117,7 @@ export function timeHonestSplit3(asOf: ArrayLike<number>, labelled: ArrayLike<bo
   const two = timeHonestSplit(asOf, labelled, outcomeEnd);
   if ("error" in two) return undefined;
   const T = two.validAsOf;
-  const complete = new Map<number, boolean>();
-  for (let i = 0; i < asOf.length; i++) complete.set(asOf[i]!, (complete.get(asOf[i]!) ?? true) && labelled[i]!);
-  const candidates = [...complete.entries()].filter(([t, c]) => c && t < T && outcomeEnd(t) <= T).map(([t]) => t);
+  const candidates = completeSnapshots(asOf, labelled).filter((t) => t < T && outcomeEnd(t) <= T);
   if (!candidates.length) return undefined;
   const C = Math.max(...candidates);
   const train: number[] = [];

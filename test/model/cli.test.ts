@@ -3,23 +3,10 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { run } from "../../src/cli/run.js";
 import { msg } from "../../src/messages.js";
-import { tempDir, writeFlatCsv } from "./helpers.js";
+import { capture, tempDir, writeFlatCsv } from "./helpers.js";
 
 describe("churn cv / train / models from the command line", () => {
   afterEach(() => vi.restoreAllMocks());
-  const capture = () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-      err.push(String(s));
-      return true;
-    });
-    vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-      out.push(String(s));
-      return true;
-    });
-    return { out, err };
-  };
 
   it("train → models list/show/promote; a damaged artifact exits 2 without a stack trace", async () => {
     const dir = tempDir();

@@ -5,21 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { run } from "../../src/cli/run.js";
 import { msg } from "../../src/messages.js";
 import { rng } from "../../src/model/split.js";
-import { tempDir, writeFlatCsv } from "./helpers.js";
-
-const capture = () => {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
-    err.push(String(s));
-    return true;
-  });
-  vi.spyOn(process.stdout, "write").mockImplementation((s) => {
-    out.push(String(s));
-    return true;
-  });
-  return { out, err };
-};
+import { capture, tempDir, writeFlatCsv } from "./helpers.js";
 
 const featureColumns = (models: string, id: string): string[] =>
   (JSON.parse(readFileSync(join(models, id, "preprocessing.json"), "utf8")).columns as { name: string }[]).map((c) => c.name);

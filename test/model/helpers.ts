@@ -2,6 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { vi } from "vitest";
 import { rng } from "../../src/model/split.js";
 
 export function tempDir(prefix = "churn-model-"): string {
@@ -44,4 +45,19 @@ export function writeFeatureCsv(path: string, subscribers = 80, seed = 2): strin
   }
   writeFileSync(path, `${lines.join("\n")}\n`);
   return dates;
+}
+
+/** Capture what a command writes to stdout and stderr (restore with vi.restoreAllMocks()). */
+export function capture(): { out: string[]; err: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(process.stderr, "write").mockImplementation((s) => {
+    err.push(String(s));
+    return true;
+  });
+  vi.spyOn(process.stdout, "write").mockImplementation((s) => {
+    out.push(String(s));
+    return true;
+  });
+  return { out, err };
 }
