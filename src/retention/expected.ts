@@ -1,5 +1,6 @@
 /**
- * Expected net value of an action for a subscriber:
+ * Expected net value of an action for a subscriber, the one implementation the plan (plan.ts), the budget
+ * selection (budget.ts) and the simulation (pipeline/simulate.ts) use:
  *   p'     = 1 - (1 - p)^(1 - effect)                          the churn probability after the action
  *   saving = (p - p') x customer value                         (the value the action is expected to keep)
  *   ENV    = saving - cost,  cost = unitCost + feeMonths x ARPU
@@ -45,14 +46,15 @@ export function expectedNetValue(p: number, effect: number, customerValue: numbe
 }
 
 /**
- * Index of the best action in `env` (one row of A values, NaN = not eligible), or -1 when none is
- * positive. Ties go to the lower index (catalog order), so the result is deterministic.
+ * The best of `count` actions whose ENVs are `envAt(offset + a)` (NaN = not eligible): its index a, or -1 when
+ * no ENV is positive. Ties go to the lower index (catalog order), so the result is deterministic.
+ * @example bestAction((k) => [Number.NaN, 3, 5, 5][k]!, 0, 4) // 2
  */
-export function bestAction(env: ArrayLike<number>, offset = 0, count = env.length): number {
+export function bestAction(envAt: (k: number) => number, offset: number, count: number): number {
   let best = -1;
   let bestV = 0;
   for (let a = 0; a < count; a++) {
-    const v = env[offset + a]!;
+    const v = envAt(offset + a);
     if (v > bestV) { best = a; bestV = v; }
   }
   return best;

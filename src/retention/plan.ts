@@ -22,7 +22,7 @@ import type { RetentionConfig } from "../config/retention.js";
 import { priorEffect } from "./catalog.js";
 import { type EffectEstimate, effectKey } from "./effects.js";
 import { eligibilityMask, isEligible } from "./eligibility.js";
-import { actionCost, expectedSaving } from "./expected.js";
+import { actionCost, bestAction, expectedSaving } from "./expected.js";
 import { gateStructural, mainDriverIndex, prepareReasonColumns, type ReasonColumns, type ReasonFeature, reasonScratch, topReasons } from "./reasons.js";
 import {
   allSegmentKeys,
@@ -274,6 +274,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const costOf = (i: number, a: number): number => actionCost(actions[a]!, input.arpu[i]!);
   const envOf = (i: number, a: number): number =>
     eligible[i * A + a] ? savingOf(i, a, input.probability[i]!) - costOf(i, a) : Number.NaN;
+  const envAt = (k: number) => envOf(Math.floor(k / A), k % A);
   const s: SegmentIndex = { value: 0, price: 0, tenure: 0, contract: 0, driver: 0 };
   for (let i = 0; i < n; i++) {
     s.value = seg.value[i]!;
@@ -293,7 +294,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     n,
     actions: A,
     value: new Float64Array(0),
-    envOf: (k: number) => envOf(Math.floor(k / A), k % A),
+    envOf: envAt,
     cost: new Float64Array(0),
     costOf: (k: number) => costOf(Math.floor(k / A), k % A),
     capacity: actions.map((a) => a.capacity ?? Number.POSITIVE_INFINITY),
@@ -305,14 +306,8 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const chosen = new Int32Array(n);
   const shownEnv = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    let a = sel.choice[i]!;
-    if (a < 0) {
-      let bestV = 0;
-      for (let b = 0; b < A; b++) {
-        const v = envOf(i, b);
-        if (v > bestV) { a = b; bestV = v; }
-      }
-    }
+    // not selected: show the best eligible action (none when nothing pays)
+    const a = sel.choice[i]! >= 0 ? sel.choice[i]! : bestAction(envAt, i * A, A);
     chosen[i] = a;
     shownEnv[i] = a < 0 ? 0 : envOf(i, a);
   }

@@ -56,8 +56,11 @@ describe("expected net value", () => {
   });
 
   it("picks the best positive action, none (-1) when nothing pays, ties to catalog order", () => {
-    expect(bestAction([Number.NaN, 3, 5, 5])).toBe(2);
-    expect(bestAction([-1, 0, Number.NaN])).toBe(-1);
+    const row = (env: number[]) => bestAction((k) => env[k]!, 0, env.length);
+    expect(row([Number.NaN, 3, 5, 5])).toBe(2);
+    expect(row([-1, 0, Number.NaN])).toBe(-1);
+    // one row of a row-major n x A matrix
+    expect(bestAction((k) => [9, 9, 1, 4, 2][k]!, 2, 3)).toBe(1);
   });
 });
 
