@@ -56,3 +56,10 @@ export const SEGMENT_DIMS = {
 } as const;
 export type SegmentDim = keyof typeof SEGMENT_DIMS;
 export const SEGMENT_DIM_NAMES = Object.keys(SEGMENT_DIMS) as SegmentDim[];
+
+/** Loyalty KPIs of the planner report (report/kpis.ts), stored in a run's summary.json. */
+export const KPI_IDS = ["churnRate", "retentionRate", "arpu", "customerValue", "multiProductRate", "complaintRate", "renewalRate"] as const;
+export type KpiId = (typeof KPI_IDS)[number];
+/** Columns of `subscribers` the KPIs can be segmented by. */
+export const SEGMENT_COLUMNS = ["contract_type", "region", "plan", "preferred_channel"] as const;
+export type SegmentColumn = (typeof SEGMENT_COLUMNS)[number];

@@ -18,23 +18,24 @@ import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
 import type { ModelState } from "../model-state.js";
+import {
+  ARTIFACT_JSON,
+  type ArtifactJson,
+  type ArtifactJsonFile,
+  type ArtifactManifest,
+  artifactManifestSchema,
+  championSchema,
+  isValidModelId,
+  modelJsonSchema,
+} from "./artifact-schemas.js";
 import { ensureDir, removeStaleTemps, sha256Text, writeAtomic, writeJsonAtomic } from "./files.js";
+import { parseJsonText, readJsonFile } from "./json.js";
+
+export { type ArtifactJson, type ArtifactJsonFile, type ArtifactManifest, isValidModelId };
 
 export const ARTIFACT_FORMAT = "churn-model";
 export const ARTIFACT_FORMAT_VERSION = 1;
-const JSON_FILES = ["preprocessing.json", "calibration.json", "bands.json", "metrics.json", "importance.json", "training.json"] as const;
-export type ArtifactJsonFile = (typeof JSON_FILES)[number];
-
-export interface ArtifactManifest {
-  format: string;
-  formatVersion: number;
-  id: string;
-  kind: "logistic" | "mlp";
-  createdAt: string;
-  versions: Record<string, string>;
-  /** file name → sha256 (hex). */
-  files: Record<string, string>;
-}
+const JSON_FILES = Object.keys(ARTIFACT_JSON) as ArtifactJsonFile[];
 
 export interface ArtifactContent {
   state: ModelState;
@@ -43,19 +44,16 @@ export interface ArtifactContent {
   extra?: Record<string, string | Uint8Array>;
 }
 
-export interface LoadedArtifact extends ArtifactContent {
+export interface LoadedArtifact extends Omit<ArtifactContent, "json"> {
   dir: string;
+  /** Every JSON file, checked against its schema (artifact-schemas.ts). */
+  json: ArtifactJson;
   manifest: ArtifactManifest;
   /** Every verified file not listed above (e.g. card.json, model_card.html), by name. */
   extra: Record<string, Uint8Array>;
 }
 
-const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 const SAFE_FILE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-
-export function isValidModelId(id: string): boolean {
-  return SAFE_ID.test(id) && !id.includes("..");
-}
 
 function readVersion(pkg: string): string {
   try {
@@ -70,8 +68,8 @@ function readVersion(pkg: string): string {
 export function libraryVersions(): Record<string, string> {
   let churn = "unknown";
   try {
-    const pkgPath = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "package.json");
-    churn = String((JSON.parse(readFileSync(pkgPath, "utf8")) as { version?: string }).version);
+    const pkg = parseJsonText(readFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "..", "package.json"), "utf8"), packageJson);
+    if (pkg.ok) churn = pkg.value.version;
   } catch {
     // keep "unknown"
   }
@@ -144,25 +142,36 @@ export function writeArtifact(modelsDir: string, id: string, kind: "logistic" | 
   return dir;
 }
 
-function parseJson(path: string, text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(msg.artifactInvalid(path, (e as Error).message));
-  }
+/** An artifact file's JSON checked against its schema; ConfigError (exit 2) naming the file and the field. */
+function parseArtifactJson<S extends z.ZodType>(path: string, text: string, schema: S): z.output<S> {
+  const r = parseJsonText(text, schema);
+  if (!r.ok) throw new ConfigError(msg.artifactInvalid(path, r.problem));
+  return r.value;
 }
+
+/** The format of the manifest.json in `dir`, if it is JSON with a string `format` (what kind of folder it is). */
+export function folderFormat(dir: string): string | undefined {
+  const p = join(dir, "manifest.json");
+  if (!existsSync(p)) return undefined;
+  const r = parseJsonText(readFileSync(p, "utf8"), formatOnly);
+  return r.ok ? r.value.format : undefined;
+}
+const formatOnly = z.looseObject({ format: z.string() });
+const versionOnly = z.looseObject({ format: z.unknown(), formatVersion: z.unknown() });
+const weightsPathsOnly = z.looseObject({ weightsManifest: z.array(z.looseObject({ paths: z.unknown() })) });
+const packageJson = z.looseObject({ version: z.string() });
 
 /** Read and verify an artifact folder. */
 export function readArtifact(dir: string): LoadedArtifact {
   const manifestPath = join(dir, "manifest.json");
   if (!existsSync(manifestPath)) throw new ConfigError(msg.artifactMissing(dir, "manifest.json"));
-  const m = parseJson(manifestPath, readFileSync(manifestPath, "utf8")) as Partial<ArtifactManifest>;
-  if (!m || typeof m !== "object" || m.format !== ARTIFACT_FORMAT) throw new ConfigError(msg.artifactInvalid(manifestPath, `format is ${JSON.stringify(m?.format)}, expected "${ARTIFACT_FORMAT}"`));
-  if (m.formatVersion !== ARTIFACT_FORMAT_VERSION) throw new ConfigError(msg.artifactVersion(dir, m.formatVersion, ARTIFACT_FORMAT_VERSION));
-  if (!m.files || typeof m.files !== "object" || (m.kind !== "logistic" && m.kind !== "mlp") || typeof m.id !== "string") {
-    throw new ConfigError(msg.artifactInvalid(manifestPath, "missing id, kind or files"));
+  const text = readFileSync(manifestPath, "utf8");
+  // the format version first: a manifest of another version may differ in any other field
+  const version = parseJsonText(text, versionOnly);
+  if (version.ok && version.value.format === ARTIFACT_FORMAT && version.value.formatVersion !== ARTIFACT_FORMAT_VERSION) {
+    throw new ConfigError(msg.artifactVersion(dir, version.value.formatVersion as number | undefined, ARTIFACT_FORMAT_VERSION));
   }
-  const manifest = m as ArtifactManifest;
+  const manifest = parseArtifactJson(manifestPath, text, artifactManifestSchema);
   for (const f of ["model.json", ...JSON_FILES]) if (!(f in manifest.files)) throw new ConfigError(msg.artifactInvalid(manifestPath, `no checksum for ${f}`));
   const bytes = new Map<string, Buffer>();
   for (const [name, sha] of Object.entries(manifest.files)) {
@@ -174,25 +183,22 @@ export function readArtifact(dir: string): LoadedArtifact {
     bytes.set(name, b);
   }
   const modelPath = join(dir, "model.json");
-  const mj = parseJson(modelPath, bytes.get("model.json")!.toString("utf8")) as {
-    kind?: string;
-    spec?: Record<string, unknown>;
-    weightsManifest?: { paths?: unknown; weights?: { name: string; shape: number[]; dtype?: string }[] }[];
-  };
-  if (!mj || (mj.kind !== "logistic" && mj.kind !== "mlp") || typeof mj.spec !== "object" || !Array.isArray(mj.weightsManifest)) {
-    throw new ConfigError(msg.artifactInvalid(modelPath, "expected {kind, spec, weightsManifest}"));
+  const mjText = bytes.get("model.json")!.toString("utf8");
+  // weights paths are checked for safety before the schema, so a URL or a traversal is named as such
+  for (const p of weightsPathsOf(mjText)) {
+    if (typeof p !== "string" || !SAFE_FILE.test(p) || p.includes("..") || p.includes(":")) throw new ConfigError(msg.artifactUnsafePath(dir, String(p)));
   }
+  const mj = parseArtifactJson(modelPath, mjText, modelJsonSchema);
   const weights: ModelState["weights"] = {};
   for (const group of mj.weightsManifest) {
-    const paths = Array.isArray(group.paths) ? group.paths : [];
+    const paths = group.paths;
     for (const p of paths) {
-      if (typeof p !== "string" || !SAFE_FILE.test(p) || p.includes("..") || p.includes(":")) throw new ConfigError(msg.artifactUnsafePath(dir, String(p)));
       if (!bytes.has(p)) throw new ConfigError(msg.artifactInvalid(modelPath, `weights file ${p} has no checksum in manifest.json`));
     }
-    const buf = Buffer.concat(paths.map((p) => bytes.get(p as string)!));
+    const buf = Buffer.concat(paths.map((p) => bytes.get(p)!));
     const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength - (buf.byteLength % 4)));
     let off = 0;
-    for (const w of group.weights ?? []) {
+    for (const w of group.weights) {
       const size = w.shape.reduce((a, b) => a * b, 1);
       if (w.dtype !== undefined && w.dtype !== "float32") throw new ConfigError(msg.artifactInvalid(modelPath, `weight ${w.name} has dtype ${w.dtype}, expected float32`));
       if (off + size > all.length) throw new ConfigError(msg.artifactInvalid(modelPath, `weights file is shorter than the manifest says (weight ${w.name})`));
@@ -202,11 +208,11 @@ export function readArtifact(dir: string): LoadedArtifact {
     if (off !== all.length) throw new ConfigError(msg.artifactInvalid(modelPath, `weights file has ${all.length - off} values more than the manifest lists`));
   }
   const json = {} as Record<ArtifactJsonFile, unknown>;
-  for (const f of JSON_FILES) json[f] = parseJson(join(dir, f), bytes.get(f)!.toString("utf8"));
-  const known = new Set<string>(["model.json", ...JSON_FILES, ...mj.weightsManifest.flatMap((g) => (Array.isArray(g.paths) ? g.paths.map(String) : []))]);
+  for (const f of JSON_FILES) json[f] = parseArtifactJson(join(dir, f), bytes.get(f)!.toString("utf8"), ARTIFACT_JSON[f]);
+  const known = new Set<string>(["model.json", ...JSON_FILES, ...mj.weightsManifest.flatMap((g) => g.paths)]);
   const extra: Record<string, Uint8Array> = {};
   for (const [name, b] of bytes) if (!known.has(name)) extra[name] = b;
-  return { dir, manifest, state: { kind: mj.kind, spec: mj.spec, weights }, json, extra };
+  return { dir, manifest, state: { kind: mj.kind, spec: mj.spec, weights }, json: json as ArtifactJson, extra };
 }
 
 /** Manifests of every model folder in `modelsDir` (damaged ones reported, not thrown). */
@@ -216,12 +222,13 @@ export function listArtifacts(modelsDir: string): { id: string; manifest?: Artif
   for (const name of readdirSync(modelsDir).sort()) {
     const dir = join(modelsDir, name);
     if (name.startsWith(".") || !statSync(dir).isDirectory()) continue;
-    try {
-      const m = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as ArtifactManifest;
-      out.push({ id: name, manifest: m });
-    } catch (e) {
-      out.push({ id: name, error: (e as Error).message });
+    const p = join(dir, "manifest.json");
+    if (!existsSync(p)) {
+      out.push({ id: name, error: msg.artifactMissing(dir, "manifest.json") });
+      continue;
     }
+    const r = parseJsonText(readFileSync(p, "utf8"), artifactManifestSchema);
+    out.push(r.ok ? { id: name, manifest: r.value } : { id: name, error: msg.artifactInvalid(p, r.problem) });
   }
   return out;
 }
@@ -234,9 +241,7 @@ export function artifactExists(modelsDir: string, id: string): boolean {
 export function readChampion(modelsDir: string): string | undefined {
   const p = join(modelsDir, "champion");
   if (!existsSync(p)) return undefined;
-  const v = parseJson(p, readFileSync(p, "utf8")) as { id?: unknown };
-  if (typeof v?.id !== "string" || !isValidModelId(v.id)) throw new ConfigError(msg.artifactInvalid(p, 'expected {"id": "<model id>"}'));
-  return v.id;
+  return parseArtifactJson(p, readFileSync(p, "utf8"), championSchema).id;
 }
 
 export function writeChampion(modelsDir: string, id: string, reason: string, at: Date): void {
@@ -274,9 +279,26 @@ export function readArtifactSummary(dir: string, manifest: ArtifactManifest): { 
     if (!existsSync(p)) throw new ConfigError(msg.artifactMissing(dir, file));
     const b = readFileSync(p);
     if (sha256Text(b) !== sha) throw new ConfigError(msg.artifactChecksum(dir, file));
-    const r = schema.safeParse(parseJson(p, b.toString("utf8")));
-    if (!r.success) throw new ConfigError(msg.artifactInvalid(p, r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")));
-    return r.data;
+    return parseArtifactJson(p, b.toString("utf8"), schema);
   };
   return { metrics: read("metrics.json", metricsSummarySchema), training: read("training.json", trainingSummarySchema) };
+}
+
+/** The weights paths listed in model.json text, whatever their type (checked for safety before the schema). */
+function weightsPathsOf(text: string): unknown[] {
+  const r = parseJsonText(text, weightsPathsOnly);
+  if (!r.ok) return [];
+  return r.value.weightsManifest.flatMap((g) => (Array.isArray(g.paths) ? g.paths : []));
+}
+
+/** An extra JSON file of an artifact (e.g. card.json), from its verified bytes, checked against `schema`. */
+export function artifactExtraJson<S extends z.ZodType>(dir: string, name: string, bytes: Uint8Array, schema: S): z.output<S> {
+  return parseArtifactJson(join(dir, name), Buffer.from(bytes).toString("utf8"), schema);
+}
+
+const manifestFiles = z.looseObject({ files: z.record(z.string(), z.string()) });
+/** The file names a folder's manifest.json checksums (a run's or a model's); [] when there is none. */
+export function checksummedFiles(dir: string): string[] {
+  const r = readJsonFile(join(dir, "manifest.json"), manifestFiles);
+  return r.ok ? Object.keys(r.value.files) : [];
 }

@@ -3,11 +3,13 @@
  * A second run on the same output waits up to `waitSeconds` (polling) and then stops with a UsageError
  * (exit 2) naming the holder. A lock whose pid is no longer alive on this host is stale: it is taken over.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { UsageError } from "../errors.js";
 import { processAlive } from "./files.js";
+import { readJsonFile } from "./json.js";
+import { lockSchema } from "./run-schemas.js";
 import { msg } from "../messages.js";
 
 export interface LockInfo {
@@ -24,12 +26,8 @@ export interface Lock {
 export const lockPathFor = (dir: string): string => `${dir.replace(/[\\/]+$/, "")}.lock`;
 
 function readLock(path: string): LockInfo | undefined {
-  try {
-    const v = JSON.parse(readFileSync(path, "utf8")) as Partial<LockInfo>;
-    return typeof v.pid === "number" ? { pid: v.pid, started: String(v.started ?? "?"), host: String(v.host ?? "?") } : undefined;
-  } catch {
-    return undefined;
-  }
+  const r = readJsonFile(path, lockSchema);
+  return r.ok ? { pid: r.value.pid, started: r.value.started ?? "?", host: r.value.host ?? "?" } : undefined;
 }
 
 function tryCreate(path: string): boolean {

@@ -15,6 +15,7 @@
  *             put on the column that is "on" for that row (the level, the missing flag or the value). Cost:
  *             OCCLUSION_CANDIDATES extra predictions per row. Other columns get 0 (not a reason).
  */
+import type { ArtifactImportance } from "../io/artifact-schemas.js";
 import { LogisticModel } from "./logistic.js";
 import type { RawTable } from "../raw-table.js";
 import type { Matrix } from "./types.js";
@@ -37,16 +38,19 @@ const logit = (p: number) => {
   return Math.log(q / (1 - q));
 };
 
+/** What the explainer reads of importance.json: permutation importance (mlp) and the typical contribution sizes. */
+export type ExplainerImportance = Partial<Pick<ArtifactImportance, "permutation" | "contributionScale">>;
+
 export function makeExplainer(
   model: { kind: "logistic" | "mlp"; predict(X: Matrix): Promise<Float32Array> },
   columns: readonly string[],
   sources: readonly string[],
   reference: readonly number[],
-  importance: unknown,
+  importance: ExplainerImportance | null,
   features: readonly ReasonFeature[],
   reasons: Omit<ReasonOptions, "scale"> = {},
 ): Explainer {
-  const scale = (importance as { contributionScale?: Record<string, number> } | null)?.contributionScale;
+  const scale = importance?.contributionScale;
   const rc = prepareReasonColumns(columns, features, { ...reasons, ...(scale ? { scale } : {}) });
   if (model instanceof LogisticModel) {
     return {
@@ -69,7 +73,8 @@ export function makeExplainer(
   }
   // mlp: occlusion on the top candidate sources
   const perm = new Map<string, number>();
-  for (const e of ((importance as { permutation?: { column: string; aucDrop: number }[] } | null)?.permutation ?? [])) perm.set(e.column, e.aucDrop);
+  // an AUC drop stored as null (NaN) counts as 0, as the arithmetic on it did before artifacts were parsed
+  for (const e of importance?.permutation ?? []) perm.set(e.column, e.aucDrop ?? 0);
   const srcNames = [...new Set(sources)];
   const srcCols = srcNames.map((s) => sources.flatMap((x, j) => (x === s ? [j] : [])));
   const weight = srcNames.map((s) => Math.max(0, perm.get(s) ?? 0) + 1e-6);

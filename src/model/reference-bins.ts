@@ -9,18 +9,11 @@
  * customers ("shorter than 93% of customers").
  * Shares add up to 1 per feature.
  */
+import type { ReferenceBins, ReferenceDistributions } from "../io/artifact-schemas.js";
 import type { RawTable } from "../raw-table.js";
 
-export type ReferenceBins =
-  | { name: string; kind: "numeric"; cuts: number[]; shares: number[]; percentiles?: number[] }
-  | { name: string; kind: "categorical"; levels: string[]; shares: number[] };
-
-export interface ReferenceDistributions {
-  version: 1;
-  rows: number;
-  features: ReferenceBins[];
-  score: { cuts: number[]; shares: number[] };
-}
+// the shapes are defined with the artifact's schemas, which check them when a model is read back
+export type { ReferenceBins, ReferenceDistributions };
 
 const MAX_LEVELS = 20;
 

@@ -5,6 +5,7 @@
 import { ConfigError } from "../errors.js";
 import { basename } from "node:path";
 import { type ArtifactManifest, artifactExists, isValidModelId, listArtifacts, readArtifact, readArtifactSummary, readChampion, type TrainingSummary, writeChampion } from "../io/artifact.js";
+import type { ArtifactBands, ArtifactImportance, ArtifactMetrics, ArtifactTraining } from "../io/artifact-schemas.js";
 import { msg } from "../messages.js";
 import type { BackendName } from "./backend.js";
 import { applyCalibration, type Calibrator } from "./calibration.js";
@@ -20,21 +21,12 @@ export interface Scorer {
   pre: Preprocessor;
   model: FittedModel;
   calibrator: Calibrator;
-  bands: unknown;
-  metrics: unknown;
-  importance: unknown;
-  training: unknown;
-}
-
-function checkCalibrator(c: unknown, where: string): Calibrator {
-  const v = c as Calibrator;
-  const ok =
-    v &&
-    (v.method === "none" ||
-      (v.method === "platt" && Number.isFinite(v.a) && Number.isFinite(v.b)) ||
-      (v.method === "isotonic" && Array.isArray(v.x) && Array.isArray(v.y) && v.x.length === v.y.length));
-  if (!ok) throw new ConfigError(msg.artifactInvalid(where, "not a calibration (none, platt or isotonic)"));
-  return v;
+  /** Risk band thresholds chosen at training time. */
+  bands: ArtifactBands;
+  metrics: ArtifactMetrics;
+  importance: ArtifactImportance;
+  /** Training record: the split (label horizon) and the reference distributions for drift checks. */
+  training: ArtifactTraining;
 }
 
 /** Load `models/<id>` (or the champion when id is "champion" or omitted). */
@@ -61,7 +53,7 @@ export async function loadScorer(modelsDir: string, id?: string, backend?: Backe
     manifest: a.manifest,
     pre,
     model,
-    calibrator: checkCalibrator(a.json["calibration.json"], `${a.dir}/calibration.json`),
+    calibrator: a.json["calibration.json"],
     bands: a.json["bands.json"],
     metrics: a.json["metrics.json"],
     importance: a.json["importance.json"],

@@ -7,6 +7,7 @@
  * Status: ok below `warn` (0.1), warn up to `fail` (config scoring.driftFail, default 0.25), alert above.
  * Counts are accumulated chunk by chunk, so drift costs one pass over values already in memory.
  */
+import type { ArtifactTraining } from "../io/artifact-schemas.js";
 import { categoricalBin, numericBin, type ReferenceBins, type ReferenceDistributions } from "../model/reference-bins.js";
 import type { RawTable } from "../raw-table.js";
 
@@ -108,10 +109,9 @@ export function noDrift(warn: number, threshold: number): DriftSummary {
   return { checked: false, warn, threshold, score: null, features: [], alerts: [], warnings: [] };
 }
 
-/** The reference in a model's training.json, or undefined for models trained before drift checks. */
-export function referenceOf(training: unknown): ReferenceDistributions | undefined {
-  const r = (training as { reference?: ReferenceDistributions } | null)?.reference;
-  return r && r.version === 1 && Array.isArray(r.features) && r.score ? r : undefined;
+/** The reference in a model's training.json (checked when the artifact was read), or undefined for models trained before drift checks. */
+export function referenceOf(training: ArtifactTraining): ReferenceDistributions | undefined {
+  return training.reference;
 }
 
 /** "name (PSI 0.31), ..." for messages, largest first. */

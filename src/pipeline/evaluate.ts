@@ -25,7 +25,9 @@ import { usableColumns } from "../features/build.js";
 import { addPeriod, daysBetween, isoDay, parsePeriod } from "../features/periods.js";
 import { quoteLiteral, withDb } from "../io/duckdb.js";
 import { isValidModelId } from "../io/artifact.js";
-import { fileExists, readText, writeJsonAtomic } from "../io/files.js";
+import { trainingSchema } from "../io/artifact-schemas.js";
+import { fileExists, writeJsonAtomic } from "../io/files.js";
+import { readJsonFile } from "../io/json.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
 import { liftCapture, rocAuc } from "../model/metrics.js";
@@ -133,12 +135,8 @@ const YES = ["yes", "true", "1", "y"];
 function modelHorizon(modelsDir: string, modelId: string): string | undefined {
   const p = join(modelsDir, modelId, "training.json");
   if (!isValidModelId(modelId) || !fileExists(p)) return undefined;
-  try {
-    const h = obj(obj(JSON.parse(readText(p)))["split"])["horizon"];
-    return typeof h === "string" ? h : undefined;
-  } catch {
-    return undefined;
-  }
+  const r = readJsonFile(p, trainingSchema);
+  return r.ok ? r.value.split?.horizon : undefined;
 }
 
 /** Evaluate a scoring run against the outcomes in `dataDir`; writes RUN_DIR/evaluation.json and returns it. */

@@ -5,8 +5,10 @@
  * `plannerReportDataFromRun`.
  */
 import { basename, dirname, join } from "node:path";
-import { ConfigError } from "../errors.js";
+import { ConfigError, InputDataError } from "../errors.js";
 import { ensureDir, fileExists, isDirectory, listDir, readText, removePath, removeStaleTemps, renamePath, sha256File } from "../io/files.js";
+import { parseJsonText } from "../io/json.js";
+import { evaluationSchema, runManifestSchema, runSummarySchema } from "../io/run-schemas.js";
 import { msg } from "../messages.js";
 import type { OutcomeEvaluation, PlannerReportData, RunSummary } from "../report/planner-report.js";
 import type { RunSummaryFile } from "../report/summarise-plan.js";
@@ -49,22 +51,27 @@ export interface RunContent {
 
 export type { RunSummaryFile };
 
-/** Read a run: manifest.json, every checksum verified, and summary.json. ConfigError when damaged. */
+/**
+ * Read a run: manifest.json (schema-checked), every checksum verified, and summary.json (schema-checked).
+ * ConfigError (exit 2) when the folder is not a run; InputDataError (exit 3) naming the file and the field when it
+ * is damaged or hand-edited.
+ */
 export async function readRun(runDir: string): Promise<RunContent> {
   const mp = join(runDir, "manifest.json");
   if (!fileExists(mp)) throw new ConfigError(msg.runNotFound(runDir));
-  let manifest: RunManifest;
-  try {
-    manifest = JSON.parse(readText(mp)) as RunManifest;
-  } catch (e) {
-    throw new ConfigError(msg.runDamaged(runDir, "manifest.json", `is not valid JSON (${(e as Error).message})`));
-  }
-  for (const [name, sha] of Object.entries(manifest.files ?? {})) {
+  const m = parseJsonText(readText(mp), runManifestSchema);
+  if (!m.ok) throw new InputDataError(msg.runDamaged(runDir, "manifest.json", m.problem));
+  const manifest = m.value;
+  for (const [name, sha] of Object.entries(manifest.files)) {
     const p = join(runDir, name);
-    if (!fileExists(p)) throw new ConfigError(msg.runDamaged(runDir, name, "is missing"));
-    if ((await sha256File(p)) !== sha) throw new ConfigError(msg.runDamaged(runDir, name, "does not match its checksum in manifest.json"));
+    if (!fileExists(p)) throw new InputDataError(msg.runDamaged(runDir, name, "is missing"));
+    if ((await sha256File(p)) !== sha) throw new InputDataError(msg.runDamaged(runDir, name, "does not match its checksum in manifest.json"));
   }
-  const summary = JSON.parse(readText(join(runDir, "summary.json"))) as RunSummaryFile;
+  const sp = join(runDir, "summary.json");
+  if (!fileExists(sp)) throw new InputDataError(msg.runDamaged(runDir, "summary.json", "is missing"));
+  const s = parseJsonText(readText(sp), runSummarySchema);
+  if (!s.ok) throw new InputDataError(msg.runDamaged(runDir, "summary.json", s.problem));
+  const summary: RunSummaryFile = s.value;
   return { dir: runDir, manifest, summary };
 }
 
@@ -77,11 +84,9 @@ export function findEarlierRuns(runDir: string): { dir: string; manifest: RunMan
     if (name === self || name.startsWith(".") || /\.(tmp|old)-\d+$/.test(name)) continue;
     const dir = join(parent, name);
     if (!isDirectory(dir) || !fileExists(join(dir, "manifest.json"))) continue;
-    try {
-      out.push({ dir, manifest: JSON.parse(readText(join(dir, "manifest.json"))) as RunManifest });
-    } catch {
-      // a damaged sibling is not this run's problem
-    }
+    // a damaged sibling is not this run's problem: it is left out of the trend
+    const m = parseJsonText(readText(join(dir, "manifest.json")), runManifestSchema);
+    if (m.ok) out.push({ dir, manifest: m.value });
   }
   return out.sort((a, b) => String(a.manifest.as_of).localeCompare(String(b.manifest.as_of)) || a.dir.localeCompare(b.dir));
 }
@@ -101,13 +106,11 @@ export function runSummaryOf(m: RunManifest): RunSummary {
 function readEvaluation(dir: string): OutcomeEvaluation | undefined {
   const p = join(dir, "evaluation.json");
   if (!fileExists(p)) return undefined;
-  try {
-    const j = JSON.parse(readText(p)) as Partial<OutcomeEvaluation> & { outcome?: OutcomeEvaluation };
-    const o = j.outcome ?? j;
-    return o && typeof o.runId === "string" && Array.isArray(o.byBand) ? (o as OutcomeEvaluation) : undefined;
-  } catch {
-    return undefined;
-  }
+  // an unreadable evaluation is left out of the report (the run itself is fine)
+  const r = parseJsonText(readText(p), evaluationSchema);
+  if (!r.ok) return undefined;
+  const o = "outcome" in r.value ? r.value.outcome : r.value;
+  return { ...o, auc: o.auc ?? Number.NaN, lift10: o.lift10 ?? Number.NaN };
 }
 
 /** Planner report data for a run, with the trend from earlier runs and the latest evaluation. */

@@ -37,7 +37,6 @@ import type { BackendName } from "../model/backend.js";
 import { type Explainer, makeExplainer, reasonTexts } from "../model/explain.js";
 import { standingOf } from "../model/reference-bins.js";
 import { loadScorer, type Scorer } from "../model/registry.js";
-import type { Bands } from "../model/train.js";
 import { DriftCounter, type DriftSummary, describeDrift, noDrift, referenceOf } from "../monitoring/drift.js";
 import { renderReport } from "../report/index.js";
 import { computeKpis, type KpiResult } from "../report/kpis.js";
@@ -139,7 +138,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     clock.lap("score");
 
     // 4. effects
-    const thresholds = (scorer.bands as Bands).thresholds;
+    const thresholds = scorer.bands.thresholds;
     const { effects, kpis } = await effectsFor(db, { src, scored, scorer, explainer, thresholds, config, horizon, log });
     clock.lap("effects");
 
@@ -229,8 +228,7 @@ function stageClock() {
 
 /** The label horizon the model was trained for (its split), else the config's. */
 function modelHorizon(scorer: Scorer, config: Config): Period {
-  const training = scorer.training as { split?: { horizon?: string } } | null;
-  return parsePeriod(training?.split?.horizon ?? config.features.horizon, "model horizon");
+  return parsePeriod(scorer.training.split?.horizon ?? config.features.horizon, "model horizon");
 }
 
 type LoadedInput = { kind: "data"; dir: string; load: LoadResult } | { kind: "file"; source: ScoreSource };
@@ -254,7 +252,7 @@ async function featuresOf(db: Db, input: LoadedInput, o: { asOf: string | undefi
 
 /** The probability below which a subscriber is in the low band (no reasons, no main driver): the medium threshold. */
 export function lowBandBelow(scorer: Scorer, config: Config): number {
-  return resolveBandThresholds((scorer.bands as Bands).thresholds, config.retention.bands).medium;
+  return resolveBandThresholds(scorer.bands.thresholds, config.retention.bands).medium;
 }
 
 /** Stage 3: probabilities, reasons and drift counts of every row. */
@@ -305,7 +303,7 @@ interface EffectsInput {
   scored: Scored;
   scorer: Scorer;
   explainer: Explainer;
-  thresholds: Bands["thresholds"];
+  thresholds: Scorer["bands"]["thresholds"];
   config: Config;
   horizon: Period;
   log: Logger;

@@ -20,8 +20,10 @@ import { usableColumns } from "../features/build.js";
 import { computeFeatures } from "../features/runner.js";
 import type { Period } from "../features/periods.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
-import { fileExists, readText, sha256File } from "../io/files.js";
+import { fileExists, sha256File } from "../io/files.js";
 import { type CsvDialect, flatSourceSql } from "../io/flat-table.js";
+import { readJsonFile } from "../io/json.js";
+import { featureSidecarSchema } from "../io/run-schemas.js";
 import type { Logger } from "../log.js";
 import { msg } from "../messages.js";
 import type { ReasonFeature } from "../retention/reasons.js";
@@ -131,27 +133,20 @@ function fileRelation(path: string, csv?: CsvDialect): string {
 
 /** The sidecar of `churn features` (FILE.json), when present: feature metadata and horizon. */
 function readSidecar(path: string): { features: ReasonFeature[]; horizon: string | null } {
-  const side = `${path}.json`;
-  if (!fileExists(side)) return { features: [], horizon: null };
-  try {
-    const j = JSON.parse(readText(side)) as {
-      columns?: { name: string; unit?: string; description?: string; reason?: string; applies_if?: string; structural?: boolean; family?: string | null }[];
-      label?: { horizon?: string };
-    };
-    const features = (j.columns ?? [])
-      .filter((c) => c.family)
-      .map((c) => ({
-        name: c.name,
-        ...(c.unit ? { unit: c.unit } : {}),
-        ...(c.description ? { description: c.description } : {}),
-        ...(c.reason ? { reason: c.reason } : {}),
-        ...(typeof c.applies_if === "string" ? { appliesIf: c.applies_if } : {}),
-        ...(c.structural === true ? { structural: true } : {}),
-      }));
-    return { features, horizon: j.label?.horizon ?? null };
-  } catch {
-    return { features: [], horizon: null };
-  }
+  // absent or unreadable: scoring goes on with generic reasons and the model's horizon
+  const r = readJsonFile(`${path}.json`, featureSidecarSchema);
+  if (!r.ok) return { features: [], horizon: null };
+  const features = (r.value.columns ?? [])
+    .filter((c) => c.family)
+    .map((c) => ({
+      name: c.name,
+      ...(c.unit ? { unit: c.unit } : {}),
+      ...(c.description ? { description: c.description } : {}),
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(typeof c.applies_if === "string" ? { appliesIf: c.applies_if } : {}),
+      ...(c.structural === true ? { structural: true } : {}),
+    }));
+  return { features, horizon: r.value.label?.horizon ?? null };
 }
 
 /** A feature table (--features) or flat table (--table) as a view; ids checked for missing and duplicates. */

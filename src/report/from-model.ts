@@ -6,8 +6,8 @@
  * verified artifact back: the same inputs, so the same card.
  */
 import { ConfigError } from "../errors.js";
-import { readArtifact } from "../io/artifact.js";
-import { fileExists, readText } from "../io/files.js";
+import { artifactExtraJson, folderFormat, readArtifact } from "../io/artifact.js";
+import { cardSchema } from "../io/artifact-schemas.js";
 import { msg } from "../messages.js";
 import { CARD_FORMAT, CARD_JSON, CARD_VERSION, type CardRecord } from "../model/card-record.js";
 import type { CardInputs } from "../model/train.js";
@@ -130,13 +130,7 @@ export function modelCardData(c: CardInputs): ModelCardData {
 
 /** True when `dir` holds a model artifact (manifest.json of format churn-model). */
 export function isModelDir(dir: string): boolean {
-  const p = `${dir}/manifest.json`;
-  if (!fileExists(p)) return false;
-  try {
-    return obj(JSON.parse(readText(p)))["format"] === "churn-model";
-  } catch {
-    return false;
-  }
+  return folderFormat(dir) === "churn-model";
 }
 
 /** Read and verify `models/<id>/` and return what the card is built from. ConfigError when card.json is absent or damaged. */
@@ -144,12 +138,7 @@ export function cardInputsFromDir(dir: string): CardInputs {
   const a = readArtifact(dir);
   const bytes = a.extra[CARD_JSON];
   if (!bytes) throw new ConfigError(msg.cardMissing(dir));
-  let card: unknown;
-  try {
-    card = JSON.parse(Buffer.from(bytes).toString("utf8"));
-  } catch (e) {
-    throw new ConfigError(msg.artifactInvalid(`${dir}/${CARD_JSON}`, (e as Error).message));
-  }
+  const card = artifactExtraJson(dir, CARD_JSON, bytes, cardSchema);
   return { id: a.manifest.id, kind: a.manifest.kind, createdAt: a.manifest.createdAt, state: a.state, json: a.json, card: parseCardRecord(card, `${dir}/${CARD_JSON}`) };
 }
 

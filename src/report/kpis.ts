@@ -24,19 +24,17 @@
  * Segments: one column of `subscribers` from SEGMENT_COLUMNS (current value), plus an "(all)" row per month.
  */
 import type { Db } from "../io/duckdb.js";
+import { KPI_IDS, type KpiId, SEGMENT_COLUMNS, type SegmentColumn } from "../ids.js";
 import { quoteIdent } from "../io/duckdb.js";
 import { UsageError } from "../errors.js";
 import { msg } from "../messages.js";
 
-export const SEGMENT_COLUMNS = ["contract_type", "region", "plan", "preferred_channel"] as const;
-export type SegmentColumn = (typeof SEGMENT_COLUMNS)[number];
+export { KPI_IDS, type KpiId, SEGMENT_COLUMNS, type SegmentColumn } from "../ids.js";
 
 export const LIFETIME_CAP_MONTHS = 60;
 export const RENEWAL_WINDOW_DAYS = 30;
 export const ALL_SEGMENTS = "(all)";
 
-export const KPI_IDS = ["churnRate", "retentionRate", "arpu", "customerValue", "multiProductRate", "complaintRate", "renewalRate"] as const;
-export type KpiId = (typeof KPI_IDS)[number];
 
 /** Label with unit for each KPI (panel titles, table headers). */
 export const KPI_LABELS: Record<KpiId, string> = {

@@ -20,7 +20,7 @@ const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 describe("explanations", () => {
   it("logistic contributions add up to the logit and give readable reasons", async () => {
     const model = new LogisticModel(coef, -2, columns, { l2: 1, tol: 1e-8, maxIter: 10 }, { iterations: 1, converged: true, objective: 0, gradientMax: 0 });
-    const ex = makeExplainer(model, columns, sources, reference, null, [{ name: "days_to_contract_end", unit: "days", reason: "contract ends in {value} days" }]);
+    const ex = makeExplainer(model, columns, sources, reference, { permutation: [] }, [{ name: "days_to_contract_end", unit: "days", reason: "contract ends in {value} days" }]);
     expect(ex.method).toBe("logistic-coefficients");
     const p = await model.predict(X);
     const c = await ex.contributions(X, p);

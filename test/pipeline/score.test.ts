@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { defaultConfig } from "../../src/config/schema.js";
-import { QualityGateError, UsageError } from "../../src/errors.js";
+import { InputDataError, QualityGateError, UsageError } from "../../src/errors.js";
 import { buildFeatureTable } from "../../src/features/build.js";
 import { parseAsOf, parsePeriod } from "../../src/features/periods.js";
 import { acquireLock, lockPathFor } from "../../src/io/lock.js";
@@ -16,6 +17,9 @@ import { monthStartAfter, simulateRun } from "../../src/pipeline/simulate.js";
 import { evaluateRun } from "../../src/pipeline/evaluate.js";
 import { quoteLiteral, withDb } from "../../src/io/duckdb.js";
 import { generateWorld } from "../../src/synth/index.js";
+import { runInProcess, STACK } from "../reliability/helpers.js";
+
+const json = (p: string) => JSON.parse(readFileSync(p, "utf8")) as Record<string, unknown>;
 
 // A failing filesystem for the write-stage fault test: writes of summary.json throw while `fault.on` is set.
 // (A test-only seam: the production path has no fault hook.)
@@ -212,6 +216,11 @@ describe("churn score", () => {
     writeFileSync(lockPathFor(out), JSON.stringify({ pid: 2 ** 22 + 12345, started: "x", host: (await import("node:os")).hostname() }));
     const l2 = await acquireLock(out, 0);
     l2.release();
+    // so is a lock file a crash left half-written (not JSON, or no pid)
+    for (const garbage of ['{"pid": ', JSON.stringify({ started: "x" })]) {
+      writeFileSync(lockPathFor(out), garbage);
+      (await acquireLock(out, 0)).release();
+    }
     expect(existsSync(lockPathFor(out))).toBe(false);
   });
 
@@ -221,6 +230,53 @@ describe("churn score", () => {
     expect(r.asOf).toBe("2026-05-31");
     expect(r.effects.source).toBe("prior");
     expect(r.counts.reconciled).toBe(true);
+  }, 60_000);
+
+  it("refuses a hand-edited or damaged run folder with exit 3 naming the file and the field", async () => {
+    const runs = join(dir, "hostile-runs");
+    const sha = (f: string) => createHash("sha256").update(readFileSync(f)).digest("hex");
+    const cases: { name: string; edit: (d: string) => void; says: string[] }[] = [
+      { name: "manifest-not-json", edit: (d) => writeFileSync(join(d, "manifest.json"), "{ not json"), says: ["manifest.json is not valid JSON"] },
+      {
+        name: "manifest-count",
+        edit: (d) => {
+          const m = json(join(d, "manifest.json")) as { counts: Record<string, unknown> };
+          m.counts["in"] = -3;
+          writeFileSync(join(d, "manifest.json"), JSON.stringify(m));
+        },
+        says: ["manifest.json field counts.in is -3"],
+      },
+      {
+        name: "summary-probability",
+        edit: (d) => {
+          const sp = join(d, "summary.json");
+          const sum = json(sp) as { top: Record<string, unknown>[] };
+          sum.top[0]!["probability"] = "high";
+          writeFileSync(sp, JSON.stringify(sum));
+          const m = json(join(d, "manifest.json")) as { files: Record<string, string> };
+          m.files["summary.json"] = sha(sp);
+          writeFileSync(join(d, "manifest.json"), JSON.stringify(m));
+        },
+        says: ["summary.json field top.0.probability is \"high\""],
+      },
+      { name: "summary-missing", edit: (d) => rmSync(join(d, "summary.json")), says: ["summary.json is missing"] },
+    ];
+    for (const c of cases) {
+      const d = join(runs, c.name);
+      cpSync(join(dir, "runs", "a"), d, { recursive: true });
+      c.edit(d);
+      const e = await readRun(d).catch((x: unknown) => x);
+      expect(e, c.name).toBeInstanceOf(InputDataError);
+      for (const t of c.says) expect((e as Error).message, c.name).toContain(`${d}/${t}`);
+      const r = await runInProcess(["report", "--run", d, "--format", "json"]);
+      expect(r.code, `${c.name}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).not.toMatch(STACK);
+    }
+    // an unreadable evaluation.json is left out of the report; the run itself still reads
+    const d = join(runs, "evaluation");
+    cpSync(join(dir, "runs", "a"), d, { recursive: true });
+    writeFileSync(join(d, "evaluation.json"), JSON.stringify({ runId: 7 }));
+    expect((await plannerReportDataFromRun(d)).outcome).toBeUndefined();
   }, 60_000);
 });
 

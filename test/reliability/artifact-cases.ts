@@ -20,6 +20,29 @@ const reseal = (dir: string, file: string) => {
   writeFileSync(join(dir, "manifest.json"), JSON.stringify(m));
 };
 
+/** The start of the refusal of a hand-edited file: the file, the field and the value it holds. */
+export const invalidField = (path: string, field: string, value: unknown): string =>
+  msg.artifactInvalid(path, `field ${field} is ${JSON.stringify(value)}`).replace(/\. Restore it.*$/, "");
+
+/** A case that edits one JSON file of the artifact by hand (and reseals its checksum, as a careful editor would). */
+function handEdited(file: string, title: string, edit: (j: Record<string, unknown>) => unknown, field: string, value: unknown, seal = true): ArtifactCase[] {
+  return [
+    {
+      id: `${file.replace(/\.json$/, "")}-hand-edited`,
+      title,
+      result: "refused: the message names the file, the field and its value (schema check on reading)",
+      edit(dir) {
+        const p = join(dir, file);
+        const j = json(p);
+        edit(j);
+        writeFileSync(p, JSON.stringify(j));
+        if (seal) reseal(dir, file);
+        return invalidField(p, field, value);
+      },
+    },
+  ];
+}
+
 export const ARTIFACT_CASES: ArtifactCase[] = [
   {
     id: "weights-edited",
@@ -103,6 +126,14 @@ export const ARTIFACT_CASES: ArtifactCase[] = [
       return "weights file extra.bin has no checksum in manifest.json";
     },
   },
+  ...handEdited("manifest.json", "manifest.json: kind set to \"svm\"", (m) => (m["kind"] = "svm"), "kind", "svm", false),
+  ...handEdited("model.json", "model.json: kind set to \"forest\" (manifest resealed)", (m) => (m["kind"] = "forest"), "kind", "forest"),
+  ...handEdited("preprocessing.json", "preprocessing.json: version set to the text \"1\" (manifest resealed)", (m) => (m["version"] = "1"), "version", "1"),
+  ...handEdited("calibration.json", "calibration.json: a Platt slope that is text (manifest resealed)", (m) => Object.assign(m, { method: "platt", a: "steep", b: 0 }), "a", "steep"),
+  ...handEdited("bands.json", "bands.json: the critical threshold set to 7 (manifest resealed)", (m) => ((m["thresholds"] as Record<string, unknown>)["critical"] = 7), "thresholds.critical", 7),
+  ...handEdited("metrics.json", "metrics.json: the validation AUC set to \"high\" (manifest resealed)", (m) => ((m["validation"] as Record<string, unknown>)["auc"] = "high"), "validation.auc", "high"),
+  ...handEdited("importance.json", "importance.json: permutation is an object, not a list (manifest resealed)", (m) => (m["permutation"] = {}), "permutation", {}),
+  ...handEdited("training.json", "training.json: the label horizon set to the number 30 (manifest resealed)", (m) => ((m["split"] as Record<string, unknown>)["horizon"] = 30), "split.horizon", 30),
   {
     id: "format-version",
     title: "manifest formatVersion 99",

@@ -1,6 +1,7 @@
 import { resolve, join } from "node:path";
 import type { CommandModule } from "yargs";
 import { ConfigError, UsageError } from "../../errors.js";
+import { checksummedFiles } from "../../io/artifact.js";
 import { fileExists, readText, writeAtomic } from "../../io/files.js";
 import { msg } from "../../messages.js";
 import { plannerReportDataFromRun } from "../../pipeline/run-dir.js";
@@ -26,15 +27,7 @@ export interface ReportResult {
 
 /** True when `name` appears in the directory's manifest (as a checksummed file name). */
 function inManifest(dir: string, name: string): boolean {
-  const p = join(dir, "manifest.json");
-  if (!fileExists(p)) return false;
-  const seen = (v: unknown): boolean =>
-    v === name || (Array.isArray(v) ? v.some(seen) : v && typeof v === "object" ? Object.entries(v).some(([k, x]) => k === name || seen(x)) : false);
-  try {
-    return seen(JSON.parse(readText(p)));
-  } catch {
-    return false;
-  }
+  return checksummedFiles(dir).includes(name);
 }
 
 /** The report data of a model folder (model card) or a scoring run (planner report). */

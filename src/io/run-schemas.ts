@@ -1,0 +1,172 @@
+/**
+ * The JSON files of a scoring run folder (manifest.json, summary.json, evaluation.json), the sidecar of a feature
+ * table (FILE.json of `churn features`) and the output lock, as zod schemas: the one definition of their shape,
+ * checked whenever churn reads one back. Unknown extra fields are dropped on reading (a run of a newer churn still reads).
+ */
+import { z } from "zod";
+import { BANDS, KPI_IDS, SEGMENT_COLUMNS } from "../ids.js";
+
+const count = z.number().int().min(0);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 checksum (64 hex digits)");
+const band = z.enum(BANDS);
+
+export const runManifestSchema = z.object({
+  kind: z.literal("churn-run"),
+  version: z.literal(1),
+  run_id: z.string(),
+  model: z.object({ id: z.string(), kind: z.string(), reasons: z.string() }),
+  as_of: z.string().nullable(),
+  created_at: z.string(),
+  churn_version: z.string(),
+  source: z.enum(["data", "features", "table"]),
+  inputs: z.array(z.object({ name: z.string(), path: z.string(), sha256: z.string().nullable(), rows: count })),
+  counts: z.object({
+    /** Subscribers in the input (rows of subscribers.*, or of the feature/flat table for that as-of). */
+    in: count,
+    scored: count,
+    rejected: count,
+    rejected_by_reason: z.record(z.string(), count),
+    per_band: z.record(z.string(), count),
+    per_action: z.record(z.string(), count),
+    /** in === scored + rejected. */
+    reconciled: z.boolean(),
+    /** Per raw table (with --data): rows, loaded, rejected. */
+    tables: z.record(z.string(), z.object({ rows: count, loaded: count, rejected: count })).exactOptional(),
+  }),
+  budget: z.number().nullable(),
+  budget_used: z.number(),
+  expected_revenue_saved: z.number(),
+  /** Sum of the churn probabilities of the scored subscribers. */
+  expected_churners: z.number().exactOptional(),
+  value_at_risk: z.number(),
+  effects: z.object({ source: z.enum(["learned", "prior"]), note: z.string() }),
+  drift: z.object({
+    checked: z.boolean(),
+    warn: z.number(),
+    threshold: z.number(),
+    score_psi: z.number().nullable(),
+    max_feature: z.object({ feature: z.string(), psi: z.number() }).nullable(),
+    alerts: z.array(z.string()),
+    warnings: z.array(z.string()),
+    allowed: z.boolean(),
+  }),
+  durations: z.record(z.string(), z.number()),
+  /** sha256 of every other file in the run directory. */
+  files: z.record(z.string(), sha256),
+});
+/** The run manifest (manifest.json), written last by `churn score`. */
+export type RunManifest = z.infer<typeof runManifestSchema>;
+
+const kpiRow = z.object({
+  month: z.string(),
+  segment: z.string(),
+  customersStart: count,
+  customersEnd: count,
+  newCustomers: count,
+  churned: count,
+  churnRate: z.number().nullable(),
+  retentionRate: z.number().nullable(),
+  arpu: z.number().nullable(),
+  customerValue: z.number().nullable(),
+  multiProductRate: z.number().nullable(),
+  complaintRate: z.number().nullable(),
+  contractsEnding: count,
+  renewalRate: z.number().nullable(),
+});
+
+/** summary.json: the planner report's data of the run, and the effects table with how it was found. */
+export const runSummarySchema = z.object({
+  kind: z.literal("planner-report"),
+  run: z.object({ id: z.string(), asOf: z.string(), createdAt: z.string(), modelId: z.string(), scored: count, currency: z.string() }),
+  bands: z.array(z.object({ band, subscribers: count, valueAtRisk: z.number(), selected: count })),
+  budget: z.object({ total: z.number(), used: z.number() }),
+  expectedRevenueSaved: z.number(),
+  segmentLabel: z.string(),
+  matrix: z.array(z.object({ band, segment: z.string(), subscribers: count, valueAtRisk: z.number().exactOptional() })),
+  actions: z.array(
+    z.object({
+      action: z.string(),
+      contacts: count,
+      cost: z.number(),
+      expectedSaving: z.number(),
+      priorEffect: z.number(),
+      learned: z.object({ effect: z.number(), ciLow: z.number(), ciHigh: z.number(), nTreat: count, nControl: count }).exactOptional(),
+    }),
+  ),
+  top: z.array(
+    z.object({
+      rank: count,
+      subscriberId: z.string(),
+      probability: z.number(),
+      band,
+      segment: z.string(),
+      value: z.number(),
+      action: z.string(),
+      expectedNet: z.number(),
+      reasons: z.array(z.string()),
+    }),
+  ),
+  drift: z.object({ threshold: z.number(), items: z.array(z.object({ feature: z.string(), psi: z.number(), status: z.enum(["ok", "warn", "alert"]) })) }).exactOptional(),
+  effectsNote: z.string().exactOptional(),
+  kpis: z
+    .looseObject({
+      segmentColumn: z.enum(SEGMENT_COLUMNS).nullable(),
+      months: z.array(z.string()),
+      rows: z.array(kpiRow),
+      computed: z.array(z.enum(KPI_IDS)),
+      skipped: z.array(z.object({ kpi: z.enum(KPI_IDS), table: z.string() })),
+    })
+    .exactOptional(),
+  effects: z.object({
+    source: z.enum(["learned", "prior"]),
+    note: z.string(),
+    cells: z.array(
+      z.object({
+        action: z.string(),
+        segment: z.string(),
+        effect: z.number(),
+        ci_low: z.number(),
+        ci_high: z.number(),
+        n_treat: count,
+        n_control: count,
+        prior: z.number(),
+        source: z.string(),
+      }),
+    ),
+  }),
+});
+
+/** evaluation.json of `churn evaluate`: the outcome of a run (at the top level, or under `outcome`). */
+export const outcomeSchema = z.object({
+  runId: z.string(),
+  asOf: z.string(),
+  horizonDays: z.number(),
+  byBand: z.array(z.object({ band, subscribers: count, churned: count })),
+  auc: z.number().nullable(),
+  lift10: z.number().nullable(),
+  selected: count,
+  selectedStayed: count,
+});
+export const evaluationSchema = z.union([z.object({ outcome: outcomeSchema }), outcomeSchema]);
+
+/** FILE.json beside a feature table: the columns (with their feature family and reason text) and the label. */
+export const featureSidecarSchema = z.object({
+  columns: z
+    .array(
+      z.object({
+        name: z.string(),
+        unit: z.string().exactOptional(),
+        description: z.string().exactOptional(),
+        reason: z.string().exactOptional(),
+        /** Only then does the feature describe the subscriber (else its value is a structural zero, not a reason). */
+        applies_if: z.string().exactOptional(),
+        structural: z.boolean().exactOptional(),
+        family: z.string().nullable().exactOptional(),
+      }),
+    )
+    .exactOptional(),
+  label: z.object({ horizon: z.string().exactOptional() }).exactOptional(),
+});
+
+/** RUN_DIR.lock: who holds the output. */
+export const lockSchema = z.object({ pid: z.number().int(), started: z.string().exactOptional(), host: z.string().exactOptional() });
