@@ -58,8 +58,14 @@ export type SegmentDim = keyof typeof SEGMENT_DIMS;
 export const SEGMENT_DIM_NAMES = Object.keys(SEGMENT_DIMS) as SegmentDim[];
 
 /** Loyalty KPIs of the planner report (report/kpis.ts), stored in a run's summary.json. */
-export const KPI_IDS = ["churnRate", "retentionRate", "arpu", "customerValue", "multiProductRate", "complaintRate", "renewalRate"] as const;
+export const KPI_IDS = ["churnRate", "retentionRate", "arpu", "lifetimeRevenue", "multiProductRate", "complaintRate", "renewalRate"] as const;
 export type KpiId = (typeof KPI_IDS)[number];
 /** Columns of `subscribers` the KPIs can be segmented by. */
 export const SEGMENT_COLUMNS = ["contract_type", "region", "plan", "preferred_channel"] as const;
 export type SegmentColumn = (typeof SEGMENT_COLUMNS)[number];
+
+/**
+ * The renewal window: a fixed term that ends within this many days (feature `in_renewal_window`, and the default
+ * of `retention.segments.contract.renewalWindowDays`, the segment that renewal offers target).
+ */
+export const RENEWAL_WINDOW_DAYS = 60;

@@ -3,7 +3,7 @@
  * default; `actions` replaces the default catalog as a whole when given.
  */
 import { z } from "zod";
-import { CONTRACT_TYPES, SEGMENT_DIM_NAMES } from "../ids.js";
+import { CONTRACT_TYPES, RENEWAL_WINDOW_DAYS, SEGMENT_DIM_NAMES } from "../ids.js";
 import { catalogSchema, DEFAULT_CATALOG, effectDims } from "./catalog.js";
 
 const prob = z.number().gt(0).max(1);
@@ -54,10 +54,16 @@ export const segmentsConfigSchema = z
       .default({ newMonths: 6, loyalMonths: 36 }),
     contract: z
       .object({
-        renewalWindowDays: z.number().int().min(0).max(3660).default(60).describe("fixed term ending within this many days → renewal window"),
+        renewalWindowDays: z
+          .number()
+          .int()
+          .min(0)
+          .max(3660)
+          .default(RENEWAL_WINDOW_DAYS)
+          .describe("fixed term ending within this many days → renewal window"),
       })
       .strict()
-      .default({ renewalWindowDays: 60 }),
+      .default({ renewalWindowDays: RENEWAL_WINDOW_DAYS }),
     effectKey: z
       .array(z.enum(SEGMENT_DIM_NAMES as [string, ...string[]]))
       .default(["value", "price", "driver"])

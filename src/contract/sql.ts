@@ -6,7 +6,7 @@
  */
 import type { CsvOptions } from "../config/schema.js";
 import { type Param, quoteIdent, quoteLiteral } from "../io/duckdb.js";
-import type { ColumnDef, TableDef } from "./tables.js";
+import { type ColumnDef, DUCKDB_TYPE, type TableDef } from "./tables.js";
 
 /**
  * Collects bound parameters; `add(v)` returns its placeholder (`$1`, `$2`, ...). With `inline`, for a VIEW
@@ -30,15 +30,6 @@ export interface ResolvedColumn {
   sourceType: string;
 }
 
-export const DUCKDB_TYPE: Record<ColumnDef["type"], string> = {
-  id: "VARCHAR",
-  date: "DATE",
-  number: "DOUBLE",
-  integer: "BIGINT",
-  boolean: "BOOLEAN",
-  enum: "VARCHAR",
-  text: "VARCHAR",
-};
 
 const isText = (t: string) => t === "VARCHAR" || t.startsWith("VARCHAR(");
 const isNumeric = (t: string) => /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL)/.test(t);

@@ -8,6 +8,20 @@ import { ACTIONS, CAMPAIGN_GROUPS, COMPLAINT_CATEGORIES, CONTRACT_TYPES, type Ta
 
 export type ColumnType = "id" | "date" | "number" | "integer" | "boolean" | "enum" | "text";
 
+/**
+ * The DuckDB type of each column type: what the loader casts a valid value to, and what the generator writes
+ * (one map, so a generated table has exactly the types a loaded one has).
+ */
+export const DUCKDB_TYPE: Record<ColumnType, string> = {
+  id: "VARCHAR",
+  date: "DATE",
+  number: "DOUBLE",
+  integer: "BIGINT",
+  boolean: "BOOLEAN",
+  enum: "VARCHAR",
+  text: "VARCHAR",
+};
+
 export interface ColumnDef {
   name: string;
   type: ColumnType;

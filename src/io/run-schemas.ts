@@ -67,7 +67,7 @@ const kpiRow = z.object({
   churnRate: z.number().nullable(),
   retentionRate: z.number().nullable(),
   arpu: z.number().nullable(),
-  customerValue: z.number().nullable(),
+  lifetimeRevenue: z.number().nullable(),
   multiProductRate: z.number().nullable(),
   complaintRate: z.number().nullable(),
   contractsEnding: count,

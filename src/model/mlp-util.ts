@@ -1,5 +1,5 @@
 /**
- * Small deterministic helpers for the mlp: a seeded PRNG, seeded shuffles and stratified splits,
+ * Small deterministic helpers for the mlp: a seeded PRNG and seeded shuffles (the stratified split is split.ts's),
  * piecewise-linear-encoding (PLE) bin edges fitted on training rows, and a rank AUC used for early stopping.
  * Pure functions over typed arrays: no tensors here.
  */
@@ -29,28 +29,6 @@ export function shuffleInPlace(a: Int32Array | number[], rng: () => number): voi
     a[i] = a[j]!;
     a[j] = t;
   }
-}
-
-/**
- * Seeded stratified split of row indices 0..n-1: `fraction` of each class goes to the second part.
- * Each class keeps at least one row on each side when it has two or more rows.
- */
-export function stratifiedSplit(y: Float32Array, fraction: number, seed: number): { train: Int32Array; valid: Int32Array } {
-  const rng = makeRng(seed);
-  const train: number[] = [];
-  const valid: number[] = [];
-  for (const cls of [0, 1]) {
-    const idx: number[] = [];
-    for (let i = 0; i < y.length; i++) if ((y[i]! > 0.5 ? 1 : 0) === cls) idx.push(i);
-    shuffleInPlace(idx, rng);
-    let nv = Math.round(idx.length * fraction);
-    if (idx.length >= 2) nv = Math.min(Math.max(nv, 1), idx.length - 1);
-    else nv = 0;
-    for (let i = 0; i < idx.length; i++) (i < nv ? valid : train).push(idx[i]!);
-  }
-  train.sort((a, b) => a - b);
-  valid.sort((a, b) => a - b);
-  return { train: Int32Array.from(train), valid: Int32Array.from(valid) };
 }
 
 /**

@@ -26,7 +26,8 @@ import { logLoss } from "./metrics.js";
 import { MlpInference, predictRange } from "./mlp-infer.js";
 import { initWeights, type MlpArch, MlpNet, type MlpWeights } from "./mlp-net.js";
 import { predictParallel, predictThreads } from "./mlp-parallel.js";
-import { deriveSeed, makeRng, quantileEdges, rankAuc, shuffleInPlace, stratifiedSplit, treeEdges } from "./mlp-util.js";
+import { deriveSeed, makeRng, quantileEdges, rankAuc, shuffleInPlace, treeEdges } from "./mlp-util.js";
+import { stratifiedSplit } from "./split.js";
 import type { FitOptions, FittedModel, Labels, Matrix, MatrixColumn, ModelState, ModelTrainer } from "./types.js";
 
 export interface MlpParams {
@@ -319,9 +320,9 @@ function memberData(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams, s
     validSource = opts.valid.y;
     validRows = Int32Array.from({ length: validX.rows }, (_, i) => i);
   } else {
-    const s = stratifiedSplit(y, params.validFraction, deriveSeed(seed, 1));
-    trainRows = s.train;
-    validRows = s.valid;
+    const s = stratifiedSplit(Array.from({ length: y.length }, (_, i) => i), y, params.validFraction, deriveSeed(seed, 1));
+    trainRows = Int32Array.from(s.fit);
+    validRows = Int32Array.from(s.valid);
     validX = X;
     validSource = y;
   }

@@ -34,7 +34,14 @@ export function stratifiedFolds(y: ArrayLike<number>, k: number, seed: number): 
   return folds;
 }
 
-/** Split row indices `rows` into fit and validation parts, stratified by label. */
+/**
+ * Split row indices `rows` into fit and validation parts, stratified by label: `validFraction` of each class
+ * (rounded) is validation, a class with two or more rows keeps at least one row on each side, and a class of
+ * one row stays in the fit part. Positives are
+ * shuffled with `seed`, negatives with `seed + 1`. The one stratified split (training, cv and the mlp's own
+ * early-stopping rows).
+ * @example stratifiedSplit([0, 1, 2, 3], [1, 0, 1, 0], 0.5, 7) // one positive and one negative in each part
+ */
 export function stratifiedSplit(rows: ArrayLike<number>, y: ArrayLike<number>, validFraction: number, seed: number): { fit: number[]; valid: number[] } {
   const pos: number[] = [];
   const neg: number[] = [];
@@ -49,7 +56,8 @@ export function stratifiedSplit(rows: ArrayLike<number>, y: ArrayLike<number>, v
     [neg, seed + 1],
   ] as const) {
     const sh = shuffle(group, s);
-    const nValid = Math.round(sh.length * validFraction);
+    let nValid = Math.round(sh.length * validFraction);
+    nValid = sh.length >= 2 ? Math.min(Math.max(nValid, 1), sh.length - 1) : 0;
     sh.forEach((i, k) => {
       (k < nValid ? valid : fit).push(i);
     });

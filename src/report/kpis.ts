@@ -12,8 +12,9 @@
  * - retention rate: (E − N) ÷ S, the standard customer retention rate.
  * - ARPU (billing): amount billed for m ÷ subscribers billed for m (rows whose `month` falls in m), over
  *   subscribers active at some time in m.
- * - customer value: ARPU × expected lifetime in months, lifetime = 1 ÷ churn rate capped at LIFETIME_CAP_MONTHS
- *   (a churn rate of 0 gives the cap). A simple proxy, not a discounted CLV.
+ * - lifetime revenue: ARPU × expected lifetime in months, lifetime = 1 ÷ churn rate capped at LIFETIME_CAP_MONTHS
+ *   (a churn rate of 0 gives the cap). A simple revenue proxy, deliberately not called customer value: the
+ *   customer value of the plan and the report is retention/value.ts's discounted margin.
  * - multi-product rate (products): share of customers at end holding two or more distinct products at the end of m.
  * - complaint rate (complaints): share of customers active at any time in m with at least one complaint opened in m.
  * - contract renewal rate: fixed-term contracts (fixed_12m, fixed_24m) whose contract_end_date falls in m, held by a
@@ -32,7 +33,8 @@ import { msg } from "../messages.js";
 export { KPI_IDS, type KpiId, SEGMENT_COLUMNS, type SegmentColumn } from "../ids.js";
 
 export const LIFETIME_CAP_MONTHS = 60;
-export const RENEWAL_WINDOW_DAYS = 30;
+/** A fixed-term contract counts as renewed when its holder is still active this many days after the term ended. */
+export const RENEWAL_OBSERVATION_DAYS = 30;
 export const ALL_SEGMENTS = "(all)";
 
 
@@ -41,7 +43,7 @@ export const KPI_LABELS: Record<KpiId, string> = {
   churnRate: "Churn rate (%)",
   retentionRate: "Retention rate (%)",
   arpu: "ARPU (per month)",
-  customerValue: "Customer value",
+  lifetimeRevenue: "Lifetime revenue (ARPU ÷ churn rate)",
   multiProductRate: "Multi-product rate (%)",
   complaintRate: "Complaint rate (%)",
   renewalRate: "Contract renewal rate (%)",
@@ -50,7 +52,7 @@ export const KPI_LABELS: Record<KpiId, string> = {
 /** Which table each KPI needs beyond subscribers. */
 const KPI_TABLE: Partial<Record<KpiId, "billing" | "products" | "complaints">> = {
   arpu: "billing",
-  customerValue: "billing",
+  lifetimeRevenue: "billing",
   multiProductRate: "products",
   complaintRate: "complaints",
 };
@@ -67,7 +69,7 @@ export interface KpiRow {
   churnRate: number | null;
   retentionRate: number | null;
   arpu: number | null;
-  customerValue: number | null;
+  lifetimeRevenue: number | null;
   multiProductRate: number | null;
   complaintRate: number | null;
   /** Fixed-term contracts ending in the month and evaluable by asOf. */
@@ -134,8 +136,8 @@ export function buildKpiSql(segment: SegmentColumn | null, has: { billing: boole
        (u.act < m.month_start AND u.deact >= m.month_start AND u.deact < m.month_next) AS churned_from_start,
        (u.contract_type IN ('fixed_12m', 'fixed_24m') AND u.cend >= m.month_start AND u.cend < m.month_next
          AND u.act <= u.cend AND (u.deact IS NULL OR u.deact >= u.cend)
-         AND u.cend + INTERVAL ${RENEWAL_WINDOW_DAYS} DAY <= CAST($3 AS DATE)) AS term_ends,
-       (u.deact IS NULL OR u.deact > u.cend + INTERVAL ${RENEWAL_WINDOW_DAYS} DAY) AS stayed_after_term
+         AND u.cend + INTERVAL ${RENEWAL_OBSERVATION_DAYS} DAY <= CAST($3 AS DATE)) AS term_ends,
+       (u.deact IS NULL OR u.deact > u.cend + INTERVAL ${RENEWAL_OBSERVATION_DAYS} DAY) AS stayed_after_term
      FROM months m JOIN subs u ON u.act < m.month_next AND (u.deact IS NULL OR u.deact >= m.month_start))`,
   ];
   if (has.billing)
@@ -217,7 +219,7 @@ export async function computeKpis(db: Db, opts: KpiOptions): Promise<KpiResult> 
       churnRate,
       retentionRate: rate(endN - fresh, start),
       arpu,
-      customerValue: arpu === null || lifetime === null ? null : arpu * lifetime,
+      lifetimeRevenue: arpu === null || lifetime === null ? null : arpu * lifetime,
       multiProductRate: r["multi_product_rate"] == null ? null : Number(r["multi_product_rate"]),
       complaintRate: r["complaint_rate"] == null ? null : Number(r["complaint_rate"]),
       contractsEnding: ending,

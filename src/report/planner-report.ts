@@ -8,7 +8,7 @@
 import { type Band, BANDS } from "../retention/bands.js";
 import { actionChart, bandCountChart, bandSegmentChart, driftChart, kpiSmallMultiples, outcomeChart, trendChart } from "./charts.js";
 import type { Chart, Figure, ReportDoc, Section } from "./doc.js";
-import { ALL_SEGMENTS, KPI_IDS, KPI_LABELS, type KpiId, type KpiResult, RENEWAL_WINDOW_DAYS } from "./kpis.js";
+import { ALL_SEGMENTS, KPI_IDS, KPI_LABELS, type KpiId, type KpiResult, RENEWAL_OBSERVATION_DAYS } from "./kpis.js";
 
 export const TOP_N = 50;
 
@@ -367,7 +367,7 @@ const KPI_FORMAT: Record<KpiId, "pct" | "money"> = {
   churnRate: "pct",
   retentionRate: "pct",
   arpu: "money",
-  customerValue: "money",
+  lifetimeRevenue: "money",
   multiProductRate: "pct",
   complaintRate: "pct",
   renewalRate: "pct",
@@ -392,12 +392,12 @@ function kpiSection(d: PlannerReportData): Section {
   return {
     id: "kpis",
     title: "Loyalty KPIs",
-    intro: `Monthly, by ${k.segmentColumn ?? "all subscribers"}, computed from the raw tables; ${k.months[0]} to ${lastMonth}. Retention rate = (customers at end − new customers) ÷ customers at start. Customer value = ARPU × expected lifetime (1 ÷ churn rate, at most 60 months). Renewal rate = share of fixed-term contracts ending in the month that did not churn within 30 days.`,
+    intro: `Monthly, by ${k.segmentColumn ?? "all subscribers"}, computed from the raw tables; ${k.months[0]} to ${lastMonth}. Retention rate = (customers at end − new customers) ÷ customers at start. Lifetime revenue = ARPU × expected lifetime (1 ÷ churn rate, at most 60 months), a revenue proxy, not the customer value of the plan. Renewal rate = share of fixed-term contracts ending in the month that did not churn within 30 days.`,
     ...(notes.length ? { items: notes.map((t) => ({ text: t, level: "info" as const })) } : {}),
     charts: [{ id: "kpis", title: "Loyalty KPIs by month", alt: `${computed.length} KPIs over ${k.months.length} months, one line per segment.`, spec: kpiSmallMultiples(chartRows, computed.map(label), segments), data: chartRows }],
     tables: [
       {
-        caption: `KPIs for ${lastMonth.slice(0, 7)}${latest.some((r) => r.renewalRate === null && computed.includes("renewalRate")) ? ` (renewal rate shows once ${RENEWAL_WINDOW_DAYS} days have passed after the contract end)` : ""}`,
+        caption: `KPIs for ${lastMonth.slice(0, 7)}${latest.some((r) => r.renewalRate === null && computed.includes("renewalRate")) ? ` (renewal rate shows once ${RENEWAL_OBSERVATION_DAYS} days have passed after the contract end)` : ""}`,
         rowHeader: true,
         columns: [
           { key: "segment", label: "Segment", format: "text" },

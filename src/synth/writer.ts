@@ -2,7 +2,7 @@
  * Staging tables -> the canonical tables (columns, types and order from src/contract/tables.ts) as CSV or
  * Parquet, each produced atomically and in a fixed row order so the same seed gives the same bytes.
  */
-import { type ColumnType, TABLES, type TableName } from "../contract/tables.js";
+import { DUCKDB_TYPE, TABLES, type TableName } from "../contract/tables.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import { produceAtomic } from "../io/files.js";
 import { usageSql } from "./usage.js";
@@ -10,15 +10,6 @@ import type { World } from "./world.js";
 
 export type Format = "csv" | "parquet";
 
-const SQL_TYPE: Record<ColumnType, string> = {
-  id: "VARCHAR",
-  text: "VARCHAR",
-  enum: "VARCHAR",
-  date: "DATE",
-  number: "DOUBLE",
-  integer: "INTEGER",
-  boolean: "BOOLEAN",
-};
 
 /** Width of the zero-padded number in subscriber ids (S0000001). */
 export function idWidth(n: number): number {
@@ -89,7 +80,7 @@ export function tableSql(w: World, name: TableName): string {
   const cols = TABLES[name].columns.map((c) => {
     const expr = src.cols[c.name];
     if (expr === undefined) throw new Error(`synth writer: no source for ${name}.${c.name}`);
-    return `CAST(${expr} AS ${SQL_TYPE[c.type]}) AS ${quoteIdent(c.name)}`;
+    return `CAST(${expr} AS ${DUCKDB_TYPE[c.type]}) AS ${quoteIdent(c.name)}`;
   });
   return `SELECT ${cols.join(", ")} FROM ${src.from}${src.orderBy ? ` ORDER BY ${src.orderBy}` : ""}`;
 }

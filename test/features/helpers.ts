@@ -1,16 +1,15 @@
 /** Tiny input tables built inline in DuckDB, typed like the loader's canonical tables. */
-import { TABLES, type TableName } from "../../src/contract/tables.js";
+import { DUCKDB_TYPE, TABLES, type TableName } from "../../src/contract/tables.js";
 import type { Db, Row } from "../../src/io/duckdb.js";
 import { computeFeatures, type ComputeOptions, type ComputeResult } from "../../src/features/runner.js";
 import { parsePeriod } from "../../src/features/periods.js";
 
-const SQL_TYPE = { id: "VARCHAR", date: "DATE", number: "DOUBLE", integer: "BIGINT", boolean: "BOOLEAN", enum: "VARCHAR", text: "VARCHAR" } as const;
 
 /** Create `table` with its canonical columns (minus `omit`) and insert `rows` (missing keys are NULL). */
 export async function createTable(db: Db, table: TableName, rows: Record<string, unknown>[], omit: string[] = []): Promise<void> {
   const cols = TABLES[table].columns.filter((c) => !omit.includes(c.name));
   await db.run(`DROP TABLE IF EXISTS "${table}"`);
-  await db.run(`CREATE TABLE "${table}" (${cols.map((c) => `"${c.name}" ${SQL_TYPE[c.type]}`).join(", ")})`);
+  await db.run(`CREATE TABLE "${table}" (${cols.map((c) => `"${c.name}" ${DUCKDB_TYPE[c.type]}`).join(", ")})`);
   // batches of multi-row VALUES, every value bound as a parameter
   for (let at = 0; at < rows.length; at += 200) {
     const batch = rows.slice(at, at + 200);
@@ -18,7 +17,7 @@ export async function createTable(db: Db, table: TableName, rows: Record<string,
     const tuples = batch.map((r) => {
       const ph = cols.map((c) => {
         values.push(r[c.name] === undefined ? null : r[c.name]);
-        return `$${values.length}::${SQL_TYPE[c.type]}`;
+        return `$${values.length}::${DUCKDB_TYPE[c.type]}`;
       });
       return `(${ph.join(", ")})`;
     });

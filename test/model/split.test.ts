@@ -20,6 +20,19 @@ describe("splits", () => {
     expect(s.valid.filter((i) => y[i] === 1).length).toBe(4);
   });
 
+  it("stratified split: a rare class keeps a row on each side; a subset of rows splits only those rows", () => {
+    // 2 positives at 20%: round(0.4) = 0, but each side gets one; 1 positive cannot be split and stays in fit
+    const y = [1, 1, ...Array<number>(18).fill(0)];
+    const s = stratifiedSplit([...y.keys()], y, 0.2, 3);
+    expect(s.valid.filter((i) => y[i] === 1)).toHaveLength(1);
+    expect(s.fit.filter((i) => y[i] === 1)).toHaveLength(1);
+    expect(s.valid).toHaveLength(1 + 4);
+    const one = stratifiedSplit([0, 5, 6, 7, 8, 9], y, 0.5, 3);
+    expect(one.fit).toContain(0);
+    expect([...one.fit, ...one.valid].sort((a, b) => a - b)).toEqual([0, 5, 6, 7, 8, 9]);
+    expect(stratifiedSplit([...y.keys()], y, 0.2, 3)).toEqual(s);
+  });
+
   it("time-honest: validates on the latest complete snapshot, trains only on closed outcome windows", () => {
     // snapshots monthly; the latest (Jun) has unknown labels; May is complete → validation.
     const dates = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31", "2026-06-30"];

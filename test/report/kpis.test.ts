@@ -67,14 +67,14 @@ describe("computeKpis", () => {
     // start A,B,E,F; end A,C,E,F; new C,D; B churned; base (active in Feb) A,B,C,D,E,F.
     expect(feb).toMatchObject({ customersStart: 4, customersEnd: 4, newCustomers: 2, churned: 1, churnRate: 0.25, retentionRate: 0.5 });
     expect(feb.arpu).toBeCloseTo(150 / 5, 12); // A30 B20 C10 E50 F40
-    expect(feb.customerValue).toBeCloseTo(30 * 4, 12); // lifetime 1/0.25 = 4 months
+    expect(feb.lifetimeRevenue).toBeCloseTo(30 * 4, 12); // lifetime 1/0.25 = 4 months
     expect(feb.multiProductRate).toBeCloseTo(2 / 4, 12); // A and C hold 2 of the 4 at end
     expect(feb.complaintRate).toBeCloseTo(1 / 6, 12); // B, of 6 active in Feb
     expect(feb).toMatchObject({ contractsEnding: 1, renewalRate: 1 }); // A renewed
     const mar = find(k.rows, "2026-03-01", "(all)");
     expect(mar).toMatchObject({ customersStart: 4, customersEnd: 3, newCustomers: 0, churned: 1, churnRate: 0.25, retentionRate: 0.75 });
     expect(mar.arpu).toBeCloseTo(132 / 4, 12);
-    expect(mar.customerValue).toBeCloseTo(33 * 4, 12);
+    expect(mar.lifetimeRevenue).toBeCloseTo(33 * 4, 12);
     expect(mar.multiProductRate).toBeCloseTo(1 / 3, 12); // C's tv ended 03-10; F's two mobile rows are one product
     expect(mar.complaintRate).toBeCloseTo(1 / 4, 12); // E (two complaints, one subscriber)
     expect(mar).toMatchObject({ contractsEnding: 1, renewalRate: 0 }); // E left within 30 days; F not yet evaluable
@@ -85,11 +85,11 @@ describe("computeKpis", () => {
     const k = await computeKpis(db, { asOf: "2026-03-31", months: 2, segment: "contract_type" });
     expect(k.rows.filter((r) => r.month === "2026-02-01").map((r) => r.segment)).toEqual(["(all)", "fixed_12m", "fixed_24m", "month_to_month", "prepaid"]);
     const pre = find(k.rows, "2026-02-01", "prepaid");
-    expect(pre).toMatchObject({ customersStart: 0, customersEnd: 1, newCustomers: 2, churnRate: null, retentionRate: null, customerValue: null });
+    expect(pre).toMatchObject({ customersStart: 0, customersEnd: 1, newCustomers: 2, churnRate: null, retentionRate: null, lifetimeRevenue: null });
     const f12 = find(k.rows, "2026-02-01", "fixed_12m");
-    expect(f12).toMatchObject({ customersStart: 2, churnRate: 0, arpu: 35, customerValue: 35 * 60, renewalRate: 1 });
+    expect(f12).toMatchObject({ customersStart: 2, churnRate: 0, arpu: 35, lifetimeRevenue: 35 * 60, renewalRate: 1 });
     const f24 = find(k.rows, "2026-03-01", "fixed_24m");
-    expect(f24).toMatchObject({ customersStart: 1, churned: 1, churnRate: 1, retentionRate: 0, renewalRate: 0, customerValue: 50 });
+    expect(f24).toMatchObject({ customersStart: 1, churned: 1, churnRate: 1, retentionRate: 0, renewalRate: 0, lifetimeRevenue: 50 });
     const byRegion = await computeKpis(db, { asOf: "2026-03-31", months: 2, segment: "region" });
     expect(find(byRegion.rows, "2026-02-01", "north")).toMatchObject({ customersStart: 3, churned: 1 });
     expect(find(byRegion.rows, "2026-02-01", "south")).toMatchObject({ customersStart: 1, newCustomers: 2 });
@@ -102,13 +102,13 @@ describe("computeKpis", () => {
     const k = await computeKpis(db, { asOf: "2026-03-31", months: 2 });
     expect(k.skipped).toEqual([
       { kpi: "arpu", table: "billing" },
-      { kpi: "customerValue", table: "billing" },
+      { kpi: "lifetimeRevenue", table: "billing" },
       { kpi: "multiProductRate", table: "products" },
       { kpi: "complaintRate", table: "complaints" },
     ]);
     expect(k.computed).toEqual(["churnRate", "retentionRate", "renewalRate"]);
     const feb = find(k.rows, "2026-02-01", "(all)");
-    expect(feb).toMatchObject({ churnRate: 0.25, arpu: null, customerValue: null, multiProductRate: null, complaintRate: null, renewalRate: 1 });
+    expect(feb).toMatchObject({ churnRate: 0.25, arpu: null, lifetimeRevenue: null, multiProductRate: null, complaintRate: null, renewalRate: 1 });
   });
 
   it("needs the subscribers table", async () => {

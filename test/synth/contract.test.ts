@@ -1,18 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ACTIONS, type ColumnType, TABLE_NAMES, TABLES } from "../../src/contract/tables.js";
+import { ACTIONS, DUCKDB_TYPE, TABLE_NAMES, TABLES } from "../../src/contract/tables.js";
 import { type Db, quoteLiteral, withDb } from "../../src/io/duckdb.js";
 import { tempWorld } from "./helpers.js";
 
-const PARQUET_TYPE: Record<ColumnType, string> = {
-  id: "VARCHAR",
-  text: "VARCHAR",
-  enum: "VARCHAR",
-  date: "DATE",
-  number: "DOUBLE",
-  integer: "INTEGER",
-  boolean: "BOOLEAN",
-};
 
 describe("generated tables match the contract", () => {
   let pq: Awaited<ReturnType<typeof tempWorld>>;
@@ -35,7 +26,7 @@ describe("generated tables match the contract", () => {
     await withDb(async (db) => {
       for (const t of TABLE_NAMES) {
         const cols = await db.describe(`SELECT * FROM read_parquet(${quoteLiteral(`${pq.dir}/${t}.parquet`)})`);
-        expect(cols, t).toEqual(TABLES[t].columns.map((c) => ({ name: c.name, type: PARQUET_TYPE[c.type] })));
+        expect(cols, t).toEqual(TABLES[t].columns.map((c) => ({ name: c.name, type: DUCKDB_TYPE[c.type] })));
       }
     });
   });

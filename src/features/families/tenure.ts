@@ -5,9 +5,8 @@
  * by whole terms to the term that was running at as-of. A change of contract type after as-of cannot be seen
  * in the data; plan changes cannot be seen at all (one plan per subscriber), so `plan_changed_90d` is skipped.
  */
+import { RENEWAL_WINDOW_DAYS } from "../../ids.js";
 import type { FeatureFamily } from "../types.js";
-
-export const RENEWAL_WINDOW_DAYS = 60;
 
 const term = "(CASE s.contract_type WHEN 'fixed_12m' THEN 12 WHEN 'fixed_24m' THEN 24 END)";
 /** Calendar months from as-of to contract end, and the whole terms to roll back (k0 or k0 + 1, see below). */
