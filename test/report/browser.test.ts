@@ -9,33 +9,27 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { toolGate } from "../tool-gate.js";
 import { withDb } from "../../src/io/duckdb.js";
 import { renderReport } from "../../src/report/index.js";
 import type { KpiResult } from "../../src/report/kpis.js";
 import { CHROMIUM, chromiumAvailable, inspectPage, pdfPageCount } from "./cdp.js";
 import { sampleKpis, sampleModelCard, samplePlannerReport } from "./sample-data.js";
 
-const available = chromiumAvailable();
-const inCi = process.env["CI"] === "true";
-if (!available && !inCi) console.warn(`browser test skipped: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
+const browser = toolGate(`chromium (${CHROMIUM})`, chromiumAvailable(), "chromium");
 
 const SHOTS = resolve("out/screenshots");
 
-describe("chromium is present in CI", () => {
-  it.runIf(inCi)("finds the browser", () => {
-    expect(available, `${CHROMIUM} is missing; CI must install the Debian package chromium`).toBe(true);
-  });
-});
-
-describe.skipIf(!available)("reports in a real browser", () => {
-  let dir: string;
+describe.runIf(browser.run)("reports in a real browser", () => {
+  let dir = "";
   let kpis: KpiResult;
   beforeAll(async () => {
+    browser.check();
     dir = mkdtempSync(join(tmpdir(), "churn-report-"));
     mkdirSync(SHOTS, { recursive: true });
     kpis = await withDb(sampleKpis);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   const cases = [
     { name: "model-card", data: () => sampleModelCard(), sections: 8, charts: 9 },

@@ -8,6 +8,7 @@ import { run as runCli } from "../../src/cli/run.js";
 import { ConfigError, UsageError } from "../../src/errors.js";
 import { sha256Text } from "../../src/io/files.js";
 import { msg } from "../../src/messages.js";
+import type { RunManifest } from "../../src/pipeline/manifest.js";
 import { tempDir, writeFlatCsv } from "../model/helpers.js";
 import { samplePlannerReport } from "./sample-data.js";
 
@@ -61,14 +62,37 @@ describe("churn report --run RUN_DIR", () => {
   it("rebuilds the planner report from summary.json, with the run's evaluation.json as outcome", async () => {
     const dir = join(tempDir("churn-report-run-"), "2026-06-30");
     mkdirSync(dir);
-    const summary = samplePlannerReport({ minimal: true });
+    const summary = { ...samplePlannerReport({ minimal: true }), effects: { source: "prior", note: "", cells: [] } };
     writeFileSync(join(dir, "summary.json"), JSON.stringify(summary));
     const outcome = { runId: "2026-03-31", asOf: "2026-03-31", horizonDays: 90, byBand: [{ band: "critical", subscribers: 10, churned: 6 }], auc: 0.71, lift10: 2.5, selected: 8, selectedStayed: 5 };
     writeFileSync(join(dir, "evaluation.json"), JSON.stringify(outcome));
     // report.html as score wrote it (before the outcome was known), covered by the manifest's checksums
     writeFileSync(join(dir, "report.html"), "<p>written by churn score</p>");
     const files = Object.fromEntries(["summary.json", "report.html"].map((f) => [f, sha256Text(readFileSync(join(dir, f)))]));
-    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ kind: "churn-run", version: 1, run_id: "2026-06-30", as_of: "2026-06-30", files }));
+    // a complete manifest, as churn score writes it (a run folder is checked against its schema when read back)
+    const counts = { in: 10, scored: 10, rejected: 0, rejected_by_reason: {}, per_band: { critical: 10 }, per_action: { none: 10 }, reconciled: true };
+    const drift = { checked: false, warn: 0.1, threshold: 0.25, score_psi: null, max_feature: null, alerts: [], warnings: [], allowed: false };
+    const manifest: RunManifest = {
+      kind: "churn-run",
+      version: 1,
+      run_id: "2026-06-30",
+      model: { id: "m", kind: "logistic", reasons: "logistic-coefficients" },
+      as_of: "2026-06-30",
+      created_at: "2026-07-01T02:00:00.000Z",
+      churn_version: "0.1.0",
+      source: "data",
+      inputs: [],
+      counts,
+      budget: null,
+      budget_used: 0,
+      expected_revenue_saved: 0,
+      value_at_risk: 0,
+      effects: { source: "prior", note: "" },
+      drift,
+      durations: {},
+      files,
+    };
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
     const md = await buildReportFromArgs({ run: dir, format: "md" });
     expect(md.kind).toBe("planner-report");
     expect(md.body).toContain("## Outcome of run 2026-03-31");
