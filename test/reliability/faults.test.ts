@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { toolGate } from "../tool-gate.js";
 import { msg } from "../../src/messages.js";
 import { ensureBuilt, FEATURES_AS_OF, listFiles, MAIN, makeWorld, runInProcess, STACK, tempRoot } from "./helpers.js";
 
@@ -29,10 +30,17 @@ describe("features --out where nothing can be written", () => {
   });
 });
 
-const canMount = spawnSync("unshare", ["-rm", "sh", "-c", "mount -t tmpfs -o size=64k none /mnt"]).status === 0;
+const mount = toolGate(
+  "a tmpfs mount in a user namespace (unshare -rm, mount)",
+  spawnSync("unshare", ["-rm", "sh", "-c", "mount -t tmpfs -o size=64k none /mnt"]).status === 0,
+  "util-linux mount",
+);
 
-describe.skipIf(!canMount)("features --out on a full disk", () => {
-  beforeAll(() => ensureBuilt(), 180_000);
+describe.runIf(mount.run)("features --out on a full disk", () => {
+  beforeAll(() => {
+    mount.check();
+    ensureBuilt();
+  }, 180_000);
 
   it("exit 2 with the path; the old output and its sidecar are kept; nothing partial", () => {
     const mnt = join(root, "mnt");

@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { toolGate } from "../tool-gate.js";
 import { HOSTILE_CASES, type HostileCase } from "./hostile-cases.js";
 import { copyWorld, ensureBuilt, FEATURES_AS_OF, listFiles, makeWorld, ROOT, runInProcess, spawnCli, STACK, tempRoot } from "./helpers.js";
 
@@ -52,10 +53,13 @@ function openedPaths(log: string): string[] {
   return [...out];
 }
 
-const hasStrace = spawnSync("strace", ["-V"]).status === 0;
+const strace = toolGate("strace", spawnSync("strace", ["-V"]).status === 0, "strace");
 
-describe.skipIf(!hasStrace)("nothing is read beyond the inputs (strace)", () => {
-  beforeAll(() => ensureBuilt(), 180_000);
+describe.runIf(strace.run)("nothing is read beyond the inputs (strace)", () => {
+  beforeAll(() => {
+    strace.check();
+    ensureBuilt();
+  }, 180_000);
 
   /** Opened paths outside the code, the runtime and the system libraries. */
   function foreign(paths: string[]): string[] {

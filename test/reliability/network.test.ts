@@ -9,6 +9,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { toolGate } from "../tool-gate.js";
 import { ensureBuilt, type CliResult, spawnCli, STACK, tempRoot } from "./helpers.js";
 
 const HOOK = `
@@ -49,12 +50,13 @@ function pipeline(root: string, opts: { prefix?: string[]; nodeArgs?: string[]; 
   return results;
 }
 
-const unshareWorks = spawnSync("unshare", ["-rn", "true"]).status === 0;
+const unshare = toolGate("a network namespace (unshare -rn)", spawnSync("unshare", ["-rn", "true"]).status === 0, "util-linux");
 
 describe("no network request at any point", () => {
   beforeAll(() => ensureBuilt(), 180_000);
 
-  it.skipIf(!unshareWorks)("generate → validate → features → train in a namespace without network (unshare -rn)", () => {
+  it.runIf(unshare.run)("generate → validate → features → train in a namespace without network (unshare -rn)", () => {
+    unshare.check();
     const root = tempRoot("churn-netns-");
     const results = pipeline(root, { prefix: ["unshare", "-rn"] });
     for (const r of results) {
