@@ -16,6 +16,8 @@ export const runManifestSchema = z.object({
   run_id: z.string(),
   model: z.object({ id: z.string(), kind: z.string(), reasons: z.string() }),
   as_of: z.string().nullable(),
+  /** The label horizon ("30d", "1mo") the run's probabilities are for, when recorded (read by `churn evaluate`). */
+  horizon: z.string().exactOptional(),
   created_at: z.string(),
   churn_version: z.string(),
   source: z.enum(["data", "features", "table"]),

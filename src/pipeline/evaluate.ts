@@ -20,20 +20,20 @@ import { join } from "node:path";
 import type { Config } from "../config/schema.js";
 import { loadData } from "../contract/load.js";
 import { ConfigError, InputDataError, UsageError } from "../errors.js";
-import { dataEndOf } from "../features/snapshot.js";
 import { usableColumns } from "../features/build.js";
 import { addPeriod, daysBetween, isoDay, parsePeriod } from "../features/periods.js";
-import { quoteLiteral, withDb } from "../io/duckdb.js";
+import { dataEndOf } from "../features/snapshot.js";
 import { isValidModelId } from "../io/artifact.js";
 import { trainingSchema } from "../io/artifact-schemas.js";
+import { quoteLiteral, withDb } from "../io/duckdb.js";
 import { fileExists, writeJsonAtomic } from "../io/files.js";
 import { readJsonFile } from "../io/json.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
 import { liftCapture, rocAuc } from "../model/metrics.js";
 import type { OutcomeEvaluation } from "../report/planner-report.js";
-import { type Band, BANDS } from "../retention/bands.js";
-import { readRun } from "./run-dir.js";
+import { BANDS, type Band } from "../retention/bands.js";
+import { readRunManifest } from "./run-dir.js";
 
 export const EVALUATION_FILE = "evaluation.json";
 
@@ -50,7 +50,7 @@ type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : {});
 
 /**
- * The fields evaluate needs from a run's manifest (read and checksum-verified by `readRun`). Accepts the score
+ * The fields evaluate needs from a run's manifest (read and checksum-verified by `readRunManifest`). Accepts the score
  * manifest's snake_case (run_id, model.id, as_of) and camelCase; `horizon` ("30d", or a number of days) when recorded.
  */
 export function runInfoOf(manifest: unknown, runDir: string): RunInfo {
@@ -142,7 +142,7 @@ function modelHorizon(modelsDir: string, modelId: string): string | undefined {
 /** Evaluate a scoring run against the outcomes in `dataDir`; writes RUN_DIR/evaluation.json and returns it. */
 export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
   const log = o.log ?? silentLogger;
-  const info = runInfoOf((await readRun(o.runDir)).manifest, o.runDir);
+  const info = runInfoOf(await readRunManifest(o.runDir), o.runDir);
   const scoresPath = join(o.runDir, "scores.parquet");
   if (!fileExists(scoresPath)) throw new ConfigError(msg.runFileMissing(o.runDir, "scores.parquet"));
   const horizonText = o.horizon ?? info.horizon ?? modelHorizon(o.modelsDir ?? "models", info.modelId);

@@ -57,6 +57,17 @@ export type { RunSummaryFile };
  * is damaged or hand-edited.
  */
 export async function readRun(runDir: string): Promise<RunContent> {
+  const manifest = await readRunManifest(runDir);
+  const sp = join(runDir, "summary.json");
+  if (!fileExists(sp)) throw new InputDataError(msg.runDamaged(runDir, "summary.json", "is missing"));
+  const s = parseJsonText(readText(sp), runSummarySchema);
+  if (!s.ok) throw new InputDataError(msg.runDamaged(runDir, "summary.json", s.problem));
+  const summary: RunSummaryFile = s.value;
+  return { dir: runDir, manifest, summary };
+}
+
+/** A run's manifest.json (schema-checked) with every checksum it lists verified; the same errors as `readRun`. */
+export async function readRunManifest(runDir: string): Promise<RunManifest> {
   const mp = join(runDir, "manifest.json");
   if (!fileExists(mp)) throw new ConfigError(msg.runNotFound(runDir));
   const m = parseJsonText(readText(mp), runManifestSchema);
@@ -67,12 +78,7 @@ export async function readRun(runDir: string): Promise<RunContent> {
     if (!fileExists(p)) throw new InputDataError(msg.runDamaged(runDir, name, "is missing"));
     if ((await sha256File(p)) !== sha) throw new InputDataError(msg.runDamaged(runDir, name, "does not match its checksum in manifest.json"));
   }
-  const sp = join(runDir, "summary.json");
-  if (!fileExists(sp)) throw new InputDataError(msg.runDamaged(runDir, "summary.json", "is missing"));
-  const s = parseJsonText(readText(sp), runSummarySchema);
-  if (!s.ok) throw new InputDataError(msg.runDamaged(runDir, "summary.json", s.problem));
-  const summary: RunSummaryFile = s.value;
-  return { dir: runDir, manifest, summary };
+  return manifest;
 }
 
 /** Sibling runs (same parent, with a manifest), sorted by as_of then name; `runDir` itself excluded. */

@@ -5,7 +5,7 @@
  * `buildPlannerReport(data)` returns a ReportDoc; render it with renderReport (index.ts).
  * Optional inputs (drift, trend, outcome, KPIs) that are absent show a one-line note.
  */
-import { type Band, BANDS } from "../retention/bands.js";
+import { BANDS, type Band } from "../retention/bands.js";
 import { actionChart, bandCountChart, bandSegmentChart, driftChart, kpiSmallMultiples, outcomeChart, trendChart } from "./charts.js";
 import type { Chart, Figure, ReportDoc, Section } from "./doc.js";
 import { ALL_SEGMENTS, KPI_IDS, KPI_LABELS, type KpiId, type KpiResult, RENEWAL_OBSERVATION_DAYS } from "./kpis.js";
@@ -21,7 +21,7 @@ export interface BandSummary {
   selected: number;
 }
 
-/** Retention effect: absolute reduction in churn probability (0.04 = 4 percentage points). */
+/** Per action: contacts, cost, expected saving and its effect, a relative reduction of the churn probability (0.2 = churn probability × 0.8). */
 export interface ActionSummary {
   action: string;
   contacts: number;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { evaluateFromArgs } from "../../src/cli/commands/evaluate.js";
 import { configSchema } from "../../src/config/schema.js";
-import { ConfigError, UsageError } from "../../src/errors.js";
+import { InputDataError, UsageError } from "../../src/errors.js";
 import { quoteLiteral, withDb } from "../../src/io/duckdb.js";
 import { sha256Text } from "../../src/io/files.js";
 import { msg } from "../../src/messages.js";
@@ -36,7 +36,7 @@ const SUBS: [string, number, string, boolean, string][] = [
 
 const config = configSchema.parse({});
 
-/** A run directory as `churn score` writes it (only what evaluate reads), manifest last with checksums. */
+/** A run directory as `churn score` writes it (the files evaluate reads), manifest last with checksums. */
 async function writeRun(dir: string, manifest: Record<string, unknown>): Promise<void> {
   const values = SUBS.map(([id, p, band]) => `(${quoteLiteral(id)}, DATE '2026-03-31', ${p}, ${quoteLiteral(band)}, ${p})`).join(", ");
   const risk = SUBS.map(([id, p, band, sel], i) => `(${i + 1}, ${quoteLiteral(id)}, ${p}, ${quoteLiteral(band)}, ${quoteLiteral(sel ? "yes" : "no")})`).join(", ");
@@ -47,7 +47,26 @@ async function writeRun(dir: string, manifest: Record<string, unknown>): Promise
   writeFileSync(join(dir, "summary.json"), "{}\n");
   const files: Record<string, string> = {};
   for (const f of ["scores.parquet", "risk_list.parquet", "summary.json"]) files[f] = sha256Text(readFileSync(join(dir, f)));
-  writeFileSync(join(dir, "manifest.json"), JSON.stringify({ kind: "churn-run", version: 1, run_id: "run-0331", model: { id: "m1" }, as_of: "2026-03-31", ...manifest, files }));
+  const runManifest = {
+    kind: "churn-run",
+    version: 1,
+    run_id: "run-0331",
+    model: { id: "m1", kind: "logistic", reasons: "coefficients" },
+    as_of: "2026-03-31",
+    created_at: "2026-04-01T02:00:00.000Z",
+    churn_version: "0.1.0",
+    source: "data",
+    inputs: [],
+    counts: { in: SUBS.length, scored: SUBS.length, rejected: 0, rejected_by_reason: {}, per_band: {}, per_action: {}, reconciled: true },
+    budget: null,
+    budget_used: 0,
+    expected_revenue_saved: 0,
+    value_at_risk: 0,
+    effects: { source: "prior", note: "" },
+    drift: { checked: false, warn: 0.1, threshold: 0.25, score_psi: null, max_feature: null, alerts: [], warnings: [], allowed: false },
+    durations: {},
+  };
+  writeFileSync(join(dir, "manifest.json"), JSON.stringify({ ...runManifest, ...manifest, files }));
 }
 
 function dataDir(usageEnd: string): string {
@@ -114,6 +133,9 @@ describe("churn evaluate", () => {
     const e = await evaluateRun({ runDir: dir, dataDir: data, config, modelsDir: models });
     expect(e).toMatchObject({ horizon: "1mo", horizonEnd: "2026-04-30", churned: 4 });
     writeFileSync(join(dir, "scores.parquet"), "tampered");
-    await expect(evaluateRun({ runDir: dir, dataDir: data, config, horizon: "30d" })).rejects.toBeInstanceOf(ConfigError);
+    // a damaged run folder is an input-data error (exit 3) naming the file
+    const damaged = await evaluateRun({ runDir: dir, dataDir: data, config, horizon: "30d" }).catch((x: unknown) => x);
+    expect(damaged).toBeInstanceOf(InputDataError);
+    expect(damaged).toMatchObject({ exitCode: 3, message: expect.stringContaining("scores.parquet") });
   });
 });
