@@ -93,6 +93,13 @@ export const msg = {
   mlpColumnsMismatch: (expected: number, got: number, firstDiff: string) =>
     `the mlp model was trained on ${expected} feature columns but got ${got}${firstDiff ? ` (first difference: ${firstDiff})` : ""}. Score with the preprocessing saved in the same model artifact, or retrain.`,
   mlpNoRows: () => `the mlp cannot be trained on 0 rows. Check the training data and the filters applied to it.`,
+  mlpMemberDropped: (member: number, of: number, reason: string, keptAnyway: boolean) =>
+    keptAnyway
+      ? `mlp: no member converged; member ${member}/${of} (${reason}) is kept as the best of them. Compare with the logistic model (--model auto) before using this one, or give the mlp more CPU time (--mlp-budget).`
+      : `mlp: member ${member}/${of} dropped, it did not converge (${reason}); the model averages the others.`,
+  mlpCardMemberDropped: (member: string, reason: string, othersKept: boolean) => `Member ${member} of the mlp was dropped: it did not converge (${reason})${othersKept ? "; the model averages the others" : ""}.`,
+  mlpCardNoneConverged: (reason: string) => `No member of the mlp converged; the one kept is the best of them (${reason}). Compare it with the logistic model before using it.`,
+  mlpBudgetStopped: (seconds: number) => `training stopped on the mlp's CPU budget (${seconds} s per member), so the result depends on machine speed; raise --mlp-budget for a model that trains to convergence.`,
 
   // --- model: tables, training, cv, artifacts, registry (model foundation) -------------------------
   tableNotFound: (path: string) => `table ${path} does not exist. Check the path given to --table / --features.`,
@@ -193,6 +200,7 @@ export const msg = {
   cardMissing: (dir: string) =>
     `${dir} has no card.json: the model was trained before churn stored what the model card needs. Retrain it with \`churn train\` to get a model card.`,
   backtestNeedsFeatures: () => "--backtest needs a feature table (--features): a flat table has no as-of dates to roll over. Drop --backtest, or train on `churn features` output.",
+  mlpBudgetInvalid: (value: unknown) => `--mlp-budget: ${quoteValue(value)} is not a positive number of CPU seconds. Give e.g. --mlp-budget 600 (each member of the mlp may train for that much CPU time).`,
   backtestInvalid: (value: unknown) => `--backtest: ${quoteValue(value)} is not a whole number of as-of dates between 1 and 60. Give e.g. --backtest 3.`,
   reportDirUnknown: (dir: string) =>
     `${dir} is neither a scoring run nor a model folder (no manifest.json). Pass the folder \`churn score --out DIR\` wrote, or a model folder models/<id>.`,

@@ -7,25 +7,27 @@
  *   left out.
  * - 2 shared hidden layers (ReLU, dropout) and a TabM-mini ensemble of k members (per-member input scaling
  *   and head, predictions averaged), trained with Adam and decoupled weight decay (AdamW).
+ * - Several independent nets ("members") averaged; they train side by side in worker threads (mlp-pool.ts).
  * - Early stopping on validation AUC: `opts.valid` when given, else a seeded stratified split of the
  *   training rows. The best epoch's weights are kept. The learning rate drops on validation plateaus.
- * - Deterministic: weights, shuffles and dropout masks all come from the seed; training never reads the clock
- *   except for the optional wall-clock cap (`timeBudgetSeconds`), which logs when it cuts training short.
- * - Every tensor is created inside tf.tidy or disposed; predict runs in batches of `predictBatch` rows.
+ * - Each member may use `timeBudgetSeconds` of CPU time (its own thread's), so what else runs on the machine does
+ *   not starve it. A member that did not converge (fewer than MIN_EPOCHS epochs, or a validation AUC below logistic
+ *   regression's on the same rows) is dropped and named in the log and the saved spec (the model card shows it).
+ * - Deterministic: weights, shuffles and dropout masks all come from the seed, and a member's result does not
+ *   depend on the thread it ran on; only a budget that runs out makes the result depend on machine speed.
  *
- * The network itself is in mlp-net.ts; PRNG, splits, bins and AUC in mlp-util.ts. `predict` does not run the
- * training graph: mlp-infer.ts computes the same function with far fewer operations, and mlp-parallel.ts spreads
- * large predictions over worker threads.
+ * The function is defined in mlp-net.ts (MlpNet, a TF.js graph kept as the reference), trained by mlp-train.ts
+ * (hand-written gradients, same function) and predicted by mlp-infer.ts (same function, far fewer operations), with
+ * mlp-parallel.ts spreading large predictions over worker threads. PRNG, splits, bins and AUC are in mlp-util.ts.
  */
-import * as tf from "@tensorflow/tfjs-core";
-// Side effect: registers every op's gradient in tfjs-core's global registry (tfjs-core alone ships none).
-import "@tensorflow/tfjs-layers";
 import { ConfigError, InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
-import { logLoss } from "./metrics.js";
-import { MlpInference, predictRange } from "./mlp-infer.js";
-import { initWeights, type MlpArch, MlpNet, type MlpWeights } from "./mlp-net.js";
+import { logisticTrainer } from "./logistic.js";
+import { MlpInference, type MlpParts, predictRange } from "./mlp-infer.js";
+import { initWeights, type MlpArch, type MlpWeights } from "./mlp-net.js";
 import { predictParallel, predictThreads } from "./mlp-parallel.js";
+import { trainMembers } from "./mlp-pool.js";
+import type { MemberJob, TrainingInfo } from "./mlp-train.js";
 import { deriveSeed, makeRng, quantileEdges, rankAuc, shuffleInPlace, treeEdges } from "./mlp-util.js";
 import { stratifiedSplit } from "./split.js";
 import type { FitOptions, FittedModel, Labels, Matrix, MatrixColumn, ModelState, ModelTrainer } from "./types.js";
@@ -75,7 +77,10 @@ export interface MlpParams {
   lrDecayFactor: number;
   /** Share of training rows held out for early stopping when opts.valid is not given. */
   validFraction: number;
-  /** Wall-clock cap on training; hitting it is logged (the result then depends on machine speed). */
+  /**
+   * CPU seconds each member may train for (its own thread's CPU time, so other work on the machine does not eat
+   * it); hitting it is logged and recorded, and the result then depends on machine speed.
+   */
   timeBudgetSeconds: number;
   /**
    * Refit mode: per member, the learning rate of each epoch to train (e.g. an earlier fit's schedule up to its
@@ -133,6 +138,8 @@ export const MLP_DEFAULTS: MlpParams = {
   schedule: null,
 };
 
+const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
+
 const FORMAT = "churn-mlp";
 // v2: several members, weights named m<i>/<name>; v1 (one net, plain names) still loads
 const VERSION = 2;
@@ -172,12 +179,6 @@ function takeRows(y: Labels, rows: Int32Array): Float32Array {
   return out;
 }
 
-interface Parts {
-  num: Float32Array;
-  other: Float32Array;
-  rows: number;
-}
-
 function checkColumns(expected: { name: string; kind: string }[], X: Matrix): void {
   let diff = "";
   const n = Math.max(expected.length, X.columns.length);
@@ -191,66 +192,42 @@ function checkColumns(expected: { name: string; kind: string }[], X: Matrix): vo
   if (diff || X.cols !== expected.length) throw new InputDataError(msg.mlpColumnsMismatch(expected.length, X.cols, diff));
 }
 
-/** P(churn) for pre-split parts, in batches. */
-function predictParts(net: MlpNet, p: Parts, batch: number): Float32Array {
-  const F = net.arch.numericCols.length;
-  const C = net.arch.otherCols.length;
-  const out = new Float32Array(p.rows);
-  for (let start = 0; start < p.rows; start += batch) {
-    const end = Math.min(start + batch, p.rows);
-    const b = end - start;
-    const probs = tf.tidy(() => {
-      const xn = F > 0 ? tf.tensor2d(p.num.subarray(start * F, end * F), [b, F]) : null;
-      const xo = C > 0 ? tf.tensor2d(p.other.subarray(start * C, end * C), [b, C]) : null;
-      return net.proba(xn, xo);
-    });
-    out.set(probs.dataSync() as Float32Array, start);
-    probs.dispose();
-  }
-  return out;
-}
+type Member = { arch: MlpArch; weights: MlpWeights };
 
 class FittedMlp implements FittedModel {
   readonly kind = "mlp" as const;
-  /** Built on first predict from the nets' weights (see mlp-infer.ts). */
+  /** Built on first predict from the members' weights (see mlp-infer.ts). */
   private inference: MlpInference[] | null = null;
-  private weights: { arch: MlpArch; weights: MlpWeights }[] | null = null;
   constructor(
-    private readonly nets: MlpNet[],
+    private readonly members: Member[],
     private readonly spec: Record<string, unknown> & { columns: { name: string; kind: string }[]; predictBatch: number },
   ) {}
 
   /** P(churn): the mean over members. */
   async predict(X: Matrix): Promise<Float32Array> {
     checkColumns(this.spec.columns, X);
-    const { numericCols, otherCols } = this.nets[0]!.arch;
+    const { numericCols, otherCols } = this.members[0]!.arch;
     const parts = { num: takeColumns(X, numericCols), other: takeColumns(X, otherCols), rows: X.rows };
-    // the weights are read from the nets once; workers of a parallel prediction build their nets from them too
-    this.weights ??= this.nets.map((net) => ({ arch: net.arch, weights: net.readWeights() }));
-    this.inference ??= this.weights.map((m) => new MlpInference(m.arch, m.weights));
+    this.inference ??= this.members.map((m) => new MlpInference(m.arch, m.weights));
     const batch = this.spec.predictBatch;
     const threads = predictThreads(X.rows, batch);
     if (threads <= 1) return predictRange(this.inference, parts, batch);
-    return predictParallel(this.inference, this.weights, parts, batch, threads);
+    return predictParallel(this.inference, this.members, parts, batch, threads);
   }
 
   async save(): Promise<ModelState> {
     const weights: MlpWeights = {};
-    this.nets.forEach((net, m) => {
-      for (const [name, w] of Object.entries(net.readWeights())) weights[`m${m}/${name}`] = w;
+    this.members.forEach((net, m) => {
+      for (const [name, w] of Object.entries(net.weights)) weights[`m${m}/${name}`] = { shape: [...w.shape], values: Float32Array.from(w.values) };
     });
     return { kind: "mlp", spec: structuredClone(this.spec), weights };
   }
 
   dispose(): void {
-    for (const net of this.nets) net.dispose();
     for (const inf of this.inference ?? []) inf.dispose();
     this.inference = null;
-    this.weights = null;
   }
 }
-
-const round6 = (x: number) => Math.round(x * 1e6) / 1e6;
 
 /** Members by data size: variance between runs is largest on small data, where extra nets are also cheap. */
 function autoMembers(rows: number): number {
@@ -269,6 +246,9 @@ function autoBatch(n: number): number {
   return 1024;
 }
 
+/** A member with fewer finished epochs than this did not converge (its budget ran out first). */
+export const MIN_EPOCHS = 3;
+
 /** An mlp trainer with the given hyper-parameters (the rest from MLP_DEFAULTS). */
 export function createMlpTrainer(overrides: Partial<MlpParams> = {}): ModelTrainer {
   const params: MlpParams = { ...MLP_DEFAULTS, ...overrides };
@@ -286,22 +266,14 @@ interface MemberData {
   trainNum: Float32Array;
   trainOther: Float32Array;
   trainY: Float32Array;
-  valid: Parts;
+  valid: MlpParts;
   validY: Float32Array;
   edges: number[][];
+  /** Where the rows come from, for the logistic comparison: the training rows of X, the early-stopping rows of validX. */
+  trainRows: Int32Array;
+  validX: Matrix;
+  validRows: Int32Array;
 }
-
-type TrainingInfo = {
-  rows: number;
-  validRows: number;
-  rowsPerEpoch: number;
-  epochs: number;
-  bestEpoch: number;
-  bestValidAuc: number;
-  batchSize: number;
-  stoppedByTimeBudget: boolean;
-  history: { epoch: number; trainLoss: number; validLoss: number; validAuc: number; learningRate: number }[];
-};
 
 /** One member's rows: its early-stopping split (its own when opts.valid is absent), columns and PLE edges. */
 function memberData(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams, seed: number, numericCols: number[], otherCols: number[]): MemberData {
@@ -352,14 +324,46 @@ function memberData(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams, s
     valid: { num: takeColumns(validX, numericCols, validRows), other: takeColumns(validX, otherCols, validRows), rows: validRows.length },
     validY: takeRows(validSource, validRows),
     edges,
+    trainRows,
+    validX,
+    validRows,
   };
+}
+
+/** The rows of X at `rows`, as a matrix (all columns). */
+function rowsOf(X: Matrix, rows: Int32Array): Matrix {
+  if (rows.length === X.rows) return X; // every row, in order (the callers' row lists are sorted)
+  return { ...X, rows: rows.length, data: takeColumns(X, Array.from({ length: X.cols }, (_, j) => j), rows) };
+}
+
+/**
+ * Validation AUC of logistic regression fitted on each member's training rows, on the member's early-stopping rows:
+ * the bar a member must clear to count as converged. With given validation rows (`shared`) every member trains on
+ * all of X and one fit serves all; else each member has its own split and its own fit.
+ */
+async function logisticBars(X: Matrix, y: Labels, data: MemberData[], shared: boolean, seed: number): Promise<number[]> {
+  const fitScore = async (trainRows: Int32Array, validX: Matrix): Promise<Float32Array> => {
+    const model = await logisticTrainer().fit(rowsOf(X, trainRows), takeRows(y, trainRows), { seed });
+    try {
+      return await model.predict(validX);
+    } finally {
+      model.dispose();
+    }
+  };
+  if (shared) {
+    const p = await fitScore(data[0]!.trainRows, data[0]!.validX);
+    return data.map((d) => rankAuc(takeRows(p, d.validRows), d.validY));
+  }
+  const out: number[] = [];
+  for (const d of data) out.push(rankAuc(await fitScore(d.trainRows, rowsOf(d.validX, d.validRows)), d.validY));
+  return out;
 }
 
 async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams): Promise<FittedModel> {
   if (X.rows === 0) throw new InputDataError(msg.mlpNoRows());
   if (opts.valid) checkColumns(X.columns, opts.valid.X);
   const log = opts.onLog ?? (() => {});
-  const t0 = Date.now();
+  const t0 = performance.now();
   const { numericCols, otherCols } = splitColumns(X.columns, params.maxOneHotLevels);
   if (params.schedule?.some((lrs) => lrs.length === 0 || lrs.some((x) => !(x > 0)))) throw new ConfigError(msg.mlpStateInvalid("a refit schedule needs at least one positive learning rate per member"));
   const M = params.schedule ? params.schedule.length : params.members > 0 ? params.members : autoMembers(X.rows);
@@ -380,160 +384,84 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
     hidden: params.hidden,
     k: params.k > 0 ? params.k : autoK(data[0]!.n),
   };
-  const nets: MlpNet[] = [];
-  const infos: TrainingInfo[] = [];
-  try {
-    for (const [m, d] of data.entries()) {
-      const r = trainMember(d, arch, params, params.schedule?.[m] ?? null, t0, M > 1 ? (l) => log(l.replace(/^mlp/, `mlp member ${m + 1}/${M}`)) : log);
-      nets.push(r.net);
-      infos.push(r.info);
-    }
-  } catch (e) {
-    for (const net of nets) net.dispose();
-    throw e;
-  }
+  const batchSize = params.batchSize > 0 ? params.batchSize : autoBatch(data[0]!.n);
+  const jobs: MemberJob[] = data.map((d, m) => ({
+    seed: d.seed,
+    arch,
+    init: initWeights(arch, d.edges, deriveSeed(d.seed, 2)),
+    params,
+    batchSize,
+    n: d.n,
+    num: d.trainNum,
+    other: d.trainOther,
+    y: d.trainY,
+    valid: d.valid,
+    validY: d.validY,
+    schedule: params.schedule?.[m] ?? null,
+  }));
+  const logs = jobs.map((_, m) => (M > 1 ? (l: string) => log(l.replace(/^mlp/, `mlp member ${m + 1}/${M}`)) : log));
+  // the members train in worker threads (when there are several) while this thread fits the logistic bar
+  const training = trainMembers(jobs, logs);
+  const bars = params.schedule ? null : await logisticBars(X, y, data, Boolean(opts.valid), opts.seed).catch(() => null);
+  const results = await training;
+  const infos = results.map((r) => r.info);
+  const { verdicts, kept, noneConverged } = params.schedule ? { verdicts: infos.map(() => null), kept: infos.map((_, m) => m), noneConverged: false } : convergence(infos, bars);
+  verdicts.forEach((v, m) => {
+    if (v !== null) log(msg.mlpMemberDropped(m + 1, M, v, kept.includes(m)));
+  });
+  const members = kept.map((m) => ({ arch, weights: results[m]!.weights }));
+  const stoppedByTimeBudget = infos.some((x) => x.stoppedByTimeBudget);
   const spec = {
     format: FORMAT,
     version: VERSION,
     arch,
-    members: M,
-    params: { ...params },
+    members: members.length,
+    // the values used: members kept, TabM size and batch size as chosen by data size when 0
+    params: { ...params, members: members.length, k: arch.k, batchSize },
     columns: X.columns.map((c) => ({ name: c.name, source: c.source, kind: c.kind })),
     predictBatch: params.predictBatch,
-    // member 1's record (the model card draws its curve), and every member's outcome
-    training: { ...infos[0]!, stoppedByTimeBudget: infos.some((x) => x.stoppedByTimeBudget), members: infos.map((x) => ({ rows: x.rows, epochs: x.epochs, bestEpoch: x.bestEpoch, bestValidAuc: x.bestValidAuc, schedule: x.history.slice(0, x.bestEpoch).map((h) => h.learningRate) })) },
+    // the first kept member's record (the model card draws its curve), and every kept member's outcome
+    training: {
+      // CPU seconds stay out of the saved spec: the same data and seed give the same bytes
+      ...omitCpu(infos[kept[0]!]!),
+      stoppedByTimeBudget,
+      timeBudgetSeconds: params.timeBudgetSeconds,
+      ...(bars ? { logisticValidAuc: bars.map(round6) } : {}),
+      members: kept.map((m) => ({ member: m + 1, ...memberSummary(infos[m]!) })),
+      dropped: verdicts.flatMap((v, m) => (v !== null && !kept.includes(m) ? [{ member: m + 1, reason: v, ...memberSummary(infos[m]!) }] : [])),
+      ...(noneConverged ? { noMemberConverged: verdicts[kept[0]!] } : {}),
+    },
   };
-  if (M > 1) log(`mlp: ${M} members, best early-stopping AUC ${infos.map((x) => x.bestValidAuc.toFixed(4)).join(", ")}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return new FittedMlp(nets, spec);
+  const cpu = infos.reduce((a, x) => a + x.cpuSeconds, 0).toFixed(1);
+  if (params.schedule) log(`mlp refit: ${M} member${M === 1 ? "" : "s"}, ${cpu} s CPU, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  else if (M > 1) log(`mlp: ${members.length} of ${M} members kept, best early-stopping AUC ${kept.map((m) => infos[m]!.bestValidAuc.toFixed(4)).join(", ")}, ${cpu} s CPU, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return new FittedMlp(members, spec);
 }
 
-/** Train one net on a member's rows with early stopping; the time budget counts from `t0` (shared). */
-function trainMember(d: MemberData, arch: MlpArch, params: MlpParams, schedule: number[] | null, t0: number, log: (l: string) => void): { net: MlpNet; info: TrainingInfo } {
-  const { n, valid, validY } = d;
-  const F = arch.numericCols.length;
-  const C = arch.otherCols.length;
-  const net = new MlpNet(arch, initWeights(arch, d.edges, deriveSeed(d.seed, 2)));
-  const batch = params.batchSize > 0 ? params.batchSize : autoBatch(n);
-  const optimizer = tf.train.adam(params.learningRate);
-  const vars = net.trainable();
-  const decayed = net.decayed();
-  let lr = params.learningRate;
-  let lastChange = 0;
-  const xNumAll = F > 0 ? tf.tensor2d(d.trainNum, [n, F]) : null;
-  const xOtherAll = C > 0 ? tf.tensor2d(d.trainOther, [n, C]) : null;
-  const yAll = tf.tensor1d(d.trainY);
-  const shuffleRng = makeRng(deriveSeed(d.seed, 3));
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  // an epoch: a full pass, or on large data the next perEpoch rows of the shuffled order
-  const perEpoch = params.epochRows > 0 && n > params.epochRows ? params.epochRows : n;
-  let cursor = n; // shuffle before the first batch
+/**
+ * Which members converged. A member did not when its CPU budget ran out before MIN_EPOCHS epochs, or when its best
+ * validation AUC is below logistic regression's on the same rows (`bars[m]`, when known). Those are dropped; if none
+ * converged, the one with the best validation AUC is kept (`noneConverged`), and the model says so.
+ */
+export function convergence(infos: Pick<TrainingInfo, "epochs" | "bestValidAuc" | "stoppedByTimeBudget">[], bars: number[] | null): { verdicts: (string | null)[]; kept: number[]; noneConverged: boolean } {
+  const verdicts = infos.map((x, m) => {
+    if (x.stoppedByTimeBudget && x.epochs < MIN_EPOCHS) return `${x.epochs} epoch${x.epochs === 1 ? "" : "s"} before the CPU budget ran out, fewer than ${MIN_EPOCHS}`;
+    const bar = bars?.[m];
+    if (bar !== undefined && x.bestValidAuc < bar) return `validation AUC ${x.bestValidAuc.toFixed(4)}, below logistic regression's ${bar.toFixed(4)} on the same rows`;
+    return null;
+  });
+  const kept = infos.map((_, m) => m).filter((m) => verdicts[m] === null);
+  if (kept.length > 0) return { verdicts, kept, noneConverged: false };
+  return { verdicts, kept: [infos.reduce((b, x, m) => (x.bestValidAuc > infos[b]!.bestValidAuc ? m : b), 0)], noneConverged: true };
+}
 
-  let best: MlpWeights | null = null;
-  let bestAuc = -1;
-  let bestEpoch = 0;
-  let epochs = 0;
-  let step = 0;
-  let cut = false;
-  let lossSum: tf.Scalar | null = null;
-  let batches = 0;
-  // per epoch: mean training loss (with dropout), validation log loss and AUC, for the model card's curve
-  const history: { epoch: number; trainLoss: number; validLoss: number; validAuc: number; learningRate: number }[] = [];
-  try {
-    for (let epoch = 1; epoch <= (schedule ? schedule.length : params.maxEpochs); epoch++) {
-      if (schedule && schedule[epoch - 1] !== lr) {
-        lr = schedule[epoch - 1]!;
-        (optimizer as unknown as { learningRate: number }).learningRate = lr;
-      }
-      for (let seen = 0; seen < perEpoch; ) {
-        if ((Date.now() - t0) / 1000 > params.timeBudgetSeconds) {
-          cut = true; // mid-epoch: the rows seen so far are validated below, then training stops
-          break;
-        }
-        if (cursor >= n) {
-          shuffleInPlace(order, shuffleRng);
-          cursor = 0;
-        }
-        const end = Math.min(cursor + batch, n, cursor + perEpoch - seen);
-        const idx = order.subarray(cursor, end);
-        seen += end - cursor;
-        cursor = end;
-        if (idx.length < 2 && n >= 2) continue; // a 1-row tail batch adds noise only
-        const dropSeed = deriveSeed(d.seed, 1000 + step) & 0xfffff;
-        step++;
-        const cost = tf.tidy(() => {
-          const it = tf.tensor1d(idx, "int32");
-          const xn = xNumAll ? (tf.gather(xNumAll, it) as tf.Tensor2D) : null;
-          const xo = xOtherAll ? (tf.gather(xOtherAll, it) as tf.Tensor2D) : null;
-          const yb = tf.gather(yAll, it);
-          const c = optimizer.minimize(
-            () => {
-              const z = net.logits(xn, xo, params.dropout, dropSeed);
-              const yk = tf.broadcastTo(tf.expandDims(yb, 0), z.shape);
-              // Stable BCE with logits: max(z,0) − z·y + log(1 + e^{−|z|}).
-              return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, yk)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
-            },
-            true,
-            vars,
-          ) as tf.Scalar;
-          if (params.weightDecay > 0) for (const v of decayed) v.assign(tf.mul(v, 1 - lr * params.weightDecay));
-          // running sum of batch losses, read once per epoch (a read per step would stall the backend)
-          return (lossSum ? tf.add(lossSum, c) : c) as tf.Scalar;
-        });
-        lossSum?.dispose();
-        lossSum = cost;
-        batches++;
-      }
-      epochs = epoch;
-      const trainLoss = lossSum ? (lossSum.dataSync()[0] as number) / Math.max(1, batches) : Number.NaN;
-      lossSum?.dispose();
-      lossSum = null;
-      batches = 0;
-      if (schedule) {
-        // refit: no validation rows; the last epoch's weights are the model
-        history.push({ epoch, trainLoss: round6(trainLoss), validLoss: Number.NaN, validAuc: Number.NaN, learningRate: lr });
-        bestEpoch = epoch;
-        log(`mlp refit epoch ${epoch}/${schedule.length}: training loss ${trainLoss.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-        if (cut) break;
-        continue;
-      }
-      const validP = predictParts(net, valid, params.predictBatch);
-      const auc = rankAuc(validP, validY);
-      history.push({ epoch, trainLoss: round6(trainLoss), validLoss: round6(logLoss(validY, validP)), validAuc: round6(auc), learningRate: lr });
-      if (auc > bestAuc + 1e-6) {
-        bestAuc = auc;
-        bestEpoch = epoch;
-        best = net.readWeights();
-      }
-      const elapsed = (Date.now() - t0) / 1000;
-      log(`mlp epoch ${epoch}: early-stopping AUC ${auc.toFixed(4)} (best ${bestAuc.toFixed(4)} at ${bestEpoch}), ${elapsed.toFixed(1)} s`);
-      if (cut) {
-        log(`mlp: training stopped by the ${params.timeBudgetSeconds} s time budget during epoch ${epoch}; results depend on machine speed`);
-        break;
-      }
-      if (epoch - bestEpoch >= params.patience) break;
-      if (params.lrDecayPatience > 0 && epoch - Math.max(bestEpoch, lastChange) >= params.lrDecayPatience) {
-        lr *= params.lrDecayFactor;
-        lastChange = epoch;
-        // AdamOptimizer reads its learningRate field on every step; tfjs has no public setter.
-        (optimizer as unknown as { learningRate: number }).learningRate = lr;
-        log(`mlp: learning rate lowered to ${lr.toExponential(2)} after epoch ${epoch}`);
-      }
-    }
-    if (best) net.assign(best);
-  } catch (e) {
-    net.dispose();
-    throw e;
-  } finally {
-    optimizer.dispose();
-    lossSum?.dispose();
-    xNumAll?.dispose();
-    xOtherAll?.dispose();
-    yAll.dispose();
-  }
+function omitCpu(x: TrainingInfo): Omit<TrainingInfo, "cpuSeconds"> {
+  const { cpuSeconds: _, ...rest } = x;
+  return rest;
+}
 
-  const info: TrainingInfo = { rows: n, validRows: valid.rows, rowsPerEpoch: perEpoch, epochs, bestEpoch, bestValidAuc: bestAuc, batchSize: batch, stoppedByTimeBudget: cut, history };
-  log(`mlp: ${epochs} epochs, best early-stopping AUC ${bestAuc.toFixed(4)} at epoch ${bestEpoch}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  return { net, info };
+function memberSummary(x: TrainingInfo) {
+  return { rows: x.rows, epochs: x.epochs, bestEpoch: x.bestEpoch, bestValidAuc: x.bestValidAuc, stoppedByTimeBudget: x.stoppedByTimeBudget, schedule: x.history.slice(0, x.bestEpoch).map((h) => h.learningRate) };
 }
 
 function isIntArray(v: unknown): v is number[] {
@@ -571,7 +499,7 @@ export async function loadMlp(state: ModelState): Promise<FittedModel> {
   const predictBatch = Number.isInteger(spec["predictBatch"]) ? (spec["predictBatch"] as number) : MLP_DEFAULTS.predictBatch;
   // Expected weight shapes, checked against what was stored.
   const expected = initWeights(arch, arch.numericCols.map(() => [0, 1]), 0);
-  const nets: MlpNet[] = [];
+  const nets: Member[] = [];
   for (let m = 0; m < (members as number); m++) {
     const prefix = version === 1 ? "" : `m${m}/`;
     const weights: MlpWeights = {};
@@ -583,7 +511,7 @@ export async function loadMlp(state: ModelState): Promise<FittedModel> {
       }
       weights[name] = state.weights[prefix + name]!;
     }
-    nets.push(new MlpNet(arch, weights));
+    nets.push({ arch, weights });
   }
   return new FittedMlp(nets, { ...structuredClone(spec), columns: columns as { name: string; kind: string }[], predictBatch });
 }

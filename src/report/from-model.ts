@@ -31,6 +31,22 @@ function paramsOf(kind: "logistic" | "mlp", spec: Obj): Record<string, string | 
   return out;
 }
 
+/**
+ * What the mlp's training record says a reader must know: training stopped on the CPU budget, members dropped
+ * because they did not converge, or none converged (spec.training, written by src/model/mlp.ts).
+ */
+function trainingWarningsOf(spec: Obj): string[] {
+  const t = obj(spec["training"]);
+  const out: string[] = [];
+  const budget = Number(t["timeBudgetSeconds"] ?? obj(spec["params"])["timeBudgetSeconds"]);
+  if (t["stoppedByTimeBudget"] === true) out.push(msg.mlpBudgetStopped(budget));
+  const dropped = Array.isArray(t["dropped"]) ? t["dropped"].map(obj) : [];
+  const none = typeof t["noMemberConverged"] === "string";
+  for (const m of dropped) out.push(msg.mlpCardMemberDropped(String(m["member"]), String(m["reason"]), !none));
+  if (typeof t["noMemberConverged"] === "string") out.push(msg.mlpCardNoneConverged(t["noMemberConverged"]));
+  return out;
+}
+
 /** Per-epoch losses, when the model records them (spec.training.history: [{epoch, trainLoss|loss, validLoss|valLoss}]). */
 function trainingCurveOf(spec: Obj): ModelCardData["trainingCurve"] {
   const history = obj(spec["training"])["history"];
@@ -87,6 +103,7 @@ export function modelCardData(c: CardInputs): ModelCardData {
   const permutation = obj(c.json["importance.json"])["permutation"];
   const importanceRows = Array.isArray(permutation) ? permutation.map((r) => ({ feature: String(obj(r)["column"]), importance: Number(obj(r)["aucDrop"]) })).filter((r) => Number.isFinite(r.importance)) : [];
   const trainingCurve = trainingCurveOf(spec);
+  const warnings = c.kind === "mlp" ? trainingWarningsOf(spec) : [];
 
   const d: ModelCardData = {
     kind: "model-card",
@@ -124,6 +141,7 @@ export function modelCardData(c: CardInputs): ModelCardData {
   if (card.baseline) d.baseline = { name: card.baseline.rule.name, metrics: metricsOf(card.baseline.metrics), scores: card.baseline.scores };
   if (importanceRows.length) d.featureImportance = { method: "permutation importance (drop in test ROC-AUC when the column is shuffled)", rows: importanceRows };
   if (trainingCurve) d.trainingCurve = trainingCurve;
+  if (warnings.length) d.warnings = warnings;
   if (card.backtest?.rows.length) d.backtest = card.backtest.rows.map((b) => ({ asOf: b.asOf, rows: b.rows, churnRate: b.churnRate, auc: b.auc, prAuc: b.prAuc, lift10: b.lift10 }));
   return d;
 }

@@ -96,6 +96,8 @@ export interface ModelCardData {
   champion?: ComparedModel;
   baseline?: ComparedModel;
   featureImportance?: { method: string; rows: { feature: string; importance: number }[] };
+  /** Things a reader must know before trusting the model (e.g. training stopped on its budget, members dropped). */
+  warnings?: string[];
   /** Loss per epoch (mlp); absent for logistic. */
   trainingCurve?: { epoch: number; trainLoss: number; validLoss?: number }[];
   /** One row per backtest as-of date, oldest first. */
@@ -232,6 +234,7 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
     id: "validation",
     title: "Validation design",
     intro: d.validation.design,
+    ...(d.warnings?.length ? { items: d.warnings.map((text) => ({ text, level: "warn" as const })) } : {}),
     figures: [
       { label: "Training rows", value: d.validation.trainRows, format: "int" },
       ...(d.validation.earlyStoppingRows ? [{ label: "Early-stopping rows", value: d.validation.earlyStoppingRows, format: "int" as const, hint: "part of the training rows" }] : []),

@@ -75,7 +75,8 @@ describe("mlp in cv", () => {
     const run = async (refitMlp: boolean) => {
       const logs: string[] = [];
       const r = await runCv(t.table, t.y, t.folds!, { model: "mlp", seed: 1, calibration: "auto", backend: "cpu", mlp, refitMlp, onLog: (l) => logs.push(l) });
-      return { r, refits: logs.filter((l) => l.startsWith("mlp refit epoch")) };
+      // folds run side by side, so their lines carry a "fold N: " prefix
+      return { r, refits: logs.filter((l) => /(^|: )mlp refit epoch/.test(l)) };
     };
     const a = await run(true);
     const b = await run(false);

@@ -4,7 +4,7 @@ import { ConfigError, InputDataError } from "../../src/errors.js";
 import { msg } from "../../src/messages.js";
 import { initBackend } from "../../src/model/backend.js";
 import { logisticTrainer } from "../../src/model/logistic.js";
-import { createMlpTrainer, loadMlp } from "../../src/model/mlp.js";
+import { convergence, createMlpTrainer, loadMlp } from "../../src/model/mlp.js";
 import { makeRng, quantileEdges, rankAuc, treeEdges } from "../../src/model/mlp-util.js";
 import type { Matrix, MatrixColumn, ModelState } from "../../src/model/types.js";
 
@@ -218,7 +218,7 @@ describe("members (independent nets averaged)", () => {
 
   it("picks 3 members below 100k training rows when members is 0 (the default)", async () => {
     const { X, y } = xorData(400, 22);
-    const m = await createMlpTrainer({ ...small, maxEpochs: 1, members: 0 }).fit(X, y, { seed: 1 });
+    const m = await createMlpTrainer({ ...small, maxEpochs: 3, members: 0 }).fit(X, y, { seed: 1 });
     expect((await m.save()).spec["members"]).toBe(3);
     m.dispose();
   });
@@ -272,7 +272,7 @@ describe("time budget", () => {
     expect(training.stoppedByTimeBudget).toBe(true);
     expect(training.epochs).toBe(1);
     expect(training.history).toHaveLength(1);
-    expect(logs.some((l) => /stopped by the 0.000001 s time budget during epoch 1;/.test(l))).toBe(true);
+    expect(logs.some((l) => /stopped by the 0.000001 s CPU budget during epoch 1/.test(l))).toBe(true);
     expect((await m.predict(X)).length).toBe(800); // still a usable model
     m.dispose();
   });
@@ -301,5 +301,55 @@ describe("refit schedule", () => {
     await expect(createMlpTrainer({ ...small, schedule: [[]] }).fit(X, y, { seed: 2 })).rejects.toThrow(ConfigError);
     first.dispose();
     refit.dispose();
+  });
+});
+
+describe("members that did not converge", () => {
+  it("drops a member whose budget ran out before 3 epochs or whose validation AUC is below logistic's, and keeps the best when none converged", () => {
+    const ok = { epochs: 20, bestValidAuc: 0.8, stoppedByTimeBudget: false };
+    const short = { epochs: 2, bestValidAuc: 0.85, stoppedByTimeBudget: true };
+    const weak = { epochs: 30, bestValidAuc: 0.7, stoppedByTimeBudget: false };
+    const r = convergence([ok, short, weak], [0.75, 0.75, 0.72]);
+    expect(r.kept).toEqual([0]);
+    expect(r.noneConverged).toBe(false);
+    expect(r.verdicts[1]).toBe("2 epochs before the CPU budget ran out, fewer than 3");
+    expect(r.verdicts[2]).toBe("validation AUC 0.7000, below logistic regression's 0.7200 on the same rows");
+    // a budget stop after enough epochs, or an early stop after 2 epochs, is not a failure
+    expect(convergence([{ ...ok, stoppedByTimeBudget: true, epochs: 3 }, { ...ok, epochs: 2 }], null).kept).toEqual([0, 1]);
+    const none = convergence([short, weak], [0.9, 0.9]);
+    expect(none.noneConverged).toBe(true);
+    expect(none.kept).toEqual([0]); // the better validation AUC of the two
+  });
+
+  it("names dropped members in the log and the saved spec; with none converged keeps the best and says so", async () => {
+    // a linear signal logistic regression ranks well, and nets that cannot learn (a learning rate of 1e-9)
+    const rng = makeRng(31);
+    const n = 600;
+    const columns: MatrixColumn[] = [
+      { name: "a", source: "a", kind: "numeric" },
+      { name: "b", source: "b", kind: "numeric" },
+    ];
+    const data = new Float32Array(n * 2);
+    const y = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = rng() * 2 - 1;
+      data.set([a, rng()], i * 2);
+      y[i] = rng() < 1 / (1 + Math.exp(-4 * a)) ? 1 : 0;
+    }
+    const logs: string[] = [];
+    const m = await createMlpTrainer({ ...small, maxEpochs: 3, members: 2, learningRate: 1e-9 }).fit({ data, rows: n, cols: 2, columns }, y, { seed: 3, onLog: (l) => logs.push(l) });
+    const spec = (await m.save()).spec;
+    const training = spec["training"] as { members: { member: number }[]; dropped: { member: number; reason: string }[]; noMemberConverged?: string; logisticValidAuc: number[] };
+    expect(spec["members"]).toBe(1);
+    expect(training.members).toHaveLength(1);
+    expect(training.dropped).toHaveLength(1);
+    expect(training.dropped[0]!.reason).toMatch(/below logistic regression's 0\.\d{4} on the same rows/);
+    expect(training.noMemberConverged).toMatch(/below logistic regression's/);
+    expect(training.logisticValidAuc.every((a) => a > 0.8)).toBe(true);
+    expect(logs.some((l) => /member \d\/2 dropped, it did not converge/.test(l))).toBe(true);
+    expect(logs.some((l) => /no member converged; member \d\/2 .* is kept as the best of them/.test(l))).toBe(true);
+    // the settings recorded are the values used, not the 0 = automatic placeholders
+    expect((spec["params"] as { members: number; k: number; batchSize: number })).toMatchObject({ members: 1, k: 2, batchSize: 64 });
+    m.dispose();
   });
 });

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { trainFromArgs } from "../../src/cli/commands/train.js";
 import { readArtifact } from "../../src/io/artifact.js";
 import { sha256Text } from "../../src/io/files.js";
+import { msg } from "../../src/messages.js";
 import { buildReport } from "../../src/report/index.js";
 import { cardInputsFromDir, modelCardData, modelCardDataFromDir, renderModelCardHtml } from "../../src/report/from-model.js";
 import { applyBaseline, chooseBaseline } from "../../src/model/baseline.js";
@@ -139,6 +140,25 @@ describe("mlp training curve", () => {
     }
     expect(d.trainingCurve).toEqual(history.map((h) => ({ epoch: h.epoch, trainLoss: h.trainLoss, validLoss: h.validLoss })));
     expect(buildReport(d).sections.find((s) => s.id === "training")?.charts?.[0]?.id).toBe("training");
+  }, 30_000);
+
+  it("shows the settings used (not 0 = automatic) and warns when training stopped on its budget and members were dropped", async () => {
+    const dir = tempDir("churn-wiring-mlp-budget-");
+    const csv = join(dir, "t.csv");
+    writeFlatCsv(csv, 300);
+    const input = await tableTrainingInput({ path: csv, label: "churned", positive: "yes", id: "customer" }, 5);
+    const mlp = { hidden: [8], nBins: 4, dEmb: 2, maxEpochs: 3, members: 2, timeBudgetSeconds: 1e-6 };
+    await trainAndRegister(input, { model: "mlp", mlp, backend: "cpu", seed: 5, calibration: "auto", modelsDir: join(dir, "models"), id: "b", renderCard: renderModelCardHtml });
+    const d = modelCardData(cardInputsFromDir(join(dir, "models", "b")));
+    // members kept, and the TabM size and batch size chosen by data size
+    expect(d.model.params).toMatchObject({ members: 1, k: 4, batchSize: 128 });
+    const reason = "1 epoch before the CPU budget ran out, fewer than 3";
+    const training = obj(cardInputsFromDir(join(dir, "models", "b")).state.spec["training"]);
+    const dropped = (training["dropped"] as { member: number }[]).map((m) => m.member);
+    expect(dropped).toHaveLength(1);
+    expect(d.warnings).toEqual([msg.mlpBudgetStopped(1e-6), msg.mlpCardMemberDropped(String(dropped[0]), reason, false), msg.mlpCardNoneConverged(reason)]);
+    const items = buildReport(d).sections.find((s) => s.id === "validation")?.items;
+    expect(items?.map((i) => i.level)).toEqual(["warn", "warn", "warn"]);
   }, 30_000);
 });
 

@@ -21,6 +21,8 @@ export interface CvArgs {
   model: ModelChoice;
   calibration: CalibrationMethod | "auto";
   backend?: BackendName | undefined;
+  /** CPU seconds each mlp member may train for (default: MLP_DEFAULTS.timeBudgetSeconds). */
+  mlpBudget?: number | undefined;
   oof?: string | undefined;
   json?: boolean | undefined;
   seed?: number | undefined;
@@ -33,12 +35,13 @@ export interface CvArgs {
 export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelChoice; folds_source: string; excluded: string[]; notes: string[] }> {
   if (a.foldsColumn !== undefined && a.folds !== undefined) throw new UsageError(msg.foldsOption());
   if (a.folds !== undefined && !(Number.isInteger(a.folds) && a.folds >= 2 && a.folds <= 20)) throw new UsageError(msg.foldsOption());
+  if (a.mlpBudget !== undefined && !(Number.isFinite(a.mlpBudget) && a.mlpBudget > 0)) throw new UsageError(msg.mlpBudgetInvalid(a.mlpBudget));
   const config = loadConfig(a.config);
   const seed = a.seed ?? config.seed;
   const log = createLogger({ quiet: a.quiet ?? false });
   const t = await loadLabelledTable({ path: a.table, label: a.label, positive: a.positive, id: a.id, foldsColumn: a.foldsColumn, exclude: parseExclude(a.exclude), csv: config.data.csv });
   const folds = cvFolds(t, a.folds, seed);
-  const r = await runCv(t.table, t.y, folds, { model: a.model, seed, calibration: a.calibration, backend: a.backend, onLog: (l) => log.info(l) });
+  const r = await runCv(t.table, t.y, folds, { model: a.model, seed, calibration: a.calibration, backend: a.backend, ...(a.mlpBudget !== undefined ? { mlp: { timeBudgetSeconds: a.mlpBudget } } : {}), onLog: (l) => log.info(l) });
   const backend = currentBackend();
   if (backend) log.info(describeBackend(backend));
   if (a.oof) {
@@ -84,6 +87,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
       .option("folds", { type: "number", describe: "number of stratified folds when there is no fold column (default 5)" })
       .option("model", { choices: MODEL_CHOICES, default: "logistic" as ModelChoice, describe: "logistic, mlp, or auto (pick on validation)" })
       .option("calibration", { choices: ["auto", "platt", "isotonic", "none"] as const, default: "auto" as const, describe: "auto: Platt unless the held-out scores are already calibrated (ECE at most 0.02 and Platt does not lower their log loss)" })
+      .option("mlp-budget", { type: "number", describe: "CPU seconds each member of the mlp may train for (its own thread's CPU time); when it runs out, training stops and the model card says so (default 480)" })
       .option("backend", { choices: BACKENDS, describe: "TensorFlow.js backend for the mlp (default: node if installed, else wasm, else cpu)" })
       .option("oof", { type: "string", describe: "write out-of-fold probabilities (row, probability) to this CSV" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })

@@ -21,6 +21,8 @@ export interface TrainArgs {
   model: ModelChoice;
   calibration: CalibrationMethod | "auto";
   backend?: BackendName | undefined;
+  /** CPU seconds each mlp member may train for (default: MLP_DEFAULTS.timeBudgetSeconds). */
+  mlpBudget?: number | undefined;
   out: string;
   modelId?: string | undefined;
   promote?: boolean | undefined;
@@ -37,6 +39,7 @@ export async function trainFromArgs(a: TrainArgs): Promise<TrainResult> {
   if (a.table !== undefined && (a.label === undefined || a.positive === undefined)) throw new UsageError(msg.tableNeedsLabel());
   if (a.backtest !== undefined && (!Number.isInteger(a.backtest) || a.backtest < 1 || a.backtest > 60)) throw new UsageError(msg.backtestInvalid(a.backtest));
   if (a.backtest !== undefined && a.features === undefined) throw new UsageError(msg.backtestNeedsFeatures());
+  if (a.mlpBudget !== undefined && !(Number.isFinite(a.mlpBudget) && a.mlpBudget > 0)) throw new UsageError(msg.mlpBudgetInvalid(a.mlpBudget));
   const config = loadConfig(a.config);
   const seed = a.seed ?? config.seed;
   const log = createLogger({ quiet: a.quiet ?? false });
@@ -50,6 +53,7 @@ export async function trainFromArgs(a: TrainArgs): Promise<TrainResult> {
     seed,
     calibration: a.calibration,
     backend: a.backend,
+    ...(a.mlpBudget !== undefined ? { mlp: { timeBudgetSeconds: a.mlpBudget } } : {}),
     modelsDir: a.out,
     id: a.modelId,
     promote: a.promote,
@@ -109,6 +113,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("horizon", { type: "string", describe: "label horizon of the feature table, e.g. 30d or 1mo (default: config features.horizon)" })
       .option("model", { choices: MODEL_CHOICES, default: "logistic" as ModelChoice, describe: "logistic, mlp, or auto (pick on validation)" })
       .option("calibration", { choices: ["auto", "platt", "isotonic", "none"] as const, default: "auto" as const, describe: "auto: Platt unless the held-out scores are already calibrated (ECE at most 0.02 and Platt does not lower their log loss)" })
+      .option("mlp-budget", { type: "number", describe: "CPU seconds each member of the mlp may train for (its own thread's CPU time); when it runs out, training stops and the model card says so (default 480)" })
       .option("backend", { choices: BACKENDS, describe: "TensorFlow.js backend for the mlp" })
       .option("out", { type: "string", default: "models", describe: "models directory" })
       .option("model-id", { type: "string", describe: "id of the new model (default <kind>-<UTC timestamp>)" })
