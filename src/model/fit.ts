@@ -163,6 +163,7 @@ export async function refitLogistic(p: FittedPipeline, table: RawTable, y: Label
 export async function refitMlp(p: FittedPipeline, table: RawTable, y: Labels, rows: number[], o: PipelineOptions): Promise<FittedPipeline> {
   const members = ((await p.model.save()).spec["training"] as { members?: { schedule?: number[] }[] } | undefined)?.members;
   const schedule = members?.map((m) => m.schedule ?? []);
-  if (!schedule?.length || schedule.some((s) => s.length === 0)) return p; // nothing to replay: keep the model
+  // nothing to replay (a member with a linear base may have none of its own: its best was the base alone)
+  if (!schedule?.length || schedule.every((s) => s.length === 0)) return p;
   return refit(p, table, y, rows, o, await trainerFor("mlp", { backend: o.backend, mlp: { ...(o.mlp ?? {}), schedule } }), o.onLog);
 }

@@ -316,8 +316,11 @@ export class MlpInference {
     }
   }
 
-  /** P(churn) for b rows: num [b,F] and other [b,C] row-major (as MlpNet.proba's inputs). */
-  proba(num: Float32Array, other: Float32Array, b: number, scratch?: Float32Array): Float32Array {
+  /**
+   * P(churn) for b rows: num [b,F] and other [b,C] row-major (as MlpNet.proba's inputs); `offset` [b], the linear
+   * base's logits (arch.linear), added to every member's logit.
+   */
+  proba(num: Float32Array, other: Float32Array, b: number, scratch?: Float32Array, offset?: Float32Array): Float32Array {
     if (this.disposed) throw new Error("MlpInference used after dispose()");
     const d0 = this.inputWidth;
     const h0 = scratch && scratch.length >= b * d0 ? scratch.subarray(0, b * d0) : new Float32Array(b * d0);
@@ -331,7 +334,8 @@ export class MlpInference {
         if (i === 0) h = tf.reshape(h, [b * k, W.shape[1] / k]);
       });
       const H = h.shape[1]!;
-      const logits = tf.add(tf.sum(tf.mul(tf.reshape(h, [b, k, H]), this.headW), 2), this.headB);
+      let logits = tf.add(tf.sum(tf.mul(tf.reshape(h, [b, k, H]), this.headW), 2), this.headB);
+      if (offset) logits = tf.add(logits, tf.tensor2d(offset, [b, 1]));
       return tf.mean(tf.sigmoid(logits), 1);
     });
     const out = p.dataSync() as Float32Array;
@@ -361,6 +365,8 @@ export interface MlpParts {
   num: Float32Array;
   other: Float32Array;
   rows: number;
+  /** Per member, the linear base's logit of each row (members with arch.linear), else absent. */
+  offsets?: (Float32Array | null)[] | undefined;
 }
 
 /**
@@ -373,14 +379,15 @@ export function predictRange(members: MlpInference[], p: MlpParts, batch: number
   const C = p.rows > 0 ? p.other.length / p.rows : 0;
   const out = new Float32Array(to - from);
   const scratch = new Float32Array(Math.min(batch, to - from) * (members[0]?.inputWidth ?? 0));
-  for (const inf of members) {
+  members.forEach((inf, m) => {
+    const offset = p.offsets?.[m] ?? undefined;
     for (let start = from; start < to; start += batch) {
       const end = Math.min(start + batch, to);
-      const probs = inf.proba(p.num.subarray(start * F, end * F), p.other.subarray(start * C, end * C), end - start, scratch);
+      const probs = inf.proba(p.num.subarray(start * F, end * F), p.other.subarray(start * C, end * C), end - start, scratch, offset?.subarray(start, end));
       if (members.length === 1) out.set(probs, start - from);
       else for (let i = 0; i < probs.length; i++) out[start - from + i]! += probs[i]!;
     }
-  }
+  });
   if (members.length > 1) for (let i = 0; i < out.length; i++) out[i]! /= members.length;
   return out;
 }

@@ -41,6 +41,12 @@ export interface MlpArch {
   hidden: number[];
   /** Ensemble members (TabM-mini). */
   k: number;
+  /**
+   * A logistic-regression base over all `linear` matrix columns (weights lin_W [linear], lin_b [1], fitted before
+   * the net and not trained with it): the net's logits are added to the base's, so it learns what the linear model
+   * misses and starts from it (its heads start at 0). Absent = no base.
+   */
+  linear?: number;
 }
 
 export type MlpWeights = Record<string, { shape: number[]; values: Float32Array }>;
@@ -90,11 +96,18 @@ export function initWeights(arch: MlpArch, edges: number[][], seed: number): Mlp
   const bh = 1 / Math.sqrt(fanIn);
   w["head_W"] = { shape: [arch.k, fanIn, 1], values: uniform(arch.k * fanIn, bh, rng) };
   w["head_b"] = { shape: [arch.k, 1, 1], values: uniform(arch.k, bh, rng) };
+  if (arch.linear !== undefined) {
+    // with a linear base, the net starts as the base: zero heads (their gradients are not zero, so training starts)
+    w["head_W"].values.fill(0);
+    w["head_b"].values.fill(0);
+    w["lin_W"] = { shape: [arch.linear], values: new Float32Array(arch.linear) };
+    w["lin_b"] = { shape: [1], values: new Float32Array(1) };
+  }
   return w;
 }
 
 /** Names of the weights that are constants (not trained). */
-const CONSTANT = new Set(["ple_lo", "ple_width"]);
+const CONSTANT = new Set(["ple_lo", "ple_width", "lin_W", "lin_b"]);
 /** Names of the weights that get weight decay (matrices, not biases or the ±1 adapter). */
 function decays(name: string): boolean {
   return name.endsWith("_W");
@@ -135,9 +148,9 @@ export class MlpNet {
   /**
    * Logits [k, B]. xNum [B,F] (null when F = 0), xOther [B,C] (null when C = 0).
    * With dropSeed set, dropout is applied with seeds derived from it (training); else none (inference).
-   * Call inside tf.tidy.
+   * `offset` [B]: the linear base's logits (arch.linear), added to every member's. Call inside tf.tidy.
    */
-  logits(xNum: tf.Tensor2D | null, xOther: tf.Tensor2D | null, dropout: number, dropSeed: number | null): tf.Tensor2D {
+  logits(xNum: tf.Tensor2D | null, xOther: tf.Tensor2D | null, dropout: number, dropSeed: number | null, offset: tf.Tensor1D | null = null): tf.Tensor2D {
     const { k, hidden } = this.arch;
     const parts: tf.Tensor2D[] = [];
     let B = 0;
@@ -163,12 +176,13 @@ export class MlpNet {
     });
     const H = h.shape[1];
     const out = tf.add(tf.matMul(tf.reshape(h, [k, B, H]) as tf.Tensor3D, this.v("head_W") as tf.Tensor3D), this.v("head_b"));
-    return tf.reshape(out, [k, B]);
+    const z = tf.reshape(out, [k, B]) as tf.Tensor2D;
+    return offset ? (tf.add(z, tf.reshape(offset, [1, B])) as tf.Tensor2D) : z;
   }
 
   /** P(churn) [B]: mean over members of sigmoid(logit). Call inside tf.tidy. */
-  proba(xNum: tf.Tensor2D | null, xOther: tf.Tensor2D | null): tf.Tensor1D {
-    return tf.mean(tf.sigmoid(this.logits(xNum, xOther, 0, null)), 0) as tf.Tensor1D;
+  proba(xNum: tf.Tensor2D | null, xOther: tf.Tensor2D | null, offset: tf.Tensor1D | null = null): tf.Tensor1D {
+    return tf.mean(tf.sigmoid(this.logits(xNum, xOther, 0, null, offset)), 0) as tf.Tensor1D;
   }
 
   /** A copy of every weight as Float32Arrays (constants included). */

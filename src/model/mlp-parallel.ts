@@ -36,7 +36,8 @@ export function predictThreads(rows: number, batch: number, minRows = PARALLEL_M
 
 function runWorker(job: MlpWorkerJob): Promise<Float32Array> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER, { workerData: job, transferList: [job.num.buffer, job.other.buffer] as ArrayBuffer[] });
+    const offsets = (job.offsets ?? []).flatMap((o) => (o ? [o.buffer] : []));
+    const w = new Worker(WORKER, { workerData: job, transferList: [job.num.buffer, job.other.buffer, ...offsets] as ArrayBuffer[] });
     let done = false;
     w.once("message", (m: { ok: boolean; probabilities?: Float32Array; error?: string }) => {
       done = true;
@@ -67,7 +68,8 @@ export async function predictParallel(members: MlpInference[], weights: { arch: 
   const jobs = [];
   for (let t = 1; t < threads; t++) {
     const [a, b] = [bounds[t]!, bounds[t + 1]!];
-    jobs.push(runWorker({ backend, members: weights, num: p.num.slice(a * F, b * F), other: p.other.slice(a * C, b * C), rows: b - a, batch }));
+    const offsets = p.offsets?.map((o) => (o ? o.slice(a, b) : null));
+    jobs.push(runWorker({ backend, members: weights, num: p.num.slice(a * F, b * F), other: p.other.slice(a * C, b * C), rows: b - a, batch, ...(offsets ? { offsets } : {}) }));
   }
   // this thread's share while the workers run; a failure here still waits for them (no stray threads)
   let mine: Float32Array | undefined;

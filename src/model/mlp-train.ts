@@ -56,6 +56,8 @@ export interface MemberJob {
   num: Float32Array;
   other: Float32Array;
   y: Float32Array;
+  /** With a linear base (arch.linear): its logit of each training row [n]; the early-stopping rows' are in valid.offsets. */
+  offset: Float32Array | null;
   /** Early-stopping rows (empty in a refit). */
   valid: MlpParts;
   validY: Float32Array;
@@ -108,6 +110,7 @@ interface Batch {
   num: Float32Array; // [B,F]
   other: Float32Array; // [B,C]
   y: Float32Array; // [B]
+  offset: Float32Array | null; // [B], the linear base's logits
 }
 
 /**
@@ -208,7 +211,8 @@ export class MlpGradients {
       const H = fanIn;
       const aL = tf.reshape(acts[L]!, [k, B, H]);
       const headW = tf.tensor3d(val("head_W"), [k, H, 1]);
-      const z = tf.reshape(tf.add(tf.matMul(aL as tf.Tensor3D, headW), tf.tensor3d(val("head_b"), [k, 1, 1])), [k, B]);
+      let z = tf.reshape(tf.add(tf.matMul(aL as tf.Tensor3D, headW), tf.tensor3d(val("head_b"), [k, 1, 1])), [k, B]);
+      if (b.offset) z = tf.add(z, tf.tensor2d(b.offset, [1, B]));
       const y = tf.tensor2d(b.y, [1, B]);
       // stable BCE with logits: max(z,0) − z·y + log(1 + e^{−|z|}), mean over members and rows
       const loss = tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, y)), tf.log1p(tf.exp(tf.neg(tf.abs(z))))));
@@ -321,13 +325,14 @@ export function trainMember(job: MemberJob, log: (line: string) => void, cpuSeco
   const history: EpochRecord[] = [];
   const elapsed = () => cpuSeconds() - c0;
   // batch buffers, reused
-  const bufs = { numT: new Float32Array(batch * F), num: new Float32Array(batch * F), other: new Float32Array(batch * C), y: new Float32Array(batch) };
+  const bufs = { numT: new Float32Array(batch * F), num: new Float32Array(batch * F), other: new Float32Array(batch * C), y: new Float32Array(batch), offset: new Float32Array(job.offset ? batch : 0) };
   const gather = (idx: Int32Array): Batch => {
     const B = idx.length;
     const numT = bufs.numT.subarray(0, B * F);
     const num = bufs.num.subarray(0, B * F);
     const other = bufs.other.subarray(0, B * C);
     const y = bufs.y.subarray(0, B);
+    const offset = job.offset ? bufs.offset.subarray(0, B) : null;
     for (let i = 0; i < B; i++) {
       const r = idx[i]!;
       for (let f = 0; f < F; f++) {
@@ -337,9 +342,18 @@ export function trainMember(job: MemberJob, log: (line: string) => void, cpuSeco
       }
       for (let c = 0; c < C; c++) other[i * C + c] = job.other[r * C + c]!;
       y[i] = job.y[r]!;
+      if (offset) offset[i] = job.offset![r]!;
     }
-    return { B, numT, num, other, y };
+    return { B, numT, num, other, y, offset };
   };
+  if (arch.linear !== undefined && !schedule) {
+    // epoch 0: the linear base alone (zero heads); an epoch must beat it to be kept
+    const validP = predictValid(arch, w, job.valid, params.predictBatch);
+    bestAuc = rankAuc(validP, job.validY);
+    best = copyWeights(w);
+    history.push({ epoch: 0, trainLoss: Number.NaN, validLoss: round6(logLoss(job.validY, validP)), validAuc: round6(bestAuc), learningRate: 0 });
+    log(`mlp epoch 0 (the linear base): valid AUC ${bestAuc.toFixed(4)}`);
+  }
   try {
     for (let epoch = 1; epoch <= (schedule ? schedule.length : params.maxEpochs); epoch++) {
       if (schedule) lr = schedule[epoch - 1]!;

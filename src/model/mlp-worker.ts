@@ -16,13 +16,15 @@ export interface MlpWorkerJob {
   other: Float32Array;
   rows: number;
   batch: number;
+  /** Per member, the linear base's logits of these rows (see MlpParts.offsets). */
+  offsets?: (Float32Array | null)[];
 }
 
 async function main(job: MlpWorkerJob): Promise<void> {
   await initBackend(job.backend);
   const members = job.members.map((m) => new MlpInference(m.arch, m.weights));
   try {
-    const out = predictRange(members, { num: job.num, other: job.other, rows: job.rows }, job.batch);
+    const out = predictRange(members, { num: job.num, other: job.other, rows: job.rows, offsets: job.offsets }, job.batch);
     parentPort!.postMessage({ ok: true, probabilities: out }, [out.buffer as ArrayBuffer]);
   } finally {
     for (const m of members) m.dispose();

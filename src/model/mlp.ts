@@ -22,7 +22,7 @@
  */
 import { ConfigError, InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
-import { logisticTrainer } from "./logistic.js";
+import { type LogisticModel, logisticTrainer } from "./logistic.js";
 import { MlpInference, type MlpParts, predictRange } from "./mlp-infer.js";
 import { initWeights, type MlpArch, type MlpWeights } from "./mlp-net.js";
 import { predictParallel, predictThreads } from "./mlp-parallel.js";
@@ -43,6 +43,12 @@ export interface MlpParams {
   embRelu: boolean;
   /** The numeric values also go into the first layer as they are, beside their embeddings. */
   rawNumeric: boolean;
+  /**
+   * Start from logistic regression: a logistic model fitted on the member's training rows is a fixed base whose logit
+   * is added to the net's (MlpArch.linear), so the net learns what the linear model misses, and a member is never
+   * worse than it on its early-stopping rows (epoch 0 is the base alone).
+   */
+  linearBase: boolean;
   /** One-hot groups with more levels than this are not used (0 keeps all); e.g. a 51-level US State. */
   maxOneHotLevels: number;
   /** Hidden layer widths. */
@@ -118,6 +124,7 @@ export const MLP_DEFAULTS: MlpParams = {
   dEmb: 8,
   embRelu: true,
   rawNumeric: true,
+  linearBase: false,
   maxOneHotLevels: 20,
   hidden: [128, 128],
   members: 0,
@@ -207,7 +214,9 @@ class FittedMlp implements FittedModel {
   async predict(X: Matrix): Promise<Float32Array> {
     checkColumns(this.spec.columns, X);
     const { numericCols, otherCols } = this.members[0]!.arch;
-    const parts = { num: takeColumns(X, numericCols), other: takeColumns(X, otherCols), rows: X.rows };
+    // members with a linear base: its logit of each row, from all matrix columns
+    const offsets = this.members.map((m) => (m.arch.linear !== undefined ? linearLogits(X, m.weights["lin_W"]!.values, m.weights["lin_b"]!.values[0]!) : null));
+    const parts = { num: takeColumns(X, numericCols), other: takeColumns(X, otherCols), rows: X.rows, ...(offsets.some((o) => o) ? { offsets } : {}) };
     this.inference ??= this.members.map((m) => new MlpInference(m.arch, m.weights));
     const batch = this.spec.predictBatch;
     const threads = predictThreads(X.rows, batch);
@@ -336,26 +345,57 @@ function rowsOf(X: Matrix, rows: Int32Array): Matrix {
   return { ...X, rows: rows.length, data: takeColumns(X, Array.from({ length: X.cols }, (_, j) => j), rows) };
 }
 
+/** The logit of each row of X under a linear model (float64 sums of the float32 weights the model stores). */
+export function linearLogits(X: Matrix, w: Float32Array, b: number): Float32Array {
+  const out = new Float32Array(X.rows);
+  const d = X.cols;
+  for (let i = 0; i < X.rows; i++) {
+    let z = b;
+    const off = i * d;
+    for (let j = 0; j < d; j++) z += X.data[off + j]! * w[j]!;
+    out[i] = z;
+  }
+  return out;
+}
+
+/** Logistic regression fitted on a member's training rows: its float32 weights, its logits and its validation AUC. */
+interface LogisticPart {
+  w: Float32Array;
+  b: number;
+  /** Logits of the member's training rows and early-stopping rows. */
+  train: Float32Array;
+  valid: Float32Array;
+  /** AUC on the member's early-stopping rows: the bar the member must clear to count as converged. */
+  auc: number;
+}
+
 /**
- * Validation AUC of logistic regression fitted on each member's training rows, on the member's early-stopping rows:
- * the bar a member must clear to count as converged. With given validation rows (`shared`) every member trains on
- * all of X and one fit serves all; else each member has its own split and its own fit.
+ * Logistic regression fitted on each member's training rows, scored on its early-stopping rows. With given validation
+ * rows (`shared`) or in a refit every member trains on all of X and one fit serves all; else each member has its own
+ * split and its own fit.
  */
-async function logisticBars(X: Matrix, y: Labels, data: MemberData[], shared: boolean, seed: number): Promise<number[]> {
-  const fitScore = async (trainRows: Int32Array, validX: Matrix): Promise<Float32Array> => {
-    const model = await logisticTrainer().fit(rowsOf(X, trainRows), takeRows(y, trainRows), { seed });
-    try {
-      return await model.predict(validX);
-    } finally {
-      model.dispose();
-    }
+async function logisticParts(X: Matrix, y: Labels, data: MemberData[], shared: boolean, seed: number): Promise<LogisticPart[]> {
+  const fit = async (d: MemberData, validX: Matrix): Promise<Omit<LogisticPart, "auc">> => {
+    const model = (await logisticTrainer().fit(rowsOf(X, d.trainRows), takeRows(y, d.trainRows), { seed })) as LogisticModel;
+    const w = Float32Array.from(model.coefficients);
+    const b = Math.fround(model.intercept);
+    model.dispose();
+    return { w, b, train: linearLogits(rowsOf(X, d.trainRows), w, b), valid: linearLogits(validX, w, b) };
   };
   if (shared) {
-    const p = await fitScore(data[0]!.trainRows, data[0]!.validX);
-    return data.map((d) => rankAuc(takeRows(p, d.validRows), d.validY));
+    const d0 = data[0]!;
+    // every given validation row is scored once; each member's AUC is on its own (possibly sampled) rows
+    const f = await fit(d0, d0.validX === X ? rowsOf(X, d0.validRows) : d0.validX);
+    return data.map((d) => {
+      const valid = d0.validX === X ? f.valid : takeRows(f.valid, d.validRows);
+      return { ...f, valid, auc: rankAuc(valid, d.validY) };
+    });
   }
-  const out: number[] = [];
-  for (const d of data) out.push(rankAuc(await fitScore(d.trainRows, rowsOf(d.validX, d.validRows)), d.validY));
+  const out: LogisticPart[] = [];
+  for (const d of data) {
+    const f = await fit(d, rowsOf(d.validX, d.validRows));
+    out.push({ ...f, auc: rankAuc(f.valid, d.validY) });
+  }
   return out;
 }
 
@@ -365,7 +405,8 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   const log = opts.onLog ?? (() => {});
   const t0 = performance.now();
   const { numericCols, otherCols } = splitColumns(X.columns, params.maxOneHotLevels);
-  if (params.schedule?.some((lrs) => lrs.length === 0 || lrs.some((x) => !(x > 0)))) throw new ConfigError(msg.mlpStateInvalid("a refit schedule needs at least one positive learning rate per member"));
+  // with a linear base, a member whose best was epoch 0 (the base alone) refits for no epoch
+  if (params.schedule?.some((lrs) => (lrs.length === 0 && !params.linearBase) || lrs.some((x) => !(x > 0)))) throw new ConfigError(msg.mlpStateInvalid("a refit schedule needs at least one positive learning rate per member"));
   const M = params.schedule ? params.schedule.length : params.members > 0 ? params.members : autoMembers(X.rows);
   // member 0 uses the seed itself, so a one-member model is the single net of earlier versions
   const seeds = Array.from({ length: M }, (_, m) => (m === 0 ? opts.seed : deriveSeed(opts.seed, 7000 + m)));
@@ -383,27 +424,39 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
     ...(params.rawNumeric ? { rawNumeric: true } : {}),
     hidden: params.hidden,
     k: params.k > 0 ? params.k : autoK(data[0]!.n),
+    ...(params.linearBase ? { linear: X.cols } : {}),
   };
   const batchSize = params.batchSize > 0 ? params.batchSize : autoBatch(data[0]!.n);
-  const jobs: MemberJob[] = data.map((d, m) => ({
-    seed: d.seed,
-    arch,
-    init: initWeights(arch, d.edges, deriveSeed(d.seed, 2)),
-    params,
-    batchSize,
-    n: d.n,
-    num: d.trainNum,
-    other: d.trainOther,
-    y: d.trainY,
-    valid: d.valid,
-    validY: d.validY,
-    schedule: params.schedule?.[m] ?? null,
-  }));
+  const sharedFit = Boolean(opts.valid) || Boolean(params.schedule);
+  // the linear base is needed before the nets train; otherwise the same fits only set the convergence bar, and run here
+  // while the members train in worker threads
+  const base = params.linearBase ? await logisticParts(X, y, data, sharedFit, opts.seed) : null;
+  const jobs: MemberJob[] = data.map((d, m) => {
+    const init = initWeights(arch, d.edges, deriveSeed(d.seed, 2));
+    const lin = base?.[m];
+    if (lin) {
+      init["lin_W"]!.values.set(lin.w);
+      init["lin_b"]!.values[0] = lin.b;
+    }
+    return {
+      seed: d.seed,
+      arch,
+      init,
+      params,
+      batchSize,
+      n: d.n,
+      num: d.trainNum,
+      other: d.trainOther,
+      y: d.trainY,
+      offset: lin ? lin.train : null,
+      valid: lin ? { ...d.valid, offsets: [lin.valid] } : d.valid,
+      validY: d.validY,
+      schedule: params.schedule?.[m] ?? null,
+    };
+  });
   const logs = jobs.map((_, m) => (M > 1 ? (l: string) => log(l.replace(/^mlp/, `mlp member ${m + 1}/${M}`)) : log));
-  // the members train in worker threads (when there are several) while this thread fits the logistic bar
-  const training = trainMembers(jobs, logs);
-  const bars = params.schedule ? null : await logisticBars(X, y, data, Boolean(opts.valid), opts.seed).catch(() => null);
-  const results = await training;
+  const [results, parts] = await Promise.all([trainMembers(jobs, logs), base ?? (params.schedule ? null : logisticParts(X, y, data, sharedFit, opts.seed))]);
+  const bars = params.schedule || !parts ? null : parts.map((x) => x.auc);
   const infos = results.map((r) => r.info);
   const { verdicts, kept, noneConverged } = params.schedule ? { verdicts: infos.map(() => null), kept: infos.map((_, m) => m), noneConverged: false } : convergence(infos, bars);
   verdicts.forEach((v, m) => {
@@ -461,7 +514,8 @@ function omitCpu(x: TrainingInfo): Omit<TrainingInfo, "cpuSeconds"> {
 }
 
 function memberSummary(x: TrainingInfo) {
-  return { rows: x.rows, epochs: x.epochs, bestEpoch: x.bestEpoch, bestValidAuc: x.bestValidAuc, stoppedByTimeBudget: x.stoppedByTimeBudget, schedule: x.history.slice(0, x.bestEpoch).map((h) => h.learningRate) };
+  const schedule = x.history.filter((h) => h.epoch >= 1 && h.epoch <= x.bestEpoch).map((h) => h.learningRate);
+  return { rows: x.rows, epochs: x.epochs, bestEpoch: x.bestEpoch, bestValidAuc: x.bestValidAuc, stoppedByTimeBudget: x.stoppedByTimeBudget, schedule };
 }
 
 function isIntArray(v: unknown): v is number[] {
@@ -490,6 +544,7 @@ export async function loadMlp(state: ModelState): Promise<FittedModel> {
     !Number.isInteger(a.dEmb) ||
     !Number.isInteger(a.k) ||
     typeof a.embRelu !== "boolean" ||
+    (a.linear !== undefined && !(Number.isInteger(a.linear) && a.linear === (columns as unknown[] | undefined)?.length)) ||
     (a.rawNumeric !== undefined && typeof a.rawNumeric !== "boolean") ||
     !Array.isArray(columns)
   ) {

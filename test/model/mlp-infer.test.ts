@@ -127,6 +127,23 @@ describe("MlpInference", () => {
     });
   }
 
+  it("adds each member's linear-base logits (offsets) to its logits, as the training graph does", () => {
+    const c = cases[1]!;
+    const nets = [netFor(c, 21), netFor(c, 22)];
+    const rows = 300;
+    const { num, other } = inputs(c, rows, 6);
+    const rng = makeRng(3);
+    const offsets = nets.map(() => Float32Array.from({ length: rows }, () => rng() * 4 - 2));
+    const expected = nets.map((net, m) => tf.tidy(() => net.proba(tf.tensor2d(num, [rows, c.F]), tf.tensor2d(other, [rows, c.C]), tf.tensor1d(offsets[m]!))).dataSync());
+    const infs = nets.map((n) => new MlpInference(n.arch, n.readWeights()));
+    const got = predictRange(infs, { num, other, rows, offsets }, 64);
+    for (let i = 0; i < rows; i++) expect(got[i]!).toBeCloseTo((expected[0]![i]! + expected[1]![i]!) / 2, 5);
+    // the offsets matter: without them the result differs
+    const without = predictRange(infs, { num, other, rows }, 64);
+    expect(Math.max(...got.map((v, i) => Math.abs(v - without[i]!)))).toBeGreaterThan(0.01);
+    for (const x of [...infs, ...nets]) x.dispose();
+  });
+
   it("averages members in predictRange, and batch boundaries do not change a row's result beyond rounding", () => {
     const c = cases[0]!;
     const nets = [netFor(c, 1), netFor(c, 2)];

@@ -17,9 +17,10 @@ beforeAll(async () => {
 });
 
 const cases = [
-  { name: "numerics (raw too) and other columns, ReLU embeddings, k = 3", F: 3, C: 2, raw: true, relu: true, k: 3 },
-  { name: "no numeric columns", F: 0, C: 4, raw: false, relu: true, k: 2 },
-  { name: "no other columns, linear embeddings, k = 1", F: 4, C: 0, raw: false, relu: false, k: 1 },
+  { name: "numerics (raw too) and other columns, ReLU embeddings, k = 3", F: 3, C: 2, raw: true, relu: true, k: 3, offset: false },
+  { name: "no numeric columns", F: 0, C: 4, raw: false, relu: true, k: 2, offset: false },
+  { name: "no other columns, linear embeddings, k = 1", F: 4, C: 0, raw: false, relu: false, k: 1, offset: false },
+  { name: "a linear base's logits added (offset)", F: 3, C: 2, raw: true, relu: true, k: 2, offset: true },
 ];
 
 describe("MlpGradients", () => {
@@ -44,19 +45,20 @@ describe("MlpGradients", () => {
       const num = Float32Array.from({ length: B * c.F }, () => rng() * 3 - 1.2);
       const other = Float32Array.from({ length: B * c.C }, () => (rng() < 0.5 ? 1 : 0));
       const y = Float32Array.from({ length: B }, (_, i) => i % 2);
+      const offset = c.offset ? Float32Array.from({ length: B }, () => rng() * 2 - 1) : null;
       const numT = new Float32Array(B * c.F);
       for (let i = 0; i < B; i++) for (let f = 0; f < c.F; f++) numT[f * B + i] = num[i * c.F + f]!;
       const g = new MlpGradients(arch, c.F > 0 ? { lo: w["ple_lo"]!.values, width: w["ple_width"]!.values } : null);
-      const first = g.step(w, { B, numT, num, other, y }, [null, null]);
+      const first = g.step(w, { B, numT, num, other, y, offset }, [null, null]);
       // the first step keeps its constants (rows of ones); later steps leave no tensor behind
       const before = tf.memory().numTensors;
-      const mine = g.step(w, { B, numT, num, other, y }, [null, null]);
+      const mine = g.step(w, { B, numT, num, other, y, offset }, [null, null]);
       expect(tf.memory().numTensors).toBe(before);
       expect(mine.grads.map((a) => Array.from(a))).toEqual(first.grads.map((a) => Array.from(a)));
       const net = new MlpNet(arch, w);
       const { value, grads } = tf.variableGrads(() =>
         tf.tidy(() => {
-          const z = net.logits(c.F ? tf.tensor2d(num, [B, c.F]) : null, c.C ? tf.tensor2d(other, [B, c.C]) : null, 0, null);
+          const z = net.logits(c.F ? tf.tensor2d(num, [B, c.F]) : null, c.C ? tf.tensor2d(other, [B, c.C]) : null, 0, null, offset ? tf.tensor1d(offset) : null);
           const yk = tf.broadcastTo(tf.expandDims(tf.tensor1d(y), 0), z.shape);
           return tf.mean(tf.add(tf.sub(tf.relu(z), tf.mul(z, yk)), tf.log1p(tf.exp(tf.neg(tf.abs(z)))))) as tf.Scalar;
         }),

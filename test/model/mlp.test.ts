@@ -353,3 +353,43 @@ describe("members that did not converge", () => {
     m.dispose();
   });
 });
+
+describe("linear base (linearBase)", () => {
+  it("starts from logistic regression: epoch 0 is the base alone, with logistic's validation AUC; saves and loads it", async () => {
+    const { X, y } = xorData(600, 41);
+    const valid = xorData(300, 42);
+    const m = await createMlpTrainer({ ...small, maxEpochs: 4, members: 2, linearBase: true }).fit(X, y, { seed: 5, valid });
+    const state = await m.save();
+    const arch = state.spec["arch"] as { linear?: number };
+    expect(arch.linear).toBe(X.cols);
+    expect(state.weights["m0/lin_W"]?.shape).toEqual([X.cols]);
+    const training = state.spec["training"] as { history: { epoch: number; validAuc: number }[]; logisticValidAuc: number[] };
+    expect(training.history[0]!.epoch).toBe(0);
+    expect(training.history[0]!.validAuc).toBeCloseTo(training.logisticValidAuc[0]!, 5);
+    // the logistic model on the same rows has that AUC
+    const lr = await logisticTrainer().fit(X, y, { seed: 5 });
+    expect(rankAuc(await lr.predict(valid.X), valid.y)).toBeCloseTo(training.logisticValidAuc[0]!, 5);
+    lr.dispose();
+    const p = await m.predict(valid.X);
+    const loaded = await loadMlp(state);
+    expect(Array.from(await loaded.predict(valid.X))).toEqual(Array.from(p));
+    // the net learns XOR on top of the base
+    expect(rankAuc(p, valid.y)).toBeGreaterThan(0.8); // logistic regression alone: about 0.5
+    for (const x of [m, loaded]) x.dispose();
+  });
+
+  it("with nets that cannot learn, predicts what logistic regression predicts", async () => {
+    const { X, y } = xorData(500, 43);
+    const m = await createMlpTrainer({ ...small, maxEpochs: 2, members: 1, linearBase: true, learningRate: 1e-12 }).fit(X, y, { seed: 6 });
+    const state = await m.save();
+    const w = state.weights["m0/lin_W"]!.values;
+    const b = state.weights["m0/lin_b"]!.values[0]!;
+    const p = await m.predict(X);
+    for (let i = 0; i < 20; i++) {
+      let z = b;
+      for (let j = 0; j < X.cols; j++) z += X.data[i * X.cols + j]! * w[j]!;
+      expect(p[i]!).toBeCloseTo(1 / (1 + Math.exp(-z)), 5);
+    }
+    m.dispose();
+  });
+});
