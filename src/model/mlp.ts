@@ -375,7 +375,7 @@ interface LogisticPart {
  * split and its own fit.
  */
 async function logisticParts(X: Matrix, y: Labels, data: MemberData[], shared: boolean, seed: number): Promise<LogisticPart[]> {
-  const fit = async (d: MemberData, validX: Matrix): Promise<Omit<LogisticPart, "auc">> => {
+  const fitOne = async (d: MemberData, validX: Matrix): Promise<Omit<LogisticPart, "auc">> => {
     const model = (await logisticTrainer().fit(rowsOf(X, d.trainRows), takeRows(y, d.trainRows), { seed })) as LogisticModel;
     const w = Float32Array.from(model.coefficients);
     const b = Math.fround(model.intercept);
@@ -385,7 +385,7 @@ async function logisticParts(X: Matrix, y: Labels, data: MemberData[], shared: b
   if (shared) {
     const d0 = data[0]!;
     // every given validation row is scored once; each member's AUC is on its own (possibly sampled) rows
-    const f = await fit(d0, d0.validX === X ? rowsOf(X, d0.validRows) : d0.validX);
+    const f = await fitOne(d0, d0.validX === X ? rowsOf(X, d0.validRows) : d0.validX);
     return data.map((d) => {
       const valid = d0.validX === X ? f.valid : takeRows(f.valid, d.validRows);
       return { ...f, valid, auc: rankAuc(valid, d.validY) };
@@ -393,7 +393,7 @@ async function logisticParts(X: Matrix, y: Labels, data: MemberData[], shared: b
   }
   const out: LogisticPart[] = [];
   for (const d of data) {
-    const f = await fit(d, rowsOf(d.validX, d.validRows));
+    const f = await fitOne(d, rowsOf(d.validX, d.validRows));
     out.push({ ...f, auc: rankAuc(f.valid, d.validY) });
   }
   return out;

@@ -101,7 +101,7 @@ describe("training threads (compiled build)", () => {
     const arch = s.spec["arch"] as import("../../src/model/mlp-net.js").MlpArch;
     const init = Object.fromEntries(Object.entries(s.weights).map(([k, w]) => [k.replace("m0/", ""), w]));
     delete init["dense1_W"];
-    const job = { seed: 1, arch, init, params: { ...dist.mlp.MLP_DEFAULTS, maxEpochs: 1 }, batchSize: 64, n: 4, num: new Float32Array(8), other: new Float32Array(4), y: Float32Array.from([0, 1, 0, 1]), valid: { num: new Float32Array(0), other: new Float32Array(0), rows: 0 }, validY: new Float32Array(0), schedule: null };
+    const job = { seed: 1, arch, init, params: { ...dist.mlp.MLP_DEFAULTS, maxEpochs: 1 }, batchSize: 64, n: 4, num: new Float32Array(8), other: new Float32Array(4), y: Float32Array.from([0, 1, 0, 1]), offset: null, valid: { num: new Float32Array(0), other: new Float32Array(0), rows: 0 }, validY: new Float32Array(0), schedule: null };
     await expect(withThreads("2", () => dist.pool.trainMembers([job], [() => {}]))).rejects.toThrow(/mlp training worker failed: .*dense1_W/);
   }, 60_000);
 });
