@@ -76,8 +76,12 @@ const kpiRow = z.object({
   renewalRate: z.number().nullable(),
 });
 
-/** summary.json: the planner report's data of the run, and the effects table with how it was found. */
-export const runSummarySchema = z.object({
+/**
+ * summary.json: the planner report's data of the run, and the effects table with how it was found. Loose objects:
+ * the fields the readers rely on are checked, and sections added by later versions (uplift, expected churners,
+ * the what-if problem, ...) are kept for the report rather than dropped.
+ */
+export const runSummarySchema = z.looseObject({
   kind: z.literal("planner-report"),
   run: z.object({ id: z.string(), asOf: z.string(), createdAt: z.string(), modelId: z.string(), scored: count, currency: z.string() }),
   bands: z.array(z.object({ band, subscribers: count, valueAtRisk: z.number(), selected: count })),
@@ -86,7 +90,7 @@ export const runSummarySchema = z.object({
   segmentLabel: z.string(),
   matrix: z.array(z.object({ band, segment: z.string(), subscribers: count, valueAtRisk: z.number().exactOptional() })),
   actions: z.array(
-    z.object({
+    z.looseObject({
       action: z.string(),
       contacts: count,
       cost: z.number(),
@@ -123,7 +127,7 @@ export const runSummarySchema = z.object({
     source: z.enum(["learned", "prior"]),
     note: z.string(),
     cells: z.array(
-      z.object({
+      z.looseObject({
         action: z.string(),
         segment: z.string(),
         effect: z.number(),
@@ -131,6 +135,9 @@ export const runSummarySchema = z.object({
         ci_high: z.number(),
         n_treat: count,
         n_control: count,
+        /** Observed churn rates of the campaign groups (null when a group is empty; absent in older runs). */
+        churn_treat: z.number().nullable().exactOptional(),
+        churn_control: z.number().nullable().exactOptional(),
         prior: z.number(),
         source: z.string(),
       }),
