@@ -272,8 +272,9 @@ describe("churn score", () => {
       expect(r.code, `${c.name}: ${r.stderr}`).toBe(3);
       expect(r.stderr).not.toMatch(STACK);
     }
-    // an unreadable evaluation.json is left out of the report; the run itself still reads
-    const d = join(runs, "evaluation");
+    // an unreadable evaluation.json is left out of the report; the run itself still reads (in a folder of its own:
+    // the report would otherwise show the evaluation of an earlier run beside it)
+    const d = join(dir, "evaluation-runs", "evaluation");
     cpSync(join(dir, "runs", "a"), d, { recursive: true });
     writeFileSync(join(d, "evaluation.json"), JSON.stringify({ runId: 7 }));
     expect((await plannerReportDataFromRun(d)).outcome).toBeUndefined();
