@@ -42,6 +42,12 @@ export const msg = {
     `data.tables.${table}: file ${path} does not exist. Fix the path in churn.config.yaml (relative paths are relative to the working directory).`,
   ambiguousTableFile: (table: string, paths: string[]) =>
     `${paths.join(" and ")} are both candidates for table ${table}. Remove one, or choose with \`data.tables.${table}: <path>\` in churn.config.yaml.`,
+  tableGlobNoMatch: (table: string, pattern: string) =>
+    `table ${table}: no CSV or Parquet file matches ${pattern}. Check the pattern (relative paths are relative to the working directory; * matches within one folder, ** across folders).`,
+  tableFolderEmpty: (table: string, folder: string) =>
+    `table ${table}: folder ${folder} holds no CSV or Parquet file (names starting with . or _ are skipped). Put the partition files there, or point data.tables.${table} at the right folder.`,
+  tableMixedFormats: (table: string, where: string, csv: string, parquet: string) =>
+    `table ${table}: ${where} mixes CSV (${csv}) and Parquet (${parquet}) files. Export every partition of a table in one format, or name the files of one format with a glob in data.tables.${table}.`,
   unknownTableKey: (where: string, key: string, tables: readonly string[]) =>
     `${where}.${key}: '${key}' is not a table of the data contract. Use one of: ${tables.join(", ")}.`,
   unknownMappingKey: (table: string, key: string, columns: readonly string[]) =>

@@ -1,50 +1,92 @@
 /**
- * Loading and validating the input tables through DuckDB, as a few set-based SQL passes per table:
+ * Loading and validating the input tables through DuckDB, each file in as few passes as the rules allow
+ * (src/contract/pass.ts), and each file only once while it does not change (the validated-table cache):
  *
- *   find file ─► read header ─► map columns ─► (CSV: read all as text into a temp table, file order kept)
- *     ─► pass 1: parse every column and run the row checks (+ join to subscribers)  → rejects
- *     ─► pass 2: exact duplicate rows among the rest (subscribers: then duplicate ids) → rejects
- *     ─► pass 3: the remaining rows, typed, into the canonical table
+ *   for each table (subscribers first: the others are checked against them), for each file of the table
+ *   (one, or the partitions of a folder or glob, in path order):
+ *     content hash ─► cached value stage? ─ no ─► read header, map columns ─► check pass (value + reference
+ *                        │                        rules, one scan) ─► duplicate map ─► store the value stage
+ *                        yes ─► its rejects, duplicate map (and for CSV its parsed rows)
+ *                               ─► cached reference stage for this as-of date and these subscribers?
+ *                                  no ─► reference rules alone on the kept rows (one scan) ─► store
+ *   then, for the table: duplicate rows (first kept) ─► duplicates across partitions whose dates overlap ─►
+ *   duplicate subscriber ids ─► the canonical table or view (valid rows only) ─► counts, date range
  *
  * Every input row ends up either in its canonical table or in `rejects` (one line per rejected row: the
- * first problem found, in the order of the checks); loaded + rejected = rows is asserted.
+ * first problem found, in the order of the rules in src/contract/rules.ts); loaded + rejected = rows is
+ * asserted.
  *
- * `row` in rejects is the 1-based data row of the file: the header is not counted, so for a CSV without
+ * `row` in rejects is the 1-based data row of its file: the header is not counted, so for a CSV without
  * line breaks inside quoted fields it is the line number minus one; for Parquet it is the file's row
  * number plus one.
  *
- * Duplicates: of identical rows (same values after parsing), the first in file order is kept and the
- * others rejected as `duplicate_row` ("same as row N"). For subscribers, of several valid rows with the
- * same subscriber_id, the first is kept and the others rejected as `duplicate_id` ("first row N kept").
+ * Duplicates: of identical rows (same values after trimming), the first in file order is kept and the
+ * others rejected as `duplicate_row` ("same as row N"; across partitions "same as row N of FILE"). For
+ * subscribers, of several valid rows with the same subscriber_id, the first is kept and the others
+ * rejected as `duplicate_id` ("first row N kept").
+ *
+ * The cache (src/io/cache.ts) keeps per file its value stage (keyed by the file's sha256 and the
+ * settings that shape validation: contract, column mapping, CSV options), per file its reference stage
+ * (keyed by the value stage, the as-of date when a date of the file lies after it, and the subscribers it
+ * was checked against) and per table the rest. An unchanged file is never read again; a changed
+ * subscribers table re-runs only the reference stage, on the kept rows.
  */
+import { relative } from "node:path";
 import type { Config } from "../config/schema.js";
 import { ConfigError, InputDataError } from "../errors.js";
+import { type CacheUse, type PartMeta, parsePartMeta, parseRefMeta, parseTableMeta, cacheKey, type ValidationCache } from "../io/cache.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
-import { diagnoseCsv, readHeaderLine } from "../io/csv-diagnose.js";
-import { produceAtomic, sha256File } from "../io/files.js";
-import { findTableFiles, type TableFile, type TableFormat } from "../io/tables.js";
+import { produceAtomic, sha256File, sha256Text } from "../io/files.js";
+import { findTableFiles, globBase, isGlob, type TableFormat, type TableSource } from "../io/tables.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
-import { fileIdent, firstFailure, Params, type ResolvedColumn, rawName, rowChecks, typedSelect } from "./sql.js";
+import {
+  checkFile,
+  copyKeptRows,
+  dropTemps,
+  type FileCtx,
+  goodHashes,
+  goodRows,
+  type KeptRows,
+  keptRelation,
+  REFERENCE_SQL,
+  rawCols,
+  rawRowsOf,
+  readShape,
+  recheckFile,
+  rejectedRows,
+  scanning,
+  tempNames,
+} from "./pass.js";
+import { Params, type ResolvedColumn } from "./sql.js";
 import { TABLE_NAMES, TABLES, type TableDef, type TableName } from "./tables.js";
+
+/** Bump when what validation computes changes: cached results of older code are then not reused. */
+export const VALIDATION_VERSION = 1;
 
 export interface TableLoad {
   table: TableName;
   present: boolean;
+  /** The file, or the folder or glob of its partitions. */
   file: string | null;
   format: TableFormat | null;
-  /** Data rows in the file (header not counted). */
+  /** Data rows in the file(s) (header not counted). */
   rows: number;
   loaded: number;
   rejected: number;
   /** Range of the table's event date (subscribers: activation_date to the latest activation/deactivation). */
   minDate: Date | null;
   maxDate: Date | null;
+  /** sha256 of the file; of a partitioned table, of the list of its files' relative paths and sha256s. */
   sha256: string | null;
-  /** How the canonical relation is kept: a table in memory, or (large Parquet files) a view over the file. */
+  /** How the canonical relation is kept: a table in memory, or (large inputs) a view over the files. */
   storage: "table" | "view" | null;
-  /** canonical column -> the file's column (null when an optional column is absent). */
+  /** canonical column -> the file's column (null when an optional column is absent, in any partition). */
   columns: Record<string, string | null>;
+  /** Files read (1 unless partitioned). */
+  files: number;
+  /** Files whose value stage was reused from the cache (not read again). */
+  reused: number;
 }
 
 export interface RejectExample {
@@ -66,21 +108,25 @@ export interface LoadResult {
   asOf: Date;
   tables: Record<TableName, TableLoad>;
   rejectsByReason: RejectGroup[];
+  /** What the validated-table cache saved, when one was used. */
+  cache?: CacheUse;
 }
 
 export interface LoadOptions {
-  /** Directory holding subscribers.csv|parquet, usage..., default config.data.dir. */
+  /** Directory holding subscribers.csv|parquet (or a folder subscribers/), usage..., default config.data.dir. */
   dir?: string | undefined;
-  /** Explicit file per table; wins over config.data.tables and the directory. */
+  /** Explicit file, folder or glob per table; wins over config.data.tables and the directory. */
   tables?: Record<string, string> | undefined;
   config: Config;
   log?: Logger | undefined;
   /** Dates after this day are future; default config.validation.asOf, else today (UTC). */
   asOf?: Date | undefined;
-  /** Parquet files with more rows stay a VIEW over the file instead of a table in memory (default 10M). */
+  /** Inputs with more rows stay a VIEW over the files instead of a table in memory (default 10M). */
   materializeMaxRows?: number | undefined;
   /** Examples kept per reason in `rejectsByReason` (default 3). */
   examples?: number | undefined;
+  /** Reuse and store validated files here; none: validate in memory. */
+  cache?: ValidationCache | undefined;
 }
 
 /**
@@ -90,10 +136,11 @@ export interface LoadOptions {
  * - one table per present input, named exactly as the canonical table (`subscribers`, `usage`, `billing`,
  *   `complaints`, `products`, `surveys`, `campaigns`), with the canonical column names and types
  *   (DATE, DOUBLE, BIGINT, BOOLEAN, VARCHAR; `subscriber_id` VARCHAR; enums lower-case), holding only valid
- *   rows. Absent optional tables are not created (`present: false`); absent optional columns are NULL.
- *   A Parquet file of more than `materializeMaxRows` rows (default 10M) is left as a VIEW of the same name
- *   over the file, minus the rejected rows (`storage: "view"`): 180M usage rows would take ~16 GB as a
- *   table; as a view they cost nothing until queried. Do not drop `rejects` while such a view is in use.
+ *   rows, in file order. Absent optional tables are not created (`present: false`); absent optional
+ *   columns are NULL. An input of more than `materializeMaxRows` rows (default 10M) read from Parquet (the
+ *   input's or the cache's) is left as a VIEW of the same name over the files, minus the rejected rows
+ *   (`storage: "view"`): 180M usage rows would take ~16 GB as a table; as a view they cost nothing until
+ *   queried. Do not drop `rejects` while such a view is in use.
  * - `rejects(table_name, file, row, column_name, value, reason, detail)`: one line per rejected row.
  *
  * Throws InputDataError (exit 3) for a missing required file or column, an unreadable or empty file;
@@ -108,7 +155,7 @@ export async function loadData(db: Db, opts: LoadOptions): Promise<LoadResult> {
   const config = opts.config;
   const log = opts.log ?? silentLogger;
   const asOf = opts.asOf ?? parseAsOf(config.validation.asOf) ?? todayUtc();
-  const files = findTableFiles({
+  const sources = findTableFiles({
     dir: opts.dir ?? config.data.dir,
     tables: { ...config.data.tables, ...(opts.tables ?? {}) },
   });
@@ -119,29 +166,56 @@ export async function loadData(db: Db, opts: LoadOptions): Promise<LoadResult> {
     }
   }
 
+  // what an earlier load left in this connection: the canonical relations, then the parsed rows under them
+  for (const name of TABLE_NAMES) await dropRelation(db, name);
+  for (const r of await db.all("SELECT table_name FROM duckdb_tables() WHERE temporary AND table_name LIKE '\\_rows\\_%' ESCAPE '\\'")) {
+    await db.run(`DROP TABLE ${quoteIdent(String(r["table_name"]))}`);
+  }
   await db.run("DROP TABLE IF EXISTS rejects");
   await db.run(
     "CREATE TABLE rejects (table_name VARCHAR, file VARCHAR, row BIGINT, column_name VARCHAR, value VARCHAR, reason VARCHAR, detail VARCHAR)",
   );
+  const use: CacheUse = { dir: opts.cache?.dir ?? "", files: 0, reused: 0, rechecked: 0 };
   const tables = {} as Record<TableName, TableLoad>;
+  let facts = "none";
   // subscribers first: event tables are checked against the loaded subscribers.
   for (const name of TABLE_NAMES) {
-    const file = files[name];
-    await db.run(`DROP TABLE IF EXISTS ${quoteIdent(name)}`);
-    if (file === undefined) {
+    const source = sources[name];
+    if (source === undefined) {
       tables[name] = absent(name);
       continue;
     }
     const started = Date.now();
-    tables[name] = await loadTable(db, TABLES[name], file, config, asOf, log, opts.materializeMaxRows ?? 10_000_000);
-    const t = tables[name];
-    log.info(`${name}: ${t.rows} rows, ${t.loaded} loaded, ${t.rejected} rejected (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    const loaded = await loadTable(db, TABLES[name], source, {
+      config,
+      asOf: iso(asOf),
+      log,
+      materializeMaxRows: opts.materializeMaxRows ?? 10_000_000,
+      cache: opts.cache,
+      facts,
+      use,
+    });
+    tables[name] = loaded.load;
+    if (name === "subscribers") facts = loaded.key;
+    const t = loaded.load;
+    const reused = opts.cache && t.reused > 0 ? `, ${t.reused} of ${t.files} file${t.files > 1 ? "s" : ""} validated before` : "";
+    log.info(`${name}: ${t.rows} rows, ${t.loaded} loaded, ${t.rejected} rejected (${((Date.now() - started) / 1000).toFixed(1)} s${reused})`);
   }
-  return { asOf, tables, rejectsByReason: await rejectsByReason(db, opts.examples ?? 3) };
+  if (opts.cache) await opts.cache.prune();
+  return { asOf, tables, rejectsByReason: await rejectsByReason(db, opts.examples ?? 3), ...(opts.cache ? { cache: use } : {}) };
+}
+
+/** Drop a canonical table or view (and the parsed rows under a view) left by an earlier load in this connection. */
+async function dropRelation(db: Db, name: string): Promise<void> {
+  const kind = await db.one(
+    "SELECT 'VIEW' AS k FROM duckdb_views() WHERE view_name = $1 AND database_name = current_database() UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $1 AND database_name = current_database()",
+    [name],
+  );
+  if (kind) await db.run(`DROP ${kind["k"] === "VIEW" ? "VIEW" : "TABLE"} ${quoteIdent(name)}`);
 }
 
 function absent(table: TableName): TableLoad {
-  return { table, present: false, file: null, format: null, rows: 0, loaded: 0, rejected: 0, minDate: null, maxDate: null, sha256: null, storage: null, columns: {} };
+  return { table, present: false, file: null, format: null, rows: 0, loaded: 0, rejected: 0, minDate: null, maxDate: null, sha256: null, storage: null, columns: {}, files: 0, reused: 0 };
 }
 
 /** A Date at UTC midnight from YYYY-MM-DD, undefined for no value; ConfigError when malformed. */
@@ -160,255 +234,340 @@ function todayUtc(): Date {
 
 const iso = (d: Date) => d.toISOString().slice(0, 10);
 
-/** The first line of a DuckDB error, without its "Invalid Input Error:"-style prefix noise kept short. */
-function duckDetail(e: unknown): string {
-  const text = (e as Error)?.message ?? String(e);
-  return text.split("\n").slice(0, 3).join(" ").slice(0, 400);
+interface TableCtx {
+  config: Config;
+  asOf: string;
+  log: Logger;
+  materializeMaxRows: number;
+  cache: ValidationCache | undefined;
+  /** The key of the subscribers the event tables are checked against ("none" for subscribers itself). */
+  facts: string;
+  use: CacheUse;
 }
 
-/** Map a DuckDB read error to a typed InputDataError; for CSV, name the first bad line when it can be found. */
-function readError(e: unknown, file: TableFile, csv?: Config["data"]["csv"]): InputDataError {
-  const text = (e as Error)?.message ?? String(e);
-  if (file.format === "csv" && csv !== undefined && /invalid unicode|not utf-8 encoded|error when sniffing|CSV Error/i.test(text)) {
-    const p = diagnoseCsv(file.path, { delimiter: csv.delimiter, utf8: csv.encoding === "utf-8" });
-    if (p?.kind === "binary") return new InputDataError(msg.csvBinary(file.path, file.table, p.line, p.byte));
-    if (p?.kind === "encoding") return new InputDataError(msg.csvBadEncodingAt(file.path, file.table, p.line, p.column, p.value));
-    if (p?.kind === "line_ending") return new InputDataError(msg.csvLineEnding(file.path, file.table, p.line, p.found, p.expected));
-    if (p?.kind === "field_count") return new InputDataError(msg.csvFieldCount(file.path, file.table, p.line, p.found, p.expected, p.text, p.last));
-    if (p?.kind === "unterminated_quote") return new InputDataError(msg.csvUnterminatedQuote(file.path, file.table, p.line));
-  }
-  if (/invalid unicode|not utf-8 encoded/i.test(text)) return new InputDataError(msg.badEncoding(file.path, file.table));
-  if (/error when sniffing/i.test(text)) return new InputDataError(msg.csvInconsistent(file.path, file.table));
-  return new InputDataError(msg.unreadableFile(file.path, file.table, duckDetail(e)));
+/** A file of the table as the passes see it, and where its kept rows are. */
+interface Part {
+  c: FileCtx;
+  kept: KeptRows;
+  sha256: string;
+  /** Key of its value stage and of its reference stage. */
+  valueKey: string;
+  refKey: string;
+  meta: PartMeta;
+  /** Its value stage came from the cache (the file was not read). */
+  reused: boolean;
+  /** How it is named in messages about other partitions: its path relative to the table's folder or glob. */
+  label: string;
 }
 
-async function loadTable(
-  db: Db,
-  def: TableDef,
-  file: TableFile,
-  config: Config,
-  asOf: Date,
-  log: Logger,
-  materializeMaxRows: number,
-): Promise<TableLoad> {
-  const csv = config.data.csv;
-  if (file.bytes === 0) throw new InputDataError(msg.emptyFile(file.path, def.name));
+let tempCounter = 0;
+
+/** What shapes a table's validation besides the files: the contract, the mapping, the CSV options. */
+function settingsOf(def: TableDef, config: Config): unknown {
+  return { v: VALIDATION_VERSION, def, mapping: config.data.columns[def.name], csv: config.data.csv };
+}
+
+async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableCtx): Promise<{ load: TableLoad; key: string }> {
+  const { config, cache, log } = ctx;
   const name = def.name;
-  const target = quoteIdent(name);
-  const raw = quoteIdent(`_raw_${name}`);
-  const dupHash = quoteIdent(`_duphash_${name}`);
-  const dupRows = quoteIdent(`_duprows_${name}`);
-  let view = false;
-
-  // 1. The file's columns and their types.
-  let delimiter = csv.delimiter;
-  const readCsv = (p: Params) => {
-    const opts = [`${p.add(file.path)}`, "header = true", "skip = 0", "all_varchar = true", `encoding = ${p.add(csv.encoding)}`];
-    if (delimiter !== undefined) opts.push(`delim = ${p.add(delimiter)}`);
-    return `read_csv(${opts.join(", ")})`;
+  const total = source.parts.reduce((a, p) => a + p.bytes, 0);
+  const settings = cacheKey(settingsOf(def, config));
+  const parts: Part[] = [];
+  let keepRows = false;
+  const step = (what: string, rows: number) => {
+    if (rows >= 1_000_000 || total >= 100_000_000) log.info(`${name}: ${what}`);
   };
-  let header: { name: string; type: string }[];
   try {
-    if (file.format === "csv") {
-      const p = new Params();
-      header = await db.describe(`SELECT * FROM ${readCsv(p)}`, p.values);
-      // The sniffer falls back to one column when a line is malformed; the header shows the real delimiter,
-      // and reading with it reports the bad line instead.
-      const only = header.length === 1 ? (header[0]?.name ?? "") : "";
-      const guess = delimiter === undefined ? [",", ";", "\t", "|"].find((d) => only.includes(d)) : undefined;
-      if (guess !== undefined) {
-        delimiter = guess;
-        const p2 = new Params();
-        header = await db.describe(`SELECT * FROM ${readCsv(p2)}`, p2.values);
+    for (const file of source.parts) {
+      const sha256 = cache ? await cache.fileHash(file.path) : await sha256File(file.path);
+      const valueKey = cacheKey(["part", settings, sha256]);
+      const n = ++tempCounter;
+      ctx.use.files++;
+      const hit = cache ? await cache.take("part", valueKey, parsePartMeta) : undefined;
+      // (an entry that does not fit the contract would come from other code of the same version: validate again)
+      const cachedShape = hit ? shapeOf(def, hit.meta) : undefined;
+      if (hit && cachedShape) {
+        ctx.use.reused++;
+        const meta = hit.meta;
+        const shape = cachedShape;
+        const c: FileCtx = { db, def, file, shape, config, asOf: ctx.asOf, n };
+        await db.run(`INSERT INTO rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(file.path)}, row, column_name, value, reason, detail FROM read_parquet(${quoteLiteral(`${hit.path}/rejects.parquet`)})`);
+        await db.run(`CREATE OR REPLACE TEMP TABLE ${tempNames(n).dups} AS SELECT * FROM read_parquet(${quoteLiteral(`${hit.path}/dups.parquet`)})`);
+        const kept: KeptRows = file.format === "csv" ? { kind: "parquet", path: `${hit.path}/rows.parquet` } : { kind: "source" };
+        const refKey = cacheKey(["ref", valueKey, asOfKey(meta.refMax, ctx.asOf), ctx.facts]);
+        const ref = await cache!.take("ref", refKey, parseRefMeta);
+        if (ref) {
+          await db.run(`INSERT INTO rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(file.path)}, row, column_name, value, reason, detail FROM read_parquet(${quoteLiteral(`${ref.path}/rejects.parquet`)})`);
+        } else {
+          step(`${file.path}: checking the rows kept from an earlier run against the subscribers and the as-of date`, meta.rows);
+          ctx.use.rechecked++;
+          await recheckFile(c, kept);
+          await publishRef(c, refKey, cache!);
+        }
+        parts.push({ c, kept, sha256, valueKey, refKey, meta, reused: true, label: labelOf(source, file.path) });
+        continue;
       }
+      const shape = await readShape(db, def, file, config);
+      const c: FileCtx = { db, def, file, shape, config, asOf: ctx.asOf, n };
+      const checked = await checkFile(c, (what) => step(`${file.path}: ${what}`, file.bytes / 40));
+      const meta: PartMeta = {
+        kind: "churn-validated-file",
+        version: VALIDATION_VERSION,
+        table: name,
+        format: file.format,
+        sha256,
+        columns: shape.cols.map((x) => ({ name: x.def.name, source: x.source, sourceType: x.sourceType })),
+        delimiter: shape.delimiter,
+        ...checked,
+      };
+      const refKey = cacheKey(["ref", valueKey, asOfKey(meta.refMax, ctx.asOf), ctx.facts]);
+      if (cache) {
+        await cache.publish("part", valueKey, meta, async (dir) => {
+          await copyRejects(c, `${dir}/rejects.parquet`, `reason NOT IN (${REFERENCE_SQL})`);
+          await db.run(`COPY ${tempNames(n).dups} TO ${quoteLiteral(`${dir}/dups.parquet`)} (FORMAT parquet)`);
+          if (file.format === "csv") await copyKeptRows(c, `${dir}/rows.parquet`);
+        });
+        await publishRef(c, refKey, cache);
+      }
+      parts.push({ c, kept: file.format === "csv" ? { kind: "memory" } : { kind: "source" }, sha256, valueKey, refKey, meta, reused: false, label: labelOf(source, file.path) });
+    }
+
+    const rows = parts.reduce((a, p) => a + p.meta.rows, 0);
+    if (rows === 0) {
+      if (def.required) throw new InputDataError(msg.noDataRows(source.path, name));
+      log.warn(msg.noDataRowsWarning(source.path, name));
+    }
+
+    // duplicate rows within each file: the first kept (a group rejected by a reference rule stays so)
+    for (const p of parts) {
+      await db.run(
+        `INSERT INTO rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(p.c.file.path)}, d.row, NULL, NULL, 'duplicate_row', 'same as row ' || CAST(d.first AS VARCHAR)
+         FROM ${tempNames(p.c.n).dups} d ANTI JOIN ${rejectedRows(p.c)} b ON b.row = d.row`,
+      );
+    }
+
+    // the table's own rules: duplicates across partitions, duplicate subscriber ids
+    const key = cacheKey(["table", settings, parts.map((p) => [p.valueKey, p.refKey])]);
+    const tableHit = cache ? await cache.take("table", key, parseTableMeta) : undefined;
+    await db.run("CREATE OR REPLACE TEMP TABLE _setrej (part INTEGER, row BIGINT, column_name VARCHAR, value VARCHAR, reason VARCHAR, detail VARCHAR)");
+    if (tableHit) {
+      await addSetRejects(db, name, parts, `SELECT * FROM read_parquet(${quoteLiteral(`${tableHit.path}/rejects.parquet`)})`);
     } else {
-      header = await db.describe("SELECT * FROM read_parquet($1)", [file.path]);
+      if (parts.length > 1) await crossPartDuplicates(db, def, parts, (what) => step(what, rows));
+      if (name === "subscribers") await duplicateIds(db, parts);
     }
-  } catch (e) {
-    throw readError(e, file, csv);
-  }
 
-  // 2. Map canonical columns to the file's columns. DuckDB renames a repeated header name (x, x_1): refuse
-  //    when a name we read is repeated in the file's own header line, rather than pick one silently.
-  if (file.format === "csv") checkDuplicateHeader(file, def, config, readHeaderLine(file.path, delimiter));
-  const found = header.map((h) => h.name);
-  const mapping = config.data.columns[name] as Record<string, string>;
-  const needed = def.columns.filter((c) => c.required).length;
-  if (file.format === "csv" && found.length === 1 && needed > 1) {
-    throw new InputDataError(msg.oneColumnFound(file.path, found[0] ?? "", csv.delimiter));
-  }
-  const cols: ResolvedColumn[] = def.columns.map((c) => {
-    const wanted = mapping[c.name];
-    const match = (n: string) => header.find((h) => h.name === n) ?? header.find((h) => h.name.trim().toLowerCase() === n.toLowerCase());
-    if (wanted !== undefined) {
-      const h = match(wanted);
-      if (!h) throw new InputDataError(msg.mappedColumnMissing(file.path, name, c.name, wanted, found));
-      return { def: c, source: h.name, sourceType: h.type };
+    // The canonical relation: the good rows of every file, in order. Rows parsed in this run (CSV) are
+    // already in memory: a view over them, no second copy. Else a table when small, a view over the files
+    // (the input's Parquet, or the cache's) when large.
+    const allMemory = parts.every((p) => p.kept.kind === "memory");
+    const view = allMemory || rows > ctx.materializeMaxRows;
+    keepRows = allMemory;
+    const target = quoteIdent(name);
+    step(view && !allMemory ? "keeping the valid rows (a view over the files)" : "keeping the valid rows", rows);
+    if (view) {
+      const p = new Params(true);
+      await db.run(`CREATE VIEW ${target} AS ${parts.map((x) => goodRows(x.c, x.kept, p)).join("\nUNION ALL\n")}`);
+    } else {
+      for (const [i, x] of parts.entries()) {
+        const p = new Params();
+        const sql = goodRows(x.c, x.kept, p);
+        await scanning(x.c.file, config.data.csv, () => db.run(i === 0 ? `CREATE TABLE ${target} AS ${sql}` : `INSERT INTO ${target} ${sql}`, p.values));
+      }
     }
-    const h = match(c.name);
-    if (!h) {
-      if (c.required) throw new InputDataError(msg.missingColumn(file.path, name, c.name, found));
-      return { def: c, source: null, sourceType: "VARCHAR" };
+
+    const loaded = Number((await db.one(`SELECT count(*) AS n FROM ${target}`))?.["n"] ?? 0);
+    const rejected = Number((await db.one("SELECT count(*) AS n FROM rejects WHERE table_name = $1", [name]))?.["n"] ?? 0);
+    if (loaded + rejected !== rows) {
+      throw new Error(`${name}: ${rows} rows in ${source.path} but ${loaded} loaded + ${rejected} rejected`);
     }
-    return { def: c, source: h.name, sourceType: h.type };
-  });
-
-  // 3. The source relation. CSV: read once as text into a temp table (file order kept, so rowid + 1 is the
-  //    data row). Parquet: scanned in place on each pass; file_row_number + 1 is the data row.
-  const rowExpr = file.format === "csv" ? "rowid + 1" : "file_row_number + 1";
-  const source = (p: Params) => (file.format === "csv" ? raw : `read_parquet(${p.add(file.path)}, file_row_number = true)`);
-  if (file.format === "csv") {
-    try {
-      const p = new Params();
-      const used = [...new Set(cols.filter((c) => c.source !== null).map((c) => fileIdent(c.source as string)))];
-      await db.run(`DROP TABLE IF EXISTS ${raw}`);
-      await db.run(`CREATE TEMP TABLE ${raw} AS SELECT ${used.join(", ")} FROM ${readCsv(p)}`, p.values);
-    } catch (e) {
-      throw readError(e, file, csv);
+    let range: { min: Date | null; max: Date | null };
+    if (tableHit) {
+      range = { min: dateOrNull(tableHit.meta.minDate), max: dateOrNull(tableHit.meta.maxDate) };
+    } else {
+      range = await dateRange(db, def);
+      if (cache) {
+        await cache.publish("table", key, { kind: "churn-validated-table", version: VALIDATION_VERSION, table: name, minDate: range.min ? iso(range.min) : null, maxDate: range.max ? iso(range.max) : null }, async (dir) => {
+          await db.run(`COPY (SELECT * FROM _setrej ORDER BY part, row) TO ${quoteLiteral(`${dir}/rejects.parquet`)} (FORMAT parquet)`);
+        });
+      }
     }
-  }
-  const rowsSql = (p: Params) => `SELECT count(*) AS n FROM ${source(p)}`;
-  const pc = new Params();
-  const rows = Number((await db.one(rowsSql(pc), pc.values))?.["n"] ?? 0);
-  if (rows === 0) {
-    if (def.required) throw new InputDataError(msg.noDataRows(file.path, name));
-    log.warn(msg.noDataRowsWarning(file.path, name));
-  }
-
-  // The typed relation `t` (a subquery); each use binds its own parameters.
-  const typed = (p: Params) => {
-    const from = source(p);
-    return `(SELECT ${typedSelect(cols, rowExpr, csv, p)} FROM ${from})`;
-  };
-  const canon = def.columns.map((c) => quoteIdent(c.name));
-  const rawCols = cols.filter((c) => c.source !== null).map((c) => rawName(c.def.name));
-  const tName = quoteLiteral(name);
-  const fName = quoteLiteral(file.path);
-
-  try {
-    // Large tables take a while per pass: say which one runs (stderr).
-    const step = (what: string) => {
-      if (rows >= 1_000_000) log.info(`${name}: ${rows} rows: ${what}`);
+    const first = parts[0]!.c.shape.cols;
+    const columns = Object.fromEntries(
+      def.columns.map((col, i) => [col.name, parts.every((p) => p.c.shape.cols[i]?.source !== null) ? (first[i]?.source ?? null) : null]),
+    );
+    return {
+      key,
+      load: {
+        table: name,
+        present: true,
+        file: source.path,
+        format: source.format,
+        rows,
+        loaded,
+        rejected,
+        minDate: range.min,
+        maxDate: range.max,
+        sha256: source.partitioned ? combinedSha(source, parts) : (parts[0]?.sha256 ?? null),
+        storage: view && !allMemory ? "view" : "table",
+        columns,
+        files: parts.length,
+        reused: parts.filter((p) => p.reused).length,
+      },
     };
-    // Pass 1: row checks (+ the subscriber's active period for event tables).
-    step("checking values (pass 1 of 3)");
-    {
-      const p = new Params();
-      const from = typed(p);
-      const asOfParam = `CAST(${p.add(iso(asOf))} AS DATE)`;
-      const checks = rowChecks(def, cols, asOfParam);
-      const join = def.referencesSubscribers
-        ? "LEFT JOIN subscribers s ON s.subscriber_id = t.subscriber_id"
-        : "";
-      await db.run(
-        `INSERT INTO rejects
-         SELECT ${tName}, ${fName}, _row, f.column_name, f.value, f.reason, f.detail
-         FROM (SELECT t._row, ${firstFailure(checks)} AS f FROM ${from} t ${join})
-         WHERE f IS NOT NULL`,
-        p.values,
-      );
-    }
-    const good = (p: Params) =>
-      `(SELECT t.* FROM ${typed(p)} t ANTI JOIN (SELECT row FROM rejects WHERE table_name = ${tName}) b ON b.row = t._row)`;
-
-    // Pass 2: exact duplicates (identical source values), the first in file order kept. Identical rows pass
-    // or fail the row checks alike, so duplicates are grouped over all rows by a 64-bit hash of the source
-    // values (one cheap key, nothing parsed); only rows whose hash repeats are then compared exactly.
-    step("looking for duplicates (pass 2 of 3)");
-    {
-      const p = new Params();
-      const hash = `hash(${rawCols.map((c) => `t.${c}`).join(", ")})`;
-      await db.run(`DROP TABLE IF EXISTS ${dupHash}`);
-      await db.run(
-        `CREATE TEMP TABLE ${dupHash} AS SELECT h FROM (SELECT ${hash} AS h FROM ${typed(p)} t) GROUP BY h HAVING count(*) > 1`,
-        p.values,
-      );
-    }
-    if (Number((await db.one(`SELECT count(*) AS n FROM ${dupHash}`))?.["n"] ?? 0) > 0) {
-      const p = new Params();
-      const hash = `hash(${rawCols.map((c) => `t.${c}`).join(", ")})`;
-      await db.run(`DROP TABLE IF EXISTS ${dupRows}`);
-      await db.run(`CREATE TEMP TABLE ${dupRows} AS SELECT t.* FROM ${good(p)} t SEMI JOIN ${dupHash} d ON d.h = ${hash}`, p.values);
-      const on = rawCols.map((c) => `d.${c} IS NOT DISTINCT FROM g.${c}`).join(" AND ");
-      await db.run(
-        `INSERT INTO rejects
-         SELECT ${tName}, ${fName}, g._row, NULL, NULL, 'duplicate_row', 'same as row ' || CAST(d.first AS VARCHAR)
-         FROM ${dupRows} g
-         JOIN (SELECT ${rawCols.join(", ")}, min(_row) AS first FROM ${dupRows} GROUP BY ALL HAVING count(*) > 1) d ON ${on}
-         WHERE g._row > d.first`,
-      );
-    }
-    await db.run(`DROP TABLE IF EXISTS ${dupHash}`);
-    await db.run(`DROP TABLE IF EXISTS ${dupRows}`);
-    if (name === "subscribers") {
-      const p = new Params();
-      const g1 = good(p);
-      const g2 = good(p);
-      await db.run(
-        `INSERT INTO rejects
-         SELECT ${tName}, ${fName}, g._row, 'subscriber_id', g.subscriber_id, 'duplicate_id', 'first row ' || CAST(d.first AS VARCHAR) || ' kept'
-         FROM ${g1} g
-         JOIN (SELECT subscriber_id, min(_row) AS first FROM ${g2} GROUP BY subscriber_id HAVING count(*) > 1) d
-           ON d.subscriber_id = g.subscriber_id
-         WHERE g._row > d.first`,
-        p.values,
-      );
-    }
-
-    // Pass 3: the valid rows, typed, under the canonical name. A large Parquet file stays where it is, as a
-    // VIEW that filters out the rejected rows (same name, columns and types), so it costs no memory.
-    step("keeping the valid rows (pass 3 of 3)");
-    if (file.format === "parquet" && rows > materializeMaxRows) {
-      view = true;
-      await db.run(`CREATE VIEW ${target} AS SELECT ${canon.join(", ")} FROM ${good(new Params(true))}`);
-    } else {
-      const p = new Params();
-      await db.run(`CREATE TABLE ${target} AS SELECT ${canon.join(", ")} FROM ${good(p)}`, p.values);
-    }
-  } catch (e) {
-    // A file problem found while scanning (Parquet or CSV content) is the user's; anything else is a bug.
-    if (/invalid unicode|CSV Error|parquet|IO Error/i.test((e as Error)?.message ?? "")) throw readError(e, file, csv);
-    throw e;
   } finally {
-    if (file.format === "csv") await db.run(`DROP TABLE IF EXISTS ${raw}`);
+    for (const p of parts) await dropTemps(p.c, keepRows);
+    await db.run("DROP TABLE IF EXISTS _setrej");
   }
-
-  const loaded = Number((await db.one(`SELECT count(*) AS n FROM ${target}`))?.["n"] ?? 0);
-  const rejected = Number((await db.one("SELECT count(*) AS n FROM rejects WHERE table_name = $1", [name]))?.["n"] ?? 0);
-  if (loaded + rejected !== rows) {
-    throw new Error(`${name}: ${rows} rows in ${file.path} but ${loaded} loaded + ${rejected} rejected`);
-  }
-  const range = await dateRange(db, def);
-  return {
-    table: name,
-    present: true,
-    file: file.path,
-    format: file.format,
-    rows,
-    loaded,
-    rejected,
-    minDate: range.min,
-    maxDate: range.max,
-    sha256: await sha256File(file.path),
-    storage: view ? "view" : "table",
-    columns: Object.fromEntries(cols.map((c) => [c.def.name, c.source])),
-  };
 }
 
-/** InputDataError when a column this table reads (canonical or mapped name) appears twice in the header. */
-function checkDuplicateHeader(file: TableFile, def: TableDef, config: Config, names: string[]): void {
-  const mapping = config.data.columns[def.name] as Record<string, string>;
-  const wanted = new Set(def.columns.map((c) => (mapping[c.name] ?? c.name).trim().toLowerCase()));
-  const seen = new Map<string, number[]>();
-  names.forEach((n, i) => {
-    const k = n.trim().toLowerCase();
-    seen.set(k, [...(seen.get(k) ?? []), i + 1]);
-  });
-  for (const [k, positions] of seen) {
-    if (positions.length > 1 && wanted.has(k)) {
-      throw new InputDataError(msg.duplicateColumn(file.path, def.name, names[(positions[0] ?? 1) - 1]?.trim() ?? k, positions));
+/** The file's columns as its cached value stage recorded them; undefined when they do not fit the contract. */
+function shapeOf(def: TableDef, meta: PartMeta): { cols: ResolvedColumn[]; delimiter: string | null } | undefined {
+  if (meta.columns.length !== def.columns.length || meta.table !== def.name) return undefined;
+  const cols: ResolvedColumn[] = [];
+  for (const [i, d] of def.columns.entries()) {
+    const m = meta.columns[i]!;
+    if (m.name !== d.name) return undefined;
+    cols.push({ def: d, source: m.source, sourceType: m.sourceType });
+  }
+  return { cols, delimiter: meta.delimiter };
+}
+
+/** "past" when no date of the file lies after the as-of date (then any later as-of gives the same result). */
+const asOfKey = (refMax: string | null, asOf: string) => (refMax === null || refMax <= asOf ? "past" : asOf);
+
+const dateOrNull = (v: string | null) => (v === null ? null : new Date(`${v}T00:00:00Z`));
+
+/** A partition's path relative to its table's folder or glob. */
+function labelOf(source: TableSource, path: string): string {
+  if (!source.partitioned) return path;
+  return relative(isGlob(source.path) ? globBase(source.path) : source.path, path) || path;
+}
+
+/** sha256 of a partitioned table: of its files' relative paths and sha256s, one per line. */
+function combinedSha(source: TableSource, parts: Part[]): string {
+  return sha256Text(parts.map((p) => `${labelOf(source, p.c.file.path)}\t${p.sha256}\n`).join(""));
+}
+
+/** Copy this file's rejects matching `where` (row order) to a Parquet file. */
+async function copyRejects(c: FileCtx, path: string, where: string): Promise<void> {
+  await c.db.run(
+    `COPY (SELECT row, column_name, value, reason, detail FROM rejects
+           WHERE table_name = ${quoteLiteral(c.def.name)} AND file = ${quoteLiteral(c.file.path)} AND ${where} ORDER BY row)
+     TO ${quoteLiteral(path)} (FORMAT parquet)`,
+  );
+}
+
+/** Store a file's reference-stage rejects under `key`. */
+async function publishRef(c: FileCtx, key: string, cache: ValidationCache): Promise<void> {
+  const n = Number((await c.db.one(`SELECT count(*) AS n FROM ${rejectedRows(c, { in: REFERENCE_SQL })}`))?.["n"] ?? 0);
+  await cache.publish("ref", key, { kind: "churn-validated-reference", version: VALIDATION_VERSION, rejected: n }, (dir) =>
+    copyRejects(c, `${dir}/rejects.parquet`, `reason IN (${REFERENCE_SQL})`),
+  );
+}
+
+/** Add rejects of the table's own rules (part, row, column_name, value, reason, detail) to `_setrej` and `rejects`. */
+async function addSetRejects(db: Db, table: TableName, parts: Part[], select: string): Promise<void> {
+  await db.run(`CREATE OR REPLACE TEMP TABLE _setnew AS ${select}`);
+  await db.run("INSERT INTO _setrej SELECT * FROM _setnew");
+  const file = `CASE part ${parts.map((p, i) => `WHEN ${i} THEN ${quoteLiteral(p.c.file.path)}`).join(" ")} END`;
+  await db.run(`INSERT INTO rejects SELECT ${quoteLiteral(table)}, ${file}, row, column_name, value, reason, detail FROM _setnew`);
+  await db.run("DROP TABLE _setnew");
+}
+
+/** A file's good rows so far (every column, with `_row`). */
+function goodRelation(p: Part, params: Params): string {
+  return `(SELECT t.* FROM ${keptRelation(p.c, p.kept, params)} t ANTI JOIN ${rejectedRows(p.c)} b ON b.row = t._row)`;
+}
+
+/** Rows across the files of a table are ordered by file index, then row: key = part * 2^40 + row. */
+const ROW_BITS = 1099511627776;
+
+/** `' of FILE'` when the first row is in another file, given SQL of the two part indexes. */
+function ofFile(parts: Part[], firstPart: string, part: string): string {
+  const names = parts.map((p, i) => `WHEN ${i} THEN ${quoteLiteral(p.label)}`).join(" ");
+  return `(CASE WHEN ${firstPart} = ${part} THEN '' ELSE ' of ' || CASE ${firstPart} ${names} END END)`;
+}
+
+/**
+ * Identical rows in different files of a partitioned table (the first in path order kept). Only files
+ * whose event-date ranges overlap can share a row (identical rows have the same date), so daily files are
+ * compared with nothing; files that do overlap are compared by hash, and repeated hashes exactly.
+ */
+async function crossPartDuplicates(db: Db, def: TableDef, parts: Part[], step: (what: string) => void): Promise<void> {
+  for (const cluster of overlapping(def, parts)) {
+    step(`comparing ${cluster.length} files whose dates overlap, for duplicate rows`);
+    const p = new Params();
+    const hashes = cluster.map((i) => `SELECT ${i} AS part, _row, _h FROM (${goodHashes(parts[i]!.c, parts[i]!.kept, p)})`);
+    await db.run(`CREATE OR REPLACE TEMP TABLE _xh AS ${hashes.join(" UNION ALL ")}`, p.values);
+    await db.run("CREATE OR REPLACE TEMP TABLE _xcand AS SELECT _h FROM _xh GROUP BY _h HAVING count(DISTINCT part) > 1");
+    if (Number((await db.one("SELECT count(*) AS n FROM _xcand"))?.["n"] ?? 0) > 0) {
+      const cols = def.columns.map((c) => `_raw_${c.name}`);
+      const qi = (c: string) => quoteIdent(c);
+      const q = new Params();
+      const rawOf = (i: number) => {
+        const x = parts[i]!;
+        const have = new Set(rawCols(x.c.shape));
+        const sel = cols.map((c) => (have.has(quoteIdent(c)) ? `CAST(r.${quoteIdent(c)} AS VARCHAR) AS ${quoteIdent(c)}` : `CAST(NULL AS VARCHAR) AS ${quoteIdent(c)}`));
+        const pick = `(SELECT _row FROM _xh WHERE part = ${i} AND _h IN (SELECT _h FROM _xcand))`;
+        return `SELECT ${i} AS part, r._row, ${sel.join(", ")} FROM (${rawRowsOf(x.c, pick, q)}) r`;
+      };
+      await db.run(`CREATE OR REPLACE TEMP TABLE _xraw AS ${cluster.map(rawOf).join(" UNION ALL ")}`, q.values);
+      const on = cols.map((c) => `d.${quoteIdent(c)} IS NOT DISTINCT FROM g.${quoteIdent(c)}`).join(" AND ");
+      await addSetRejects(
+        db,
+        def.name,
+        parts,
+        `SELECT g.part, g._row AS row, CAST(NULL AS VARCHAR) AS column_name, CAST(NULL AS VARCHAR) AS value, 'duplicate_row' AS reason,
+                'same as row ' || CAST(d.first % ${ROW_BITS} AS VARCHAR) || ${ofFile(parts, `(d.first // ${ROW_BITS})`, "g.part")} AS detail
+         FROM _xraw g JOIN (SELECT ${cols.map(qi).join(", ")}, min(part * ${ROW_BITS} + _row) AS first FROM _xraw GROUP BY ALL HAVING count(*) > 1) d ON ${on}
+         WHERE g.part * ${ROW_BITS} + g._row > d.first`,
+      );
+    }
+    for (const t of ["_xh", "_xcand", "_xraw"]) await db.run(`DROP TABLE IF EXISTS ${t}`);
+  }
+}
+
+/** Groups (2 or more) of file indexes whose event-date ranges overlap; all files when the table has no event date. */
+function overlapping(def: TableDef, parts: Part[]): number[][] {
+  if (def.eventDate === undefined) return [parts.map((_, i) => i)];
+  const spans = parts
+    .map((p, i) => ({ i, lo: p.meta.eventMin, hi: p.meta.eventMax }))
+    .filter((x): x is { i: number; lo: string; hi: string } => x.lo !== null && x.hi !== null)
+    .sort((a, b) => (a.lo < b.lo ? -1 : a.lo > b.lo ? 1 : a.i - b.i));
+  const clusters: number[][] = [];
+  let cur: number[] = [];
+  let hi = "";
+  for (const s of spans) {
+    if (cur.length && s.lo <= hi) {
+      cur.push(s.i);
+      if (s.hi > hi) hi = s.hi;
+    } else {
+      if (cur.length > 1) clusters.push(cur);
+      cur = [s.i];
+      hi = s.hi;
     }
   }
+  if (cur.length > 1) clusters.push(cur);
+  return clusters.map((c) => c.sort((a, b) => a - b));
+}
+
+/** Of several good subscribers rows with one id, the first (in file order, files in path order) is kept. */
+async function duplicateIds(db: Db, parts: Part[]): Promise<void> {
+  const p = new Params();
+  const ids = parts.map((x, i) => `SELECT ${i} AS part, _row, subscriber_id FROM ${goodRelation(x, p)}`).join(" UNION ALL ");
+  await db.run(`CREATE OR REPLACE TEMP TABLE _ids AS ${ids}`, p.values);
+  await addSetRejects(
+    db,
+    "subscribers",
+    parts,
+    `SELECT g.part, g._row AS row, 'subscriber_id' AS column_name, g.subscriber_id AS value, 'duplicate_id' AS reason,
+            'first row ' || CAST(d.first % ${ROW_BITS} AS VARCHAR) || ${ofFile(parts, `(d.first // ${ROW_BITS})`, "g.part")} || ' kept' AS detail
+     FROM _ids g JOIN (SELECT subscriber_id, min(part * ${ROW_BITS} + _row) AS first FROM _ids GROUP BY subscriber_id HAVING count(*) > 1) d
+       ON d.subscriber_id = g.subscriber_id
+     WHERE g.part * ${ROW_BITS} + g._row > d.first`,
+  );
+  await db.run("DROP TABLE IF EXISTS _ids");
 }
 
 async function dateRange(db: Db, def: TableDef): Promise<{ min: Date | null; max: Date | null }> {
@@ -429,8 +588,8 @@ async function rejectsByReason(db: Db, examples: number): Promise<RejectGroup[]>
   const counts = await db.all("SELECT table_name, reason, count(*) AS n FROM rejects GROUP BY ALL");
   const ex = await db.all(
     `SELECT table_name, reason, row, column_name, value, detail FROM (
-       SELECT *, row_number() OVER (PARTITION BY table_name, reason ORDER BY row) AS k FROM rejects
-     ) WHERE k <= $1 ORDER BY table_name, reason, row`,
+       SELECT *, row_number() OVER (PARTITION BY table_name, reason ORDER BY file, row) AS k FROM rejects
+     ) WHERE k <= $1 ORDER BY table_name, reason, file, row`,
     [examples],
   );
   const order = (t: unknown) => TABLE_NAMES.indexOf(t as TableName);
@@ -471,7 +630,7 @@ export function checkRejectShare(result: LoadResult, maxShare: number): void {
 
 /**
  * Write the `rejects` table as CSV (columns: table, file, row, column, value, reason, detail), ordered by
- * table and row, atomically (temp file, then rename).
+ * table, file and row, atomically (temp file, then rename).
  */
 const tableOrder = `CASE table_name ${TABLE_NAMES.map((t, i) => `WHEN ${quoteLiteral(t)} THEN ${i}`).join(" ")} END`;
 
@@ -479,7 +638,7 @@ export async function writeRejects(db: Db, path: string): Promise<void> {
   await produceAtomic(path, async (tmp) => {
     await db.run(
       `COPY (SELECT table_name AS "table", file, row, column_name AS "column", value, reason, detail FROM rejects
-             ORDER BY ${tableOrder}, row)
+             ORDER BY ${tableOrder}, file, row)
        TO ${quoteLiteral(tmp)} (FORMAT csv, HEADER true)`,
     );
   });

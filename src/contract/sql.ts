@@ -1,11 +1,13 @@
 /**
- * Pure SQL builders for loading one input table: how each canonical column is parsed from its source
- * column, and the ordered row checks. Identifiers go through quoteIdent; values (date format, as-of date,
- * file path) are bound parameters collected in a `Params` list; only constants from the contract (enum
- * values, column names) are written into the SQL text, through quoteLiteral.
+ * Pure SQL builders (DuckDB) for loading one input table: how each canonical column is parsed from its
+ * source column, and the contract's ordered rules (src/contract/rules.ts) rendered as row checks.
+ * Identifiers go through quoteIdent; values (date format, as-of date, file path) are bound parameters
+ * collected in a `Params` list; only constants from the contract (enum values, column names) are written
+ * into the SQL text, through quoteLiteral.
  */
 import type { CsvOptions } from "../config/schema.js";
 import { type Param, quoteIdent, quoteLiteral } from "../io/duckdb.js";
+import { type Rule, tableRules } from "./rules.js";
 import { type ColumnDef, DUCKDB_TYPE, type TableDef } from "./tables.js";
 
 /**
@@ -42,32 +44,56 @@ export function fileIdent(name: string): string {
   return `"${name.replaceAll("\0", "").replaceAll('"', '""')}"`;
 }
 
-/** Name of the helper column holding the trimmed source text of a canonical column (for checks and rejects). */
+/**
+ * The source text without leading and trailing spaces, NULL when empty: exactly NULLIF(trim(x), ''), but
+ * trim (which copies every string) runs only on values that start or end with a space.
+ */
+export function trimmedText(src: string): string {
+  const s = `CAST(${src} AS VARCHAR)`;
+  return `NULLIF(CASE WHEN starts_with(${s}, ' ') OR ends_with(${s}, ' ') THEN trim(${s}) ELSE ${s} END, '')`;
+}
+
+/** Name of the helper column holding a canonical column's source text (kept rows, exact comparisons). */
 export const rawName = (c: string) => quoteIdent(`_raw_${c}`);
 
+/** Name of the helper column holding a canonical column's source value as read (untrimmed text, or typed). */
+export const srcName = (c: string) => quoteIdent(`_src_${c}`);
+
 /**
- * SELECT list parsing every canonical column: `_row`, then for each column its source value `_raw_<c>`
- * (for a text source: trimmed, NULL when empty) and its typed value `<c>`.
+ * SQL of a column's trimmed source text (NULL when empty) from typedSelect's output `alias`: what rejects
+ * report and exact duplicates compare. A typed (Parquet) source is its value as is. Written into checks
+ * where it is needed, so it is computed only for the rows a check reaches (the rejected ones, mostly).
  */
-export function typedSelect(cols: ResolvedColumn[], rowExpr: string, csv: CsvOptions, p: Params): string {
-  const parts = [`${rowExpr} AS _row`];
+export function rawExpr(rc: ResolvedColumn, alias = "t"): string {
+  if (rc.source === null) return "CAST(NULL AS VARCHAR)";
+  const src = `${alias}.${srcName(rc.def.name)}`;
+  return isText(rc.sourceType) ? trimmedText(src) : src;
+}
+
+/**
+ * SELECT list parsing every canonical column: `_row` (when `rowExpr` is given), then for each column its
+ * source value `_src_<c>` (as read) and its typed value `<c>`. Numbers are parsed without trimming first
+ * (DuckDB's cast skips surrounding blanks, as trimming would); text, enums and dates are trimmed.
+ */
+export function typedSelect(cols: ResolvedColumn[], rowExpr: string | null, csv: CsvOptions, p: Params): string {
+  const parts = rowExpr === null ? [] : [`${rowExpr} AS _row`];
   const fmt = csv.dateFormat;
   let fmtParam: string | undefined;
   for (const rc of cols) {
     const c = rc.def;
     const target = DUCKDB_TYPE[c.type];
     if (rc.source === null) {
-      parts.push(`CAST(NULL AS VARCHAR) AS ${rawName(c.name)}`, `CAST(NULL AS ${target}) AS ${quoteIdent(c.name)}`);
+      parts.push(`CAST(NULL AS VARCHAR) AS ${srcName(c.name)}`, `CAST(NULL AS ${target}) AS ${quoteIdent(c.name)}`);
       continue;
     }
     const src = fileIdent(rc.source);
-    const raw = `NULLIF(trim(CAST(${src} AS VARCHAR)), '')`;
+    const raw = trimmedText(src);
     const text = isText(rc.sourceType);
     let typed: string;
     switch (c.type) {
       case "id":
       case "text":
-        typed = raw;
+        typed = text ? raw : trimmedText(src);
         break;
       case "enum":
         typed = `lower(${raw})`;
@@ -83,7 +109,7 @@ export function typedSelect(cols: ResolvedColumn[], rowExpr: string, csv: CsvOpt
       case "number":
       case "integer": {
         const num = text
-          ? `TRY_CAST(${csv.decimal === "," ? `replace(${raw}, ',', '.')` : raw} AS DOUBLE)`
+          ? `TRY_CAST(${csv.decimal === "," ? `replace(${src}, ',', '.')` : src} AS DOUBLE)`
           : isNumeric(rc.sourceType)
             ? `CAST(${src} AS DOUBLE)`
             : `TRY_CAST(${src} AS DOUBLE)`;
@@ -100,8 +126,7 @@ export function typedSelect(cols: ResolvedColumn[], rowExpr: string, csv: CsvOpt
             : `(CASE WHEN lower(${raw}) IN ('true','t','yes','y','1') THEN true WHEN lower(${raw}) IN ('false','f','no','n','0') THEN false END)`;
         break;
     }
-    // A typed (Parquet) source is kept as is: casting every value to text only to test for NULL is costly.
-    parts.push(`${text ? raw : src} AS ${rawName(c.name)}`, `${typed} AS ${quoteIdent(c.name)}`);
+    parts.push(`${src} AS ${srcName(c.name)}`, `${typed} AS ${quoteIdent(c.name)}`);
   }
   return parts.join(",\n  ");
 }
@@ -118,116 +143,109 @@ export interface Check {
 }
 
 const str = (sql: string) => `CAST(${sql} AS VARCHAR)`;
+const NONE = "CAST(NULL AS VARCHAR)";
 
-/** Numbers beyond this (absolute) are export errors, not amounts: 1e308 would overflow sums to Infinity. */
-export const MAX_ABS_NUMBER = 1e12;
+export interface RenderOptions {
+  /** SQL of the as-of date (a DATE). */
+  asOf: string;
+  /** SQL of a column's trimmed source text (rawExpr over typedSelect's output, or kept text). */
+  raw: (column: string) => string;
+}
+
+/** The `raw` of RenderOptions for typedSelect's output aliased `t`. */
+export function sourceRaw(cols: readonly ResolvedColumn[]): (column: string) => string {
+  return (column) => {
+    const rc = cols.find((x) => x.def.name === column);
+    return rc ? rawExpr(rc) : "CAST(NULL AS VARCHAR)";
+  };
+}
+
+/** Column types whose typed value is NULL exactly when the trimmed source text is (the text itself, or lower()). */
+const TEXT_TYPES = new Set(["id", "text", "enum"]);
+
+/**
+ * Render the contract's rules as DuckDB checks on the output of typedSelect aliased `t`; reference rules
+ * read the LEFT JOINed subscribers as `s`.
+ */
+export function renderRules(rules: readonly Rule[], o: RenderOptions): Check[] {
+  const t = (c: string) => `t.${quoteIdent(c)}`;
+  const r = o.raw;
+  return rules.map((rule) => {
+    const c = rule.column;
+    const test = rule.test;
+    let cond: string;
+    let value = r(c);
+    switch (test.kind) {
+      case "blank":
+      case "missing":
+        // a parsed value means the text was not empty: the text is looked at only when there is none
+        cond = TEXT_TYPES.has(rule.type) ? `${t(c)} IS NULL` : `${t(c)} IS NULL AND ${r(c)} IS NULL`;
+        value = "''";
+        break;
+      case "unparsed":
+        cond = `${t(c)} IS NULL AND ${r(c)} IS NOT NULL`;
+        break;
+      case "enum":
+        cond = `${t(c)} IS NOT NULL AND ${t(c)} NOT IN (${test.values.map(quoteLiteral).join(", ")})`;
+        break;
+      case "negative":
+        cond = `${t(c)} < 0`;
+        break;
+      case "range":
+        cond = [test.min !== undefined ? `${t(c)} < ${test.min}` : null, test.max !== undefined ? `${t(c)} > ${test.max}` : null]
+          .filter((x) => x !== null)
+          .join(" OR ");
+        break;
+      case "before":
+        cond = `${t(c)} < ${t(test.other)}`;
+        break;
+      case "future":
+        cond = `${t(c)} > ${o.asOf}`;
+        break;
+      case "unknown_subscriber":
+        cond = "s.subscriber_id IS NULL";
+        break;
+      case "before_activation":
+      case "after_deactivation": {
+        const g = (x: string) => (test.monthly ? `date_trunc('month', ${x})` : x);
+        cond =
+          test.kind === "before_activation"
+            ? `${g(t(c))} < ${g("s.activation_date")}`
+            : `${g(t(c))} > ${g("s.deactivation_date")}`;
+        break;
+      }
+    }
+    const d = rule.detail;
+    const detail =
+      d.kind === "none"
+        ? NONE
+        : d.kind === "text"
+          ? quoteLiteral(d.text)
+          : d.kind === "as_of"
+            ? `'as of ' || ${str(o.asOf)}`
+            : `${quoteLiteral(d.prefix)} || ${str(d.of === "row" ? t(d.column) : `s.${quoteIdent(d.column)}`)}`;
+    return { reason: rule.reason, column: c, cond, value, detail };
+  });
+}
 
 /**
  * The ordered row-level checks of a table, on the output of typedSelect aliased `t`; when the table
  * references subscribers, `s` is the LEFT JOINed subscribers table.
  */
 export function rowChecks(def: TableDef, cols: ResolvedColumn[], asOfParam: string): Check[] {
-  const checks: Check[] = [];
   const present = new Set(cols.filter((c) => c.source !== null).map((c) => c.def.name));
-  const t = (c: string) => `t.${quoteIdent(c)}`;
-  const r = (c: string) => `t.${rawName(c)}`;
-  const none = "CAST(NULL AS VARCHAR)";
-
-  checks.push({ reason: "empty_id", column: "subscriber_id", cond: `${r("subscriber_id")} IS NULL`, value: "''", detail: none });
-  for (const rc of cols) {
-    const c = rc.def;
-    if (rc.source === null || c.type === "id") continue;
-    if (!c.nullable) checks.push({ reason: "missing_value", column: c.name, cond: `${r(c.name)} IS NULL`, value: "''", detail: none });
-    const bad = `${r(c.name)} IS NOT NULL AND ${t(c.name)} IS NULL`;
-    if (c.type === "date") checks.push({ reason: "bad_date", column: c.name, cond: bad, value: r(c.name), detail: none });
-    if (c.type === "number") checks.push({ reason: "bad_number", column: c.name, cond: bad, value: r(c.name), detail: none });
-    if (c.type === "integer") checks.push({ reason: "bad_integer", column: c.name, cond: bad, value: r(c.name), detail: none });
-    if (c.type === "boolean") checks.push({ reason: "bad_boolean", column: c.name, cond: bad, value: r(c.name), detail: none });
-    if (c.type === "enum" && c.values) {
-      const list = c.values.map(quoteLiteral).join(", ");
-      checks.push({
-        reason: "bad_enum",
-        column: c.name,
-        cond: `${t(c.name)} IS NOT NULL AND ${t(c.name)} NOT IN (${list})`,
-        value: r(c.name),
-        detail: quoteLiteral(`allowed: ${c.values.join(", ")}`),
-      });
-    }
-    if (c.nonNegative) checks.push({ reason: "negative", column: c.name, cond: `${t(c.name)} < 0`, value: r(c.name), detail: none });
-    const numeric = c.type === "number" || c.type === "integer";
-    if (c.min !== undefined || c.max !== undefined || numeric) {
-      const max = c.max ?? (numeric ? MAX_ABS_NUMBER : undefined);
-      const min = c.min ?? (numeric && !c.nonNegative ? -MAX_ABS_NUMBER : undefined);
-      const conds = [min !== undefined ? `${t(c.name)} < ${min}` : null, max !== undefined ? `${t(c.name)} > ${max}` : null];
-      checks.push({
-        reason: "out_of_range",
-        column: c.name,
-        cond: conds.filter((x) => x !== null).join(" OR "),
-        value: r(c.name),
-        detail: quoteLiteral(`allowed: ${min ?? (c.nonNegative ? 0 : "-inf")} to ${max ?? "inf"}`),
-      });
-    }
-  }
-  for (const rc of cols) {
-    const c = rc.def;
-    if (rc.source === null || c.notBefore === undefined || !present.has(c.notBefore)) continue;
-    checks.push({
-      reason: "date_order",
-      column: c.name,
-      cond: `${t(c.name)} < ${t(c.notBefore)}`,
-      value: r(c.name),
-      detail: `${quoteLiteral(`${c.notBefore} `)} || ${str(t(c.notBefore))}`,
-    });
-  }
-  for (const rc of cols) {
-    const c = rc.def;
-    if (rc.source === null || c.type !== "date" || c.allowFuture) continue;
-    checks.push({
-      reason: "future_date",
-      column: c.name,
-      cond: `${t(c.name)} > ${asOfParam}`,
-      value: r(c.name),
-      detail: `'as of ' || ${str(asOfParam)}`,
-    });
-  }
-  if (def.referencesSubscribers) {
-    checks.push({
-      reason: "unknown_subscriber",
-      column: "subscriber_id",
-      cond: "s.subscriber_id IS NULL",
-      value: r("subscriber_id"),
-      detail: none,
-    });
-    const ev = def.eventDate;
-    if (ev !== undefined) {
-      // Billing is monthly: compare months, so a bill for the activation or deactivation month is in the period.
-      const monthly = ev === "month";
-      const g = (x: string) => (monthly ? `date_trunc('month', ${x})` : x);
-      checks.push({
-        reason: "before_activation",
-        column: ev,
-        cond: `${g(t(ev))} < ${g("s.activation_date")}`,
-        value: r(ev),
-        detail: `'activation_date ' || ${str("s.activation_date")}`,
-      });
-      checks.push({
-        reason: "after_deactivation",
-        column: ev,
-        cond: `${g(t(ev))} > ${g("s.deactivation_date")}`,
-        value: r(ev),
-        detail: `'deactivation_date ' || ${str("s.deactivation_date")}`,
-      });
-    }
-  }
-  return checks;
+  return renderRules(tableRules(def, present), { asOf: asOfParam, raw: sourceRaw(cols) });
 }
 
 /** A CASE yielding a struct {column, value, reason, detail} for the first failing check, NULL for a good row. */
 export function firstFailure(checks: Check[]): string {
-  if (checks.length === 0) return "CAST(NULL AS STRUCT(column_name VARCHAR, value VARCHAR, reason VARCHAR, detail VARCHAR))";
+  if (checks.length === 0) return `CAST(NULL AS ${FAILURE_TYPE})`;
   const whens = checks.map(
     (c) =>
-      `WHEN ${c.cond} THEN {'column_name': ${c.column === null ? "CAST(NULL AS VARCHAR)" : quoteLiteral(c.column)}, 'value': CAST(${c.value} AS VARCHAR), 'reason': ${quoteLiteral(c.reason)}, 'detail': CAST(${c.detail} AS VARCHAR)}`,
+      `WHEN ${c.cond} THEN {'column_name': ${c.column === null ? NONE : quoteLiteral(c.column)}, 'value': CAST(${c.value} AS VARCHAR), 'reason': ${quoteLiteral(c.reason)}, 'detail': CAST(${c.detail} AS VARCHAR)}`,
   );
   return `CASE\n    ${whens.join("\n    ")}\n  END`;
 }
+
+/** The type of firstFailure's result. */
+export const FAILURE_TYPE = "STRUCT(column_name VARCHAR, value VARCHAR, reason VARCHAR, detail VARCHAR)";
