@@ -8,7 +8,10 @@
  * - `value` rules read only the row itself (parsing, missing values, enums, ranges, date order);
  * - `reference` rules also read the as-of date or the loaded subscribers (future dates, unknown subscriber,
  *   event outside the subscriber's active period). They run after every value rule.
- * Set rules (duplicate rows, duplicate subscriber ids) run on the rows that pass both stages.
+ * Set rules run on the rows that pass both stages: of identical rows (same source text), the first in file
+ * order is kept and the others rejected as `duplicate_row` (detail "same as row N", "... of FILE" for an
+ * earlier partition file); of several subscribers rows with one id, the first is kept and the others
+ * rejected as `duplicate_id` ("first row N kept").
  */
 import type { RejectReason } from "./reasons.js";
 import type { ColumnDef, TableDef } from "./tables.js";
@@ -147,11 +150,3 @@ export function referenceColumns(def: TableDef, present: ReadonlySet<string>): s
   for (const r of tableRules(def, present)) if (r.stage === "reference" && r.column !== "subscriber_id") out.add(r.column);
   return [...out];
 }
-
-/** The set rules, after every row rule: the text of their detail. */
-export const SET_RULES = {
-  /** identical rows (same source values): the first in file order is kept */
-  duplicate_row: { reason: "duplicate_row" as const, detail: (firstRow: number, firstFile?: string) => `same as row ${firstRow}${firstFile ? ` of ${firstFile}` : ""}` },
-  /** several valid subscribers rows with one id: the first is kept */
-  duplicate_id: { reason: "duplicate_id" as const, column: "subscriber_id", detail: (firstRow: number, firstFile?: string) => `first row ${firstRow}${firstFile ? ` of ${firstFile}` : ""} kept` },
-};
