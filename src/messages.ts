@@ -48,6 +48,10 @@ export const msg = {
     `table ${table}: folder ${folder} holds no CSV or Parquet file (names starting with . or _ are skipped). Put the partition files there, or point data.tables.${table} at the right folder.`,
   tableMixedFormats: (table: string, where: string, csv: string, parquet: string) =>
     `table ${table}: ${where} mixes CSV (${csv}) and Parquet (${parquet}) files. Export every partition of a table in one format, or name the files of one format with a glob in data.tables.${table}.`,
+  validateCacheLine: (dir: string, files: number, reused: number, rechecked: number) =>
+    `validated-table cache ${dir}: ${reused} of ${files} file${files === 1 ? "" : "s"} validated before (not read again)${rechecked ? `, ${rechecked} of them checked again against the subscribers or the as-of date` : ""}`,
+  cacheEntryUnreadable: (path: string, detail: string) =>
+    `the validated-table cache entry ${path} could not be read (${detail}); validating the file again (the entry is replaced).`,
   unknownTableKey: (where: string, key: string, tables: readonly string[]) =>
     `${where}.${key}: '${key}' is not a table of the data contract. Use one of: ${tables.join(", ")}.`,
   unknownMappingKey: (table: string, key: string, columns: readonly string[]) =>

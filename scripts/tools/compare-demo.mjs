@@ -25,11 +25,15 @@ const TIME_SHA = "<sha256 of a file that holds times>";
 
 const sha256 = (buf) => createHash("sha256").update(buf).digest("hex");
 
-/** Every file under dir (relative paths, sorted). */
+/**
+ * Every file under dir (relative paths, sorted); the validated-table cache (.churn-cache, beside the outputs) is
+ * not an output: a build may keep one and another not.
+ */
 export function listFiles(dir) {
   const out = [];
   const walk = (d) => {
     for (const name of readdirSync(d).sort()) {
+      if (name === ".churn-cache") continue;
       const p = join(d, name);
       if (statSync(p).isDirectory()) walk(p);
       else out.push(relative(dir, p));

@@ -68,6 +68,12 @@ export const validationSchema = z
       .default(0.01)
       .describe("fail (exit 3) when more than this share of a table's rows is rejected"),
     asOf: z.string().optional().describe("treat dates after this day (YYYY-MM-DD) as future; default today"),
+    cache: z
+      .boolean()
+      .default(true)
+      .describe("keep validated tables in a cache folder, so validate, features and score validate each input file once while it and these settings do not change"),
+    cacheDir: z.string().max(4096).optional().describe("the cache folder; default .churn-cache beside the outputs (--rejects of validate, --out of features and score)"),
+    cacheKeepDays: z.number().min(1).max(3650).default(7).describe("cache entries no run has used for this many days are removed"),
   })
   .strict();
 

@@ -37,11 +37,13 @@ import { ConfigError, InputDataError } from "../errors.js";
 import { type CacheUse, type PartMeta, parsePartMeta, parseRefMeta, parseTableMeta, cacheKey, type ValidationCache } from "../io/cache.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import { produceAtomic, sha256File, sha256Text } from "../io/files.js";
-import { findTableFiles, globBase, isGlob, type TableFormat, type TableSource } from "../io/tables.js";
+import { findTableFiles, globBase, isGlob, type TableFile, type TableFormat, type TableSource } from "../io/tables.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
 import {
   checkFile,
+  duckDetail,
+  type FileShape,
   copyKeptRows,
   dropTemps,
   type FileCtx,
@@ -127,6 +129,11 @@ export interface LoadOptions {
   examples?: number | undefined;
   /** Reuse and store validated files here; none: validate in memory. */
   cache?: ValidationCache | undefined;
+  /**
+   * false: every canonical relation is a view over the files (or the rows parsed in this run), never a copy:
+   * for a caller that only validates (`churn validate`) and queries little. Default true.
+   */
+  materialize?: boolean | undefined;
 }
 
 /**
@@ -190,7 +197,7 @@ export async function loadData(db: Db, opts: LoadOptions): Promise<LoadResult> {
       config,
       asOf: iso(asOf),
       log,
-      materializeMaxRows: opts.materializeMaxRows ?? 10_000_000,
+      materializeMaxRows: opts.materialize === false ? -1 : (opts.materializeMaxRows ?? 10_000_000),
       cache: opts.cache,
       facts,
       use,
@@ -286,26 +293,13 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
       const hit = cache ? await cache.take("part", valueKey, parsePartMeta) : undefined;
       // (an entry that does not fit the contract would come from other code of the same version: validate again)
       const cachedShape = hit ? shapeOf(def, hit.meta) : undefined;
-      if (hit && cachedShape) {
-        ctx.use.reused++;
-        const meta = hit.meta;
-        const shape = cachedShape;
-        const c: FileCtx = { db, def, file, shape, config, asOf: ctx.asOf, n };
-        await db.run(`INSERT INTO rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(file.path)}, row, column_name, value, reason, detail FROM read_parquet(${quoteLiteral(`${hit.path}/rejects.parquet`)})`);
-        await db.run(`CREATE OR REPLACE TEMP TABLE ${tempNames(n).dups} AS SELECT * FROM read_parquet(${quoteLiteral(`${hit.path}/dups.parquet`)})`);
-        const kept: KeptRows = file.format === "csv" ? { kind: "parquet", path: `${hit.path}/rows.parquet` } : { kind: "source" };
-        const refKey = cacheKey(["ref", valueKey, asOfKey(meta.refMax, ctx.asOf), ctx.facts]);
-        const ref = await cache!.take("ref", refKey, parseRefMeta);
-        if (ref) {
-          await db.run(`INSERT INTO rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(file.path)}, row, column_name, value, reason, detail FROM read_parquet(${quoteLiteral(`${ref.path}/rejects.parquet`)})`);
-        } else {
-          step(`${file.path}: checking the rows kept from an earlier run against the subscribers and the as-of date`, meta.rows);
-          ctx.use.rechecked++;
-          await recheckFile(c, kept);
-          await publishRef(c, refKey, cache!);
+      if (hit && cachedShape && cache) {
+        const reused = await reuseValueStage(db, def, file, { ...ctx, cache }, hit, cachedShape, n, (what) => step(what, hit.meta.rows));
+        if (reused) {
+          parts.push({ ...reused, sha256, valueKey, reused: true, label: labelOf(source, file.path) });
+          continue;
         }
-        parts.push({ c, kept, sha256, valueKey, refKey, meta, reused: true, label: labelOf(source, file.path) });
-        continue;
+        await cache.discard("part", valueKey);
       }
       const shape = await readShape(db, def, file, config);
       const c: FileCtx = { db, def, file, shape, config, asOf: ctx.asOf, n };
@@ -350,9 +344,17 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
     const key = cacheKey(["table", settings, parts.map((p) => [p.valueKey, p.refKey])]);
     const tableHit = cache ? await cache.take("table", key, parseTableMeta) : undefined;
     await db.run("CREATE OR REPLACE TEMP TABLE _setrej (part INTEGER, row BIGINT, column_name VARCHAR, value VARCHAR, reason VARCHAR, detail VARCHAR)");
+    let setFromCache = false;
     if (tableHit) {
-      await addSetRejects(db, name, parts, `SELECT * FROM read_parquet(${quoteLiteral(`${tableHit.path}/rejects.parquet`)})`);
-    } else {
+      try {
+        await addSetRejects(db, name, parts, `SELECT * FROM read_parquet(${quoteLiteral(`${tableHit.path}/rejects.parquet`)})`);
+        setFromCache = true;
+      } catch (e) {
+        log.warn(msg.cacheEntryUnreadable(tableHit.path, duckDetail(e)));
+        await cache!.discard("table", key);
+      }
+    }
+    if (!setFromCache) {
       if (parts.length > 1) await crossPartDuplicates(db, def, parts, (what) => step(what, rows));
       if (name === "subscribers") await duplicateIds(db, parts);
     }
@@ -382,7 +384,7 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
       throw new Error(`${name}: ${rows} rows in ${source.path} but ${loaded} loaded + ${rejected} rejected`);
     }
     let range: { min: Date | null; max: Date | null };
-    if (tableHit) {
+    if (tableHit && setFromCache) {
       range = { min: dateOrNull(tableHit.meta.minDate), max: dateOrNull(tableHit.meta.maxDate) };
     } else {
       range = await dateRange(db, def);
@@ -419,6 +421,61 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
     for (const p of parts) await dropTemps(p.c, keepRows);
     await db.run("DROP TABLE IF EXISTS _setrej");
   }
+}
+
+/**
+ * A file validated by an earlier run: its value stage's rejects and duplicate map from the cache, and its
+ * reference stage from the cache too, or run again on the kept rows (the subscribers or the as-of date
+ * changed). Undefined when an entry cannot be read (damaged by hand): the caller validates the file again.
+ */
+async function reuseValueStage(
+  db: Db,
+  def: TableDef,
+  file: TableFile,
+  ctx: TableCtx & { cache: ValidationCache },
+  hit: { path: string; meta: PartMeta },
+  shape: FileShape,
+  n: number,
+  step: (what: string) => void,
+): Promise<Omit<Part, "sha256" | "valueKey" | "reused" | "label"> | undefined> {
+  const { cache } = ctx;
+  const name = def.name;
+  const meta = hit.meta;
+  const c: FileCtx = { db, def, file, shape, config: ctx.config, asOf: ctx.asOf, n };
+  const kept: KeptRows = file.format === "csv" ? { kind: "parquet", path: `${hit.path}/rows.parquet` } : { kind: "source" };
+  const valueKey = cacheKey(["part", cacheKey(settingsOf(def, ctx.config)), meta.sha256]);
+  const refKey = cacheKey(["ref", valueKey, asOfKey(meta.refMax, ctx.asOf), ctx.facts]);
+  const insert = (path: string) =>
+    db.run(`INSERT INTO rejects SELECT ${quoteLiteral(name)}, ${quoteLiteral(file.path)}, row, column_name, value, reason, detail FROM read_parquet(${quoteLiteral(path)})`);
+  try {
+    await insert(`${hit.path}/rejects.parquet`);
+    await db.run(`CREATE OR REPLACE TEMP TABLE ${tempNames(n).dups} AS SELECT * FROM read_parquet(${quoteLiteral(`${hit.path}/dups.parquet`)})`);
+    if (kept.kind === "parquet") await db.one(`SELECT count(*) FROM read_parquet(${quoteLiteral(kept.path)})`);
+  } catch (e) {
+    ctx.log.warn(msg.cacheEntryUnreadable(hit.path, duckDetail(e)));
+    await db.run("DELETE FROM rejects WHERE table_name = $1 AND file = $2", [name, file.path]);
+    return undefined;
+  }
+  ctx.use.reused++;
+  const ref = await cache.take("ref", refKey, parseRefMeta);
+  let fromCache = false;
+  if (ref) {
+    try {
+      await insert(`${ref.path}/rejects.parquet`);
+      fromCache = true;
+    } catch (e) {
+      ctx.log.warn(msg.cacheEntryUnreadable(ref.path, duckDetail(e)));
+      await db.run(`DELETE FROM rejects WHERE table_name = $1 AND file = $2 AND reason IN (${REFERENCE_SQL})`, [name, file.path]);
+      await cache.discard("ref", refKey);
+    }
+  }
+  if (!fromCache) {
+    step(`${file.path}: checking the rows kept from an earlier run against the subscribers and the as-of date`);
+    ctx.use.rechecked++;
+    await recheckFile(c, kept);
+    await publishRef(c, refKey, cache);
+  }
+  return { c, kept, refKey, meta };
 }
 
 /** The file's columns as its cached value stage recorded them; undefined when they do not fit the contract. */

@@ -12,6 +12,7 @@ import { basename } from "node:path";
 import type { Config } from "../config/schema.js";
 import { checkRejectShare, type LoadResult, loadData } from "../contract/load.js";
 import { TABLE_NAMES, TABLES, type TableName } from "../contract/tables.js";
+import type { ValidationCache } from "../io/cache.js";
 import { Db, quoteLiteral } from "../io/duckdb.js";
 import { ensureDir, isDirectory, produceAtomic, removePath, removeStaleTemps, tempPathFor, writeJsonAtomic } from "../io/files.js";
 import { ConfigError } from "../errors.js";
@@ -33,6 +34,8 @@ export interface BuildOptions {
   out: string;
   log?: Logger | undefined;
   threads?: number | undefined;
+  /** Reuse and store validated input files here (none: validate in memory). */
+  cache?: ValidationCache | undefined;
 }
 
 export interface BuildResult {
@@ -63,7 +66,7 @@ export async function buildFeatureTable(opts: BuildOptions): Promise<BuildResult
   removeStaleTemps(sidecarPath(opts.out));
   try {
     // 2.
-    const loaded = await loadData(db, { dir: opts.dir, tables: opts.tables, config: opts.config, log });
+    const loaded = await loadData(db, { dir: opts.dir, tables: opts.tables, config: opts.config, log, cache: opts.cache });
     checkRejectShare(loaded, opts.config.validation.maxRejectShare);
 
     // 3.

@@ -21,7 +21,7 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { ensureDir, isDirectory, processAlive, sha256File, writeJsonAtomic } from "./files.js";
 import { acquireLock } from "./lock.js";
@@ -75,11 +75,21 @@ export const parseTableMeta = parser(tableMetaSchema);
 
 export interface CacheOptions {
   /** Entries unused for this many days are pruned (default 7). */
-  keepDays?: number;
+  keepDays?: number | undefined;
 }
 
 const VERSION = "v1";
 const DAY_MS = 86_400_000;
+
+/**
+ * The cache a command uses: `dir` when given, else `.churn-cache` beside its output (`beside`: a file or a
+ * folder the command writes); none when disabled or when the command writes nothing.
+ */
+export function openCache(o: { enabled: boolean; dir?: string | undefined; beside?: string | undefined; keepDays?: number | undefined }): ValidationCache | undefined {
+  if (!o.enabled) return undefined;
+  const dir = o.dir ?? (o.beside !== undefined ? join(dirname(resolve(o.beside.replace(/[\\/]+$/, ""))), ".churn-cache") : undefined);
+  return dir === undefined ? undefined : new ValidationCache(dir, { keepDays: o.keepDays });
+}
 
 /** sha256 (hex) of a JSON-able description: the key of an entry. */
 export function cacheKey(parts: unknown): string {
@@ -99,7 +109,6 @@ export class ValidationCache {
   ) {
     this.root = join(dir, VERSION);
     this.keepMs = (opts.keepDays ?? 7) * DAY_MS;
-    ensureDir(this.root);
   }
 
   entryPath(kind: CacheKind, key: string): string {
@@ -112,6 +121,7 @@ export class ValidationCache {
    */
   async take<M>(kind: CacheKind, key: string, parse: (v: unknown) => M | undefined): Promise<{ path: string; meta: M } | undefined> {
     const path = this.entryPath(kind, key);
+    if (!isDirectory(path)) return undefined;
     if (!this.taken.has(path)) {
       const ok = await this.locked(() => {
         if (!isDirectory(path)) return false;
@@ -161,6 +171,19 @@ export class ValidationCache {
     return final;
   }
 
+  /** Remove an entry that could not be read (so a recomputed one can take its place). */
+  async discard(kind: CacheKind, key: string): Promise<void> {
+    const path = this.entryPath(kind, key);
+    const trash = join(this.root, "tmp", `trash-${process.pid}-${++this.tmpCount}`);
+    await this.locked(() => {
+      if (!isDirectory(path)) return;
+      ensureDir(join(this.root, "tmp"));
+      renameSync(path, trash);
+      this.taken.delete(path);
+    });
+    rmSync(trash, { recursive: true, force: true });
+  }
+
   /** A fresh temporary folder inside the cache (same filesystem, so the final rename is atomic). */
   tempDir(): string {
     const dir = join(this.root, "tmp", `${process.pid}-${++this.tmpCount}-${Date.now()}`);
@@ -198,6 +221,7 @@ export class ValidationCache {
    */
   async prune(now = Date.now()): Promise<number> {
     const trash: string[] = [];
+    if (!isDirectory(this.root)) return 0;
     await this.locked(() => {
       for (const kind of ["part", "ref", "table"] as const) {
         for (const shard of list(join(this.root, kind))) {
@@ -228,6 +252,7 @@ export class ValidationCache {
   }
 
   private async locked<T>(fn: () => T): Promise<T> {
+    ensureDir(this.root);
     const lock = await acquireLock(this.root, 120, 10);
     try {
       return fn();

@@ -28,6 +28,7 @@ import { ConfigError, InputDataError, QualityGateError, UsageError } from "../er
 import { usableColumns } from "../features/build.js";
 import { type Period, parsePeriod } from "../features/periods.js";
 import { libraryVersions } from "../io/artifact.js";
+import type { ValidationCache } from "../io/cache.js";
 import { Db } from "../io/duckdb.js";
 import { fileExists, isDirectory, removePath, sha256File, writeAtomic, writeJsonAtomic } from "../io/files.js";
 import { acquireLock } from "../io/lock.js";
@@ -74,6 +75,8 @@ export interface ScoreOptions {
   wait?: number | undefined;
   backend?: BackendName | undefined;
   log?: Logger | undefined;
+  /** Reuse and store validated input files here (none: validate in memory). */
+  cache?: ValidationCache | undefined;
 }
 
 export interface ScoreResult {
@@ -235,7 +238,7 @@ type LoadedInput = { kind: "data"; dir: string; load: LoadResult } | { kind: "fi
 
 /** Stage 1: the raw tables, validated; or a feature / flat table as a view, its missing and repeated ids rejected. */
 async function loadInput(db: Db, o: ScoreOptions, log: Logger): Promise<LoadedInput> {
-  if (o.data !== undefined) return { kind: "data", dir: o.data, load: await loadRawTables(db, { dir: o.data, config: o.config, log }) };
+  if (o.data !== undefined) return { kind: "data", dir: o.data, load: await loadRawTables(db, { dir: o.data, config: o.config, log, cache: o.cache }) };
   await createRejectsTable(db);
   const path = (o.features ?? o.table)!;
   const source = await sourceFromFile(db, { path, kind: o.features !== undefined ? "features" : "table", asOf: o.asOf, id: o.id, csv: o.config.data.csv });

@@ -19,6 +19,7 @@ import { InputDataError } from "../errors.js";
 import { usableColumns } from "../features/build.js";
 import { computeFeatures } from "../features/runner.js";
 import type { Period } from "../features/periods.js";
+import type { ValidationCache } from "../io/cache.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import { fileExists, sha256File } from "../io/files.js";
 import { type CsvDialect, flatSourceSql } from "../io/flat-table.js";
@@ -64,10 +65,10 @@ export async function createRejectsTable(db: Db): Promise<void> {
 }
 
 /** Load and validate the raw tables (rejects into the `rejects` table); too many rejects fail (exit 3). */
-export async function loadRawTables(db: Db, o: { dir: string; config: Config; log: Logger }): Promise<LoadResult> {
+export async function loadRawTables(db: Db, o: { dir: string; config: Config; log: Logger; cache?: ValidationCache | undefined }): Promise<LoadResult> {
   // the loader's "future" check uses its own as-of (config validation.asOf, else today): data after the scoring
   // day is valid data, the features simply do not read it
-  const loaded = await loadData(db, { dir: o.dir, config: o.config, log: o.log });
+  const loaded = await loadData(db, { dir: o.dir, config: o.config, log: o.log, cache: o.cache });
   checkRejectShare(loaded, o.config.validation.maxRejectShare);
   return loaded;
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toolGate } from "../tool-gate.js";
 import { msg } from "../../src/messages.js";
-import { ensureBuilt, FEATURES_AS_OF, listFiles, MAIN, makeWorld, runInProcess, STACK, tempRoot } from "./helpers.js";
+import { ensureBuilt, FEATURES_AS_OF, listOutputs, MAIN, makeWorld, runInProcess, STACK, tempRoot } from "./helpers.js";
 
 let root: string;
 let world: string;
@@ -78,6 +78,6 @@ describe("a failed sidecar leaves no output without its sidecar", () => {
     expect(r.stderr).not.toMatch(STACK);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(msg.notWritable(`${out}.json`, "").split(":")[0] as string);
-    expect(listFiles(dir)).toEqual(["f.csv.json/keep"]);
+    expect(listOutputs(dir)).toEqual(["f.csv.json/keep"]);
   });
 });

@@ -117,6 +117,11 @@ export function spawnCli(args: string[], opts: { cwd?: string; prefix?: string[]
   return { code: r.status ?? -1, stdout: r.stdout ?? "", stderr: `${r.stderr ?? ""}${r.error ? String(r.error) : ""}` };
 }
 
+/** The files of a command's own outputs under `dir`: those of the validated-table cache beside them aside. */
+export function listOutputs(dir: string): string[] {
+  return listFiles(dir).filter((f) => !f.startsWith(".churn-cache/"));
+}
+
 /** Every file under `dir` (relative paths), sorted. */
 export function listFiles(dir: string): string[] {
   const out: string[] = [];

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toolGate } from "../tool-gate.js";
 import { HOSTILE_CASES, type HostileCase } from "./hostile-cases.js";
-import { copyWorld, ensureBuilt, FEATURES_AS_OF, listFiles, makeWorld, ROOT, runInProcess, spawnCli, STACK, tempRoot } from "./helpers.js";
+import { copyWorld, ensureBuilt, FEATURES_AS_OF, listFiles, listOutputs, makeWorld, ROOT, runInProcess, spawnCli, STACK, tempRoot } from "./helpers.js";
 
 let world: string;
 beforeAll(async () => {
@@ -89,7 +89,7 @@ describe.runIf(strace.run)("nothing is read beyond the inputs (strace)", () => {
     const inRoot = paths.filter((x) => x.startsWith(p.root)).map((x) => x.slice(p.root.length + 1));
     for (const x of inRoot) expect(x === "churn.config.json" || x.startsWith(c.dataDir as string) || x.startsWith("out")).toBe(true);
     expect(paths).not.toContain("/etc/passwd");
-    expect(listFiles(join(p.root, "out"))).toEqual(["features.parquet", "features.parquet.json"]);
+    expect(listOutputs(join(p.root, "out"))).toEqual(["features.parquet", "features.parquet.json"]);
   });
 
   it("data.tables.subscribers: /etc/passwd is refused without opening it", () => {

@@ -12,7 +12,7 @@ export const KILL_CASES: KillCase[] = [
   {
     command: "features",
     title: "`churn features --out F` killed (from nothing, and over a previous complete F + F.json)",
-    result: "F and F.json are absent or complete (same bytes as an uninterrupted run); never a sidecar without its file; the re-run gives identical bytes and removes the killed run's temp file and parts folder",
+    result: "F and F.json are absent or complete (same bytes as an uninterrupted run); never a sidecar without its file; the re-run gives identical bytes and removes the killed run's temp file and parts folder; the validated-table cache beside F (.churn-cache) keeps only complete entries, no temporary folder of the killed run and no lock",
   },
   {
     command: "train",
@@ -22,6 +22,6 @@ export const KILL_CASES: KillCase[] = [
   {
     command: "score",
     title: "`churn score --out RUN_DIR` killed",
-    result: "no RUN_DIR with a manifest.json unless it verifies (readRun); the stale RUN_DIR.lock and RUN_DIR.tmp-<pid> don't block the re-run, which gives identical files (manifest created_at/durations aside), releases the lock and removes the RUN_DIR.tmp-<pid> / RUN_DIR.old-<pid> of dead pids",
+    result: "no RUN_DIR with a manifest.json unless it verifies (readRun); the stale RUN_DIR.lock and RUN_DIR.tmp-<pid> don't block the re-run, which gives identical files (manifest created_at/durations aside), releases the lock and removes the RUN_DIR.tmp-<pid> / RUN_DIR.old-<pid> of dead pids; the validated-table cache beside RUN_DIR keeps only complete entries, no temporary folder of the killed run and no lock",
   },
 ];

@@ -62,6 +62,22 @@ function timed(args: string[], cwd: string): number {
 }
 
 const bytes = (p: string) => readFileSync(p);
+
+/**
+ * The validated-table cache beside the outputs after the re-run: nothing left of the killed run (its
+ * temporary folders are removed once its pid is gone), no stale lock, and every entry complete (meta.json).
+ */
+function expectCleanCache(cache: string, at: number): void {
+  const v1 = join(cache, "v1");
+  expect(existsSync(`${v1}.lock`), `kill at ${at} ms: cache lock left`).toBe(false);
+  expect(existsSync(join(v1, "tmp")) ? readdirSync(join(v1, "tmp")) : [], `kill at ${at} ms: cache temporaries left`).toEqual([]);
+  for (const kind of ["part", "ref", "table"]) {
+    if (!existsSync(join(v1, kind))) continue;
+    for (const shard of readdirSync(join(v1, kind))) {
+      for (const key of readdirSync(join(v1, kind, shard))) expect(existsSync(join(v1, kind, shard, key, "meta.json")), `kill at ${at} ms: ${kind}/${key}`).toBe(true);
+    }
+  }
+}
 const json = (p: string) => JSON.parse(readFileSync(p, "utf8")) as Record<string, unknown>;
 
 /** Moments (ms) for one command: one seeded moment in each of n equal slices of [5%, 90%] of its duration. */
@@ -145,7 +161,8 @@ describe.concurrent("SIGKILL at random moments", () => {
       expect(bytes(out).equals(bytes(join(ref, "train.parquet")))).toBe(true);
       expect(bytes(`${out}.json`).equals(bytes(join(ref, "train.parquet.json")))).toBe(true);
       // the re-run removed what the killed run left (temp file, parts folder)
-      expect(readdirSync(dir).sort(), `kill at ${at} ms`).toEqual(["train.parquet", "train.parquet.json"]);
+      expect(readdirSync(dir).sort(), `kill at ${at} ms`).toEqual([".churn-cache", "train.parquet", "train.parquet.json"]);
+      expectCleanCache(join(dir, ".churn-cache"), at);
     }
     // a kill after the process exited tests nothing
     expect(landed.features, `kills that landed: ${JSON.stringify(landed)}, durations ${JSON.stringify(duration)}`).toBeGreaterThanOrEqual(KILLS_PER_COMMAND - 1);
@@ -197,7 +214,8 @@ describe.concurrent("SIGKILL at random moments", () => {
       await readRun(out);
       expect(runFiles(out)).toEqual(expected);
       expect(existsSync(`${out}.lock`)).toBe(false);
-      expect(readdirSync(join(dir, "runs")), `kill at ${at} ms: leftovers`).toEqual(["r1"]);
+      expect(readdirSync(join(dir, "runs")).sort(), `kill at ${at} ms: leftovers`).toEqual([".churn-cache", "r1"]);
+      expectCleanCache(join(dir, "runs", ".churn-cache"), at);
     }
     // a kill after the process exited tests nothing
     expect(landed.score, `kills that landed: ${JSON.stringify(landed)}, durations ${JSON.stringify(duration)}`).toBeGreaterThanOrEqual(KILLS_PER_COMMAND - 1);

@@ -5,9 +5,10 @@ import { type BuildResult, buildFeatureTable } from "../../features/build.js";
 import { parseAsOf, parseDate, parsePeriod } from "../../features/periods.js";
 import { createLogger } from "../../log.js";
 import { msg } from "../../messages.js";
+import { type CacheArgs, cacheFrom, cacheOptions } from "../cache-options.js";
 import { emit } from "../output.js";
 
-interface Args {
+interface Args extends CacheArgs {
   data?: string;
   "as-of"?: string;
   "as-of-range"?: string;
@@ -29,7 +30,7 @@ export const featuresCommand: CommandModule<object, Args> = {
   command: "features",
   describe: "build the feature table (one row per subscriber and as-of date, with the churn label) from the raw tables",
   builder: (y) =>
-    y
+    cacheOptions(y)
       .option("data", { type: "string", describe: "folder with subscribers, usage, billing, ... (.csv or .parquet); default data.dir of the config" })
       .option("as-of", { type: "string", describe: "as-of date(s), YYYY-MM-DD, comma-separated" })
       .option("as-of-range", { type: "string", describe: "START..END: as-of dates from START every --every up to END" })
@@ -56,7 +57,7 @@ export const featuresCommand: CommandModule<object, Args> = {
     const asOf = parseAsOf({ asOf: argv["as-of"], range: argv["as-of-range"], every: argv.every ?? config.features.every });
     const horizon = parsePeriod(argv.horizon ?? config.features.horizon, "--horizon");
     const dataEnd = argv["data-end"] !== undefined ? parseDate(argv["data-end"], "--data-end") : undefined;
-    const result = await buildFeatureTable({ config, dir: argv.data, asOf, horizon, dataEnd, out: argv.out, log: createLogger({ quiet: argv.quiet }) });
+    const result = await buildFeatureTable({ config, dir: argv.data, asOf, horizon, dataEnd, out: argv.out, log: createLogger({ quiet: argv.quiet }), cache: cacheFrom(argv, config, argv.out) });
     emit(result, () => describe(result), { json: argv.json });
   },
 };

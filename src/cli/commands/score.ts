@@ -4,9 +4,10 @@ import { createLogger } from "../../log.js";
 import { BACKENDS, type BackendName } from "../../model/backend.js";
 import { parseExclude } from "../../model/inputs.js";
 import { type ScoreResult, scoreRun } from "../../pipeline/score.js";
+import { type CacheArgs, cacheFrom, cacheOptions } from "../cache-options.js";
 import { emit } from "../output.js";
 
-interface Args {
+interface Args extends CacheArgs {
   model: string;
   data?: string;
   "as-of"?: string;
@@ -41,7 +42,7 @@ export const scoreCommand: CommandModule<object, Args> = {
   command: "score",
   describe: "score subscribers and write the ranked risk list, retention plan, planner report and run manifest",
   builder: (y) =>
-    y
+    cacheOptions(y)
       .option("model", { type: "string", default: "models/champion", describe: "model folder, champion pointer (models/champion) or models folder" })
       .option("data", { type: "string", describe: "folder with the raw tables (needs --as-of)" })
       .option("as-of", { type: "string", describe: "scoring day YYYY-MM-DD (with --features: which as_of to score, default the latest)" })
@@ -78,6 +79,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       wait: argv.wait,
       backend: argv.backend,
       log: createLogger({ quiet: argv.quiet }),
+      cache: cacheFrom(argv, config, argv.out),
     });
     emit(r, () => scoreText(r), { json: argv.json });
   },

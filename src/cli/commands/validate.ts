@@ -3,7 +3,9 @@ import { loadConfig } from "../../config/load.js";
 import type { Config } from "../../config/schema.js";
 import { firstRejectText, type LoadResult, loadData, writeRejects } from "../../contract/load.js";
 import { InputDataError, UsageError } from "../../errors.js";
+import type { CacheUse, ValidationCache } from "../../io/cache.js";
 import { withDb } from "../../io/duckdb.js";
+import { type CacheArgs, cacheFrom, cacheOptions } from "../cache-options.js";
 import { createLogger, type Logger } from "../../log.js";
 import { msg } from "../../messages.js";
 import { emit, isoDate } from "../output.js";
@@ -15,6 +17,8 @@ export interface ValidateOptions {
   maxRejectShare?: number | undefined;
   log?: Logger | undefined;
   asOf?: Date | undefined;
+  /** Reuse and store validated files here (none: validate in memory). */
+  cache?: ValidationCache | undefined;
 }
 
 const VALIDATE_DB = { memoryLimit: "3GB" } as const;
@@ -45,6 +49,8 @@ export interface ValidateSummary {
     examples: { row: number; column: string | null; value: string | null; detail: string | null }[];
   }[];
   rejectsFile: string | null;
+  /** Present when a validated-table cache was used: files seen, reused without reading, re-checked. */
+  cache?: CacheUse;
 }
 
 export function summarize(result: LoadResult, maxRejectShare: number, rejectsFile: string | null): ValidateSummary {
@@ -68,6 +74,7 @@ export function summarize(result: LoadResult, maxRejectShare: number, rejectsFil
     tables,
     rejectsByReason: result.rejectsByReason.map((g) => ({ ...g, description: msg.rejectReason(g.reason) })),
     rejectsFile,
+    ...(result.cache ? { cache: result.cache } : {}),
   };
 }
 
@@ -79,7 +86,8 @@ export async function validateData(opts: ValidateOptions): Promise<ValidateSumma
   const max = opts.maxRejectShare ?? opts.config.validation.maxRejectShare;
   if (!Number.isFinite(max) || max < 0 || max > 1) throw new UsageError(msg.badRejectShare(max));
   return withDb(async (db) => {
-    const result = await loadData(db, { dir: opts.data, config: opts.config, log: opts.log, asOf: opts.asOf });
+    // nothing queries the tables after validation: views over the files, no copies
+    const result = await loadData(db, { dir: opts.data, config: opts.config, log: opts.log, asOf: opts.asOf, cache: opts.cache, materialize: false });
     if (opts.rejects) await writeRejects(db, opts.rejects);
     return summarize(result, max, opts.rejects ?? null);
   }, VALIDATE_DB);
@@ -112,10 +120,11 @@ export function summaryText(s: ValidateSummary): string {
     }
   }
   if (s.rejectsFile) lines.push("", `rejects written to ${s.rejectsFile}`);
+  if (s.cache) lines.push(msg.validateCacheLine(s.cache.dir, s.cache.files, s.cache.reused, s.cache.rechecked));
   return lines.join("\n");
 }
 
-interface Args {
+interface Args extends CacheArgs {
   data?: string;
   rejects?: string;
   json?: boolean;
@@ -129,14 +138,17 @@ export const validateCommand: CommandModule<object, Args> = {
   command: "validate",
   describe: "check the input tables against the data contract; summary of rows, rejects and date ranges",
   builder: (y) =>
-    y
+    cacheOptions(y)
       .option("data", { type: "string", describe: "directory with subscribers.csv|parquet, usage, billing, ... (default data.dir)" })
       .option("rejects", { type: "string", describe: "write every rejected row with its reason to this CSV file" })
       .option("json", { type: "boolean", default: false, describe: "print the summary as JSON (ISO dates)" })
       .option("max-reject-share", { type: "number", describe: "exit 3 when a table has a larger share of rejected rows (default validation.maxRejectShare, 0.01)" })
       .option("as-of", { type: "string", describe: "dates after this day (YYYY-MM-DD) are rejected as future (default validation.asOf, else today)" })
       .example("churn validate --data data/sample", "summary of every table; exit 3 when a table has more than 1% rejected rows")
-      .example("churn validate --data exports/ --rejects out/rejects.csv --json", "JSON summary, and every rejected row with its reason") as never,
+      .example("churn validate --data exports/ --rejects out/rejects.csv --json", "JSON summary, and every rejected row with its reason; validated files kept in out/.churn-cache for features and score")
+      .epilogue(
+        "A table may be a file or a folder of partition files (usage/2026-06-01.parquet, ...; data.tables.usage may also be a glob). With an output (--rejects) or validation.cacheDir, each validated file is kept in the validated-table cache (default .churn-cache beside the output): a later validate, features or score on the same files and settings does not read them again, and a new partition is the only file validated.",
+      ) as never,
   handler: async (argv) => {
     const config = loadConfig(argv.config);
     if (argv["as-of"] !== undefined) config.validation.asOf = argv["as-of"];
@@ -144,6 +156,7 @@ export const validateCommand: CommandModule<object, Args> = {
       data: argv.data,
       config,
       rejects: argv.rejects,
+      cache: cacheFrom(argv, config, argv.rejects),
       maxRejectShare: argv["max-reject-share"],
       log: createLogger({ quiet: argv.quiet ?? false }),
     });
