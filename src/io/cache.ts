@@ -96,10 +96,12 @@ export function cacheKey(parts: unknown): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("hex");
 }
 
+/** Temporary folder numbers, shared by every cache of this process (two caches on one folder must not collide). */
+let tmpCount = 0;
+
 export class ValidationCache {
   readonly root: string;
   private readonly keepMs: number;
-  private tmpCount = 0;
   /** Entries this process has taken (checked complete and touched), by path. */
   private readonly taken = new Set<string>();
 
@@ -174,7 +176,7 @@ export class ValidationCache {
   /** Remove an entry that could not be read (so a recomputed one can take its place). */
   async discard(kind: CacheKind, key: string): Promise<void> {
     const path = this.entryPath(kind, key);
-    const trash = join(this.root, "tmp", `trash-${process.pid}-${++this.tmpCount}`);
+    const trash = join(this.root, "tmp", `trash-${process.pid}-${++tmpCount}`);
     await this.locked(() => {
       if (!isDirectory(path)) return;
       ensureDir(join(this.root, "tmp"));
@@ -186,7 +188,7 @@ export class ValidationCache {
 
   /** A fresh temporary folder inside the cache (same filesystem, so the final rename is atomic). */
   tempDir(): string {
-    const dir = join(this.root, "tmp", `${process.pid}-${++this.tmpCount}-${Date.now()}`);
+    const dir = join(this.root, "tmp", `${process.pid}-${++tmpCount}-${Date.now()}`);
     ensureDir(dir);
     return dir;
   }
@@ -235,7 +237,7 @@ export class ValidationCache {
               used = 0; // no marker: not a complete entry of this code
             }
             if (now - used <= this.keepMs) continue;
-            const to = join(this.root, "tmp", `trash-${process.pid}-${++this.tmpCount}`);
+            const to = join(this.root, "tmp", `trash-${process.pid}-${++tmpCount}`);
             ensureDir(join(this.root, "tmp"));
             renameSync(path, to);
             trash.push(to);
