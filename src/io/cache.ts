@@ -20,7 +20,7 @@
  *   device are unchanged (as git's index does); any write to the file changes its ctime.
  */
 import { createHash } from "node:crypto";
-import { closeSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statfsSync, statSync, utimesSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { ensureDir, isDirectory, processAlive, sha256File, writeJsonAtomic } from "./files.js";
@@ -87,8 +87,32 @@ const DAY_MS = 86_400_000;
  */
 export function openCache(o: { enabled: boolean; dir?: string | undefined; beside?: string | undefined; keepDays?: number | undefined }): ValidationCache | undefined {
   if (!o.enabled) return undefined;
-  const dir = o.dir ?? (o.beside !== undefined ? join(dirname(resolve(o.beside.replace(/[\\/]+$/, ""))), ".churn-cache") : undefined);
-  return dir === undefined ? undefined : new ValidationCache(dir, { keepDays: o.keepDays });
+  if (o.dir !== undefined) return new ValidationCache(o.dir, { keepDays: o.keepDays });
+  if (o.beside === undefined) return undefined;
+  const dir = join(dirname(resolve(o.beside.replace(/[\\/]+$/, ""))), ".churn-cache");
+  return usableBeside(dir) ? new ValidationCache(dir, { keepDays: o.keepDays }) : undefined;
+}
+
+/** Free space below which the default cache (beside the output) is not used: a cache must never fill the output's disk. */
+export const CACHE_MIN_FREE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The default cache folder is a convenience, never a reason to fail: it is used only when its folder can be made
+ * and the disk has room; otherwise the command runs without a cache and fails, if at all, on its own output.
+ */
+function usableBeside(dir: string): boolean {
+  try {
+    // the output's folder may not exist yet (the command makes it): judge the nearest folder that does
+    let base = dirname(dir);
+    while (!existsSync(base) && dirname(base) !== base) base = dirname(base);
+    if (!isDirectory(base)) return false;
+    const fs = statfsSync(base);
+    if (Number(fs.bavail) * Number(fs.bsize) < CACHE_MIN_FREE_BYTES) return false;
+    ensureDir(dir);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** sha256 (hex) of a JSON-able description: the key of an entry. */

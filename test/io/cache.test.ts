@@ -1,12 +1,27 @@
 import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cacheKey, ValidationCache } from "../../src/io/cache.js";
+import { cacheKey, openCache, ValidationCache } from "../../src/io/cache.js";
 import { tempDir } from "../contract/helpers.js";
 
 const meta = (v: unknown) => (typeof v === "object" && v !== null && (v as { ok?: boolean }).ok === true ? (v as { ok: true; n: number }) : undefined);
 
 describe("the validated-table cache", () => {
+  it("beside the output only where its folder can be made; an explicit folder or --no-cache as asked", () => {
+    const dir = tempDir();
+    const out = join(dir, "features.parquet");
+    expect(openCache({ enabled: true, beside: out })?.dir).toBe(join(dir, ".churn-cache"));
+    expect(existsSync(join(dir, ".churn-cache"))).toBe(true);
+    // an output folder still to be made: the cache goes there
+    expect(openCache({ enabled: true, beside: join(dir, "new", "f.parquet") })?.dir).toBe(join(dir, "new", ".churn-cache"));
+    // an output under a file, or on a disk without room (/proc has none): no cache, and nothing made (the output's own error follows)
+    expect(openCache({ enabled: true, beside: "/dev/null/x.parquet" })).toBeUndefined();
+    expect(openCache({ enabled: true, beside: "/proc/x.parquet" })).toBeUndefined();
+    expect(existsSync("/proc/.churn-cache")).toBe(false);
+    expect(openCache({ enabled: true, dir: join(dir, "elsewhere") })?.dir).toBe(join(dir, "elsewhere"));
+    expect(openCache({ enabled: false, beside: out })).toBeUndefined();
+  });
+
   it("publishes an entry atomically and takes it back; an unknown key is a miss", async () => {
     const cache = new ValidationCache(tempDir());
     const key = cacheKey(["x", 1]);
