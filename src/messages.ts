@@ -230,6 +230,38 @@ export const msg = {
   reportOverwrite: (path: string, manifest: string) =>
     `${path} is covered by the checksums in ${manifest}, and the rebuilt report differs from it, so it is left untouched. Write the rebuilt report elsewhere with --out FILE.`,
 
+  // --- operation: contacts log, continued worlds (issue 14) -----------------------------------------
+  contactsEmpty: (file: string) => `${file} is empty: a contacts file starts with a header line (subscriber_id,date,action,group,...). Restore it from the run folders' contacts.csv, or remove it.`,
+  contactsMissingColumn: (file: string, column: string, header: readonly string[]) =>
+    `${file} has no column \`${column}\` (its header: ${header.join(", ") || "(none)"}). A contacts file has the campaigns table's columns subscriber_id, date, action, group; restore it from the run folders' contacts.csv.`,
+  contactsBadValue: (file: string, row: number, column: string, value: string, expected: string) =>
+    `${file}, row ${row}, column \`${column}\`: ${quoteValue(value)} is not ${expected}. Fix or remove that row (churn writes this file itself: a hand edit or a truncated copy is the usual cause).`,
+  continueNotAWorld: (dir: string) =>
+    `--continue ${dir}: no generated world there (${dir}/truth/world.json is missing). Give the --out folder of \`churn generate\`.`,
+  continueOldWorld: (dir: string, problem: string) =>
+    `--continue ${dir}: truth/world.json cannot be continued (${problem}). It was written by an older churn or edited by hand: generate the world again with \`churn generate\`.`,
+  continueNoContacts: (path: string) =>
+    `--contacts ${path}: no contacts file there. Give a run folder written by \`churn score\` (it holds contacts.csv) or a contacts file in the campaigns table's format.`,
+  continueContactDate: (file: string, row: number, date: string, from: string, to: string) =>
+    `${file}, row ${row}: contact date ${date} is outside the month being added (${from} to ${to}). A world continues with the contacts of the run scored on its last day (${from} is the day after it); score the latest data, or continue the world up to that date first.`,
+  continueUnknownSubscriber: (file: string, row: number, id: string) =>
+    `${file}, row ${row}: subscriber ${quoteValue(id)} is not in this world. Give contacts of a run scored on this world's data.`,
+  continueUnknownAction: (file: string, row: number, action: string, known: readonly string[]) =>
+    `${file}, row ${row}: action ${quoteValue(action)} has no true effect in the generated world (actions: ${known.join(", ")}).`,
+  contactsNeedContinue: () => "--contacts goes with --continue WORLD (the world to continue). Add --continue, or drop --contacts.",
+  generateNeedsOut: () => "churn generate needs --out DIR (the folder for the tables and truth/), or --continue WORLD to continue a generated world.",
+  ledgerDamaged: (path: string, problem: string) =>
+    `the period-budget ledger ${path} is damaged: ${problem}. churn will not guess what was spent: restore it from ${path.replace(/\.json$/, ".prev.json")} (the version before the last run), or remove it to start the period's budget afresh (the spend recorded in it is then forgotten).`,
+  ledgerEdited: (path: string) =>
+    `the period-budget ledger ${path} was changed outside churn (its checksum does not match its entries). churn will not guess what was spent: restore it from ${path.replace(/\.json$/, ".prev.json")} (the version before the last run), or remove it to start the period's budget afresh (the spend recorded in it is then forgotten).`,
+  idListMissing: (path: string, key: string) =>
+    `${key}: ${path} does not exist. Point it at the file of subscriber ids (a CSV with a subscriber_id column, or one id per line), or set it to null.`,
+  idListColumns: (path: string, key: string, header: readonly string[]) =>
+    `${key}: ${path} has several columns (${header.join(", ")}) but none is \`subscriber_id\`. Name the id column subscriber_id, or give one id per line.`,
+  scoreMissingColumns: (file: string, missing: readonly string[], found: readonly string[], near: readonly (string | undefined)[]) =>
+    `${file} lacks ${missing.length} column${missing.length === 1 ? "" : "s"} the model reads: ${missing.join(", ")} (the file has ${found.length} columns${found.length <= 30 ? `: ${found.join(", ")}` : ""}). Nothing was scored. Export the column${missing.length === 1 ? "" : "s"} again under the same name, or map ${missing.length === 1 ? "it" : "them"} in churn.config.yaml:\n  data:\n    columns:\n      table: { ${missing.map((m, i) => `${JSON.stringify(m)}: ${JSON.stringify(near[i] ?? "<your column>")}`).join(", ")} }`,
+  continueBadMonths: (value: unknown) => `--months: ${quoteValue(value)} is not a whole number of months from 1 to 60. Use e.g. --months 1.`,
+
   // --- synth (churn generate) ---------------------------------------------------------------------
   synthBadInteger: (option: string, value: unknown, min: number, max: number, example: number) =>
     `--${option}: ${typeof value === "number" && Number.isNaN(value) ? "the value given is not a number" : `${quoteValue(value)} is not a whole number between ${min} and ${max}`}. Give e.g. --${option} ${example}.`,
@@ -256,9 +288,16 @@ export const msg = {
     `${where} has no ARPU column (arpu_3m, arpu, monthly_fee, MonthlyCharges): customer value is 0 for everyone, so no action pays off. Add one of those columns.`,
   scoreDuplicateIds: (where: string, n: number, example: string) =>
     `${where}: ${n} subscriber ids appear more than once (e.g. '${example}'); the first row of each is scored, the others are rejected as duplicate_id.`,
-  driftGate: (items: string, threshold: number) =>
-    `drift above the threshold ${threshold} (PSI against the model's training data): ${items}. The scores may be off: retrain the model on recent data, check the input for a broken export, or pass --allow-drift to write the run anyway (set scoring.driftFail in the config to change the threshold).`,
-  driftWarn: (items: string) => `drift worth a look (PSI above 0.1): ${items}`,
+  driftGate: (items: string, threshold: number, reference: string) =>
+    `population shift above the threshold ${threshold} (PSI against ${reference}): ${items}. scoring.stopOnShift is set, so the run stops: retrain the model on recent data, or pass --allow-drift to write the run anyway (unset scoring.stopOnShift to make a shift a warning).`,
+  driftWarn: (items: string, reference: string) => `population shift worth a look (PSI against ${reference}): ${items}. The scores may be less accurate for these subscribers; retrain when it persists.`,
+  integrityGate: (items: string, reference: string) =>
+    `the input looks broken (compared with ${reference}): ${items}. Nothing was written. Check the export (a column renamed, emptied, in other units or swapped with another), fix it and run again; pass --allow-drift only if the data really changed this way and the model should score it anyway.`,
+  integrityAllowed: (items: string) => `the input looks broken but --allow-drift was given, so the run goes on: ${items}`,
+  integrityNotChecked: (model: string) =>
+    `model ${model} was trained before the input-integrity check (no per-snapshot reference): broken input is not detected, only population shift is measured. Retrain it to get the check.`,
+  asOfAfterData: (table: string, file: string, last: string, asOf: string, lag: number) =>
+    `${table} ends ${last}; as-of ${asOf} is after it (${file}). The export is stale or the as-of date is wrong: score an as-of date on or before ${last}, or refresh the export${lag ? ` (scoring.maxDataLagDays allows ${lag} days)` : " (set scoring.maxDataLagDays if the export always lags)"}.`,
   driftNoReference: (model: string) =>
     `model ${model} has no training reference distribution (trained before drift checks existed): drift is not checked. Retrain it to get drift checks.`,
   badBudget: (value: unknown) => `--budget: ${quoteValue(value)} is not a non-negative amount. Give e.g. --budget 50000, or leave it out for no limit.`,

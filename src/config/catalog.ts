@@ -42,6 +42,10 @@ export const actionSchema = z
     description: z.string().min(1).describe("what the planner sees"),
     channel: z.enum(CHANNELS).describe("how the action reaches the subscriber"),
     unitCost: z.number().min(0).describe("cost per contacted subscriber, in the operator's currency"),
+    channels: z
+      .partialRecord(z.enum(CHANNELS), z.object({ unitCost: z.number().min(0).optional().describe("cost per contact on this channel (default unitCost)") }).strict())
+      .default({})
+      .describe("other channels the action can be offered on, each with its cost; used when it is the subscriber's preferred channel (retention.contactRules.channels)"),
     feeMonths: z
       .number()
       .min(0)
@@ -106,6 +110,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     description: "20% discount for 3 months, or a move to a cheaper plan",
     channel: "phone",
     unitCost: 2,
+    channels: { email: { unitCost: 0.5 }, sms: { unitCost: 0.5 }, app: { unitCost: 0.5 } },
     feeMonths: 0.6,
     eligibility: { bands: [...NO_HIGH], price: ["sensitive"], value: ["low", "mid"] },
     effect: { default: 0.15, segments: { "driver=price": 0.25, "driver=billing": 0.2 } },
@@ -150,6 +155,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     description: "renewal offer before the contract ends (device or loyalty discount for re-contracting)",
     channel: "phone",
     unitCost: 10,
+    channels: { email: { unitCost: 2 }, sms: { unitCost: 2 }, app: { unitCost: 2 } },
     feeMonths: 0.5,
     eligibility: { bands: [...NO_HIGH], contract: ["renewal_window"] },
     effect: { default: 0.2, segments: { "driver=contract_end": 0.3 } },
@@ -159,6 +165,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     description: "loyalty points credited with a thank-you message",
     channel: "app",
     unitCost: 4,
+    channels: { email: {}, sms: {} },
     eligibility: { tenure: ["established", "loyal"] },
     effect: { default: 0.05, segments: { "value=high": 0.07 } },
   },
@@ -167,6 +174,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     description: "personalised app / email nudge (usage tips, offer reminder)",
     channel: "app",
     unitCost: 0.2,
+    channels: { sms: { unitCost: 0.05 }, email: { unitCost: 0.02 } },
     eligibility: { value: ["low", "mid"] },
     effect: { default: 0.03, segments: { "driver=disengagement": 0.05 } },
   },
@@ -175,6 +183,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     description: "invitation to refer a friend, both get a bill credit",
     channel: "email",
     unitCost: 1,
+    channels: { sms: {}, app: {} },
     eligibility: { bands: ["low", "medium"], tenure: ["loyal"] },
     effect: { default: 0.02 },
   },

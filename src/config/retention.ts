@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { CONTRACT_TYPES, RENEWAL_WINDOW_DAYS, SEGMENT_DIM_NAMES } from "../ids.js";
 import { catalogSchema, DEFAULT_CATALOG, effectDims } from "./catalog.js";
+import { contactRulesSchema, holdoutSchema, periodBudgetSchema } from "./operation.js";
 
 const prob = z.number().gt(0).max(1);
 
@@ -161,6 +162,12 @@ export const retentionConfigSchema = z
       .nullable()
       .default(null)
       .describe("total spend allowed per run, in the operator's currency; null = no limit (capacities still apply)"),
+    periodBudget: periodBudgetSchema
+      .nullable()
+      .default(null)
+      .describe("spend allowed per calendar month or week across runs, kept in budget_ledger.json in the runs folder; null = none"),
+    contactRules: contactRulesSchema.default(contactRulesSchema.parse({})).describe("who may be contacted again, when, and on which channel"),
+    holdout: holdoutSchema.default(holdoutSchema.parse({})).describe("the share of each action's selection held out to learn its effect"),
   })
   .strict()
   .superRefine((r, ctx) => {

@@ -52,9 +52,13 @@ export const dataSchema = z
         products: columnMap,
         surveys: columnMap,
         campaigns: columnMap,
+        table: z
+          .record(z.string(), identifier)
+          .default({})
+          .describe("scoring a flat or feature table (--table, --features): the model's column name -> the file's column name, for a column renamed in the export"),
       })
       .strict()
-      .default({ subscribers: {}, usage: {}, billing: {}, complaints: {}, products: {}, surveys: {}, campaigns: {} })
+      .default({ subscribers: {}, usage: {}, billing: {}, complaints: {}, products: {}, surveys: {}, campaigns: {}, table: {} })
       .describe("column mapping: keep your own column names"),
   })
   .strict();
@@ -104,7 +108,18 @@ export const scoringSchema = z
       .number()
       .min(0)
       .default(0.25)
-      .describe("PSI above this stops `churn score` with exit 4 (quality gate) unless --allow-drift"),
+      .describe("PSI above this (a feature or the score vs the model's training rows) is a population shift: reported with the features that moved; it stops the run only with stopOnShift"),
+    stopOnShift: z
+      .boolean()
+      .default(false)
+      .describe("also stop `churn score` (exit 4) on a population shift above driftFail; broken input (a column all missing, constant, in other units, swapped) always stops it unless --allow-drift"),
+    maxDataLagDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(3660)
+      .default(0)
+      .describe("the as-of date may be at most this many days after the last day of usage data; later is a stale export (exit 3)"),
     chunkRows: z.number().int().min(1000).max(5_000_000).default(200_000).describe("rows scored per chunk (memory vs speed)"),
     currency: z.string().max(8).default("EUR").describe("currency shown in the planner report"),
     memoryLimit: z

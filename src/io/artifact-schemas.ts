@@ -79,14 +79,42 @@ const referenceBinsSchema = z.discriminatedUnion("kind", [
   z.object({ name: z.string(), kind: z.literal("categorical"), levels: z.array(z.string()), shares: z.array(z.number()) }),
 ]);
 /** Training reference distributions (drift checks at scoring time; see model/reference-bins.ts). */
+const range = z.tuple([z.number(), z.number()]);
+/** What one column looked like over the training snapshots (computed in model/reference-stats.ts). */
+const columnSnapshotStatsSchema = z.object({
+  name: z.string(),
+  kind: z.enum(["numeric", "categorical"]),
+  /** [min, max] over snapshots. */
+  missing: range,
+  /** Snapshots in which every non-missing value was the same (or none was present). */
+  constantSnapshots: z.number(),
+  /** numeric: [min, max] over snapshots of the zero share among non-missing values. */
+  zeros: range.exactOptional(),
+  /** numeric: [min, max] over snapshots of the median |value| among non-zero values (absent when never non-zero). */
+  level: range.exactOptional(),
+  /** categorical: [min, max] over snapshots of the share of non-missing values outside `levels`. */
+  other: range.exactOptional(),
+});
+const referenceSnapshotsSchema = z.object({
+  snapshots: z.number(),
+  /** Smallest snapshot, in rows. */
+  minRows: z.number(),
+  columns: z.array(columnSnapshotStatsSchema),
+});
 export const referenceSchema = z.object({
   version: z.literal(1),
   rows: z.number(),
   features: z.array(referenceBinsSchema),
   score: z.object({ cuts: z.array(z.number()), shares: z.array(z.number()) }),
+  /** Per-snapshot statistics for the input-integrity gate (model/reference-stats.ts); absent in older models. */
+  snapshots: referenceSnapshotsSchema.exactOptional(),
+  /** What the reference is, for messages ("the model's 182,000 training rows (11 snapshots)"). */
+  basis: z.string().exactOptional(),
 });
 export type ReferenceDistributions = z.infer<typeof referenceSchema>;
 export type ReferenceBins = z.infer<typeof referenceBinsSchema>;
+export type ReferenceSnapshots = z.infer<typeof referenceSnapshotsSchema>;
+export type ColumnSnapshotStats = z.infer<typeof columnSnapshotStatsSchema>;
 
 export const trainingSchema = z.looseObject({
   /** The label horizon the model was trained for (e.g. "30d"), when trained on a feature table. */

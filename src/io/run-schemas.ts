@@ -52,6 +52,15 @@ export const runManifestSchema = z.object({
     warnings: z.array(z.string()),
     allowed: z.boolean(),
   }),
+  /** The input-integrity gate (src/monitoring/integrity.ts): what looked broken, and whether --allow-drift let it pass. */
+  integrity: z.object({ checked: z.boolean(), failures: z.array(z.object({ column: z.string(), kind: z.string(), detail: z.string() })), allowed: z.boolean() }).exactOptional(),
+  /** Contacts of this run (contacts.csv): the contact day, contacted and held out, candidates excluded by the contact rules;
+   * `log` is the runs folder's contacts log, relative to the run folder (../contacts_log.csv). */
+  contacts: z.object({ date: z.string(), treated: count, held_out: count, excluded: z.record(z.string(), count), log: z.string() }).exactOptional(),
+  /** The period budget across runs (retention.periodBudget), after this run; `ledger` relative to the run folder. */
+  period_budget: z
+    .object({ period: z.string(), amount: z.number(), spent: z.number(), committed: z.number(), remaining: z.number(), ledger: z.string() })
+    .exactOptional(),
   durations: z.record(z.string(), z.number()),
   /** sha256 of every other file in the run directory. */
   files: z.record(z.string(), sha256),

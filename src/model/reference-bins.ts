@@ -9,11 +9,11 @@
  * customers ("shorter than 93% of customers").
  * Shares add up to 1 per feature.
  */
-import type { ReferenceBins, ReferenceDistributions } from "../io/artifact-schemas.js";
+import type { ColumnSnapshotStats, ReferenceBins, ReferenceDistributions, ReferenceSnapshots } from "../io/artifact-schemas.js";
 import type { RawTable } from "../raw-table.js";
 
 // the shapes are defined with the artifact's schemas, which check them when a model is read back
-export type { ReferenceBins, ReferenceDistributions };
+export type { ColumnSnapshotStats, ReferenceBins, ReferenceDistributions, ReferenceSnapshots };
 
 const MAX_LEVELS = 20;
 

@@ -24,14 +24,14 @@ import { applyBaseline, chooseBaseline } from "./baseline.js";
 import { buildCardRecord, CARD_HTML, CARD_JSON, type CardRecord, type CardRecordInput } from "./card-record.js";
 import type { Calibrator } from "./calibration.js";
 import { type AucInterval, delongAuc, delongPaired, type PairedAucTest } from "./delong.js";
-import { type CalibrationInfo, type FittedPipeline, type PipelineOptions, fitPipeline } from "./fit.js";
+import { type CalibrationInfo, type FittedPipeline, type PipelineOptions, fitPipeline, predictPipeline } from "./fit.js";
 import type { TrainingInput } from "./inputs.js";
 import { contributionScale, makeExplainer } from "./explain.js";
 import { LogisticModel } from "./logistic.js";
 import { msg } from "../messages.js";
 import { type Metrics, evaluate, rocAuc } from "./metrics.js";
 import { loadScorer, scoreTable } from "./registry.js";
-import { referenceDistributions } from "./reference-bins.js";
+import { trainingReference } from "./reference-stats.js";
 import { rng } from "./split.js";
 import { takeRows } from "../raw-table.js";
 import type { FittedModel, Labels, Matrix } from "./types.js";
@@ -261,9 +261,9 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
         preprocess: p.pre.state.options,
         config: o.config ?? null,
         fitSeconds: p.fitSeconds,
-        // reference distributions for drift checks at scoring time (src/monitoring/drift.ts): the validation rows,
-        // i.e. the latest snapshot the model was checked on (pooled fit snapshots would flag seasonal features)
-        reference: referenceDistributions(input.table, input.validRows, p.valid.calibrated),
+        // the reference of the drift and input-integrity checks at scoring time (src/monitoring/): every training
+        // row, all snapshots pooled for PSI, and each snapshot's statistics (a seasonal feature is not broken input)
+        reference: await trainingReferenceOf(p, input),
       },
     },
   };
@@ -311,4 +311,18 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
   if (p.selection) result.selection = p.selection;
   if (o.renderCard) result.modelCard = `${dir}/${CARD_HTML}`;
   return result;
+}
+
+/** trainingReference over fit, calibration and validation rows, the first two's calibrated scores predicted in chunks (bounded memory). */
+async function trainingReferenceOf(p: FittedPipeline, input: TrainingInput): Promise<ReturnType<typeof trainingReference>> {
+  const predicted = [...input.fitRows, ...input.calibRows];
+  const rows = [...predicted, ...input.validRows];
+  const scores = new Float32Array(rows.length);
+  const CHUNK = 100_000;
+  for (let k = 0; k < predicted.length; k += CHUNK) {
+    const part = await predictPipeline(p, takeRows(input.table, predicted.slice(k, k + CHUNK)), "training rows");
+    scores.set(part.calibrated, k);
+  }
+  scores.set(p.valid.calibrated, predicted.length);
+  return trainingReference(input.table, rows, scores, input.asOf);
 }

@@ -10,6 +10,9 @@
  *     → realised churn by band, ROC-AUC and lift at 10% of the run's probabilities,
  *       selected customers who stayed, and non-selected customers of similar risk who stayed (same risk decile)
  *     ▼
+ *   RUN_DIR/contacts.csv (when the run kept a holdout): per action, churn of the contacted subscribers against
+ *     churn of the held-out ones in the same window → realised effect with its interval (monitoring/realised-effects.ts)
+ *     ▼
  *   RUN_DIR/evaluation.json (atomic; the run's manifest is left as `churn score` wrote it)
  *
  * Scored subscribers absent from the subscribers table, or already deactivated on the as-of date, are counted
@@ -32,6 +35,8 @@ import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
 import { liftCapture, rocAuc } from "../model/metrics.js";
 import type { OutcomeEvaluation } from "../report/planner-report.js";
+import { CONTACTS_FILE, readContacts } from "../io/contacts-log.js";
+import { type RealisedEffect, realisedEffect } from "../monitoring/realised-effects.js";
 import { BANDS, type Band } from "../retention/bands.js";
 import { readRunManifest } from "./run-dir.js";
 
@@ -127,6 +132,8 @@ export interface RunEvaluation extends OutcomeEvaluation {
     expectedStayRate: number | null;
     selectedStayRate: number | null;
   };
+  /** Per action, contacted vs held-out churn over the same window (runs that kept a holdout; else absent). */
+  realisedEffects?: RealisedEffect[];
 }
 
 const YES = ["yes", "true", "1", "y"];
@@ -259,6 +266,23 @@ export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
         selectedStayRate: selected.length > 0 ? stay(selected) / selected.length : null,
       },
     };
+    const contactsPath = join(o.runDir, CONTACTS_FILE);
+    if (fileExists(contactsPath)) {
+      const churnedIds = new Set(ev.filter((r) => r["churned"] === true).map((r) => String(r["sid"])));
+      const evaluated = new Set(ev.map((r) => String(r["sid"])));
+      const counts = new Map<string, [number, number, number, number]>();
+      for (const c of readContacts(contactsPath)) {
+        if (!evaluated.has(c.subscriber_id)) continue;
+        const k = counts.get(c.action) ?? [0, 0, 0, 0];
+        const off = c.group === "treatment" ? 0 : 2;
+        k[off]!++;
+        if (churnedIds.has(c.subscriber_id)) k[off + 1]!++;
+        counts.set(c.action, k);
+      }
+      result.realisedEffects = [...counts.entries()]
+        .sort((a, b) => b[1][0] + b[1][2] - (a[1][0] + a[1][2]) || (a[0] < b[0] ? -1 : 1))
+        .map(([action, [nT, cT, nC, cC]]) => realisedEffect(action, nT, cT, nC, cC, o.config.retention.effects.confidence));
+    }
     writeJsonAtomic(join(o.runDir, EVALUATION_FILE), result);
     log.info(`evaluated ${n} of ${scored} scored subscribers: ${churned} churned by ${result.horizonEnd}`);
     return result;
@@ -287,5 +311,14 @@ export function evaluationText(e: RunEvaluation): string {
       ? `selected ${e.selected}: ${e.selectedStayed} stayed (${pct(e.contrast.selectedStayRate)}); non-selected of similar risk: ${e.contrast.comparableStayed} of ${e.contrast.comparable} stayed, ${pct(e.contrast.expectedStayRate)} at the selected customers' risk mix`
       : "no risk_list.parquet in the run: selected customers unknown",
   ];
+  if (e.realisedEffects?.length) {
+    const pct = (v: number | null) => (v === null ? "–" : `${(100 * v).toFixed(1)}%`);
+    lines.push(`realised effect per action (contacted vs held out, churn by ${e.horizonEnd}; effect = relative churn reduction, 95% interval):`);
+    for (const r of e.realisedEffects) {
+      lines.push(
+        `  ${r.action.padEnd(20)} ${String(r.treated).padStart(6)} contacted, ${String(r.control).padStart(5)} held out  effect ${r.effect === null ? "–" : `${pct(r.effect)} [${pct(r.ciLow)}, ${pct(r.ciHigh)}]`}  ${r.verdict}`,
+      );
+    }
+  }
   return lines.join("\n");
 }

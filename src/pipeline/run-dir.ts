@@ -14,7 +14,7 @@ import type { OutcomeEvaluation, PlannerReportData, RunSummary } from "../report
 import type { RunSummaryFile } from "../report/summarise-plan.js";
 import type { RunManifest } from "./manifest.js";
 
-export const RUN_FILES = ["risk_list.csv", "risk_list.parquet", "scores.parquet", "rejects.csv", "summary.json", "report.html"] as const;
+export const RUN_FILES = ["risk_list.csv", "risk_list.parquet", "scores.parquet", "rejects.csv", "contacts.csv", "summary.json", "report.html"] as const;
 
 /**
  * The staging directory of a run of this process (removed first if a previous attempt left it). Called under
@@ -81,7 +81,7 @@ export async function readRunManifest(runDir: string): Promise<RunManifest> {
   return manifest;
 }
 
-/** Sibling runs (same parent, with a manifest), sorted by as_of then name; `runDir` itself excluded. */
+/** Sibling runs (same parent, with a manifest), sorted by as_of, then run time, then name; `runDir` itself excluded. */
 export function findEarlierRuns(runDir: string): { dir: string; manifest: RunManifest }[] {
   const parent = dirname(runDir.replace(/[\\/]+$/, ""));
   const self = basename(runDir.replace(/[\\/]+$/, ""));
@@ -94,7 +94,8 @@ export function findEarlierRuns(runDir: string): { dir: string; manifest: RunMan
     const m = parseJsonText(readText(join(dir, "manifest.json")), runManifestSchema);
     if (m.ok) out.push({ dir, manifest: m.value });
   }
-  return out.sort((a, b) => String(a.manifest.as_of).localeCompare(String(b.manifest.as_of)) || a.dir.localeCompare(b.dir));
+  // runs without an as-of date (flat tables) in the order they ran
+  return out.sort((a, b) => String(a.manifest.as_of ?? "").localeCompare(String(b.manifest.as_of ?? "")) || String(a.manifest.created_at).localeCompare(String(b.manifest.created_at)) || a.dir.localeCompare(b.dir));
 }
 
 export function runSummaryOf(m: RunManifest): RunSummary {

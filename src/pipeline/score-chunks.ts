@@ -12,6 +12,7 @@ import { applyCalibration } from "../model/calibration.js";
 import type { Scorer } from "../model/registry.js";
 import { MISSING_TOKENS, type RawColumn, type RawTable } from "../raw-table.js";
 import type { DriftCounter } from "../monitoring/drift.js";
+import type { IntegrityCounter } from "../monitoring/integrity.js";
 import { DRIVER_COUNT, displayValues, type Explainer, REASONS_PER_ROW, reduceReasons } from "../model/explain.js";
 
 /** Plan inputs read from the relation when present (first matching column wins). */
@@ -57,6 +58,8 @@ export interface ScoreChunksOptions {
   /** Ids seen more than once: only the first row is scored. */
   duplicateIds?: ReadonlySet<string>;
   drift?: DriftCounter | undefined;
+  /** Input-integrity counts (monitoring/integrity.ts), added chunk by chunk like drift. */
+  integrity?: IntegrityCounter | undefined;
   log?: Logger | undefined;
   label?: string;
   /** Rows with a calibrated probability below this (the low band) get no reasons and no main driver. */
@@ -187,6 +190,7 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
     const raw = await o.scorer.model.predict(X);
     const cal = applyCalibration(o.scorer.calibrator, raw);
     o.drift?.add(table, cal);
+    o.integrity?.add(table);
     const contrib = await o.explainer.contributions(X, raw);
     reduceReasons(o.explainer.rc, contrib, displayValues(X, table), n, base, out.driverSums, out.reasonCol, out.reasonVal, cal, o.minProbability ?? 0);
     out.prob.set(cal, base);

@@ -4,22 +4,28 @@
  *
  *   --data DIR --as-of D │ --features FILE │ --table FILE          models/<id> (or the champion)
  *        │
- *   1. load       raw tables validated, rejects with reasons (--data); or a view over FILE, ids checked
+ *   1. load       raw tables validated, rejects with reasons (--data, default data.dir); or a view over FILE,
+ *        │        ids checked; an as-of after the last usage day is a stale export (exit 3); the runs folder's
+ *        │        contacts log and budget ledger (pipeline/operation.ts), the log's contacts added to campaigns
  *   2. features   features at D into relation `score_input`; subscribers not active at D rejected
  *        │        (every input subscriber ends scored, or rejected with a reason)
- *   3. score      chunks of rows ─► preprocess ─► predict ─► calibrate ─► drift bins ─► reasons (compact arrays)
- *        │        drift gate: PSI > scoring.driftFail ─► exit 4 (unless --allow-drift), nothing written
- *   4. effects    campaigns ─► contacted subscribers at contact time ─► segment cells (the readable summary)
- *        │        and the per-subscriber uplift model, judged on later held-out waves (pipeline/uplift.ts;
- *        │        no campaigns: the catalogue's priors); loyalty KPIs from the raw tables
+ *   3. score      chunks of rows ─► preprocess ─► predict ─► calibrate ─► drift and integrity counts ─► reasons
+ *        │        input-integrity gate: broken input ─► exit 4 (unless --allow-drift), nothing written;
+ *        │        population shift (PSI > scoring.driftFail) ─► a warning, in the report (exit 4 only with stopOnShift)
+ *   4. effects    campaigns (+ the runs folder's contacts log) ─► contacted subscribers at contact time ─► segment
+ *        │        cells (the readable summary) and the per-subscriber uplift model, judged on later held-out waves
+ *        │        (pipeline/uplift.ts; no campaigns: the catalogue's priors); loyalty KPIs from the raw tables
  *   5. plan       each subscriber's own effects (when the uplift model or one effect per action won) ─►
- *        │        bands ─► value ─► segments ─► expected net value ─► budget selection ─► rank   (src/retention)
- *   6. summarise  per band, band × driver, per action, top 50 with reasons          (report/summarise-plan.ts)
- *   7. write      RUN_DIR.tmp-<pid>/ risk_list.csv|parquet, scores.parquet, rejects.csv, summary.json,
- *                 report.html, manifest.json (last) ─► renamed to RUN_DIR
+ *        │        bands ─► value ─► segments ─► expected net value ─► contact rules ─► budget selection (the run's
+ *        │        budget, at most what the period has left) ─► holdout ─► rank                    (src/retention)
+ *   6. summarise  per band, band × driver, per action, top 50 with reasons, exclusions, period budget (report/)
+ *   7. write      RUN_DIR.tmp-<pid>/ risk_list.csv|parquet, scores.parquet, rejects.csv, contacts.csv,
+ *                 summary.json, report.html, manifest.json (last) ─► renamed to RUN_DIR; then the run's contacts
+ *                 into the runs folder's contacts log and its spend into the budget ledger
  *
- * The whole run holds a lock on RUN_DIR (RUN_DIR.lock). Re-running the same run gives byte-identical files
- * except manifest.json (created_at, durations).
+ * The whole run holds a lock on RUN_DIR (RUN_DIR.lock) and on its runs folder (.churn-runs.lock). Re-running the
+ * same run gives byte-identical files except manifest.json (created_at, durations), and replaces its contacts
+ * and spend in the runs folder.
  */
 import { basename, dirname, join } from "node:path";
 import type { LoadResult } from "../contract/load.js";
@@ -39,6 +45,7 @@ import { type Explainer, makeExplainer, reasonTexts } from "../model/explain.js"
 import { standingOf } from "../model/reference-bins.js";
 import { loadScorer, type Scorer } from "../model/registry.js";
 import { DriftCounter, type DriftSummary, describeDrift, noDrift, referenceOf } from "../monitoring/drift.js";
+import { describeFailures, type IntegrityFailure, IntegrityCounter } from "../monitoring/integrity.js";
 import { renderReport } from "../report/index.js";
 import { computeKpis, type KpiResult } from "../report/kpis.js";
 import { type PlanSummary, summarisePlan } from "../report/summarise-plan.js";
@@ -53,6 +60,18 @@ import { planEffects } from "./uplift.js";
 import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
 import { type Scored, scoreChunks } from "./score-chunks.js";
 import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
+import { CONTACTS_FILE, type ContactRow, writeContacts } from "../io/contacts-log.js";
+import {
+  checkDataEnd,
+  contactsOfPlan,
+  mergeContactsIntoCampaigns,
+  type OperationState,
+  periodOf,
+  planContactOf,
+  readOperationState,
+  recordRunState,
+  runBudget,
+} from "./operation.js";
 import { appendPlan, writeRejectsCsv, writeRiskList, writeScores } from "./writers.js";
 
 export interface ScoreOptions {
@@ -92,6 +111,9 @@ export interface ScoreResult {
   expectedChurners: number;
   effects: { source: "learned" | "prior"; note: string };
   drift: RunManifest["drift"];
+  integrity: RunManifest["integrity"];
+  contacts: RunManifest["contacts"];
+  periodBudget: RunManifest["period_budget"];
   durations: Record<string, number>;
 }
 
@@ -114,6 +136,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
   const out = o.out.replace(/[\\/]+$/, "");
   const sourceName = o.data ?? o.features ?? o.table ?? "";
   const lock = await acquireLock(out, o.wait ?? 0);
+  let runsLock: { release(): void } | undefined;
   const clock = stageClock();
   const db = await Db.open({ memoryLimit: config.scoring.memoryLimit });
   let staging: string | undefined;
@@ -125,8 +148,14 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     if (needed.length) throw new UsageError(msg.excludeNeededByModel(scorer.id, needed));
     const horizon = modelHorizon(scorer, config);
 
-    // 1. load
-    const input = await loadInput(db, o, log);
+    // 1. load (and what earlier runs in the runs folder left: contacts, spend)
+    runsLock = await acquireLock(join(dirname(out), ".churn-runs"), Math.max(o.wait ?? 0, 600));
+    const input = await loadInput(db, o, log, [...new Set(scorer.pre.columns.map((c) => c.source))]);
+    const ops = readOperationState(out, input.kind === "data" ? (o.asOf ?? null) : input.source.asOf, config);
+    if (input.kind === "data") {
+      checkDataEnd(input.load, o.asOf!, config.scoring.maxDataLagDays);
+      if (await mergeContactsIntoCampaigns(db, input.load, ops.log)) addCampaignColumns(input.load);
+    }
     clock.lap("load");
 
     // 2. features
@@ -135,9 +164,9 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     clock.lap("features");
 
     // 3. score
-    const { scored, explainer, drift } = await scoreRows(db, src, scorer, config, log);
+    const { scored, explainer, drift, integrity } = await scoreRows(db, src, scorer, config, log);
     if (!scored.planSources["arpu"]) log.warn(msg.scoreNoArpu(sourceName));
-    driftGate(drift, Boolean(o.allowDrift), log);
+    inputGate(integrity, drift, { allowed: Boolean(o.allowDrift), stopOnShift: config.scoring.stopOnShift, reference: referenceName(scorer) }, log);
     clock.lap("score");
 
     // 4. effects
@@ -146,7 +175,8 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     clock.lap("effects");
 
     // 5. plan
-    const budget = o.budget === undefined ? config.retention.budget : o.budget;
+    const runId = basename(out);
+    const budget = runBudget(o.budget === undefined ? config.retention.budget : o.budget, ops);
     const subscriberEffects = await planEffects(db, effects.uplift, {
       relation: src.relation,
       idColumn: src.idColumn,
@@ -154,11 +184,23 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
       prob: scored.prob,
       caution: config.retention.uplift.caution,
     });
-    const plan = planRetention(planInputOf(scored), { thresholds, config: config.retention, effects: effects.estimates, subscriberEffects, budget, ...planDrivers(), noReasons: true });
+    const planInput = planInputOf(scored);
+    const plan = planRetention(planInput, {
+      thresholds,
+      config: config.retention,
+      effects: effects.estimates,
+      subscriberEffects,
+      budget,
+      ...planDrivers(),
+      noReasons: true,
+      contact: planContactOf(planInput.subscriberId, ops),
+      holdout: { share: config.retention.holdout.share, seed: config.seed, runKey: runId },
+    });
+    const contacts = contactsOfPlan(plan, ops);
     clock.lap("plan");
 
     // 6. summarise
-    const runId = basename(out);
+    const period = periodOf(ops, plan.spent);
     const planned = summarisePlan({
       plan,
       reasons: (i) => reasonTexts(explainer.rc, scored.reasonCol, scored.reasonVal, i),
@@ -167,21 +209,26 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
       kpis,
       run: { id: runId, asOf: src.asOf ?? "", modelId: scorer.id, scored: scored.n, currency: config.scoring.currency },
       budget,
+      contactRules: { holdoutShare: config.retention.holdout.share },
+      periodBudget: period,
     });
     clock.lap("summarise");
 
     // 7. write
     staging = prepareStaging(out);
-    await writeRunFiles(db, staging, { out, plan, scored, explainer, src, planned });
+    await writeRunFiles(db, staging, { out, plan, scored, explainer, src, planned, contacts });
     clock.lap("write");
-    const manifest = runManifest({ runId, scorer, explainer, src, planned, plan, budget, effects, drift, allowDrift: Boolean(o.allowDrift), durations: clock.total() });
+    const manifest = runManifest({ runId, scorer, explainer, src, planned, plan, budget, effects, drift, integrity, allowDrift: Boolean(o.allowDrift), durations: clock.total(), ops, contacts, period });
     for (const f of RUN_FILES) manifest.files[f] = await sha256File(join(staging, f));
     writeJsonAtomic(join(staging, "manifest.json"), manifest);
     commitStaging(staging, out);
     staging = undefined;
+    recordRunState(ops, contacts, src.asOf, manifest.budget_used, config);
 
     const { counts } = manifest;
-    log.info(`run written to ${out}: ${counts.scored} scored, ${counts.rejected} rejected, ${plan.totals.all.contacts} selected for ${manifest.budget_used} (expected revenue saved ${manifest.expected_revenue_saved}; expected churners without action ${manifest.expected_churners})`);
+    log.info(
+      `run written to ${out}: ${counts.scored} scored, ${counts.rejected} rejected, ${plan.totals.all.contacts} to contact for ${manifest.budget_used} and ${plan.totals.all.held_out} held out (expected revenue saved ${manifest.expected_revenue_saved}; expected churners without action ${manifest.expected_churners})`,
+    );
     return {
       runDir: out,
       runId,
@@ -194,17 +241,33 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
       expectedChurners: manifest.expected_churners ?? 0,
       effects: manifest.effects,
       drift: manifest.drift,
+      integrity: manifest.integrity,
+      contacts: manifest.contacts,
+      periodBudget: manifest.period_budget,
       durations: manifest.durations,
     };
   } finally {
     if (staging !== undefined) removePath(staging);
     scorer?.model.dispose();
     db.close();
+    runsLock?.release();
     lock.release();
   }
 }
 
+/** The campaigns relation now holds the contacts log: let the effects stage see it. */
+function addCampaignColumns(load: LoadResult): void {
+  const t = load.tables.campaigns;
+  if (t && !t.present) {
+    t.present = true;
+    t.storage = "table";
+    t.columns = { subscriber_id: "subscriber_id", date: "date", action: "action", group: "group" };
+  }
+}
+
 function checkOptions(o: ScoreOptions): void {
+  // no input option: the config's data.dir (a nightly job's config names its export folder)
+  if (o.data === undefined && o.features === undefined && o.table === undefined && o.config.data.dir !== undefined) o.data = o.config.data.dir;
   const nSources = [o.data, o.features, o.table].filter((x) => x !== undefined).length;
   if (nSources !== 1) throw new UsageError(msg.scoreSource());
   if (o.data !== undefined && o.asOf === undefined) throw new UsageError(msg.scoreDataNeedsAsOf());
@@ -237,11 +300,19 @@ function modelHorizon(scorer: Scorer, config: Config): Period {
 type LoadedInput = { kind: "data"; dir: string; load: LoadResult } | { kind: "file"; source: ScoreSource };
 
 /** Stage 1: the raw tables, validated; or a feature / flat table as a view, its missing and repeated ids rejected. */
-async function loadInput(db: Db, o: ScoreOptions, log: Logger): Promise<LoadedInput> {
+async function loadInput(db: Db, o: ScoreOptions, log: Logger, required: readonly string[]): Promise<LoadedInput> {
   if (o.data !== undefined) return { kind: "data", dir: o.data, load: await loadRawTables(db, { dir: o.data, config: o.config, log, cache: o.cache }) };
   await createRejectsTable(db);
   const path = (o.features ?? o.table)!;
-  const source = await sourceFromFile(db, { path, kind: o.features !== undefined ? "features" : "table", asOf: o.asOf, id: o.id, csv: o.config.data.csv });
+  const source = await sourceFromFile(db, {
+    path,
+    kind: o.features !== undefined ? "features" : "table",
+    asOf: o.asOf,
+    id: o.id,
+    csv: o.config.data.csv,
+    required,
+    rename: o.config.data.columns.table,
+  });
   if (source.duplicateIds.size) log.warn(msg.scoreDuplicateIds(path, source.duplicateIds.size, [...source.duplicateIds][0] ?? ""));
   await countFileRejects(db, source, path);
   return { kind: "file", source };
@@ -258,11 +329,21 @@ export function lowBandBelow(scorer: Scorer, config: Config): number {
   return resolveBandThresholds(scorer.bands.thresholds, config.retention.bands).medium;
 }
 
-/** Stage 3: probabilities, reasons and drift counts of every row. */
-async function scoreRows(db: Db, src: ScoreSource, scorer: Scorer, config: Config, log: Logger): Promise<{ scored: Scored; explainer: Explainer; drift: DriftSummary }> {
+/** Stage 3: probabilities, reasons, drift and integrity counts of every row. */
+async function scoreRows(
+  db: Db,
+  src: ScoreSource,
+  scorer: Scorer,
+  config: Config,
+  log: Logger,
+): Promise<{ scored: Scored; explainer: Explainer; drift: DriftSummary; integrity: { checked: boolean; failures: IntegrityFailure[] } }> {
   const reference = referenceOf(scorer.training);
   if (!reference) log.warn(msg.driftNoReference(scorer.id));
+  else if (!reference.snapshots) log.warn(msg.integrityNotChecked(scorer.id));
   const counter = reference ? new DriftCounter(reference) : undefined;
+  const levels = new Map((reference?.features ?? []).flatMap((f) => (f.kind === "categorical" ? [[f.name, f.levels] as const] : [])));
+  const reads = new Set(scorer.pre.columns.map((c) => c.source));
+  const integrity = reference?.snapshots ? new IntegrityCounter(reference.snapshots, levels, reads) : undefined;
   const pre = scorer.pre;
   const explainer = makeExplainer(
     scorer.model,
@@ -284,6 +365,7 @@ async function scoreRows(db: Db, src: ScoreSource, scorer: Scorer, config: Confi
     rows: src.rows,
     duplicateIds: src.duplicateIds,
     drift: counter,
+    integrity,
     log,
     label: "scoring",
     minProbability: lowBandBelow(scorer, config),
@@ -291,14 +373,31 @@ async function scoreRows(db: Db, src: ScoreSource, scorer: Scorer, config: Confi
   });
   const { driftWarn, driftFail } = config.scoring;
   const drift = counter ? counter.summary(driftWarn, driftFail) : noDrift(driftWarn, driftFail);
-  return { scored, explainer, drift };
+  return { scored, explainer, drift, integrity: { checked: integrity !== undefined, failures: integrity?.failures() ?? [] } };
 }
 
-/** PSI above the threshold stops the run (exit 4) unless allowed; warnings are logged. */
-function driftGate(d: DriftSummary, allowed: boolean, log: Logger): void {
+/** What the gate compares with, named in its messages. */
+function referenceName(scorer: Scorer): string {
+  return referenceOf(scorer.training)?.basis ?? "the model's training data";
+}
+
+/**
+ * Broken input stops the run (exit 4) unless --allow-drift; a population shift (PSI above scoring.driftFail) is a
+ * warning, in the report, and stops the run only with scoring.stopOnShift.
+ */
+function inputGate(
+  integrity: { failures: IntegrityFailure[] },
+  d: DriftSummary,
+  o: { allowed: boolean; stopOnShift: boolean; reference: string },
+  log: Logger,
+): void {
+  if (integrity.failures.length) {
+    if (!o.allowed) throw new QualityGateError(msg.integrityGate(describeFailures(integrity.failures), o.reference));
+    log.warn(msg.integrityAllowed(describeFailures(integrity.failures)));
+  }
   const entries = d.score ? [d.score, ...d.features] : d.features;
-  if (d.alerts.length && !allowed) throw new QualityGateError(msg.driftGate(describeDrift(entries, d.alerts), d.threshold));
-  if (d.warnings.length || d.alerts.length) log.warn(msg.driftWarn(describeDrift(entries, [...d.alerts, ...d.warnings])));
+  if (d.alerts.length && o.stopOnShift && !o.allowed) throw new QualityGateError(msg.driftGate(describeDrift(entries, d.alerts), d.threshold, o.reference));
+  if (d.warnings.length || d.alerts.length) log.warn(msg.driftWarn(describeDrift(entries, [...d.alerts, ...d.warnings]), o.reference));
 }
 
 interface EffectsInput {
@@ -351,14 +450,16 @@ interface WriteInput {
   explainer: Explainer;
   src: ScoreSource;
   planned: PlanSummary;
+  contacts: readonly ContactRow[];
 }
 
-/** Stage 7: the run's tables, summary.json and report.html into the staging folder (the manifest comes last). */
+/** Stage 7: the run's tables, contacts, summary.json and report.html into the staging folder (the manifest comes last). */
 async function writeRunFiles(db: Db, staging: string, w: WriteInput): Promise<void> {
   await appendPlan(db, w.plan, w.scored, w.explainer.rc);
   await writeRiskList(db, staging);
   await writeScores(db, staging, w.src.asOf);
   await writeRejectsCsv(db, staging);
+  writeContacts(join(staging, CONTACTS_FILE), w.contacts);
   writeJsonAtomic(join(staging, "summary.json"), w.planned.summary);
   const reportData = plannerDataFrom(w.planned.summary, w.out, findEarlierRuns(w.out));
   writeAtomic(join(staging, "report.html"), await renderReport(reportData, "html"));
@@ -374,8 +475,12 @@ interface ManifestInput {
   budget: number | null;
   effects: LearnedEffects;
   drift: DriftSummary;
+  integrity: { checked: boolean; failures: IntegrityFailure[] };
   allowDrift: boolean;
   durations: Record<string, number>;
+  ops: OperationState;
+  contacts: readonly ContactRow[];
+  period: ReturnType<typeof periodOf>;
 }
 
 /** The run manifest (checksums filled in by the caller); the counts reconcile: every input subscriber scored or rejected. */
@@ -412,6 +517,16 @@ function runManifest(m: ManifestInput): RunManifest {
     value_at_risk: round2(m.plan.totals.all.value_at_risk),
     effects: { source: m.effects.source, note: m.effects.note },
     drift: driftForManifest(m.drift, m.allowDrift),
+    integrity: { checked: m.integrity.checked, failures: m.integrity.failures, allowed: m.allowDrift && m.integrity.failures.length > 0 },
+    contacts: {
+      date: m.contacts[0]?.date ?? new Date(m.ops.contactDay * 86_400_000).toISOString().slice(0, 10),
+      treated: m.plan.totals.all.contacts,
+      held_out: m.plan.totals.all.held_out,
+      excluded: { ...m.plan.excluded },
+      // relative to the run folder (its parent is the runs folder), so a run's files are the same wherever it lives
+      log: `../${basename(m.ops.runs.log)}`,
+    },
+    ...(m.period ? { period_budget: { ...m.period, ledger: `../${basename(m.ops.runs.ledger)}` } } : {}),
     durations: m.durations,
     files: {},
   };

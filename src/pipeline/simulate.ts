@@ -1,7 +1,7 @@
 /**
  * `churn simulate`: what a plan would really achieve in a generated world, from the generator's true churn
  * probabilities and true action effects (truth/), against three baselines and the oracle at the same spend:
- *   plan             the run's selected subscribers and actions
+ *   plan             the run's selected subscribers and actions, its holdout left out (they were not contacted)
  *   random           random subscribers, each with a random catalogue action, until the plan's spend is used;
  *                    mean over `draws` seeded draws
  *   top_risk_first   one action for everyone, to the highest-probability subscribers until the plan's spend is
@@ -139,10 +139,15 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
   const run = await readRun(o.plan);
   const monthStart = run.manifest.as_of ? monthStartAfter(run.manifest.as_of) : undefined;
   const truth = await loadTruth(o.truth, monthStart ? { monthStart } : {});
-  const rows = await withDb((db) =>
-    db.all(`SELECT subscriber_id, probability, arpu, customer_value, segment, action, action_cost, selected FROM read_parquet(${quoteLiteral(`${o.plan}/risk_list.parquet`)}) ORDER BY rank`),
-  );
-  const subs: { id: string; p: number; arpu: number; cv: number; segment: string; action: string; cost: number; selected: boolean }[] = [];
+  const riskList = quoteLiteral(`${o.plan}/risk_list.parquet`);
+  const rows = await withDb(async (db) => {
+    // runs before holdouts have no group column: every selected subscriber was contacted
+    const hasGroup = (await db.describe(`SELECT * FROM read_parquet(${riskList})`)).some((c) => c.name === "group");
+    return db.all(
+      `SELECT subscriber_id, probability, arpu, customer_value, segment, action, action_cost, selected, ${hasGroup ? '"group"' : "NULL"} AS grp FROM read_parquet(${riskList}) ORDER BY rank`,
+    );
+  });
+  const subs: { id: string; p: number; arpu: number; cv: number; segment: string; action: string; cost: number; selected: boolean; heldOut: boolean }[] = [];
   let missing = 0;
   for (const r of rows) {
     const id = String(r["subscriber_id"]);
@@ -159,6 +164,7 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
       action: String(r["action"]),
       cost: Number(r["action_cost"]),
       selected: r["selected"] === "yes",
+      heldOut: r["grp"] === "control",
     });
   }
   if (!subs.length) throw new InputDataError(msg.simulateNoOverlap(o.plan, truth.monthStart));
@@ -182,7 +188,7 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
     return { contacts: picks.length, cost: r2(cost), churners_saved: r3(saved), revenue_saved: r2(revenue), net_value: r2(revenue - cost), harmful_contacts: harmful };
   };
   // plan
-  const planPicks = subs.filter((s) => s.selected && s.action !== "none").map((s) => ({ s, action: s.action, cost: s.cost }));
+  const planPicks = subs.filter((s) => s.selected && !s.heldOut && s.action !== "none").map((s) => ({ s, action: s.action, cost: s.cost }));
   const plan = outcome(planPicks);
   const budget = plan.cost;
   const actions = o.config.retention.actions.filter((a) => a.id !== "none");

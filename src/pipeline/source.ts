@@ -153,15 +153,34 @@ function readSidecar(path: string): { features: ReasonFeature[]; horizon: string
 /** A feature table (--features) or flat table (--table) as a view; ids checked for missing and duplicates. */
 export async function sourceFromFile(
   db: Db,
-  o: { path: string; kind: "features" | "table"; asOf?: string | undefined; id?: string | undefined; csv?: CsvDialect | undefined },
+  o: {
+    path: string;
+    kind: "features" | "table";
+    asOf?: string | undefined;
+    id?: string | undefined;
+    /** Columns the model reads: each must be in the file (or mapped to one of its columns by `rename`). */
+    required?: readonly string[] | undefined;
+    /** The model's column name -> the file's (data.columns.table). */
+    rename?: Readonly<Record<string, string>> | undefined;
+    /** The config's CSV dialect (data.csv), for a CSV file. */
+    csv?: CsvDialect | undefined;
+  },
 ): Promise<ScoreSource> {
-  const rel = fileRelation(o.path, o.csv);
+  let rel = fileRelation(o.path, o.csv);
   let cols: string[];
   try {
     cols = (await db.describe(`SELECT * FROM ${rel}`)).map((c) => c.name);
   } catch (e) {
     throw new InputDataError(msg.tableUnreadable(o.path, (e as Error).message.split("\n")[0] ?? ""));
   }
+  // a column renamed in the export, mapped back to the name the model knows
+  const renames = Object.entries(o.rename ?? {}).filter(([model, yours]) => !cols.includes(model) && cols.includes(yours));
+  if (renames.length) {
+    rel = `(SELECT *, ${renames.map(([model, yours]) => `${quoteIdent(yours, "data.columns.table")} AS ${quoteIdent(model, "data.columns.table")}`).join(", ")} FROM ${rel})`;
+    cols = [...cols, ...renames.map(([model]) => model)];
+  }
+  const missing = (o.required ?? []).filter((c) => !cols.includes(c));
+  if (missing.length) throw new InputDataError(msg.scoreMissingColumns(o.path, missing, cols, missing.map((m) => closestColumn(m, cols))));
   const idColumn = o.id ?? "subscriber_id";
   if (!cols.includes(idColumn)) throw new InputDataError(msg.scoreIdColumn(o.path, idColumn, cols));
   const id = quoteIdent(idColumn, "--id");
@@ -176,8 +195,10 @@ export async function sourceFromFile(
   const where = (extra: string) => `WHERE ${[...filters, extra].join(" AND ")}`;
   // __row is the file's data row (1-based), for rejects
   // (a window over a Parquet file would buffer it all: use its own row number there)
-  const numbered = /\.parquet$/i.test(o.path)
-    ? `SELECT * EXCLUDE (file_row_number), file_row_number + 1 AS __row FROM read_parquet(${quoteLiteral(o.path)}, file_row_number = true)`
+  const parquet = /\.parquet$/i.test(o.path);
+  const renamed = renames.map(([model, yours]) => `, ${quoteIdent(yours, "data.columns.table")} AS ${quoteIdent(model, "data.columns.table")}`).join("");
+  const numbered = parquet
+    ? `SELECT * EXCLUDE (file_row_number)${renamed}, file_row_number + 1 AS __row FROM read_parquet(${quoteLiteral(o.path)}, file_row_number = true)`
     : `SELECT *, row_number() OVER () AS __row FROM ${rel}`;
   await db.run(`CREATE OR REPLACE VIEW score_file AS ${numbered}`);
   const relation = "score_input";
@@ -224,3 +245,8 @@ export async function countFileRejects(db: Db, src: ScoreSource, path: string): 
   src.rejectedByReason = Object.fromEntries(rows.map((r) => [String(r["reason"]), Number(r["n"])]));
 }
 
+/** The file's column whose name differs from `name` only in case, spaces and punctuation, if there is one. */
+function closestColumn(name: string, cols: readonly string[]): string | undefined {
+  const norm = (c: string) => c.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
+  return cols.find((c) => norm(c) === norm(name));
+}

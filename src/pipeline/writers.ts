@@ -19,7 +19,7 @@ export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonC
   await db.run("DROP TABLE IF EXISTS risk_list");
   await db.run(`CREATE TABLE risk_list (rank BIGINT, subscriber_id VARCHAR, probability DOUBLE, band VARCHAR, segment VARCHAR, value_tier VARCHAR,
     arpu DOUBLE, customer_value DOUBLE, value_at_risk DOUBLE, action VARCHAR, action_cost DOUBLE, expected_net_value DOUBLE, selected VARCHAR,
-    reason_1 VARCHAR, reason_2 VARCHAR, reason_3 VARCHAR, preferred_channel VARCHAR, raw_score DOUBLE)`);
+    "group" VARCHAR, channel VARCHAR, reason_1 VARCHAR, reason_2 VARCHAR, reason_3 VARCHAR, preferred_channel VARCHAR, raw_score DOUBLE)`);
   const app = await db.conn.createAppender("risk_list");
   for (let r = 0; r < plan.size; r++) {
     const row = plan.row(r);
@@ -38,6 +38,8 @@ export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonC
     app.appendDouble(r2(row.action_cost));
     app.appendDouble(r2(row.expected_net_value));
     app.appendVarchar(row.selected ? "yes" : "no");
+    row.group ? app.appendVarchar(row.group) : app.appendNull();
+    row.channel ? app.appendVarchar(row.channel) : app.appendNull();
     for (let k = 0; k < 3; k++) {
       const t = reasons[k];
       t === undefined ? app.appendNull() : app.appendVarchar(t);
@@ -50,7 +52,7 @@ export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonC
 }
 
 const RISK_COLUMNS =
-  "rank, subscriber_id, probability, band, segment, value_tier, arpu, customer_value, value_at_risk, action, action_cost, expected_net_value, selected, reason_1, reason_2, reason_3, preferred_channel";
+  'rank, subscriber_id, probability, band, segment, value_tier, arpu, customer_value, value_at_risk, action, action_cost, expected_net_value, selected, "group", channel, reason_1, reason_2, reason_3, preferred_channel';
 
 /** risk_list was appended in rank order, and DuckDB keeps insertion order (no 10M-row sort needed). */
 export async function writeRiskList(db: Db, dir: string): Promise<void> {

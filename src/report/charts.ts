@@ -235,11 +235,12 @@ export function actionChart(rows: Row[], currency: string): TopLevelSpec {
 }
 
 /** Subscribers per band across runs. Rows: {asOf, band, subscribers}. */
-export function trendChart(rows: Row[]): TopLevelSpec {
+export function trendChart(rows: Row[], byRun = false): TopLevelSpec {
   return base("Subscribers in each risk band in this and earlier scoring runs.", rows, {
     mark: { type: "line", strokeWidth: 2, point: true },
     encoding: {
-      x: { field: "asOf", type: "temporal", axis: { title: "Run as-of date", format: "%Y-%m-%d" } },
+      // runs of flat tables have no as-of date: one point per run, oldest first
+      x: byRun ? { field: "run", type: "ordinal", sort: null, axis: { title: "Run (oldest first)", labelAngle: 0 } } : { field: "asOf", type: "temporal", axis: { title: "Run as-of date", format: "%Y-%m-%d" } },
       y: { field: "subscribers", type: "quantitative", axis: { title: "Subscribers (count)" } },
       color: { field: "band", type: "nominal", title: "Risk band", scale: bandScale() },
     },

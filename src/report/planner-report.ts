@@ -24,7 +24,10 @@ export interface BandSummary {
 /** Per action: contacts, cost, expected saving and its effect, a relative reduction of the churn probability (0.2 = churn probability × 0.8). */
 export interface ActionSummary {
   action: string;
+  /** Contacted (the holdout is not counted here: see heldOut); cost and saving are theirs. */
   contacts: number;
+  /** Selected and held out (not contacted), so later runs can learn the action's effect. */
+  heldOut?: number;
   cost: number;
   expectedSaving: number;
   /** The prior effect from the action catalogue. */
@@ -103,6 +106,30 @@ export interface PlannerReportData {
   trend?: RunSummary[];
   outcome?: OutcomeEvaluation;
   kpis?: KpiResult;
+  /** Contact rules of this run: candidates excluded by reason, and the holdout kept. */
+  contactRules?: ContactRulesSummary;
+  /** The budget of the period across runs (retention.periodBudget). */
+  periodBudget?: PeriodBudgetSummary;
+}
+
+/** What the contact rules removed from this run's candidates (subscribers with an action worth its cost). */
+export interface ContactRulesSummary {
+  /** Subscribers excluded entirely: do_not_contact, holdout (held out by an earlier run), cooldown, max_contacts;
+   * subscriber x action pairs: action_cooldown, channel. */
+  excluded: Record<string, number>;
+  /** Selected and contacted, selected and held out. */
+  contacted: number;
+  heldOut: number;
+  holdoutShare: number;
+}
+
+export interface PeriodBudgetSummary {
+  period: string;
+  amount: number;
+  /** Spent by earlier runs of the period, committed by this run, remaining after it. */
+  spent: number;
+  committed: number;
+  remaining: number;
 }
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
@@ -123,6 +150,11 @@ function headline(d: PlannerReportData): Section {
     { label: "Budget used", value: d.budget.used, format: "money", hint: `of ${Math.round(d.budget.total).toLocaleString("en-US")} ${d.run.currency} (${d.budget.total > 0 ? ((d.budget.used / d.budget.total) * 100).toFixed(0) : "0"}%)` },
     { label: "Expected revenue saved", value: d.expectedRevenueSaved, format: "money", hint: d.budget.used > 0 ? `${(d.expectedRevenueSaved / d.budget.used).toFixed(1)} per 1 spent` : "no spend" },
   );
+  const pb = d.periodBudget;
+  if (pb) {
+    const money = (v: number) => `${Math.round(v).toLocaleString("en-US")} ${d.run.currency}`;
+    figures.push({ label: `Budget left in ${pb.period}`, value: pb.remaining, format: "money", hint: `of ${money(pb.amount)}: ${money(pb.spent)} spent by earlier runs, ${money(pb.committed)} committed by this run` });
+  }
   const rows = BANDS.map((b) => ({ band: b, subscribers: byBand.get(b)?.subscribers ?? 0 }));
   const chart: Chart = { id: "bands", title: "Subscribers per risk band", alt: rows.map((r) => `${r.band} ${r.subscribers}`).join(", "), spec: bandCountChart(rows), data: rows };
   return {
@@ -231,6 +263,7 @@ function actionSection(d: PlannerReportData): Section {
         columns: [
           { key: "action", label: "Action", format: "text" },
           { key: "contacts", label: "Contacts", format: "int" },
+          ...(d.actions.some((a) => a.heldOut !== undefined) ? [{ key: "heldOut", label: "Held out", format: "int" as const }] : []),
           { key: "cost", label: "Cost", format: "money" },
           { key: "expectedSaving", label: "Expected saving", format: "money" },
           { key: "net", label: "Net", format: "money" },
@@ -242,6 +275,7 @@ function actionSection(d: PlannerReportData): Section {
         rows: d.actions.map((a) => ({
           action: a.action,
           contacts: a.contacts,
+          heldOut: a.heldOut ?? 0,
           cost: a.cost,
           expectedSaving: a.expectedSaving,
           net: a.expectedSaving - a.cost,
@@ -283,6 +317,30 @@ function topSection(d: PlannerReportData): Section {
   };
 }
 
+const EXCLUSION_TEXT: Record<string, string> = {
+  do_not_contact: "on the do-not-contact list",
+  holdout: "held out by an earlier run (kept uncontacted until its effect is measured)",
+  cooldown: "contacted too recently (cooldown)",
+  max_contacts: "already contacted as often as allowed this period",
+  action_cooldown: "the same action too recently (per-action cooldown; subscriber × action pairs)",
+  channel: "the action is not offered on their preferred channel (subscriber × action pairs)",
+};
+
+function contactSection(d: PlannerReportData): Section {
+  const c = d.contactRules;
+  if (!c) return { id: "contacts", title: "Contact rules and holdout", note: "This run applied no contact rules and kept no holdout." };
+  const rows = Object.entries(c.excluded).map(([reason, count]) => ({ reason: EXCLUSION_TEXT[reason] ?? reason, count }));
+  const total = rows.reduce((t, r) => t + r.count, 0);
+  return {
+    id: "contacts",
+    title: "Contact rules and holdout",
+    intro: `${c.contacted.toLocaleString("en-US")} selected subscribers are to be contacted; ${c.heldOut.toLocaleString("en-US")} (${Math.round(c.holdoutShare * 100)}% of each action's selection) are held out, not contacted, so the next runs learn what each action really does. ${total ? `The contact rules removed ${total.toLocaleString("en-US")} candidates whose best action was worth its cost:` : "The contact rules removed no candidate whose best action was worth its cost."}`,
+    tables: total
+      ? [{ caption: "Candidates removed by the contact rules", rowHeader: true, columns: [{ key: "reason", label: "Reason", format: "text" }, { key: "count", label: "Removed", format: "int" }], rows }]
+      : [],
+  };
+}
+
 function driftSection(d: PlannerReportData): Section {
   if (!d.drift) return { id: "drift", title: "Data drift", note: "Drift was not checked in this run." };
   const flagged = d.drift.items.filter((i) => i.status !== "ok").sort((a, b) => b.psi - a.psi || a.feature.localeCompare(b.feature));
@@ -304,12 +362,23 @@ function thisRunSummary(d: PlannerReportData): RunSummary {
 
 function trendSection(d: PlannerReportData): Section {
   if (!d.trend?.length) return { id: "trend", title: "Trend", note: "No earlier runs to compare with: this is the first scoring run." };
-  const runs = [...d.trend.filter((r) => r.runId !== d.run.id), thisRunSummary(d)].sort((a, b) => a.asOf.localeCompare(b.asOf) || a.runId.localeCompare(b.runId));
-  const rows = runs.flatMap((r) => BANDS.map((b) => ({ asOf: r.asOf, band: b, subscribers: r.bands[b] })));
+  const earlier = d.trend.filter((r) => r.runId !== d.run.id);
+  // runs of flat tables have no as-of date: they keep their order (by run time), this run last
+  const byRun = earlier.some((r) => !r.asOf) || !d.run.asOf;
+  const runs = byRun ? [...earlier, thisRunSummary(d)] : [...earlier, thisRunSummary(d)].sort((a, b) => a.asOf.localeCompare(b.asOf) || a.runId.localeCompare(b.runId));
+  const rows = runs.flatMap((r) => BANDS.map((b) => ({ asOf: r.asOf, run: r.runId, band: b, subscribers: r.bands[b] })));
   return {
     id: "trend",
     title: "Trend against earlier runs",
-    charts: [{ id: "trend", title: "Subscribers per band by run", alt: `${runs.length} runs from ${runs[0]!.asOf} to ${runs[runs.length - 1]!.asOf}.`, spec: trendChart(rows), data: rows }],
+    charts: [
+      {
+        id: "trend",
+        title: "Subscribers per band by run",
+        alt: byRun ? `${runs.length} runs, from ${runs[0]!.runId} to ${runs[runs.length - 1]!.runId}.` : `${runs.length} runs from ${runs[0]!.asOf} to ${runs[runs.length - 1]!.asOf}.`,
+        spec: trendChart(rows, byRun),
+        data: rows,
+      },
+    ],
     tables: [
       {
         caption: "Runs",
@@ -423,6 +492,6 @@ export function buildPlannerReport(d: PlannerReportData): ReportDoc {
       { label: "Created", value: d.run.createdAt },
     ],
     currency: d.run.currency,
-    sections: [headline(d), matrixSection(d), actionSection(d), topSection(d), driftSection(d), trendSection(d), outcomeSection(d), kpiSection(d)],
+    sections: [headline(d), matrixSection(d), actionSection(d), contactSection(d), topSection(d), driftSection(d), trendSection(d), outcomeSection(d), kpiSection(d)],
   };
 }

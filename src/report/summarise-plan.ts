@@ -10,7 +10,16 @@ import type { DriftSummary } from "../monitoring/drift.js";
 import { type EffectEstimate, effectKey } from "../retention/effects.js";
 import type { Plan } from "../retention/plan.js";
 import type { KpiResult } from "./kpis.js";
-import { type ActionSummary, type BandSummary, type PlannerReportData, TOP_N, type TopSubscriber, type UpliftReport } from "./planner-report.js";
+import {
+  type ActionSummary,
+  type BandSummary,
+  type ContactRulesSummary,
+  type PeriodBudgetSummary,
+  type PlannerReportData,
+  TOP_N,
+  type TopSubscriber,
+  type UpliftReport,
+} from "./planner-report.js";
 
 /** summary.json: PlannerReportData without trend/outcome, plus the effects table and how they were found. */
 export type RunSummaryFile = Omit<PlannerReportData, "trend" | "outcome"> & {
@@ -33,6 +42,9 @@ export interface SummariseInput {
   run: { id: string; asOf: string; modelId: string; scored: number; currency: string };
   /** The run's budget (null: no limit, reported as the amount spent). */
   budget: number | null;
+  /** The contact rules' exclusions and the holdout share, when the run applied them. */
+  contactRules?: { holdoutShare: number } | undefined;
+  periodBudget?: PeriodBudgetSummary | undefined;
 }
 
 export interface PlanSummary {
@@ -47,6 +59,7 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
 
 interface ActionTotals {
   contacts: number;
+  heldOut: number;
   cost: number;
   saving: number;
   prior: number;
@@ -79,20 +92,23 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
     matrix.set(mk, m);
     if (row.selected) {
       perActionCount[row.recommended_action] = (perActionCount[row.recommended_action] ?? 0) + 1;
-      const a = perAction.get(row.recommended_action) ?? { contacts: 0, cost: 0, saving: 0, prior: 0, learnedW: 0, eff: 0, lo: 0, hi: 0, cells: new Set<string>() };
-      const e = est.get(effectKey(row.recommended_action, row.segment));
-      a.contacts++;
-      a.cost += row.action_cost;
-      a.saving += row.expected_saving;
-      a.prior += e?.prior ?? row.effect;
-      if (e?.source === "learned") {
-        a.learnedW++;
-        a.eff += e.effect;
-        a.lo += e.ci_low;
-        a.hi += e.ci_high;
-        a.cells.add(row.segment);
-      }
+      const a = perAction.get(row.recommended_action) ?? { contacts: 0, heldOut: 0, cost: 0, saving: 0, prior: 0, learnedW: 0, eff: 0, lo: 0, hi: 0, cells: new Set<string>() };
       perAction.set(row.recommended_action, a);
+      if (row.group === "control") a.heldOut++;
+      else {
+        const e = est.get(effectKey(row.recommended_action, row.segment));
+        a.contacts++;
+        a.cost += row.action_cost;
+        a.saving += row.expected_saving;
+        a.prior += e?.prior ?? row.effect;
+        if (e?.source === "learned") {
+          a.learnedW++;
+          a.eff += e.effect;
+          a.lo += e.ci_low;
+          a.hi += e.ci_high;
+          a.cells.add(row.segment);
+        }
+      }
     }
     if (k < TOP_N) {
       top.push({
@@ -155,13 +171,19 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
     },
   };
   if (o.kpis?.rows.length) summary.kpis = o.kpis;
+  if (o.contactRules) {
+    const c: ContactRulesSummary = { excluded: { ...plan.excluded }, contacted: plan.totals.all.contacts, heldOut: plan.totals.all.held_out, holdoutShare: o.contactRules.holdoutShare };
+    summary.contactRules = c;
+  }
+  if (o.periodBudget) summary.periodBudget = o.periodBudget;
   if (!d.checked) delete summary.drift;
   return { summary, perBand, perAction: perActionCount };
 }
 
 /** Per-action totals; the learned effect is the mean over the contacts in learned cells, the counts those cells' groups. */
 function actionSummary(action: string, a: ActionTotals, est: ReadonlyMap<string, EffectEstimate>): ActionSummary {
-  const s: ActionSummary = { action, contacts: a.contacts, cost: round2(a.cost), expectedSaving: round2(a.saving), priorEffect: a.prior / a.contacts };
+  const s: ActionSummary = { action, contacts: a.contacts, cost: round2(a.cost), expectedSaving: round2(a.saving), priorEffect: a.contacts ? a.prior / a.contacts : 0 };
+  if (a.heldOut) s.heldOut = a.heldOut;
   if (a.learnedW > 0) {
     let nT = 0;
     let nC = 0;

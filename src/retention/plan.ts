@@ -7,7 +7,11 @@
  *   3. segments   value tier, price sensitivity, tenure, contract stage, main driver (segments.ts, reasons.ts)
  *   4. effects    effect per action and effect segment: learned from campaigns where available, else prior
  *   5. ENV        expected net value per eligible action (expected.ts)
+ *   5b. contact   contact rules (contact-rules.ts, optional): excluded subscribers and actions leave the candidates,
+ *                 counted by reason; an action goes on the subscriber's preferred channel (its cost there) or a fallback
  *   6. select     best plan under the budget and capacities (budget.ts)
+ *   6b. holdout   a seeded share of each action's selected subscribers is held out (holdout.ts, optional):
+ *                 group control, not contacted, nothing spent
  *   7. rank       by expected net value, then risk, then subscriber_id; reasons text; totals
  *
  * Inputs are columns (arrays), one value per subscriber, so a million rows plan without per-row objects
@@ -21,8 +25,11 @@ import type { ActionDef } from "../config/catalog.js";
 import type { RetentionConfig } from "../config/retention.js";
 import { priorEffect } from "./catalog.js";
 import { type EffectEstimate, effectKey } from "./effects.js";
+import type { ContactRulesConfig } from "../config/operation.js";
+import { type ActionChannels, type ExclusionReason, noExclusions, offerChannel, type SubscriberReason } from "./contact-rules.js";
 import { eligibilityMask, isEligible } from "./eligibility.js";
 import { actionCost, bestAction, expectedSaving } from "./expected.js";
+import { assignHoldout } from "./holdout.js";
 import { gateStructural, mainDriverIndex, prepareReasonColumns, type ReasonColumns, type ReasonFeature, reasonScratch, topReasons } from "./reasons.js";
 import {
   allSegmentKeys,
@@ -97,6 +104,19 @@ export interface PlanOptions {
   features?: readonly ReasonFeature[];
   /** Omit reasons text (faster when only totals are needed). */
   noReasons?: boolean;
+  /** Contact rules as they apply to these subscribers (contact-rules.ts); none: everyone, on each action's own channel. */
+  contact?: PlanContact | undefined;
+  /** Hold out this share of each action's selected subscribers, drawn from (seed, runKey) (holdout.ts). */
+  holdout?: { share: number; seed: number; runKey: string } | undefined;
+}
+
+/** Contact rules for the plan, by subscriber position (see contactRulesFor in contact-rules.ts). */
+export interface PlanContact {
+  /** Why subscriber i may not be contacted at all (null: they may be). */
+  excluded(i: number): SubscriberReason | null;
+  /** Is action `id` on its own cooldown for subscriber i? */
+  onCooldown(i: number, id: string): boolean;
+  channels: ContactRulesConfig["channels"];
 }
 
 export interface PlanRow {
@@ -123,6 +143,10 @@ export interface PlanRow {
   expected_saving: number;
   expected_net_value: number;
   selected: boolean;
+  /** Selected and contacted (treatment) or selected and held out (control); "" when not selected. */
+  group: "treatment" | "control" | "";
+  /** The channel the recommended action is offered on ("" for none). */
+  channel: string;
   reasons: string[];
   preferred_channel: string;
 }
@@ -130,7 +154,10 @@ export interface PlanRow {
 export interface PlanTotal {
   key: string;
   subscribers: number;
+  /** Selected and contacted (the holdout is not: see held_out); cost and savings are theirs. */
   contacts: number;
+  /** Selected and held out: not contacted, nothing spent. */
+  held_out: number;
   cost: number;
   expected_saving: number;
   expected_net_value: number;
@@ -150,7 +177,11 @@ export interface Plan {
   rows(): PlanRow[];
   totals: { byBand: PlanTotal[]; byAction: PlanTotal[]; all: PlanTotal };
   budget: number | null;
+  /** Spent on the contacted subscribers (a held-out subscriber costs nothing). */
   spent: number;
+  /** Candidates the contact rules removed, by reason: subscribers (do_not_contact, holdout, cooldown,
+   * max_contacts) and subscriber x action pairs (action_cooldown, channel), among those with a positive expected net value. */
+  excluded: Record<ExclusionReason, number>;
   thresholds: BandThresholds;
   valueTierCutoffs: ValueTierCutoffs;
   /** Effect per action and effect segment as used, with its source. */
@@ -271,7 +302,13 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   // Only eligibility is stored (1 byte a cell); ENV and cost are computed on the fly by the same
   // expressions, so the values are identical to a stored n x actions matrix (2 x 0.64 GB at 10M x 8).
   const eligible = new Uint8Array(n * A);
-  const costOf = (i: number, a: number): number => actionCost(actions[a]!, input.arpu[i]!);
+  // channels each action is offered on: its own first, then the catalog's others; `chan` picks one per cell
+  const offers = actions.map((a) => [
+    { channel: a.channel as string, unitCost: a.unitCost, feeMonths: a.feeMonths },
+    ...Object.entries(a.channels ?? {}).map(([ch, c]) => ({ channel: ch, unitCost: c?.unitCost ?? a.unitCost, feeMonths: a.feeMonths })),
+  ]);
+  const chan = opts.contact ? new Uint8Array(n * A) : undefined;
+  const costOf = (i: number, a: number): number => actionCost(offers[a]![chan ? chan[i * A + a]! : 0]!, input.arpu[i]!);
   const envOf = (i: number, a: number): number =>
     eligible[i * A + a] ? savingOf(i, a, input.probability[i]!) - costOf(i, a) : Number.NaN;
   const envAt = (k: number) => envOf(Math.floor(k / A), k % A);
@@ -285,6 +322,41 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     const oc = at(input.openComplaints, i);
     const pr = at(input.products, i);
     for (let a = 0; a < A; a++) eligible[i * A + a] = isEligible(masks[a]!, band[i]!, s, oc, pr) ? 1 : 0;
+  }
+
+  // 5b. contact rules: who may be contacted, with which action, on which channel
+  const excluded = noExclusions();
+  if (opts.contact && chan) {
+    const c = opts.contact;
+    const asChannels: ActionChannels[] = actions.map((a) => ({ channel: a.channel, unitCost: a.unitCost, channels: a.channels }));
+    for (let i = 0; i < n; i++) {
+      const pref = input.preferredChannel?.[i] ?? null;
+      let candidate = false;
+      for (let a = 0; a < A; a++) {
+        if (!eligible[i * A + a]) continue;
+        const offer = offerChannel(asChannels[a]!, pref, c.channels);
+        const k = offer ? offers[a]!.findIndex((o) => o.channel === offer.channel) : 0;
+        chan[i * A + a] = k;
+        if (envOf(i, a) > 0) candidate = true;
+        if (!offer) {
+          if (envOf(i, a) > 0) excluded.channel++;
+          eligible[i * A + a] = 0;
+        }
+      }
+      if (!candidate) continue;
+      const why = c.excluded(i);
+      if (why) {
+        excluded[why]++;
+        for (let a = 0; a < A; a++) eligible[i * A + a] = 0;
+        continue;
+      }
+      for (let a = 0; a < A; a++) {
+        if (eligible[i * A + a] && c.onCooldown(i, actions[a]!.id)) {
+          if (envOf(i, a) > 0) excluded.action_cooldown++;
+          eligible[i * A + a] = 0;
+        }
+      }
+    }
   }
 
   // 6. selection under budget and capacities
@@ -302,6 +374,17 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     tiebreak: byId,
   });
 
+  // 6b. holdout: a seeded share of each action's selected subscribers, held out (the order does not matter)
+  const held = new Uint8Array(n);
+  if (opts.holdout && opts.holdout.share > 0) {
+    const picked: number[] = [];
+    for (let i = 0; i < n; i++) if (sel.choice[i]! >= 0) picked.push(i);
+    const h = assignHoldout(picked.map((i) => ({ subscriberId: ids[i]!, action: actions[sel.choice[i]!]!.id })), opts.holdout.share, opts.holdout.seed, opts.holdout.runKey);
+    picked.forEach((i, k) => {
+      if (h[k]) held[i] = 1;
+    });
+  }
+
   // 7. rank and describe
   const chosen = new Int32Array(n);
   const shownEnv = new Float64Array(n);
@@ -315,7 +398,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((x, y) => shownEnv[y]! - shownEnv[x]! || input.probability[y]! - input.probability[x]! || byId(x, y));
 
-  const newTotal = (key: string): PlanTotal => ({ key, subscribers: 0, contacts: 0, cost: 0, expected_saving: 0, expected_net_value: 0, value_at_risk: 0, expected_churners: 0 });
+  const newTotal = (key: string): PlanTotal => ({ key, subscribers: 0, contacts: 0, held_out: 0, cost: 0, expected_saving: 0, expected_net_value: 0, value_at_risk: 0, expected_churners: 0 });
   const bandTotals = BANDS.map((b) => newTotal(b));
   const actionTotals = [...actions.map((a) => newTotal(a.id)), newTotal("none")];
   const all = newTotal("all");
@@ -349,6 +432,8 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
       expected_saving: savingOf(i, a, p),
       expected_net_value: shownEnv[i]!,
       selected: isSelected(i),
+      group: isSelected(i) ? (held[i] ? "control" : "treatment") : "",
+      channel: a < 0 ? "" : offers[a]![chan ? chan[i * A + a]! : 0]!.channel,
       reasons: rc && contrib && contribValues && !opts.noReasons && band[i] !== lowBand ? topReasons(contribValues, contrib.featureValues, i, rc, 3, scratch) : [],
       preferred_channel: input.preferredChannel?.[i] ?? "",
     };
@@ -370,7 +455,8 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     tb.expected_churners += p;
     ta.expected_churners += p;
     all.expected_churners += p;
-    if (selected) {
+    if (selected && held[i]) for (const t of [tb, ta, all]) t.held_out++;
+    else if (selected) {
       const c = costOf(i, a);
       const saving = savingOf(i, a, p);
       for (const t of [tb, ta, all]) {
@@ -388,7 +474,8 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     rows: () => Array.from({ length: n }, (_, r) => row(r)),
     totals: { byBand: bandTotals, byAction: actionTotals, all },
     budget: budgetRaw,
-    spent: sel.spent,
+    spent: all.cost,
+    excluded,
     thresholds,
     valueTierCutoffs: cut,
     effects: effectsUsed,

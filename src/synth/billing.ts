@@ -24,7 +24,13 @@ export interface BillingHistory {
   stress: [number, number][];
   /** Month starts from which a 3-month price-incentive discount runs. */
   incentives: number[];
+  /** Disengagement onset if still disengaged at `profileEnd` (else -1): bills up to then follow it. */
   onset: number;
+  /** The subscriber's window end (see simulateSubscriber); later months are continued ones. */
+  profileEnd: number;
+  /** Onset and recovery days (-1: none): continued months' bills follow them month by month. */
+  onsetDay: number;
+  recoveredDay: number;
 }
 
 export function emitBills(sink: Sink, rng: Rng, w: World, sid: number, p: Profile, planFee: number, deact: number, hist: BillingHistory): void {
@@ -38,7 +44,10 @@ export function emitBills(sink: Sink, rng: Rng, w: World, sid: number, p: Profil
     const to = Math.min(me, last);
     const frac = (to - from + 1) / daysInMonth(ms);
     const fee = feeAt(w, p, planFee, from);
-    const diseng = hist.onset >= 0 && hist.onset <= to;
+    const diseng =
+      to <= hist.profileEnd
+        ? hist.onset >= 0 && hist.onset <= to
+        : hist.onsetDay >= 0 && hist.onsetDay <= to && (hist.recoveredDay < 0 || hist.recoveredDay > to);
     if (p.contract === "prepaid") {
       const packs = Math.max(0, Math.round(frac * (diseng ? 0.6 : 1.1) + rng.normal() * 0.6));
       sink.push(sid, ms, Math.round(packs * fee * 100) / 100, 0, null);

@@ -13,6 +13,7 @@ import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
 import { isIsoDate } from "./dates.js";
 import {
+  APPLIED_STAGE,
   BILLING_STAGE,
   CAMPAIGN_STAGE,
   COMPLAINT_STAGE,
@@ -20,6 +21,7 @@ import {
   PRODUCT_STAGE,
   SUBSCRIBER_STAGE,
   SURVEY_STAGE,
+  type RunContact,
   type Sinks,
   simulateAll,
 } from "./simulate.js";
@@ -39,6 +41,12 @@ export interface GenerateOptions {
   log?: Logger;
   /** DuckDB memory limit (default 1500MB; it spills to <out>/.duckdb-tmp beyond). */
   memoryLimit?: string;
+  /** Draw the world's own quarterly retention campaigns (default true). */
+  campaigns?: boolean;
+  /** Months simulated after `end` (`churn generate --continue`); the first `months` are unchanged by them. */
+  continuedMonths?: number;
+  /** churn's contacts applied in the continued months, by subscriber id rank (sorted by day). */
+  contacts?: ReadonlyMap<number, readonly RunContact[]>;
 }
 
 export interface GeneratedFile {
@@ -77,7 +85,15 @@ export async function generateWorld(opts: GenerateOptions): Promise<GenerateResu
   validateGenerateOptions(opts);
   const t0 = Date.now();
   const log = opts.log ?? silentLogger;
-  const world: World = buildWorld({ subscribers: opts.subscribers, months: opts.months, seed: opts.seed, end: opts.end ?? DEFAULT_END });
+  const world: World = buildWorld({
+    subscribers: opts.subscribers,
+    months: opts.months,
+    seed: opts.seed,
+    end: opts.end ?? DEFAULT_END,
+    campaigns: opts.campaigns ?? true,
+    continuedMonths: opts.continuedMonths ?? 0,
+  });
+  const continued = (opts.continuedMonths ?? 0) > 0;
   const truthDir = `${opts.out}/${TRUTH_DIR}`;
   const tmpDir = `${opts.out}/.duckdb-tmp`;
   ensureDir(opts.out);
@@ -95,9 +111,10 @@ export async function generateWorld(opts: GenerateOptions): Promise<GenerateResu
           surveys: await Sink.open(db, "st_surveys", SURVEY_STAGE),
           campaigns: await Sink.open(db, "st_campaigns", CAMPAIGN_STAGE),
           monthly: await Sink.open(db, "st_monthly", MONTHLY_STAGE),
+          ...(continued ? { applied: await Sink.open(db, "st_applied", APPLIED_STAGE) } : {}),
         };
         const bar = log.progress("simulating subscribers", world.subscribers);
-        simulateAll(world, sinks, (n) => bar.tick(n));
+        simulateAll(world, sinks, (n) => bar.tick(n), opts.contacts);
         for (const s of Object.values(sinks)) s.close();
         bar.done();
         await prepareUsage(db, `${tmpDir}/usage-params.parquet`, world.subscribers);
@@ -109,7 +126,7 @@ export async function generateWorld(opts: GenerateOptions): Promise<GenerateResu
           files.push({ table, path, rows });
           log.info(`wrote ${path} (${rows} rows, ${((Date.now() - t1) / 1000).toFixed(1)} s)`);
         }
-        await writeTruth(db, world, truthDir);
+        await writeTruth(db, world, truthDir, { format: opts.format, campaigns: opts.campaigns ?? true, continued });
         log.info(`wrote ${truthDir}/ (monthly truth, latent drivers, action effects)`);
       },
       // A memory limit makes DuckDB's order-preserving COPY wait instead of buffering (and spill if needed).

@@ -37,6 +37,16 @@ export class Rng {
     for (let i = 0; i < 12; i++) this.next();
   }
 
+  /** An independent copy that continues exactly where this stream is now. */
+  clone(): Rng {
+    const r = Object.create(Rng.prototype) as Rng;
+    r.a = this.a;
+    r.b = this.b;
+    r.c = this.c;
+    r.d = this.d;
+    return r;
+  }
+
   /** Uniform in [0, 1). */
   next(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;

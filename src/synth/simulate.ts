@@ -5,7 +5,7 @@
  * Subscriber ids follow activation order (like an operator's ids): a first pass draws every activation
  * day, the ids are the rank by (activation, slot).
  */
-import { ACTIONS } from "../contract/tables.js";
+import { ACTIONS, type ActionId } from "../contract/tables.js";
 import { effectMultiplier } from "./actions.js";
 import { type BillingHistory, emitBills, feeAt as feeOf } from "./billing.js";
 import { drawContact } from "./campaigns.js";
@@ -13,8 +13,10 @@ import { drawActivation, drawProfile } from "./cohorts.js";
 import { everydayIncidentProb, type Incident, newIncident, outageIncidentProb, priceIncidentProb, REPEAT_PROB } from "./complaints.js";
 import { addMonths, monthStartOf, monthStartsBetween } from "./dates.js";
 import {
+  applyContact,
   CONTRACT_SPIKE_AFTER,
   churnProbability30,
+  contactEffect,
   effectState,
   type HazardCtx,
   hazard,
@@ -43,6 +45,15 @@ export interface Sinks {
   surveys: Sink;
   campaigns: Sink;
   monthly: Sink;
+  /** Contacts of churn's runs applied in continued months (truth/applied_contacts). */
+  applied?: Sink;
+}
+
+/** A contact made by one of churn's runs: treatment changes the hazard from `day` on, control (held out) does not. */
+export interface RunContact {
+  day: number;
+  action: ActionId;
+  treated: boolean;
 }
 
 export const SUBSCRIBER_STAGE = [
@@ -76,6 +87,7 @@ export const COMPLAINT_STAGE = [["sid", "int"], ["opened", "int"], ["category", 
 export const PRODUCT_STAGE = [["sid", "int"], ["product", "text"], ["start", "int"], ["stop", "int"], ["seq", "int"]] as const;
 export const SURVEY_STAGE = [["sid", "int"], ["day", "int"], ["nps", "int"], ["seq", "int"]] as const;
 export const CAMPAIGN_STAGE = [["sid", "int"], ["day", "int"], ["action", "text"], ["grp", "text"]] as const;
+export const APPLIED_STAGE = [["sid", "int"], ["day", "int"], ["action", "text"], ["grp", "text"], ["active", "bool"], ["m", "double"]] as const;
 export const MONTHLY_STAGE = [
   ["sid", "int"],
   ["ms", "int"],
@@ -99,7 +111,7 @@ export function arrivals(w: World): { activation: Int32Array; order: Uint32Array
   const n = w.subscribers;
   const activation = new Int32Array(n);
   const share = newArrivalShare(w.months);
-  for (let i = 0; i < n; i++) activation[i] = drawActivation(new Rng(w.seed, i, 0), w.start, w.end, share);
+  for (let i = 0; i < n; i++) activation[i] = drawActivation(new Rng(w.seed, i, 0), w.start, w.baseEnd, share);
   const order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => activation[a]! - activation[b]! || a - b);
@@ -125,14 +137,29 @@ export function calendar(w: World): Calendar {
   return { monthStart, campaignAt, priceIncrease };
 }
 
-/** Simulate subscriber `sid` (its id rank) drawn from random stream `slot`. */
-export function simulateSubscriber(x: HazardCtx, cal: Calendar, sinks: Sinks, sid: number, slot: number, activation: number): void {
+/**
+ * Simulate subscriber `sid` (its id rank) drawn from random stream `slot`. `profileEnd` is the window end its
+ * profile is drawn against (the base window's, or its arrival month's); `contacts` are churn's contacts, by day.
+ * A continued world gives the same data up to `profileEnd` as the world without the continuation: the daily
+ * draws go on from the same stream, and the bills (drawn after the days) use a copy of the stream taken on
+ * the day after `profileEnd`, which is where the stream stood when the shorter world ended.
+ */
+export function simulateSubscriber(
+  x: HazardCtx,
+  cal: Calendar,
+  sinks: Sinks,
+  sid: number,
+  slot: number,
+  activation: number,
+  profileEnd = x.w.baseEnd,
+  contacts: readonly RunContact[] = [],
+): void {
   const w = x.w;
   const rng = new Rng(w.seed, slot, 1);
-  const p = drawProfile(rng, activation, w.start, w.end);
+  const p = drawProfile(rng, activation, w.start, profileEnd);
   const planFee = p.fee;
   const s = newState(p);
-  const hist: BillingHistory = { stress: [], incentives: [], onset: -1 };
+  const hist: BillingHistory = { stress: [], incentives: [], onset: -1, profileEnd, onsetDay: -1, recoveredDay: -1 };
   if (activation < w.start) {
     if (rng.bool(0.015)) s.onset = w.start - rng.int(0, 40);
     if (rng.bool(0.03)) {
@@ -151,9 +178,16 @@ export function simulateSubscriber(x: HazardCtx, cal: Calendar, sinks: Sinks, si
   let complaintSeq = 0;
   let surveySeq = 0;
   let deact = -1;
+  let billRng: Rng | undefined;
+  let nextContact = 0;
+  while (nextContact < contacts.length && contacts[nextContact]!.day < activation) nextContact++;
   const d0 = Math.max(w.start, activation);
   for (let d = d0; d <= w.end; d++) {
     const i = d - w.start;
+    if (d === profileEnd + 1) {
+      billRng = rng.clone();
+      hist.onset = s.onset >= 0 && s.recovered < 0 ? s.onset : -1; // as the shorter world ended
+    }
     if (cal.monthStart[i] === 1) {
       const e = effectState(s, d);
       sinks.monthly.push(
@@ -175,6 +209,14 @@ export function simulateSubscriber(x: HazardCtx, cal: Calendar, sinks: Sinks, si
         sinks.campaigns.push(sid, d, c.action, c.treated ? "treatment" : "control");
         if (c.treated && c.action === "price_incentive") hist.incentives.push(addMonths(monthStartOf(d), 1));
       }
+    }
+    // churn's contacts of the day (no random draw: a held-out subscriber lives exactly its untreated life)
+    while (nextContact < contacts.length && contacts[nextContact]!.day === d) {
+      const c = contacts[nextContact++]!;
+      // the holdout's multiplier is what the contact would have done (recorded, never applied)
+      const m = c.treated ? applyContact(s, c.action, d) : contactEffect(s, c.action, d);
+      sinks.applied?.push(sid, d, c.action, c.treated ? "treatment" : "control", true, m);
+      if (c.treated && c.action === "price_incentive") hist.incentives.push(addMonths(monthStartOf(d), 1));
     }
     // A fixed term ends: renew for another term, or roll over to month-to-month.
     if (s.fixed && d === s.contractEnd + CONTRACT_SPIKE_AFTER + 1) {
@@ -230,10 +272,17 @@ export function simulateSubscriber(x: HazardCtx, cal: Calendar, sinks: Sinks, si
       else s.recovered = d;
     } else if (maybeDropProduct(p, d)) productsChanged(s);
   }
-  hist.onset = s.onset >= 0 && s.recovered < 0 ? s.onset : -1;
+  if (!billRng) hist.onset = s.onset >= 0 && s.recovered < 0 ? s.onset : -1;
+  hist.onsetDay = s.onset;
+  hist.recoveredDay = s.recovered;
+  // contacts on or after departure (or before activation) reach no one
+  for (const c of contacts) {
+    if (c.day >= activation && (deact < 0 || c.day < deact) && c.day <= w.end) continue;
+    sinks.applied?.push(sid, c.day, c.action, c.treated ? "treatment" : "control", false, null);
+  }
 
   for (const [k, h] of finalHoldings(p, deact).entries()) sinks.products.push(sid, h.product, h.start, h.end >= 0 ? h.end : null, k);
-  emitBills(sinks.billing, rng, w, sid, p, planFee, deact, hist);
+  emitBills(sinks.billing, billRng ?? rng, w, sid, p, planFee, deact, hist);
 
   const lastDay = deact >= 0 ? deact - 1 : w.end;
   const fixedNow = s.fixed && p.termMonths > 0;
@@ -267,14 +316,21 @@ export function simulateSubscriber(x: HazardCtx, cal: Calendar, sinks: Sinks, si
 }
 
 
-/** Simulate the whole population into the sinks. */
-export function simulateAll(w: World, sinks: Sinks, onProgress?: (done: number) => void): void {
+/**
+ * Simulate the whole population into the sinks: the base population, then the arrivals of continued months.
+ * `contacts` maps a subscriber's id rank (sid) to churn's contacts with it, sorted by day.
+ */
+export function simulateAll(w: World, sinks: Sinks, onProgress?: (done: number) => void, contacts?: ReadonlyMap<number, readonly RunContact[]>): void {
   const { activation, order } = arrivals(w);
   const cal = calendar(w);
   const x = hazardCtx(w);
   for (let r = 0; r < order.length; r++) {
     const slot = order[r]!;
-    simulateSubscriber(x, cal, sinks, r, slot, activation[slot]!);
+    simulateSubscriber(x, cal, sinks, r, slot, activation[slot]!, w.baseEnd, contacts?.get(r));
     if (onProgress && (r & 16383) === 0) onProgress(r);
   }
+  w.arrivals.forEach((a, k) => {
+    const sid = order.length + k;
+    simulateSubscriber(x, cal, sinks, sid, a.slot, a.activation, a.profileEnd, contacts?.get(sid));
+  });
 }

@@ -10,7 +10,11 @@
  *                                dormant, region_network_quality, disengaged_from, recovered_at
  *   truth/action_effects.parquet segment, action, condition, hazard_multiplier, hazard_multiplier_otherwise,
  *                                effect_days
- *   truth/world.json             the world's parameters, events and the effect formula
+ *   truth/applied_contacts.parquet (continued worlds) every contact of churn's runs: subscriber_id, date,
+ *                                action, group, active (the subscriber was still there that day), hazard_multiplier
+ *                                (the true multiplier, applied to treatment only; what it would have been for control)
+ *   truth/world.json             the world's parameters, events and the effect formula; `generator` holds what
+ *                                `churn generate --continue` needs to rebuild and extend it
  *
  * Effect of an action on a subscriber at a month start: m = m_<action> of truth/monthly (hazard_multiplier
  * of action_effects if the condition (always | near_contract_end | has_problem | disengaged) holds, else
@@ -24,16 +28,24 @@ import { fileExists, writeJsonAtomic } from "../io/files.js";
 import { InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
 import { ACTION_EFFECTS, EFFECT_DAYS, EFFECT_MODIFIERS, effectMultiplier, treatedProbability } from "./actions.js";
-import { isoOf } from "./dates.js";
+import { isoOf, monthStartsBetween } from "./dates.js";
 import { SEGMENT_MEANING, SEGMENTS, type Segment } from "./drivers.js";
 import { copyTo, dateSql, idSql } from "./writer.js";
 import { REGION_QUALITY, REGIONS, type World } from "./world.js";
 
 export const TRUTH_DIR = "truth";
+export const APPLIED_CONTACTS = "applied_contacts.parquet";
 export const EFFECT_FORMULA =
   "p_after = 1 - (1 - p_churn_30d) ^ m, m = m_<action> of truth/monthly (hazard_multiplier if condition holds else hazard_multiplier_otherwise, then the modifiers)";
 
-export async function writeTruth(db: Db, w: World, dir: string): Promise<void> {
+export interface TruthOptions {
+  format: "csv" | "parquet";
+  campaigns: boolean;
+  /** Write truth/applied_contacts.parquet from the st_applied staging table. */
+  continued: boolean;
+}
+
+export async function writeTruth(db: Db, w: World, dir: string, o: TruthOptions = { format: "parquet", campaigns: true, continued: false }): Promise<void> {
   const id = idSql("sid", w.subscribers);
   const quality = `[${REGION_QUALITY.join(", ")}][reg + 1]`;
   await copyTo(
@@ -62,7 +74,27 @@ export async function writeTruth(db: Db, w: World, dir: string): Promise<void> {
     `${dir}/action_effects.parquet`,
     "parquet",
   );
+  if (o.continued) {
+    await copyTo(
+      db,
+      `SELECT ${id} AS subscriber_id, ${dateSql("day")} AS date, action, grp AS "group", active, m AS hazard_multiplier
+       FROM st_applied ORDER BY sid, day, action`,
+      `${dir}/${APPLIED_CONTACTS}`,
+      "parquet",
+    );
+  }
+  const continuedMonths = monthStartsBetween(w.baseEnd + 1, w.end).length;
   writeJsonAtomic(`${dir}/world.json`, {
+    generator: {
+      subscribers: w.subscribers,
+      months: w.months,
+      seed: w.seed,
+      end: isoOf(w.baseEnd),
+      format: o.format,
+      campaigns: o.campaigns,
+      continued_months: continuedMonths,
+      arrivals: w.arrivals.length,
+    },
     seed: w.seed,
     subscribers: w.subscribers,
     months: w.months,

@@ -80,10 +80,10 @@ describe("churn score", () => {
     expect(Object.values(r1.counts.per_action).reduce((a, b) => a + b, 0)).toBe(r1.counts.scored);
     expect(r1.budgetUsed).toBeLessThanOrEqual(2000);
     const files = readdirSync(out).sort();
-    expect(files).toEqual(["manifest.json", "rejects.csv", "report.html", "risk_list.csv", "risk_list.parquet", "scores.parquet", "summary.json"]);
+    expect(files).toEqual(["contacts.csv", "manifest.json", "rejects.csv", "report.html", "risk_list.csv", "risk_list.parquet", "scores.parquet", "summary.json"]);
     const csv = readFileSync(join(out, "risk_list.csv"), "utf8").trim().split("\n");
     expect(csv[0]).toBe(
-      "rank,subscriber_id,probability,band,segment,value_tier,arpu,customer_value,value_at_risk,action,action_cost,expected_net_value,selected,reason_1,reason_2,reason_3,preferred_channel",
+      "rank,subscriber_id,probability,band,segment,value_tier,arpu,customer_value,value_at_risk,action,action_cost,expected_net_value,selected,group,channel,reason_1,reason_2,reason_3,preferred_channel",
     );
     expect(csv.length - 1).toBe(r1.counts.scored);
     const rejects = readFileSync(join(out, "rejects.csv"), "utf8").trim().split("\n");
@@ -169,19 +169,34 @@ describe("churn score", () => {
     writeFileSync(p, text);
   });
 
-  it("fails the drift gate with exit 4 and writes nothing", async () => {
-    const out = join(dir, "runs", "drift");
+  it("a population shift is a warning (exit 4 only with scoring.stopOnShift); broken input stops the run (exit 4) and writes nothing", async () => {
+    const out = join(dir, "shift", "drift");
     const strict = { ...config, scoring: { ...config.scoring, driftFail: 0.0001, driftWarn: 0.00005 } };
-    // an earlier month than the model's validation snapshot (the drift reference): the data differ
-    const e = await run(out, { config: strict, allowDrift: false, asOf: "2025-12-31" }).catch((x) => x);
+    // an early month: its population differs from the pooled training rows, but the input is fine
+    const warned = await run(out, { config: strict, allowDrift: false, asOf: "2025-12-31" });
+    expect(warned.drift.alerts.length).toBeGreaterThan(0);
+    expect(warned.integrity).toEqual({ checked: true, failures: [], allowed: false });
+    const stopped = join(dir, "shift", "stopped");
+    const e = await run(stopped, { config: { ...strict, scoring: { ...strict.scoring, stopOnShift: true } }, allowDrift: false, asOf: "2025-12-31" }).catch((x) => x);
     expect(e).toBeInstanceOf(QualityGateError);
     expect(e.exitCode).toBe(4);
-    expect(existsSync(out)).toBe(false);
-    expect(readdirSync(join(dir, "runs")).some((n) => n.startsWith("drift"))).toBe(false);
-    const ok = await run(out, { config: strict, allowDrift: true, asOf: "2025-12-31" });
-    expect(ok.drift.allowed).toBe(true);
-    expect(ok.drift.alerts.length).toBeGreaterThan(0);
-  }, 60_000);
+    expect(existsSync(stopped)).toBe(false);
+
+    // a broken export: usage.data_mb in KB instead of MB
+    const broken = join(dir, "broken");
+    cpSync(world, broken, { recursive: true });
+    await withDb((db) => db.run(`COPY (SELECT * REPLACE (data_mb * 1000 AS data_mb) FROM '${world}/usage.parquet') TO '${broken}/usage.parquet' (FORMAT parquet)`));
+    const bout = join(dir, "shift", "broken");
+    const b = await run(bout, { data: broken, allowDrift: false }).catch((x) => x);
+    expect(b).toBeInstanceOf(QualityGateError);
+    expect(b.message).toContain("the input looks broken (compared with the model's");
+    expect(b.message).toMatch(/data_mb_per_day_30d its values are about \d[\d,]* times those in training .*a change of units\?/);
+    expect(existsSync(bout)).toBe(false);
+    expect(readdirSync(join(dir, "shift")).some((n) => n.startsWith("broken"))).toBe(false);
+    const allowed = await run(bout, { data: broken, allowDrift: true });
+    expect(allowed.integrity?.allowed).toBe(true);
+    expect(allowed.integrity?.failures.map((f) => f.kind)).toContain("scale");
+  }, 180_000);
 
   it("a failure during the write leaves no complete-looking run and keeps the earlier one", async () => {
     const out = join(dir, "runs", "a");

@@ -22,6 +22,6 @@ export const KILL_CASES: KillCase[] = [
   {
     command: "score",
     title: "`churn score --out RUN_DIR` killed",
-    result: "no RUN_DIR with a manifest.json unless it verifies (readRun); the stale RUN_DIR.lock and RUN_DIR.tmp-<pid> don't block the re-run, which gives identical files (manifest created_at/durations aside), releases the lock and removes the RUN_DIR.tmp-<pid> / RUN_DIR.old-<pid> of dead pids; the validated-table cache beside RUN_DIR keeps only complete entries, no temporary folder of the killed run and no lock",
+    result: "no RUN_DIR with a manifest.json unless it verifies (readRun); the stale RUN_DIR.lock and RUN_DIR.tmp-<pid> don't block the re-run, which gives identical files (manifest created_at/durations aside), releases the lock and removes the RUN_DIR.tmp-<pid> / RUN_DIR.old-<pid> of dead pids; the validated-table cache beside RUN_DIR keeps only complete entries, no temporary folder of the killed run and no lock; the runs folder's contacts log is the uninterrupted run's",
   },
 ];

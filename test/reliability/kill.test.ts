@@ -214,8 +214,10 @@ describe.concurrent("SIGKILL at random moments", () => {
       await readRun(out);
       expect(runFiles(out)).toEqual(expected);
       expect(existsSync(`${out}.lock`)).toBe(false);
-      expect(readdirSync(join(dir, "runs")).sort(), `kill at ${at} ms: leftovers`).toEqual([".churn-cache", "r1"]);
+      // the runs folder holds the run, the contacts log it shares with later runs and the validated-table cache, nothing half-written
+      expect(readdirSync(join(dir, "runs")).sort(), `kill at ${at} ms: leftovers`).toEqual([".churn-cache", "contacts_log.csv", "r1"]);
       expectCleanCache(join(dir, "runs", ".churn-cache"), at);
+      expect(readFileSync(join(dir, "runs", "contacts_log.csv"), "utf8")).toBe(readFileSync(join(ref, "runs", "contacts_log.csv"), "utf8"));
     }
     // a kill after the process exited tests nothing
     expect(landed.score, `kills that landed: ${JSON.stringify(landed)}, durations ${JSON.stringify(duration)}`).toBeGreaterThanOrEqual(KILLS_PER_COMMAND - 1);

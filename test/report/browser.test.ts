@@ -33,7 +33,7 @@ describe.runIf(browser.run)("reports in a real browser", () => {
 
   const cases = [
     { name: "model-card", data: () => sampleModelCard(), sections: 8, charts: 9 },
-    { name: "planner-report", data: () => samplePlannerReport({ kpis }), sections: 8, charts: 7 },
+    { name: "planner-report", data: () => samplePlannerReport({ kpis }), sections: 9, charts: 7 },
   ];
   for (const c of cases) {
     it(`${c.name}: loads with no error and no outside request, prints one section per page`, async () => {

@@ -4,6 +4,7 @@ import { type DriftSummary, noDrift } from "../../src/monitoring/drift.js";
 import type { EffectEstimate } from "../../src/retention/effects.js";
 import type { Plan, PlanRow, PlanTotal } from "../../src/retention/plan.js";
 import { summarisePlan } from "../../src/report/summarise-plan.js";
+import { noExclusions } from "../../src/retention/contact-rules.js";
 
 function row(p: Partial<PlanRow> & Pick<PlanRow, "rank" | "subscriber_id" | "risk_band" | "main_driver" | "segment">): PlanRow {
   return {
@@ -22,6 +23,8 @@ function row(p: Partial<PlanRow> & Pick<PlanRow, "rank" | "subscriber_id" | "ris
     expected_saving: 0,
     expected_net_value: 0,
     selected: false,
+    group: p.selected ? "treatment" : "",
+    channel: "",
     reasons: [],
     preferred_channel: "sms",
     ...p,
@@ -32,6 +35,7 @@ const total = (key: string, subscribers: number, contacts: number, valueAtRisk: 
   key,
   subscribers,
   contacts,
+  held_out: 0,
   cost: 0,
   expected_saving: 0,
   expected_net_value: 0,
@@ -48,6 +52,7 @@ function planOf(rows: PlanRow[], index: number[], extra: Partial<Plan> = {}): Pl
     totals: { byBand: [], byAction: [], all: total("all", rows.length, 0, 0) },
     budget: null,
     spent: 0,
+    excluded: noExclusions(),
     thresholds: { critical: 0.5, high: 0.3, medium: 0.1 },
     valueTierCutoffs: { high: 1, mid: 0 },
     effects: [],

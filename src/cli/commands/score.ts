@@ -32,9 +32,20 @@ export function scoreText(r: ScoreResult): string {
     `subscribers: ${c.in} in, ${c.scored} scored, ${c.rejected} rejected${Object.keys(c.rejected_by_reason).length ? ` (${Object.entries(c.rejected_by_reason).map(([k, v]) => `${k} ${v}`).join(", ")})` : ""}`,
     `bands: ${Object.entries(c.per_band).map(([k, v]) => `${k} ${v}`).join(", ")}`,
     `selected: ${Object.entries(c.per_action).filter(([k]) => k !== "none").map(([k, v]) => `${k} ${v}`).join(", ") || "none"}`,
+    ...(r.contacts
+      ? [
+          `contacts on ${r.contacts.date}: ${r.contacts.treated} contacted, ${r.contacts.held_out} held out; excluded by the contact rules: ${
+            Object.entries(r.contacts.excluded)
+              .filter(([, v]) => v > 0)
+              .map(([k, v]) => `${k} ${v}`)
+              .join(", ") || "none"
+          }`,
+        ]
+      : []),
     `budget ${r.budget ?? "unlimited"}, used ${r.budgetUsed}, expected revenue saved ${r.expectedRevenueSaved}; expected churners without action ${r.expectedChurners}`,
+    ...(r.periodBudget ? [`period budget ${r.periodBudget.period}: ${r.periodBudget.amount}; spent by earlier runs ${r.periodBudget.spent}, committed ${r.periodBudget.committed}, remaining ${r.periodBudget.remaining}`] : []),
     `effects: ${r.effects.note}`,
-    `drift: ${r.drift.checked ? `score PSI ${r.drift.score_psi}, max feature ${r.drift.max_feature ? `${r.drift.max_feature.feature} ${r.drift.max_feature.psi}` : "-"}${r.drift.alerts.length ? `; above the threshold (allowed): ${r.drift.alerts.join(", ")}` : ""}` : "not checked"}`,
+    `input: ${r.integrity?.checked ? (r.integrity.failures.length ? `looks broken (allowed by --allow-drift): ${r.integrity.failures.map((f) => `${f.column} ${f.kind}`).join(", ")}` : "integrity ok") : "integrity not checked"}; population shift: ${r.drift.checked ? `score PSI ${r.drift.score_psi}, max feature ${r.drift.max_feature ? `${r.drift.max_feature.feature} ${r.drift.max_feature.psi}` : "-"}${r.drift.alerts.length ? `; above ${r.drift.threshold}: ${r.drift.alerts.join(", ")}` : ""}` : "not checked"}`,
   ].join("\n");
 }
 
@@ -44,7 +55,7 @@ export const scoreCommand: CommandModule<object, Args> = {
   builder: (y) =>
     cacheOptions(y)
       .option("model", { type: "string", default: "models/champion", describe: "model folder, champion pointer (models/champion) or models folder" })
-      .option("data", { type: "string", describe: "folder with the raw tables (needs --as-of)" })
+      .option("data", { type: "string", describe: "folder with the raw tables (needs --as-of; default data.dir of the config)" })
       .option("as-of", { type: "string", describe: "scoring day YYYY-MM-DD (with --features: which as_of to score, default the latest)" })
       .option("features", { type: "string", describe: "feature table from `churn features`" })
       .option("table", { type: "string", describe: "flat table, one row per customer" })
@@ -52,7 +63,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       .option("exclude", { type: "string", describe: "columns that are not features, comma-separated: stops with a clear message if the model was trained with one of them" })
       .option("out", { type: "string", demandOption: true, describe: "run directory to write (replaced atomically)" })
       .option("budget", { type: "number", describe: "retention budget for this run (default retention.budget; none = no limit)" })
-      .option("allow-drift", { type: "boolean", default: false, describe: "write the run even when drift is above scoring.driftFail" })
+      .option("allow-drift", { type: "boolean", default: false, describe: "write the run even when the input looks broken (or shifted, with scoring.stopOnShift)" })
       .option("wait", { type: "number", default: 0, describe: "seconds to wait when another run holds the output lock" })
       .option("backend", { choices: BACKENDS, describe: "TensorFlow.js backend for an mlp model" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
@@ -60,7 +71,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       .example("churn score --model models/champion --features features.parquet --out out/run", "score a feature table (latest as_of)")
       .example("churn score --model models/champion --table export.csv --id customerID --exclude fold --config churn.config.yaml --out out/run", "score a flat table in the config's CSV dialect")
       .epilogue(
-        "Writes RUN_DIR/risk_list.csv|parquet, scores.parquet, rejects.csv, summary.json, report.html and manifest.json (last), through RUN_DIR.tmp-<pid>. Exit 4 when drift is above scoring.driftFail (PSI, default 0.25) unless --allow-drift; exit 2 when another run holds RUN_DIR.lock.",
+        "Writes RUN_DIR/risk_list.csv|parquet, scores.parquet, rejects.csv, contacts.csv (every selected subscriber: contacted, or held out), summary.json, report.html and manifest.json (last), through RUN_DIR.tmp-<pid>; then records the run's contacts in contacts_log.csv and its spend in budget_ledger.json beside RUN_DIR (the runs folder, shared by the runs in it: contact rules, period budget, learning). Exit 4 when the input looks broken (a column all missing, constant, in other units or swapped, compared with the model's training snapshots) unless --allow-drift; a population shift is a warning. Exit 3 when the as-of date is after the last usage day. Exit 2 when another run holds RUN_DIR.lock.",
       ) as never,
   handler: async (argv) => {
     const config = loadConfig(argv.config);

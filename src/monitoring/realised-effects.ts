@@ -1,0 +1,54 @@
+/**
+ * The realised effect of each action of a run, from its own holdout: churn of the contacted subscribers
+ * (treatment) against churn of those selected for the same action and held out (control), over the same window.
+ *
+ *   relative effect = 1 - RR, RR = pT / pC with pX = (churnedX + 0.5) / (nX + 1)   (continuity correction)
+ *   interval: log RR ± z sqrt(1/(cT+.5) - 1/(nT+1) + 1/(cC+.5) - 1/(nC+1))       (delta method, as effects.ts)
+ *   difference = churn rate of control - churn rate of treatment (churners prevented per contact)
+ * No shrinkage toward a prior: this is what happened, for the planner to check the learned effects against.
+ */
+import { normalQuantile } from "../retention/effects.js";
+
+export interface RealisedEffect {
+  action: string;
+  treated: number;
+  treatedChurned: number;
+  control: number;
+  controlChurned: number;
+  /** Churn rates (null for an empty group). */
+  treatedRate: number | null;
+  controlRate: number | null;
+  /** 1 - RR and its interval (null when a group is empty). */
+  effect: number | null;
+  ciLow: number | null;
+  ciHigh: number | null;
+  /** Contacted subscribers churned more than their holdout. */
+  backfired: boolean;
+  /** The interval excludes no effect (0). */
+  significant: boolean;
+  verdict: string;
+}
+
+/** One action's realised effect from its treatment and control counts. */
+export function realisedEffect(action: string, nT: number, cT: number, nC: number, cC: number, confidence = 0.95): RealisedEffect {
+  const rate = (n: number, c: number) => (n > 0 ? c / n : null);
+  const base = { action, treated: nT, treatedChurned: cT, control: nC, controlChurned: cC, treatedRate: rate(nT, cT), controlRate: rate(nC, cC) };
+  if (nT === 0 || nC === 0) {
+    return { ...base, effect: null, ciLow: null, ciHigh: null, backfired: false, significant: false, verdict: nT === 0 ? "no contacted subscriber" : "no holdout to compare with" };
+  }
+  const z = normalQuantile(1 - (1 - confidence) / 2);
+  const L = Math.log((cT + 0.5) / (nT + 1) / ((cC + 0.5) / (nC + 1)));
+  const sd = Math.sqrt(1 / (cT + 0.5) - 1 / (nT + 1) + 1 / (cC + 0.5) - 1 / (nC + 1));
+  const effect = 1 - Math.exp(L);
+  const ciLow = 1 - Math.exp(L + z * sd);
+  const ciHigh = 1 - Math.exp(L - z * sd);
+  const backfired = (base.treatedRate ?? 0) > (base.controlRate ?? 0);
+  const significant = ciLow > 0 || ciHigh < 0;
+  const pct = (v: number | null) => (v === null ? "–" : `${(100 * v).toFixed(1)}%`);
+  const verdict = backfired
+    ? `contacted subscribers stayed LESS than their holdout (churn ${pct(base.treatedRate)} vs ${pct(base.controlRate)})${significant ? ": the action drove customers away" : " (within chance)"}`
+    : significant
+      ? `contacted subscribers stayed more than their holdout (churn ${pct(base.treatedRate)} vs ${pct(base.controlRate)})`
+      : `no clear difference yet (churn ${pct(base.treatedRate)} contacted vs ${pct(base.controlRate)} held out; more contacts will tell)`;
+  return { ...base, effect, ciLow, ciHigh, backfired, significant, verdict };
+}

@@ -1,0 +1,78 @@
+/**
+ * The second night, as a user meets it (issue 14 item 2): a second flat-table run into the same runs folder,
+ * a column renamed in the scoring export, the config's data.dir, and an as-of date after the export's last day.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { msg } from "../../src/messages.js";
+import { generateWorld } from "../../src/synth/index.js";
+import { runInProcess, STACK } from "../reliability/helpers.js";
+
+let dir: string;
+let table: string;
+let world: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "churn-night2-"));
+  // a flat table: 400 customers of the telco benchmark
+  const lines = readFileSync(join(__dirname, "..", "..", "..", "shared", "benchmarks", "quality", "telco-ibm.csv"), "utf8").trim().split("\n");
+  table = join(dir, "telco.csv");
+  writeFileSync(table, `${lines.slice(0, 401).join("\n")}\n`);
+  world = join(dir, "world");
+  await generateWorld({ subscribers: 600, months: 4, seed: 9, format: "parquet", out: world });
+  for (const args of [
+    ["train", "--table", table, "--label", "Churn", "--positive", "Yes", "--id", "customerID", "--model", "logistic", "--out", join(dir, "flat-models"), "--quiet"],
+    ["features", "--data", world, "--as-of-range", "2026-04-30..2026-05-31", "--every", "1mo", "--out", join(dir, "train.parquet"), "--quiet"],
+    ["train", "--features", join(dir, "train.parquet"), "--model", "logistic", "--out", join(dir, "models"), "--quiet"],
+  ]) {
+    const r = await runInProcess(args);
+    expect(r.code, r.stderr).toBe(0);
+  }
+}, 240_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("night two", () => {
+  it("a second flat-table run into the same runs folder works; its report lists both runs in run order", async () => {
+    const model = join(dir, "flat-models", "champion");
+    for (const name of ["first", "second"]) {
+      const r = await runInProcess(["score", "--model", model, "--table", table, "--id", "customerID", "--out", join(dir, "flat-runs", name), "--quiet"]);
+      expect(r.stderr).not.toMatch(STACK);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const html = readFileSync(join(dir, "flat-runs", "second", "report.html"), "utf8");
+    expect(html).toContain("Trend against earlier runs");
+    expect(html).toContain("Run (oldest first)");
+  }, 120_000);
+
+  it("a column renamed in the scoring export is exit 3 naming it and the mapping line to add; the mapping makes it score", async () => {
+    const renamed = join(dir, "renamed.csv");
+    writeFileSync(renamed, readFileSync(table, "utf8").replace("TotalCharges", "Total Charges"));
+    const model = join(dir, "flat-models", "champion");
+    const r = await runInProcess(["score", "--model", model, "--table", renamed, "--id", "customerID", "--out", join(dir, "flat-runs", "renamed"), "--quiet"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.stderr).toContain(`${renamed} lacks 1 column the model reads: TotalCharges`);
+    expect(r.stderr).toContain('table: { "TotalCharges": "Total Charges" }');
+    const cfg = join(dir, "map.yaml");
+    writeFileSync(cfg, 'data:\n  columns:\n    table: { TotalCharges: "Total Charges" }\n');
+    const ok = await runInProcess(["score", "--config", cfg, "--model", model, "--table", renamed, "--id", "customerID", "--out", join(dir, "flat-runs", "renamed"), "--quiet"]);
+    expect(ok.code, ok.stderr).toBe(0);
+  }, 120_000);
+
+  it("score reads the config's data.dir when --data is not given", async () => {
+    const cfg = join(dir, "datadir.yaml");
+    writeFileSync(cfg, `data:\n  dir: ${JSON.stringify(world)}\n`);
+    const r = await runInProcess(["score", "--config", cfg, "--model", join(dir, "models", "champion"), "--as-of", "2026-06-30", "--out", join(dir, "runs", "2026-06-30"), "--quiet"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("as of 2026-06-30");
+  }, 120_000);
+
+  it("an as-of date after the last day of usage is a stale export: exit 3, not drift", async () => {
+    const r = await runInProcess(["score", "--model", join(dir, "models", "champion"), "--data", world, "--as-of", "2026-11-30", "--out", join(dir, "runs", "2026-11-30"), "--quiet"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("usage ends 2026-06-30; as-of 2026-11-30 is after it");
+    expect(r.stderr).toContain(msg.asOfAfterData("usage", join(world, "usage.parquet"), "2026-06-30", "2026-11-30", 0));
+  }, 120_000);
+});
