@@ -6,6 +6,7 @@
  * x n)` lowest hashes are held out. The draw depends on who is selected, not on their order, so one process and
  * a merge of shards hold out the same subscribers; a re-run of the same run holds out the same ones.
  */
+import { fmix32 } from "../rng.js";
 
 /** 32-bit FNV-1a of a string, then a murmur3 finaliser (mixes the low bits). */
 export function hash32(text: string): number {
@@ -14,12 +15,7 @@ export function hash32(text: string): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /**

@@ -2,6 +2,7 @@
  * Seeded pseudo-random numbers. Every stream is keyed by (seed, key, stream) only, so a subscriber's draws
  * never depend on how many subscribers came before it or how the work is chunked.
  */
+import { fmix32 } from "../rng.js";
 
 /** 32-bit mix of several integers (murmur3 finaliser over a running hash). */
 export function mix32(...parts: number[]): number {
@@ -13,12 +14,7 @@ export function mix32(...parts: number[]): number {
     h = (h << 13) | (h >>> 19);
     h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** sfc32 generator: fast, 128-bit state, good statistical quality for simulation. */
