@@ -6,7 +6,8 @@
  *
  *   all_missing     missing in every row; training had values in every snapshot
  *   missing_jump    its missing share is `missingJump` (0.3) above the highest of any training snapshot
- *   constant        one value in every row (all_zero when that value is 0); no training snapshot was constant
+ *   constant        one value in every row (all_zero when that value is 0); no training snapshot was constant, and
+ *                   for all_zero the column was mostly non-zero (zero share below `mostlyZero`, 0.5) in every snapshot
  *   scale           the median of its non-zero |values| is `scaleFactor` (50) times above or below its range over
  *                   training snapshots: a change of units (cents, KB, x 1000)
  *   swapped         two numeric columns each out of their own range and each inside the other's: columns swapped
@@ -30,12 +31,14 @@ export interface IntegrityFailure {
 
 export interface IntegrityOptions {
   missingJump: number;
+  /** A column whose zero share reached this in some training snapshot may be all zero (not flagged all_zero). */
+  mostlyZero: number;
   scaleFactor: number;
   /** Fewer rows (or non-missing values for level checks) than this: too few to judge. */
   minRows: number;
 }
 
-export const DEFAULT_INTEGRITY: IntegrityOptions = { missingJump: 0.3, scaleFactor: 50, minRows: 50 };
+export const DEFAULT_INTEGRITY: IntegrityOptions = { missingJump: 0.3, mostlyZero: 0.5, scaleFactor: 50, minRows: 50 };
 
 const BINS_PER_DECADE = 8;
 const LOG_MIN = -12;
@@ -136,8 +139,10 @@ export class IntegrityCounter {
         out.push({ column: r.name, kind: "missing_jump", detail: `missing in ${pct(missShare)} of rows; at most ${pct(r.missing[1])} in any training snapshot` });
         continue;
       }
-      if (present >= o.minRows && a.constant && r.constantSnapshots === 0) {
-        const zero = a.first === 0;
+      // all zero is broken only for a column mostly non-zero in training: a count of rare events (contacts in
+      // 90 days while campaigns pause) that was 0 for most subscribers may well be 0 for all of them
+      const zero = a.first === 0;
+      if (present >= o.minRows && a.constant && r.constantSnapshots === 0 && !(zero && (r.zeros?.[1] ?? 0) >= o.mostlyZero)) {
         out.push({
           column: r.name,
           kind: zero ? "all_zero" : "constant",

@@ -124,8 +124,9 @@ function readEvaluation(dir: string): OutcomeEvaluation | undefined {
 export function plannerDataFrom(summary: RunSummaryFile, runDir: string, earlier: { dir: string; manifest: RunManifest }[]): PlannerReportData {
   const { effects: _effects, ...data } = summary;
   const asOf = summary.run.asOf;
-  // a run without an as-of date (a flat table) has no place on a time line, nor do its neighbours without one
-  const before = asOf ? earlier.filter((r) => r.manifest.as_of && r.manifest.as_of <= asOf) : [];
+  // a dated run's trend: the dated runs up to its as-of date; a run without one (a flat table): the earlier runs
+  // without one, in the order they ran (findEarlierRuns' order)
+  const before = asOf ? earlier.filter((r) => r.manifest.as_of && r.manifest.as_of <= asOf) : earlier.filter((r) => !r.manifest.as_of);
   const d: PlannerReportData = { ...data };
   if (before.length) d.trend = before.map((r) => runSummaryOf(r.manifest));
   for (const dir of [runDir, ...before.map((r) => r.dir).reverse()]) {

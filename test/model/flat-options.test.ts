@@ -76,7 +76,7 @@ describe("flat tables", () => {
     // score reads --table in the same dialect: the same probabilities as the plain file
     const score = ["score", "--id", "id", "--budget", "0", "--quiet"];
     expect(await run([...score, "--model", join(dir, "plain", "champion"), "--table", p.plain, "--out", join(dir, "run-plain")])).toBe(0);
-    // (a sibling run of a flat table, without an as-of date, is not drawn as a trend)
+    // (a sibling run of a flat table, without an as-of date: the trend lists both in the order they ran)
     expect(await run([...score, "--model", join(dir, "local", "champion"), "--table", p.local, "--config", p.config, "--out", join(dir, "run-local")])).toBe(0);
     const probs = (run: string) => readFileSync(join(dir, run, "risk_list.csv"), "utf8").split("\n").map((l) => l.split(",").slice(1, 3).join(","));
     expect(probs("run-local")).toEqual(probs("run-plain"));
