@@ -24,6 +24,7 @@ describe("planner report structure", () => {
       "headline: At a glance",
       "matrix: Risk band × contract type",
       "actions: Actions",
+      "contacts: Contact rules and holdout",
       "top: Top 50 subscribers",
       "drift: Data drift",
       "trend: Trend against earlier runs",

@@ -118,6 +118,7 @@ export async function loadData(db: Db, opts: LoadOptions): Promise<LoadResult> {
     tables: { ...config.data.tables, ...(opts.tables ?? {}) },
   });
   for (const [table, mapping] of Object.entries(config.data.columns)) {
+    if (!(table in TABLES)) continue; // the flat-table mapping (data.columns.table) is not a raw table
     const names = TABLES[table as TableName].columns.map((c) => c.name);
     for (const key of Object.keys(mapping)) {
       if (!names.includes(key)) throw new ConfigError(msg.unknownMappingKey(table, key, names));
