@@ -57,8 +57,11 @@ export const SEGMENT_DIMS = {
 export type SegmentDim = keyof typeof SEGMENT_DIMS;
 export const SEGMENT_DIM_NAMES = Object.keys(SEGMENT_DIMS) as SegmentDim[];
 
-/** Loyalty KPIs of the planner report (report/kpis.ts), stored in a run's summary.json. */
-export const KPI_IDS = ["churnRate", "retentionRate", "arpu", "lifetimeRevenue", "multiProductRate", "complaintRate", "renewalRate"] as const;
+/**
+ * Loyalty KPIs of the planner report (report/kpis.ts), stored in a run's summary.json. The contract renewal rate is
+ * not one of them: it comes from renewal events in the run history (monitoring/changes.ts).
+ */
+export const KPI_IDS = ["churnRate", "retentionRate", "arpu", "lifetimeRevenue", "multiProductRate", "complaintRate"] as const;
 export type KpiId = (typeof KPI_IDS)[number];
 /** Columns of `subscribers` the KPIs can be segmented by. */
 export const SEGMENT_COLUMNS = ["contract_type", "region", "plan", "preferred_channel"] as const;

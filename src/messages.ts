@@ -230,6 +230,22 @@ export const msg = {
   reportOverwrite: (path: string, manifest: string) =>
     `${path} is covered by the checksums in ${manifest}, and the rebuilt report differs from it, so it is left untouched. Write the rebuilt report elsewhere with --out FILE.`,
 
+  // --- planner report notes (src/report/planner-report.ts): what happened, and what to run next ---
+  outcomeFirstRun: () => "No earlier run to evaluate: this is the first scoring run in its folder.",
+  outcomeNotEvaluated: (runId: string, dir: string, horizonEnd: string | null) =>
+    `No earlier run has been evaluated yet: run \`churn evaluate --run ${dir} --data DIR\`${horizonEnd ? ` (the horizon of run ${runId} ended on ${horizonEnd})` : ` once the horizon of run ${runId} has passed`}.`,
+  outcomePending: (runId: string, asOf: string, horizonEnd: string) =>
+    `No earlier run has reached the end of its horizon yet: the oldest, ${runId} (as of ${asOf}), can be evaluated with \`churn evaluate\` once the data reach ${horizonEnd}.`,
+
+  renewalsSkipped: (dir: string, month: string, detail: string) =>
+    `renewals of contracts ending in ${month} not counted: the earlier run ${dir} does not hold the contract columns in scores.parquet (${detail}); runs of this version do.`,
+
+  renewalsPeeked: (dir: string, month: string, dataEnd: string) =>
+    `Contract renewal rate for ${month} not shown: the earlier run ${dir} was scored from data that runs to ${dataEnd}, past the start of ${month}, so it saw each contract as it was at that later date (a term that ended and rolled over to month-to-month looks as if it never was fixed, and every subscriber who stayed would count as renewed). Renewals are counted between runs that each read the export of their own day, as a nightly job does.`,
+
+  callListsRunTooOld: (dir: string, detail: string) =>
+    `${dir} cannot give call lists: its risk_list.parquet or scores.parquet lacks a column they need (${detail}). Re-run \`churn score\` for this run with this version.`,
+
   // --- operation: contacts log, continued worlds (issue 14) -----------------------------------------
   contactsEmpty: (file: string) => `${file} is empty: a contacts file starts with a header line (subscriber_id,date,action,group,...). Restore it from the run folders' contacts.csv, or remove it.`,
   contactsMissingColumn: (file: string, column: string, header: readonly string[]) =>
@@ -356,3 +372,13 @@ export const msg = {
   planBudgetInvalid: (value: unknown) =>
     `retention budget ${quoteValue(value)} is not a non-negative amount. Give --budget (or retention.budget in the config) as a number, e.g. 50000, or leave it out for no limit.`,
 } as const;
+
+/** Why the contact rules kept a candidate out, in words, by exclusion reason (retention/contact-rules.ts). */
+export const EXCLUSION_TEXT: Record<string, string> = {
+  do_not_contact: "on the do-not-contact list",
+  holdout: "held out by an earlier run (kept uncontacted until its effect is measured)",
+  cooldown: "contacted too recently (cooldown)",
+  max_contacts: "already contacted as often as allowed this period",
+  action_cooldown: "the same action too recently (per-action cooldown; subscriber × action pairs)",
+  channel: "the action is not offered on their preferred channel (subscriber × action pairs)",
+};

@@ -3,14 +3,17 @@
  * Retention planning benchmark: plan N synthetic subscribers (default 1M) with F contribution columns
  * (default 20), with the default catalog (its capacities bind: care_call 5,000, network_fix 1,000, ...).
  *
- *   npm run build && node scripts/bench/retention.mjs [--subscribers 1000000] [--features 20] [--runs 3]
+ *   npm run build && node scripts/bench/retention.mjs [--subscribers 1000000] [--features 20] [--runs 3] [--what-if 20]
  *
  * Scenarios: no budget (capacities only), and a budget of a third of the unconstrained spend. Reports the
  * median wall time and CPU time of planRetention per scenario (input arrays built beforehand, not timed),
- * then the time to materialise every output row with its reasons text (what a writer does), and peak RSS. planRetention is single-threaded: on a busy shared machine CPU time is the steadier figure.
+ * then the time to materialise every output row with its reasons text (what a writer does), and peak RSS.
+ * `--what-if P`: also the planner report's budget what-if of the budget scenario (stage 6 of churn score): the
+ * curve at P budgets by the same selection (whatIfCurve), its CPU time and its ratio to one planRetention. planRetention is single-threaded: on a busy shared machine CPU time is the steadier figure.
  */
 import { defaultRetentionConfig } from "../../dist/config/retention.js";
 import { planRetention } from "../../dist/retention/plan.js";
+import { whatIfCurve } from "../../dist/retention/what-if.js";
 
 const args = process.argv.slice(2);
 const opt = (name, def) => {
@@ -20,6 +23,7 @@ const opt = (name, def) => {
 const N = opt("subscribers", 1_000_000);
 const F = opt("features", 20);
 const RUNS = opt("runs", 3);
+const WHAT_IF = opt("what-if", 0);
 
 // deterministic pseudo-random numbers (mulberry32)
 let seed = 12345;
@@ -94,6 +98,15 @@ for (const scenario of ["no budget", "budget = 1/3 of unconstrained spend"]) {
   for (let r = 0; r < plan.size; r++) chars += plan.row(r).reasons.join("; ").length;
   const materialiseS = (performance.now() - m0) / 1000;
   const t = plan.totals.all;
+  let whatIf = {};
+  if (WHAT_IF > 0 && scenario !== "no budget") {
+    const c0 = process.cpuUsage();
+    const w = plan.whatIf();
+    const curve = whatIfCurve(w, WHAT_IF, [unconstrained / 3]);
+    const c1 = process.cpuUsage(c0);
+    const cpu = (c1.user + c1.system) / 1e6;
+    whatIf = { what_if_cells: w.cellSub.length, what_if_points: curve.points.length, what_if_cpu_s: Number(cpu.toFixed(2)), what_if_vs_plan: Number((cpu / median(cpus)).toFixed(1)) };
+  }
   results.push({
     scenario,
     subscribers: N,
@@ -106,6 +119,7 @@ for (const scenario of ["no budget", "budget = 1/3 of unconstrained spend"]) {
     contacts: t.contacts,
     spent: Math.round(plan.spent),
     expected_net_value: Math.round(t.expected_net_value),
+    ...whatIf,
   });
 }
 const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);

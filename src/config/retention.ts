@@ -3,7 +3,7 @@
  * default; `actions` replaces the default catalog as a whole when given.
  */
 import { z } from "zod";
-import { CONTRACT_TYPES, RENEWAL_WINDOW_DAYS, SEGMENT_DIM_NAMES } from "../ids.js";
+import { ACTION_IDS, CONTRACT_TYPES, RENEWAL_WINDOW_DAYS, SEGMENT_DIM_NAMES } from "../ids.js";
 import { catalogSchema, DEFAULT_CATALOG, effectDims } from "./catalog.js";
 import { contactRulesSchema, holdoutSchema, periodBudgetSchema } from "./operation.js";
 
@@ -71,6 +71,46 @@ export const segmentsConfigSchema = z
       .describe("segment dimensions that effects are priced and learned on (value, price, tenure, contract, driver)"),
   })
   .strict();
+
+/** CSV dialects of the call lists: UTF-8, UTF-8 with a byte order mark (Excel opens it right), `;` and decimal comma. */
+export const CALL_LIST_FORMATS = ["utf8", "utf8-bom", "semicolon"] as const;
+export type CallListFormat = (typeof CALL_LIST_FORMATS)[number];
+export const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+
+export const callListsSchema = z
+  .object({
+    format: z
+      .enum(CALL_LIST_FORMATS)
+      .default("utf8")
+      .describe("utf8; utf8-bom (a byte order mark, so Excel reads accents right); semicolon (`;` between fields, decimal comma, with a byte order mark: for spreadsheets in locales that write 1,5)"),
+    contactWithinDays: z.number().int().min(1).max(365).default(7).describe("contact-by date of an action no team handles: as-of + this many days (earlier when a fixed term ends sooner)"),
+    teams: z
+      .array(
+        z
+          .object({
+            id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, "use lowercase letters, digits, '-' and '_' (it names the file team-<id>.csv)").describe("team name"),
+            actions: z.array(z.enum(ACTION_IDS)).min(1).describe("the actions this team carries out"),
+            agents: z.number().int().min(1).max(100_000).describe("agents working the list"),
+            perAgentPerDay: z.number().int().min(1).max(10_000).describe("contacts one agent makes in a day"),
+            workdays: z.array(z.enum(WEEKDAYS)).min(1).default(["mon", "tue", "wed", "thu", "fri"]).describe("days the team works"),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe("teams that work call lists: one list per team, contact-by dates spread by its capacity (agents x contacts per agent per day); other actions get one list per action and channel"),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const owner = new Map<string, string>();
+    c.teams.forEach((t, i) => {
+      if (c.teams.findIndex((u) => u.id === t.id) !== i) ctx.addIssue({ code: "custom", path: ["teams", i, "id"], message: `team '${t.id}' is listed twice; give each team one entry` });
+      t.actions.forEach((a, j) => {
+        const o = owner.get(a);
+        if (o !== undefined) ctx.addIssue({ code: "custom", path: ["teams", i, "actions", j], message: `action '${a}' is already worked by team '${o}'; give each action to one team` });
+        else owner.set(a, t.id);
+      });
+    });
+  });
 
 export const retentionConfigSchema = z
   .object({
@@ -168,6 +208,7 @@ export const retentionConfigSchema = z
       .describe("spend allowed per calendar month or week across runs, kept in budget_ledger.json in the runs folder; null = none"),
     contactRules: contactRulesSchema.default(contactRulesSchema.parse({})).describe("who may be contacted again, when, and on which channel"),
     holdout: holdoutSchema.default(holdoutSchema.parse({})).describe("the share of each action's selection held out to learn its effect"),
+    callLists: callListsSchema.default(callListsSchema.parse({})).describe("the call lists a CRM or e-mail tool imports (RUN_DIR/call_lists/)"),
   })
   .strict()
   .superRefine((r, ctx) => {
@@ -188,3 +229,4 @@ export type ValueConfig = RetentionConfig["value"];
 export type EffectsConfig = RetentionConfig["effects"];
 
 export const defaultRetentionConfig = (): RetentionConfig => retentionConfigSchema.parse({});
+export type CallListsConfig = RetentionConfig["callLists"];

@@ -127,6 +127,24 @@ export const scoringSchema = z
       .regex(/^\d+(\.\d+)?\s*(MB|GB|MiB|GiB)$/, "must be a size such as 1500MB or 2GB")
       .default("1GB")
       .describe("DuckDB memory limit of `churn score` (it spills to disk beyond it); the plan's arrays live outside it"),
+    whatIfPoints: z
+      .number()
+      .int()
+      .min(0)
+      .max(200)
+      .default(12)
+      .describe(
+        "budgets the planner report's spend → return curve is planned at (each one a run of the budget selection); fewer, down to 6, when the run has more than whatIfMaxCells worthwhile pairs; 0 leaves the what-if out",
+      ),
+    whatIfMaxCells: z
+      .number()
+      .int()
+      .min(0)
+      .max(5_000_000)
+      .default(150_000)
+      .describe(
+        "the planner report carries the selection problem (so its budget slider recomputes the plan at any budget) up to this many worthwhile subscriber-action pairs; above it the slider steps through the curve's budgets",
+      ),
   })
   .strict();
 
@@ -157,7 +175,7 @@ export const configSchema = z
     features: featuresSchema.default(featuresSchema.parse({})),
     training: trainingSchema.default(trainingSchema.parse({})).describe("churn train: when a new model becomes the champion"),
     retention: retentionConfigSchema.default(retentionConfigSchema.parse({})).describe("retention planning: bands, segments, actions, value, budget"),
-    scoring: scoringSchema.default(scoringSchema.parse({})).describe("churn score: drift gate, chunk size, currency"),
+    scoring: scoringSchema.default(scoringSchema.parse({})).describe("churn score: drift gate, chunk size, currency, the report's budget what-if"),
   })
   .strict();
 

@@ -4,7 +4,7 @@
  * checked whenever churn reads one back. Unknown extra fields are dropped on reading (a run of a newer churn still reads).
  */
 import { z } from "zod";
-import { BANDS, KPI_IDS, SEGMENT_COLUMNS } from "../ids.js";
+import { BANDS, KPI_IDS, type KpiId, SEGMENT_COLUMNS } from "../ids.js";
 
 const count = z.number().int().min(0);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a sha256 checksum (64 hex digits)");
@@ -18,6 +18,8 @@ export const runManifestSchema = z.object({
   as_of: z.string().nullable(),
   /** The label horizon ("30d", "1mo") the run's probabilities are for, when recorded (read by `churn evaluate`). */
   horizon: z.string().exactOptional(),
+  /** The latest date in the data the run's features came from (its export's end), when known. */
+  data_end: z.string().nullable().exactOptional(),
   created_at: z.string(),
   churn_version: z.string(),
   source: z.enum(["data", "features", "table"]),
@@ -81,9 +83,9 @@ const kpiRow = z.object({
   lifetimeRevenue: z.number().nullable(),
   multiProductRate: z.number().nullable(),
   complaintRate: z.number().nullable(),
-  contractsEnding: count,
-  renewalRate: z.number().nullable(),
 });
+/** A KPI id; "renewalRate", a KPI of runs before the renewal rate came from the run history, is left out. */
+const kpiIds = z.array(z.string()).transform((a) => a.filter((k): k is KpiId => (KPI_IDS as readonly string[]).includes(k)));
 
 /**
  * summary.json: the planner report's data of the run, and the effects table with how it was found. Loose objects:
@@ -127,9 +129,12 @@ export const runSummarySchema = z.looseObject({
     .looseObject({
       segmentColumn: z.enum(SEGMENT_COLUMNS).nullable(),
       months: z.array(z.string()),
+      /** The month the data start in, and the requested months before it (left out); absent in older runs. */
+      dataStart: z.string().nullable().default(null),
+      leftOut: z.array(z.string()).default([]),
       rows: z.array(kpiRow),
-      computed: z.array(z.enum(KPI_IDS)),
-      skipped: z.array(z.object({ kpi: z.enum(KPI_IDS), table: z.string() })),
+      computed: kpiIds,
+      skipped: z.array(z.object({ kpi: z.string(), table: z.string() })).transform((a) => a.filter((s): s is { kpi: KpiId; table: string } => (KPI_IDS as readonly string[]).includes(s.kpi))),
     })
     .exactOptional(),
   effects: z.object({
@@ -183,7 +188,8 @@ export const featureSidecarSchema = z.object({
       }),
     )
     .exactOptional(),
-  label: z.object({ horizon: z.string().exactOptional() }).exactOptional(),
+  /** data_end: the export's last date (YYYY-MM-DD) the features were computed from; checked where it is read. */
+  label: z.object({ horizon: z.string().exactOptional(), data_end: z.unknown().exactOptional() }).exactOptional(),
 });
 
 /** RUN_DIR.lock: who holds the output. */

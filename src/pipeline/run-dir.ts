@@ -6,11 +6,12 @@
  */
 import { basename, dirname, join } from "node:path";
 import { ConfigError, InputDataError } from "../errors.js";
+import { addPeriod, isoDay, parsePeriod } from "../features/periods.js";
 import { ensureDir, fileExists, isDirectory, listDir, readText, removePath, removeStaleTemps, renamePath, sha256File } from "../io/files.js";
 import { parseJsonText } from "../io/json.js";
 import { evaluationSchema, runManifestSchema, runSummarySchema } from "../io/run-schemas.js";
 import { msg } from "../messages.js";
-import type { OutcomeEvaluation, PlannerReportData, RunSummary } from "../report/planner-report.js";
+import type { OutcomeEvaluation, PlannerReportData, RenewalMonth, RunSummary } from "../report/planner-report.js";
 import type { RunSummaryFile } from "../report/summarise-plan.js";
 import type { RunManifest } from "./manifest.js";
 
@@ -110,6 +111,27 @@ export function runSummaryOf(m: RunManifest): RunSummary {
   };
 }
 
+/** The day an earlier run's outcome horizon ends (as-of + the horizon its manifest records), or null when not recorded. */
+function horizonEndOf(m: RunManifest): string | null {
+  const h = (m as { horizon?: unknown }).horizon;
+  if (typeof h !== "string" || !m.as_of) return null;
+  try {
+    return isoDay(addPeriod(new Date(`${m.as_of}T00:00:00Z`), parsePeriod(h, "horizon")));
+  } catch {
+    return null;
+  }
+}
+
+/** The renewal months an earlier run judged (its summary.json), none when unreadable. */
+function readRenewals(dir: string): RenewalMonth[] {
+  try {
+    const j = JSON.parse(readText(join(dir, "summary.json"))) as { renewals?: { months?: RenewalMonth[] } };
+    return (j.renewals?.months ?? []).filter((m) => typeof m.month === "string" && typeof m.ending === "number");
+  } catch {
+    return [];
+  }
+}
+
 function readEvaluation(dir: string): OutcomeEvaluation | undefined {
   const p = join(dir, "evaluation.json");
   if (!fileExists(p)) return undefined;
@@ -129,6 +151,14 @@ export function plannerDataFrom(summary: RunSummaryFile, runDir: string, earlier
   const before = asOf ? earlier.filter((r) => r.manifest.as_of && r.manifest.as_of <= asOf) : earlier.filter((r) => !r.manifest.as_of);
   const d: PlannerReportData = { ...data };
   if (before.length) d.trend = before.map((r) => runSummaryOf(r.manifest));
+  d.earlierRuns = before
+    .filter((r) => (r.manifest.as_of ?? "") < asOf)
+    .map((r) => ({ runId: r.manifest.run_id, asOf: r.manifest.as_of ?? "", dir: r.dir, horizonEnd: horizonEndOf(r.manifest), evaluated: readEvaluation(r.dir) !== undefined }));
+  // renewal months judged by earlier runs, then this one's (a month is judged once, by the first run that can)
+  const months = new Map<string, RenewalMonth>();
+  for (const r of before.filter((x) => (x.manifest.as_of ?? "") < asOf)) for (const m of readRenewals(r.dir)) months.set(m.month, m);
+  for (const m of summary.renewals?.months ?? []) months.set(m.month, m);
+  if (months.size) d.renewals = { months: [...months.values()].sort((a, b) => a.month.localeCompare(b.month)) };
   for (const dir of [runDir, ...before.map((r) => r.dir).reverse()]) {
     const ev = readEvaluation(dir);
     if (ev) {

@@ -18,10 +18,14 @@
  *   5. plan       each subscriber's own effects (when the uplift model or one effect per action won) ─►
  *        │        bands ─► value ─► segments ─► expected net value ─► contact rules ─► budget selection (the run's
  *        │        budget, at most what the period has left) ─► holdout ─► rank                    (src/retention)
- *   6. summarise  per band, band × driver, per action, top 50 with reasons, exclusions, period budget (report/)
- *   7. write      RUN_DIR.tmp-<pid>/ risk_list.csv|parquet, scores.parquet, rejects.csv, contacts.csv,
- *                 summary.json, report.html, manifest.json (last) ─► renamed to RUN_DIR; then the run's contacts
- *                 into the runs folder's contacts log and its spend into the budget ledger
+ *   6. what-if    the same selection at other budgets: spend → return curve, the problem the report's slider
+ *        │        reruns                                                             (retention/what-if.ts)
+ *   7. summarise  per band, band × driver, per action, top 50 with reasons, exclusions, period budget (report/)
+ *   8. history    the plan as table risk_list ─► against the previous run: newly at risk, moved down, left, what
+ *        │        became of those it selected; renewal events of fixed terms    (monitoring/changes.ts)
+ *   9. write      RUN_DIR.tmp-<pid>/ risk_list.csv|parquet, scores.parquet, rejects.csv, contacts.csv, changes.csv,
+ *                 call_lists/, summary.json, report.html, manifest.json (last) ─► renamed to RUN_DIR; then the run's
+ *                 contacts into the runs folder's contacts log and its spend into the budget ledger
  *
  * The whole run holds a lock on RUN_DIR (RUN_DIR.lock) and on its runs folder (.churn-runs.lock). Re-running the
  * same run gives byte-identical files except manifest.json (created_at, durations), and replaces its contacts
@@ -29,6 +33,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import type { LoadResult } from "../contract/load.js";
+import type { CallListFormat, RetentionConfig } from "../config/retention.js";
 import type { Config } from "../config/schema.js";
 import { ConfigError, InputDataError, QualityGateError, UsageError } from "../errors.js";
 import { usableColumns } from "../features/build.js";
@@ -57,6 +62,9 @@ import { type LearnedEffects, learnEffects, planDrivers, priorEffects } from "./
 import { driftForManifest, type RunManifest } from "./manifest.js";
 import { planInputOf } from "./plan-input.js";
 import { planEffects } from "./uplift.js";
+import { callListsOf, writeCallLists } from "./call-lists.js";
+import { historyOf, writeChangesCsv } from "./history.js";
+import { whatIfOf } from "./what-if.js";
 import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
 import { type Scored, scoreChunks } from "./score-chunks.js";
 import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
@@ -89,6 +97,8 @@ export interface ScoreOptions {
   config: Config;
   /** Overrides retention.budget; null = no limit. */
   budget?: number | null | undefined;
+  /** CSV dialect of the call lists; overrides retention.callLists.format. */
+  format?: CallListFormat | undefined;
   allowDrift?: boolean | undefined;
   /** Seconds to wait for another run holding the output lock. */
   wait?: number | undefined;
@@ -199,7 +209,11 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     const contacts = contactsOfPlan(plan, ops);
     clock.lap("plan");
 
-    // 6. summarise
+    // 6. what-if
+    const whatIf = whatIfOf(plan, budget, config.scoring);
+    clock.lap("what_if");
+
+    // 7. summarise
     const period = periodOf(ops, plan.spent);
     const planned = summarisePlan({
       plan,
@@ -212,14 +226,49 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
       contactRules: { holdoutShare: config.retention.holdout.share },
       periodBudget: period,
     });
+    if (whatIf) planned.summary.whatIf = whatIf;
     clock.lap("summarise");
 
-    // 7. write
+    // 8. history
+    await appendPlan(db, plan, scored, explainer.rc);
+    const earlier = findEarlierRuns(out);
+    const history = await historyOf(db, { asOf: src.asOf, earlier, log });
+    if (history.changes) planned.summary.changes = history.changes;
+    if (history.renewals.length || history.renewalNote) planned.summary.renewals = { months: history.renewals, ...(history.renewalNote ? { note: history.renewalNote } : {}) };
+    clock.lap("history");
+
+    // 9. write
     staging = prepareStaging(out);
-    await writeRunFiles(db, staging, { out, plan, scored, explainer, src, planned, contacts });
+    const written = await writeRunFiles(db, staging, {
+      out,
+      src,
+      planned,
+      earlier,
+      changes: history.changes !== undefined,
+      config: config.retention,
+      format: o.format ?? config.retention.callLists.format,
+      contacts,
+    });
     clock.lap("write");
-    const manifest = runManifest({ runId, scorer, explainer, src, planned, plan, budget, effects, drift, integrity, allowDrift: Boolean(o.allowDrift), durations: clock.total(), ops, contacts, period });
-    for (const f of RUN_FILES) manifest.files[f] = await sha256File(join(staging, f));
+    const manifest = runManifest({
+      runId,
+      scorer,
+      explainer,
+      src,
+      planned,
+      plan,
+      budget,
+      effects,
+      drift,
+      integrity,
+      allowDrift: Boolean(o.allowDrift),
+      horizon: horizon.text,
+      durations: clock.total(),
+      ops,
+      contacts,
+      period,
+    });
+    for (const f of [...RUN_FILES, ...written]) manifest.files[f] = await sha256File(join(staging, f));
     writeJsonAtomic(join(staging, "manifest.json"), manifest);
     commitStaging(staging, out);
     staging = undefined;
@@ -445,24 +494,37 @@ async function effectsFor(db: Db, e: EffectsInput): Promise<{ effects: LearnedEf
 
 interface WriteInput {
   out: string;
-  plan: Plan;
-  scored: Scored;
-  explainer: Explainer;
   src: ScoreSource;
   planned: PlanSummary;
+  earlier: { dir: string; manifest: RunManifest }[];
+  /** Write changes.csv (table `changes` holds them). */
+  changes: boolean;
+  config: RetentionConfig;
+  format: CallListFormat;
   contacts: readonly ContactRow[];
 }
 
-/** Stage 7: the run's tables, contacts, summary.json and report.html into the staging folder (the manifest comes last). */
-async function writeRunFiles(db: Db, staging: string, w: WriteInput): Promise<void> {
-  await appendPlan(db, w.plan, w.scored, w.explainer.rc);
+/**
+ * Stage 9: the run's tables, contacts, call lists, summary.json and report.html into the staging folder (the manifest comes
+ * last). Returns the files written beside RUN_FILES (changes.csv, call_lists/*.csv).
+ */
+async function writeRunFiles(db: Db, staging: string, w: WriteInput): Promise<string[]> {
   await writeRiskList(db, staging);
   await writeScores(db, staging, w.src.asOf);
   await writeRejectsCsv(db, staging);
   writeContacts(join(staging, CONTACTS_FILE), w.contacts);
+  const extra: string[] = [];
+  if (w.changes) {
+    await writeChangesCsv(db, join(staging, "changes.csv"));
+    extra.push("changes.csv");
+  }
+  const calls = writeCallLists(staging, await callListsOf(db, w.config, w.src.asOf), w.format);
+  extra.push(...calls.files);
+  w.planned.summary.callLists = calls.summary;
   writeJsonAtomic(join(staging, "summary.json"), w.planned.summary);
-  const reportData = plannerDataFrom(w.planned.summary, w.out, findEarlierRuns(w.out));
+  const reportData = plannerDataFrom(w.planned.summary, w.out, w.earlier);
   writeAtomic(join(staging, "report.html"), await renderReport(reportData, "html"));
+  return extra;
 }
 
 interface ManifestInput {
@@ -477,6 +539,7 @@ interface ManifestInput {
   drift: DriftSummary;
   integrity: { checked: boolean; failures: IntegrityFailure[] };
   allowDrift: boolean;
+  horizon: string;
   durations: Record<string, number>;
   ops: OperationState;
   contacts: readonly ContactRow[];
@@ -505,6 +568,8 @@ function runManifest(m: ManifestInput): RunManifest {
     run_id: m.runId,
     model: { id: m.scorer.id, kind: m.scorer.manifest.kind, reasons: m.explainer.method },
     as_of: src.asOf,
+    horizon: m.horizon,
+    data_end: src.dataEnd,
     created_at: new Date().toISOString(),
     churn_version: libraryVersions()["churn"] ?? "unknown",
     source: src.kind,

@@ -56,6 +56,12 @@ export interface ScoreSource {
   /** Columns of the relation. */
   columns: string[];
   horizon: string | null;
+  /**
+   * The latest date in the data the features were computed from (the export's end), when known: the raw tables', or
+   * the feature table's sidecar `label.data_end`; null for a flat table. Later runs read it from the manifest to
+   * tell whether this run saw the contracts as they were at its as-of (renewals, monitoring/changes.ts).
+   */
+  dataEnd: string | null;
 }
 
 export async function createRejectsTable(db: Db): Promise<void> {
@@ -124,6 +130,7 @@ export async function sourceFromRawTables(
     load: loaded,
     columns: (await db.describe("SELECT * FROM score_input")).map((c) => c.name),
     horizon: computed.horizon,
+    dataEnd: computed.dataEnd,
   };
 }
 
@@ -133,10 +140,10 @@ function fileRelation(path: string, csv?: CsvDialect): string {
 }
 
 /** The sidecar of `churn features` (FILE.json), when present: feature metadata and horizon. */
-function readSidecar(path: string): { features: ReasonFeature[]; horizon: string | null } {
+function readSidecar(path: string): { features: ReasonFeature[]; horizon: string | null; dataEnd: string | null } {
   // absent or unreadable: scoring goes on with generic reasons and the model's horizon
   const r = readJsonFile(`${path}.json`, featureSidecarSchema);
-  if (!r.ok) return { features: [], horizon: null };
+  if (!r.ok) return { features: [], horizon: null, dataEnd: null };
   const features = (r.value.columns ?? [])
     .filter((c) => c.family)
     .map((c) => ({
@@ -147,7 +154,9 @@ function readSidecar(path: string): { features: ReasonFeature[]; horizon: string
       ...(typeof c.applies_if === "string" ? { appliesIf: c.applies_if } : {}),
       ...(c.structural === true ? { structural: true } : {}),
     }));
-  return { features, horizon: r.value.label?.horizon ?? null };
+  const de = r.value.label?.data_end;
+  const dataEnd = typeof de === "string" && /^\d{4}-\d{2}-\d{2}$/.test(de) ? de : null;
+  return { features, horizon: r.value.label?.horizon ?? null, dataEnd };
 }
 
 /** A feature table (--features) or flat table (--table) as a view; ids checked for missing and duplicates. */
@@ -211,7 +220,7 @@ export async function sourceFromFile(
   const dups = await db.all(`SELECT CAST(${id} AS VARCHAR) AS id FROM ${relation} GROUP BY ALL HAVING count(*) > 1`);
   const duplicateIds = new Set(dups.map((r) => String(r["id"])));
   const rows = Number((await db.one(`SELECT count(*) AS n FROM ${relation}`))?.["n"] ?? 0);
-  const side = o.kind === "features" ? readSidecar(o.path) : { features: [], horizon: null };
+  const side = o.kind === "features" ? readSidecar(o.path) : { features: [], horizon: null, dataEnd: null };
   return {
     kind: o.kind,
     relation,
@@ -225,6 +234,7 @@ export async function sourceFromFile(
     rejectedByReason: {},
     columns: cols.filter((c) => c !== "label"),
     horizon: side.horizon,
+    dataEnd: side.dataEnd,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Writers of the run's tables, through DuckDB: the plan rows are appended (in rank order) to a table, then
- * COPY'd to risk_list.csv / risk_list.parquet (rank order) and scores.parquet (subscriber order). Floats are
+ * COPY'd to risk_list.csv / risk_list.parquet (rank order) and scores.parquet (subscriber order, with the contract
+ * type and end date seen at as-of, which a later run compares to see renewals). Floats are
  * rounded (probabilities to 6 decimals, money to 2) so the files read well and compare stably.
  */
 import { type Db, quoteLiteral } from "../io/duckdb.js";
@@ -19,7 +20,8 @@ export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonC
   await db.run("DROP TABLE IF EXISTS risk_list");
   await db.run(`CREATE TABLE risk_list (rank BIGINT, subscriber_id VARCHAR, probability DOUBLE, band VARCHAR, segment VARCHAR, value_tier VARCHAR,
     arpu DOUBLE, customer_value DOUBLE, value_at_risk DOUBLE, action VARCHAR, action_cost DOUBLE, expected_net_value DOUBLE, selected VARCHAR,
-    "group" VARCHAR, channel VARCHAR, reason_1 VARCHAR, reason_2 VARCHAR, reason_3 VARCHAR, preferred_channel VARCHAR, raw_score DOUBLE)`);
+    "group" VARCHAR, channel VARCHAR, reason_1 VARCHAR, reason_2 VARCHAR, reason_3 VARCHAR, preferred_channel VARCHAR, raw_score DOUBLE,
+    contract_type VARCHAR, days_to_contract_end DOUBLE)`);
   const app = await db.conn.createAppender("risk_list");
   for (let r = 0; r < plan.size; r++) {
     const row = plan.row(r);
@@ -46,6 +48,11 @@ export async function appendPlan(db: Db, plan: Plan, scored: Scored, rc: ReasonC
     }
     row.preferred_channel ? app.appendVarchar(row.preferred_channel) : app.appendNull();
     app.appendDouble(r6(scored.raw[i]!));
+    // the contract as seen now: a later run sees a renewal as this end moving forward (monitoring/changes.ts)
+    const ct = scored.text.contractType?.[i];
+    ct ? app.appendVarchar(ct) : app.appendNull();
+    const dte = scored.num.daysToContractEnd?.[i];
+    dte !== undefined && Number.isFinite(dte) ? app.appendDouble(Math.round(dte)) : app.appendNull();
     app.endRow();
   }
   app.closeSync();
@@ -63,7 +70,8 @@ export async function writeRiskList(db: Db, dir: string): Promise<void> {
 export async function writeScores(db: Db, dir: string, asOf: string | null): Promise<void> {
   const asOfSql = asOf === null ? "CAST(NULL AS DATE)" : `CAST(${quoteLiteral(asOf)} AS DATE)`;
   await db.run(
-    `COPY (SELECT subscriber_id, ${asOfSql} AS as_of, probability, band, raw_score FROM risk_list ORDER BY subscriber_id)
+    `COPY (SELECT subscriber_id, ${asOfSql} AS as_of, probability, band, raw_score, contract_type,
+       CAST(${asOfSql} + CAST(days_to_contract_end AS INTEGER) AS DATE) AS contract_end FROM risk_list ORDER BY subscriber_id)
      TO ${quoteLiteral(`${dir}/scores.parquet`)} (FORMAT parquet)`,
   );
 }

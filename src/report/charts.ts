@@ -2,38 +2,92 @@
  * Vega-lite spec builders, one small function per chart. Each takes plain rows and returns a spec with the rows
  * inline (never a URL: reports make no requests). Axis titles carry units. Bands always use BAND_COLORS.
  * render.ts turns a spec into SVG.
+ *
+ * Every chart is CHART_WIDTH px wide in total (axes, labels and legend included: autosize "fit-x"), so one reads at
+ * its natural size on a 390 px phone, three sit side by side on a 1280 px screen and two across an A4 page.
+ * Long axis titles are broken into lines and legends into columns, both measured with the same text widths as
+ * the renderer (render.ts `textWidth`), so nothing is cut at the chart's edge or runs into its neighbour.
  */
 import type { TopLevelSpec } from "vega-lite";
 import { BAND_COLORS, BANDS, bandScale, CATEGORY_COLORS, FONT_FAMILY, SERIES } from "./palette.js";
+import { textWidth } from "./render.js";
 
 type Row = Record<string, unknown>;
 
-const W = 380;
-const H = 250;
+/** Total width of every chart in px (the planner report's and model card's CSS lay them out by this). */
+export const CHART_WIDTH = 336;
+const H = 220;
+const FONT = 11;
+/** Room the y axis (labels and title) and padding take from the plot's width in a typical chart. */
+const Y_AXIS_ROOM = 70;
 
 /** Shared look: font, light grid, no frame, white background (prints as-is). */
 export const CHART_CONFIG = {
   font: FONT_FAMILY,
   background: "white",
   view: { stroke: null },
-  axis: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: "bold", gridColor: "#e3e3e3", domainColor: "#888", tickColor: "#888" },
-  legend: { labelFontSize: 11, titleFontSize: 11, orient: "bottom", direction: "horizontal" },
-  header: { labelFontSize: 11, titleFontSize: 11 },
+  axis: { labelFontSize: FONT, titleFontSize: FONT, titleFontWeight: "bold", gridColor: "#e3e3e3", domainColor: "#888", tickColor: "#888", labelSeparation: 4 },
+  legend: { labelFontSize: FONT, titleFontSize: FONT, orient: "bottom", direction: "horizontal" },
+  header: { labelFontSize: FONT, titleFontSize: FONT },
 } as const;
+
+/**
+ * Break `text` into lines no wider than `maxWidth` px at the axis title font (bold), at spaces.
+ * @example titleLines("Subscribers contacted, highest scores first (%)", 200) // ["Subscribers contacted, highest", "scores first (%)"]
+ */
+export function titleLines(text: string, maxWidth: number): string | string[] {
+  const words = text.split(" ");
+  const lines: string[] = [];
+  let line = "";
+  for (const w of words) {
+    const next = line ? `${line} ${w}` : w;
+    if (line && textWidth(next, FONT, true) > maxWidth) {
+      lines.push(line);
+      line = w;
+    } else line = next;
+  }
+  if (line) lines.push(line);
+  return lines.length === 1 ? lines[0]! : lines;
+}
+
+/** Widest of `labels` in px at the label font. */
+export function labelWidth(labels: readonly string[]): number {
+  return Math.ceil(Math.max(0, ...labels.map((l) => textWidth(l, FONT))));
+}
+
+/** Legend columns that fit CHART_WIDTH: each entry is a symbol, its label and padding. */
+export function legendColumns(labels: readonly string[]): number {
+  const entry = labelWidth(labels) + 16 + 12;
+  return Math.max(1, Math.min(labels.length, Math.floor((CHART_WIDTH - 8) / entry)));
+}
+
+/** A legend for these entries laid out in columns that fit the chart. */
+function legend(labels: readonly string[], title: string | null = null): Record<string, unknown> {
+  return { title, columns: legendColumns(title ? [...labels, title] : labels), orient: "bottom", direction: "horizontal" };
+}
 
 function base(description: string, data: Row[], extra: Record<string, unknown>): TopLevelSpec {
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     description,
-    width: W,
+    width: CHART_WIDTH,
     height: H,
+    autosize: { type: "fit-x", contains: "padding" },
     config: CHART_CONFIG,
     data: { values: data },
     ...extra,
   } as TopLevelSpec;
 }
 
-const pctAxis = (title: string) => ({ title, format: ".0%" });
+// Charts with one bar per category get a numeric height (categories x step): vega-lite drops "fit-x" with a
+// warning when the height is given as a step.
+
+/** Title of an x axis, broken to the plot's width. */
+const xTitle = (text: string, yAxisRoom = Y_AXIS_ROOM) => titleLines(text, CHART_WIDTH - yAxisRoom - 8);
+/** Title of a y axis (drawn rotated), broken to the plot's height. */
+const yTitle = (text: string, height = H) => titleLines(text, height - 8);
+
+const pctAxis = (title: string | string[], extra: Record<string, unknown> = {}) => ({ title, format: ".0%", ...extra });
 
 /** A colour scale over named series, in the given order, with the project's series colours. */
 function seriesScale(names: string[], colors: string[]): { domain: string[]; range: string[] } {
@@ -41,6 +95,10 @@ function seriesScale(names: string[], colors: string[]): { domain: string[]; ran
 }
 
 const diagonal = { mark: { type: "rule", strokeDash: [4, 4], color: SERIES.reference }, encoding: { x: { datum: 0 }, y: { datum: 0 }, x2: { datum: 1 }, y2: { datum: 1 } } };
+
+const MODEL_COLORS = [SERIES.candidate, SERIES.champion, SERIES.baseline];
+/** A 0-100% axis with five ticks (0, 25, 50, 75, 100%), which stay apart at any chart size. */
+const unitAxis = (title: string | string[]) => pctAxis(title, { values: [0, 0.25, 0.5, 0.75, 1] });
 
 /**
  * ROC curves. Rows: {series, i, fpr, tpr}; `series` names in `seriesOrder` get the candidate/champion/baseline colours.
@@ -52,9 +110,9 @@ export function rocChart(rows: Row[], seriesOrder: string[]): TopLevelSpec {
       {
         mark: { type: "line", strokeWidth: 2, point: false },
         encoding: {
-          x: { field: "fpr", type: "quantitative", axis: pctAxis("False positive rate (% of stayers flagged)"), scale: { domain: [0, 1] } },
-          y: { field: "tpr", type: "quantitative", axis: pctAxis("True positive rate (% of churners found)"), scale: { domain: [0, 1] } },
-          color: { field: "series", type: "nominal", title: null, scale: seriesScale(seriesOrder, [SERIES.candidate, SERIES.champion, SERIES.baseline]) },
+          x: { field: "fpr", type: "quantitative", axis: unitAxis(xTitle("False positive rate (% of stayers flagged)")), scale: { domain: [0, 1] } },
+          y: { field: "tpr", type: "quantitative", axis: unitAxis(yTitle("True positive rate (% of churners found)")), scale: { domain: [0, 1] } },
+          color: { field: "series", type: "nominal", legend: legend(seriesOrder), scale: seriesScale(seriesOrder, MODEL_COLORS) },
           order: { field: "i", type: "quantitative" },
         },
       },
@@ -86,9 +144,9 @@ export function prChart(rows: Row[], seriesOrder: string[], prevalence: number):
 
 function prEncoding(seriesOrder: string[]) {
   return {
-    x: { field: "recall", type: "quantitative", axis: pctAxis("Recall (% of churners found)"), scale: { domain: [0, 1] } },
-    y: { field: "precision", type: "quantitative", axis: pctAxis("Precision (% of flagged who churn)"), scale: { domain: [0, 1] } },
-    color: { field: "series", type: "nominal", title: null, scale: seriesScale(seriesOrder, [SERIES.candidate, SERIES.champion, SERIES.baseline]) },
+    x: { field: "recall", type: "quantitative", axis: unitAxis(xTitle("Recall (% of churners found)")), scale: { domain: [0, 1] } },
+    y: { field: "precision", type: "quantitative", axis: unitAxis(yTitle("Precision (% of flagged who churn)")), scale: { domain: [0, 1] } },
+    color: { field: "series", type: "nominal", legend: legend(seriesOrder), scale: seriesScale(seriesOrder, MODEL_COLORS) },
   };
 }
 
@@ -100,9 +158,9 @@ export function gainsChart(rows: Row[], seriesOrder: string[]): TopLevelSpec {
       {
         mark: { type: "line", strokeWidth: 2, point: { size: 18 } },
         encoding: {
-          x: { field: "fraction", type: "quantitative", axis: pctAxis("Subscribers contacted, highest scores first (%)"), scale: { domain: [0, 1] } },
-          y: { field: "captured", type: "quantitative", axis: pctAxis("Churners reached (% of all churners)"), scale: { domain: [0, 1] } },
-          color: { field: "series", type: "nominal", title: null, scale: seriesScale(seriesOrder, [SERIES.candidate, SERIES.champion, SERIES.baseline]) },
+          x: { field: "fraction", type: "quantitative", axis: unitAxis(xTitle("Subscribers contacted, highest scores first (%)")), scale: { domain: [0, 1] } },
+          y: { field: "captured", type: "quantitative", axis: unitAxis(yTitle("Churners reached (% of all churners)")), scale: { domain: [0, 1] } },
+          color: { field: "series", type: "nominal", legend: legend(seriesOrder), scale: seriesScale(seriesOrder, MODEL_COLORS) },
         },
       },
     ],
@@ -117,9 +175,9 @@ export function liftChart(rows: Row[], seriesOrder: string[]): TopLevelSpec {
       {
         mark: { type: "line", strokeWidth: 2, point: { size: 18 } },
         encoding: {
-          x: { field: "fraction", type: "quantitative", axis: pctAxis("Subscribers contacted, highest scores first (%)"), scale: { domain: [0, 1] } },
-          y: { field: "lift", type: "quantitative", axis: { title: "Lift (× overall churn rate)" }, scale: { zero: true } },
-          color: { field: "series", type: "nominal", title: null, scale: seriesScale(seriesOrder, [SERIES.candidate, SERIES.champion, SERIES.baseline]) },
+          x: { field: "fraction", type: "quantitative", axis: unitAxis(xTitle("Subscribers contacted, highest scores first (%)")), scale: { domain: [0, 1] } },
+          y: { field: "lift", type: "quantitative", axis: { title: yTitle("Lift (× overall churn rate)"), tickCount: 5 }, scale: { zero: true } },
+          color: { field: "series", type: "nominal", legend: legend(seriesOrder), scale: seriesScale(seriesOrder, MODEL_COLORS) },
         },
       },
     ],
@@ -128,15 +186,16 @@ export function liftChart(rows: Row[], seriesOrder: string[]): TopLevelSpec {
 
 /** Reliability diagram. Rows: {stage: 'before calibration'|'after calibration', meanPredicted, observedRate, count}. */
 export function calibrationChart(rows: Row[]): TopLevelSpec {
+  const stages = ["before calibration", "after calibration"];
   return base("Calibration: observed churn rate against mean predicted probability in ten score bins, before and after calibration; the diagonal is perfect calibration. Point size is the number of subscribers in the bin.", rows, {
     layer: [
       diagonal,
       {
         mark: { type: "line", strokeWidth: 1.5, point: { filled: true } },
         encoding: {
-          x: { field: "meanPredicted", type: "quantitative", axis: pctAxis("Mean predicted churn probability (%)"), scale: { domain: [0, 1] } },
-          y: { field: "observedRate", type: "quantitative", axis: pctAxis("Observed churn rate (%)"), scale: { domain: [0, 1] } },
-          color: { field: "stage", type: "nominal", title: null, scale: seriesScale(["before calibration", "after calibration"], [SERIES.before, SERIES.after]) },
+          x: { field: "meanPredicted", type: "quantitative", axis: unitAxis(xTitle("Mean predicted churn probability (%)")), scale: { domain: [0, 1] } },
+          y: { field: "observedRate", type: "quantitative", axis: unitAxis(yTitle("Observed churn rate (%)")), scale: { domain: [0, 1] } },
+          color: { field: "stage", type: "nominal", legend: legend(stages), scale: seriesScale(stages, [SERIES.before, SERIES.after]) },
         },
       },
     ],
@@ -145,51 +204,56 @@ export function calibrationChart(rows: Row[]): TopLevelSpec {
 
 /** Score histogram by outcome. Rows: {lo, hi, outcome: 'churned'|'stayed', share} (share of that outcome's rows). */
 export function scoreHistogramChart(rows: Row[]): TopLevelSpec {
+  const outcomes = ["churned", "stayed"];
   return base("Distribution of calibrated churn probabilities for subscribers who churned and who stayed, each as a share of its own group.", rows, {
     mark: { type: "bar", opacity: 0.6, binSpacing: 0 },
     encoding: {
-      x: { field: "lo", type: "quantitative", bin: { binned: true, step: 0.05 }, axis: pctAxis("Predicted churn probability (%)"), scale: { domain: [0, 1] } },
+      x: { field: "lo", type: "quantitative", bin: { binned: true, step: 0.05 }, axis: unitAxis(xTitle("Predicted churn probability (%)")), scale: { domain: [0, 1] } },
       x2: { field: "hi" },
-      y: { field: "share", type: "quantitative", stack: null, axis: pctAxis("Share of group (%)") },
-      color: { field: "outcome", type: "nominal", title: "Outcome", scale: seriesScale(["churned", "stayed"], [SERIES.churned, SERIES.stayed]) },
+      y: { field: "share", type: "quantitative", stack: null, axis: pctAxis(yTitle("Share of group (%)"), { tickCount: 5 }) },
+      color: { field: "outcome", type: "nominal", legend: legend(outcomes, "Outcome"), scale: seriesScale(outcomes, [SERIES.churned, SERIES.stayed]) },
     },
   });
 }
 
 /** Horizontal bars, largest first. Rows: {feature, importance}. */
 export function featureImportanceChart(rows: Row[], measure: string): TopLevelSpec {
-  return {
-    ...base(`Feature importance (${measure}), largest first.`, rows, {
-      height: { step: 16 },
-      mark: { type: "bar", color: SERIES.candidate },
-      encoding: {
-        y: { field: "feature", type: "nominal", sort: "-x", axis: { title: null, labelLimit: 220 } },
-        x: { field: "importance", type: "quantitative", axis: { title: measure } },
-      },
-    }),
-  } as TopLevelSpec;
+  const labels = labelWidth(rows.map((r) => String(r["feature"])));
+  return base(`Feature importance (${measure}), largest first.`, rows, {
+    height: rows.length * 16,
+    mark: { type: "bar", color: SERIES.candidate },
+    encoding: {
+      y: { field: "feature", type: "nominal", sort: "-x", axis: { title: null, labelLimit: labels + 2 } },
+      x: { field: "importance", type: "quantitative", axis: { title: xTitle(measure, labels + 16), tickCount: 3 } },
+    },
+  });
 }
 
-/** Loss per epoch. Rows: {epoch, split: 'train'|'validation', loss}. */
+/** Loss per epoch. Rows: {epoch, split: 'training rows'|'early-stopping rows', loss}. */
 export function trainingCurveChart(rows: Row[]): TopLevelSpec {
-  return base("Training curve: log loss per epoch on the training and validation rows.", rows, {
+  const splits = ["training rows", "early-stopping rows"];
+  return base("Training curve: log loss per epoch on the training rows and the early-stopping rows.", rows, {
     mark: { type: "line", strokeWidth: 2 },
     encoding: {
-      x: { field: "epoch", type: "quantitative", axis: { title: "Epoch (passes over the training rows)", tickMinStep: 1 } },
-      y: { field: "loss", type: "quantitative", axis: { title: "Log loss (nats per subscriber)" }, scale: { zero: false } },
-      color: { field: "split", type: "nominal", title: null, scale: seriesScale(["training rows", "early-stopping rows"], [SERIES.before, SERIES.after]) },
+      x: { field: "epoch", type: "quantitative", axis: { title: xTitle("Epoch (passes over the training rows)"), tickMinStep: 1, tickCount: 5 } },
+      y: { field: "loss", type: "quantitative", axis: { title: yTitle("Log loss (nats per subscriber)"), tickCount: 5 }, scale: { zero: false } },
+      color: { field: "split", type: "nominal", legend: legend(splits), scale: seriesScale(splits, [SERIES.before, SERIES.after]) },
     },
   });
 }
 
 /** Backtest metric per as-of date. Rows: {asOf (YYYY-MM-DD), metric, value}. */
 export function backtestChart(rows: Row[]): TopLevelSpec {
+  const metrics = ["ROC-AUC", "PR-AUC", "churn rate"];
+  const dates = [...new Set(rows.map((r) => String(r["asOf"])))];
+  // dates are 62 px wide: turn them when they would not fit side by side
+  const angle = dates.length * (labelWidth(dates) + 6) > CHART_WIDTH - Y_AXIS_ROOM ? -45 : 0;
   return base("Backtest: ROC-AUC and PR-AUC of the model on each as-of date, trained only on earlier dates.", rows, {
     mark: { type: "line", strokeWidth: 2, point: true },
     encoding: {
-      x: { field: "asOf", type: "ordinal", axis: { title: "As-of date", labelAngle: 0 } },
-      y: { field: "value", type: "quantitative", axis: { title: "Metric value (0–1)" }, scale: { domain: [0, 1] } },
-      color: { field: "metric", type: "nominal", title: null, scale: seriesScale(["ROC-AUC", "PR-AUC", "churn rate"], [SERIES.candidate, SERIES.baseline, SERIES.reference]) },
+      x: { field: "asOf", type: "ordinal", axis: { title: "As-of date", labelAngle: angle } },
+      y: { field: "value", type: "quantitative", axis: { title: yTitle("Metric value (0–1)"), tickCount: 5 }, scale: { domain: [0, 1] } },
+      color: { field: "metric", type: "nominal", legend: legend(metrics), scale: seriesScale(metrics, [SERIES.candidate, SERIES.baseline, SERIES.reference]) },
     },
   });
 }
@@ -197,11 +261,11 @@ export function backtestChart(rows: Row[]): TopLevelSpec {
 /** Subscribers per band, bars in band colours. Rows: {band, subscribers}. */
 export function bandCountChart(rows: Row[]): TopLevelSpec {
   return base("Number of scored subscribers in each risk band.", rows, {
-    height: 160,
+    height: 150,
     mark: { type: "bar" },
     encoding: {
       y: { field: "band", type: "nominal", sort: [...BANDS], axis: { title: "Risk band" } },
-      x: { field: "subscribers", type: "quantitative", axis: { title: "Subscribers (count)" } },
+      x: { field: "subscribers", type: "quantitative", axis: { title: "Subscribers (count)", tickCount: 4 } },
       color: { field: "band", type: "nominal", scale: bandScale(), legend: null },
     },
   });
@@ -209,12 +273,15 @@ export function bandCountChart(rows: Row[]): TopLevelSpec {
 
 /** Stacked bars: subscribers per segment, split by band. Rows: {segment, band, subscribers}. */
 export function bandSegmentChart(rows: Row[], segmentLabel: string): TopLevelSpec {
+  const segments = [...new Set(rows.map((r) => String(r["segment"])))];
+  const labels = labelWidth(segments);
   return base(`Subscribers per ${segmentLabel}, split by risk band.`, rows, {
+    height: segments.length * 22,
     mark: { type: "bar" },
     encoding: {
-      y: { field: "segment", type: "nominal", axis: { title: segmentLabel, labelLimit: 160 } },
-      x: { field: "subscribers", type: "quantitative", axis: { title: "Subscribers (count)" } },
-      color: { field: "band", type: "nominal", title: "Risk band", scale: bandScale() },
+      y: { field: "segment", type: "nominal", axis: { title: null, labelLimit: labels + 2 } },
+      x: { field: "subscribers", type: "quantitative", axis: { title: "Subscribers (count)", tickCount: 4 } },
+      color: { field: "band", type: "nominal", legend: legend([...BANDS], "Risk band"), scale: bandScale() },
       order: { field: "bandOrder", type: "quantitative" },
     },
   });
@@ -223,13 +290,16 @@ export function bandSegmentChart(rows: Row[], segmentLabel: string): TopLevelSpe
 /** Grouped bars per action: cost and expected saving. Rows: {action, measure: 'cost'|'expected saving', amount}. */
 export function actionChart(rows: Row[], currency: string): TopLevelSpec {
   const order = [...new Set(rows.map((r) => String(r["action"])))];
+  const measures = ["cost", "expected saving"];
+  const labels = labelWidth(order);
   return base("Cost and expected saving per retention action.", rows, {
+    height: order.length * 24,
     mark: { type: "bar" },
     encoding: {
-      y: { field: "action", type: "nominal", sort: order, axis: { title: null, labelLimit: 180 } },
-      yOffset: { field: "measure" },
-      x: { field: "amount", type: "quantitative", axis: { title: `Amount (${currency})` } },
-      color: { field: "measure", type: "nominal", title: null, scale: seriesScale(["cost", "expected saving"], [SERIES.before, SERIES.after]) },
+      y: { field: "action", type: "nominal", sort: order, axis: { title: null, labelLimit: labels + 2 } },
+      yOffset: { field: "measure", sort: measures },
+      x: { field: "amount", type: "quantitative", axis: { title: xTitle(`Amount (${currency})`, labels + 16), tickCount: 4 } },
+      color: { field: "measure", type: "nominal", legend: legend(measures), scale: seriesScale(measures, [SERIES.before, SERIES.after]) },
     },
   });
 }
@@ -240,24 +310,28 @@ export function trendChart(rows: Row[], byRun = false): TopLevelSpec {
     mark: { type: "line", strokeWidth: 2, point: true },
     encoding: {
       // runs of flat tables have no as-of date: one point per run, oldest first
-      x: byRun ? { field: "run", type: "ordinal", sort: null, axis: { title: "Run (oldest first)", labelAngle: 0 } } : { field: "asOf", type: "temporal", axis: { title: "Run as-of date", format: "%Y-%m-%d" } },
-      y: { field: "subscribers", type: "quantitative", axis: { title: "Subscribers (count)" } },
-      color: { field: "band", type: "nominal", title: "Risk band", scale: bandScale() },
+      x: byRun
+        ? { field: "run", type: "ordinal", sort: null, axis: { title: "Run (oldest first)", labelAngle: 0 } }
+        : { field: "asOf", type: "temporal", axis: { title: "Run as-of date", format: "%b %d", tickCount: 4, labelAngle: 0 } },
+      y: { field: "subscribers", type: "quantitative", axis: { title: yTitle("Subscribers (count)"), tickCount: 5 } },
+      color: { field: "band", type: "nominal", legend: legend([...BANDS], "Risk band"), scale: bandScale() },
     },
   });
 }
 
 /** PSI per feature with the alert threshold. Rows: {feature, psi, status}. */
 export function driftChart(rows: Row[], threshold: number): TopLevelSpec {
+  const labels = labelWidth(rows.map((r) => String(r["feature"])));
+  const statuses = ["ok", "warn", "alert"];
   return base(`Population stability index of each drifting feature against training; the dashed line is the alert threshold ${threshold}.`, rows, {
-    height: { step: 18 },
+    height: rows.length * 18,
     layer: [
       {
         mark: { type: "bar" },
         encoding: {
-          y: { field: "feature", type: "nominal", sort: "-x", axis: { title: null, labelLimit: 200 } },
-          x: { field: "psi", type: "quantitative", axis: { title: "PSI (unitless)" } },
-          color: { field: "status", type: "nominal", title: null, scale: seriesScale(["ok", "warn", "alert"], [SERIES.reference, BAND_COLORS.high, BAND_COLORS.critical]) },
+          y: { field: "feature", type: "nominal", sort: "-x", axis: { title: null, labelLimit: labels + 2 } },
+          x: { field: "psi", type: "quantitative", axis: { title: "PSI (unitless)", tickCount: 3 } },
+          color: { field: "status", type: "nominal", legend: legend(statuses), scale: seriesScale(statuses, [SERIES.reference, BAND_COLORS.high, BAND_COLORS.critical]) },
         },
       },
       { mark: { type: "rule", strokeDash: [4, 4], color: "#333" }, encoding: { x: { datum: threshold } } },
@@ -268,39 +342,29 @@ export function driftChart(rows: Row[], threshold: number): TopLevelSpec {
 /** Realised churn rate per band of an earlier run. Rows: {band, churnRate}. */
 export function outcomeChart(rows: Row[]): TopLevelSpec {
   return base("Realised churn rate in each risk band of the evaluated run.", rows, {
-    height: 160,
+    height: 150,
     mark: { type: "bar" },
     encoding: {
       y: { field: "band", type: "nominal", sort: [...BANDS], axis: { title: "Risk band" } },
-      x: { field: "churnRate", type: "quantitative", axis: pctAxis("Realised churn rate (%)") },
+      x: { field: "churnRate", type: "quantitative", axis: pctAxis("Realised churn rate (%)", { tickCount: 4 }) },
       color: { field: "band", type: "nominal", scale: bandScale(), legend: null },
     },
   });
 }
 
 /**
- * KPI small multiples: one panel per KPI (own y scale), one line per segment. Rows: {month (YYYY-MM-01), kpi
- * (the panel title, with unit), segment, value}. `kpiOrder` fixes the panel order.
+ * One loyalty KPI by month, one line per segment. Rows: {month (YYYY-MM-01), segment, value}; `title` names the
+ * KPI with its unit. The planner report draws one such chart per KPI (small multiples that wrap to the page).
  */
-export function kpiSmallMultiples(rows: Row[], kpiOrder: string[], segments: string[]): TopLevelSpec {
-  return {
-    $schema: "https://vega.github.io/schema/vega-lite/v6.json",
-    description: "Loyalty KPIs by month, one panel per KPI, one line per segment.",
-    config: CHART_CONFIG,
-    data: { values: rows },
-    columns: 3,
-    facet: { field: "kpi", type: "nominal", sort: kpiOrder, title: null, header: { labelFontWeight: "bold", labelFontSize: 11 } },
-    spec: {
-      width: 200,
-      height: 120,
-      mark: { type: "line", strokeWidth: 1.5, point: { size: 12 } },
-      encoding: {
-        x: { field: "month", type: "temporal", timeUnit: "yearmonth", axis: { title: "Month", format: "%b %y", labelAngle: 0, tickCount: 4 } },
-        y: { field: "value", type: "quantitative", axis: { title: null, tickCount: 4 }, scale: { zero: false } },
-        color: { field: "segment", type: "nominal", title: "Segment", scale: seriesScale(segments, ["#333333", ...CATEGORY_COLORS]) },
-      },
+export function kpiChart(rows: Row[], title: string, segments: string[]): TopLevelSpec {
+  return base(`${title} by month, one line per segment.`, rows, {
+    height: 150,
+    mark: { type: "line", strokeWidth: 1.5, point: { size: 12 } },
+    encoding: {
+      x: { field: "month", type: "temporal", timeUnit: "yearmonth", axis: { title: null, format: "%b %y", labelAngle: 0, tickCount: 4 } },
+      // the figure caption names the KPI and its unit: no axis title, more room for the lines
+      y: { field: "value", type: "quantitative", axis: { title: null, tickCount: 4 }, scale: { zero: false } },
+      color: { field: "segment", type: "nominal", legend: legend(segments), scale: seriesScale(segments, ["#333333", ...CATEGORY_COLORS]) },
     },
-    // Independent x axes: each panel draws its own, so a wrapped last row leaves no orphan axes under empty cells.
-    resolve: { scale: { y: "independent" }, axis: { x: "independent" } },
-  } as TopLevelSpec;
+  });
 }

@@ -56,6 +56,11 @@ export interface Section {
   items?: { text: string; level: "info" | "warn" | "alert" }[];
   charts?: Chart[];
   tables?: Table[];
+  /**
+   * Interactive HTML (built and escaped by the section's builder) that the HTML rendering shows instead of the
+   * section's figures, items, charts and tables; Markdown and JSON show those.
+   */
+  widget?: string;
 }
 
 export interface ReportDoc {
@@ -66,6 +71,8 @@ export interface ReportDoc {
   meta: { label: string; value: string }[];
   currency: string;
   sections: Section[];
+  /** The page's script (HTML only): `data` goes into the page as JSON (#report-data), `code` runs inline. */
+  script?: { data: Record<string, unknown>; code: string };
 }
 
 export type ReportFormat = "html" | "md" | "json";

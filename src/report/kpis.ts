@@ -17,11 +17,13 @@
  *   customer value of the plan and the report is retention/value.ts's discounted margin.
  * - multi-product rate (products): share of customers at end holding two or more distinct products at the end of m.
  * - complaint rate (complaints): share of customers active at any time in m with at least one complaint opened in m.
- * - contract renewal rate: fixed-term contracts (fixed_12m, fixed_24m) whose contract_end_date falls in m, held by a
- *   subscriber still active on that date, that did not churn within 30 days after it (deactivation_date is null or
- *   later than end + 30 days). Counted only once the 30 days have passed by `asOf`, else null. Limitation: the
- *   subscribers table keeps only the current term's end date, so a renewal that moved the end date forward hides
- *   the earlier end; read the rate as "of contracts still recorded as ending in m".
+ * The months reported are the complete months up to `asOf`, from the month the data start in: the month of the
+ * first recorded deactivation (before it the subscribers table holds no churn, so churn would read 0% and
+ * retention 100%), or of the first billing or complaint row when nobody ever left. A KPI whose own table starts
+ * later is null in the months before that table's first row.
+ * The contract renewal rate is not computed here: the subscribers table keeps only each contract's current end
+ * date, so a renewal (the end moving forward) cannot be seen in it. It is measured from renewal events in the run
+ * history (src/monitoring) and shown beside these KPIs when there are any.
  * Segments: one column of `subscribers` from SEGMENT_COLUMNS (current value), plus an "(all)" row per month.
  */
 import type { Db } from "../io/duckdb.js";
@@ -33,8 +35,6 @@ import { msg } from "../messages.js";
 export { KPI_IDS, type KpiId, SEGMENT_COLUMNS, type SegmentColumn } from "../ids.js";
 
 export const LIFETIME_CAP_MONTHS = 60;
-/** A fixed-term contract counts as renewed when its holder is still active this many days after the term ended. */
-export const RENEWAL_OBSERVATION_DAYS = 30;
 export const ALL_SEGMENTS = "(all)";
 
 
@@ -46,7 +46,6 @@ export const KPI_LABELS: Record<KpiId, string> = {
   lifetimeRevenue: "Lifetime revenue (ARPU ÷ churn rate)",
   multiProductRate: "Multi-product rate (%)",
   complaintRate: "Complaint rate (%)",
-  renewalRate: "Contract renewal rate (%)",
 };
 
 /** Which table each KPI needs beyond subscribers. */
@@ -72,9 +71,6 @@ export interface KpiRow {
   lifetimeRevenue: number | null;
   multiProductRate: number | null;
   complaintRate: number | null;
-  /** Fixed-term contracts ending in the month and evaluable by asOf. */
-  contractsEnding: number;
-  renewalRate: number | null;
 }
 
 export interface KpiOptions {
@@ -88,7 +84,12 @@ export interface KpiOptions {
 
 export interface KpiResult {
   segmentColumn: SegmentColumn | null;
+  /** The months reported (first days), oldest first: the requested ones from the month the data start in. */
   months: string[];
+  /** First day of the month the data start in (see the module comment), or null when no table has a dated row. */
+  dataStart: string | null;
+  /** Requested months left out because they lie before the data start. */
+  leftOut: string[];
   rows: KpiRow[];
   /** KPIs computed / skipped because their table is absent. */
   computed: KpiId[];
@@ -120,24 +121,20 @@ export function kpiMonths(asOf: string, count: number): string[] {
   return out;
 }
 
-/** Build the KPI query. `has` says which optional tables exist. Params: $1 first month, $2 end (exclusive), $3 asOf. */
+/** Build the KPI query. `has` says which optional tables exist. Params: $1 first month, $2 end (exclusive). */
 export function buildKpiSql(segment: SegmentColumn | null, has: { billing: boolean; products: boolean; complaints: boolean }): string {
   if (segment !== null && !(SEGMENT_COLUMNS as readonly string[]).includes(segment)) throw new UsageError(msg.reportBadSegment(segment, SEGMENT_COLUMNS));
   const seg = segment === null ? `'${ALL_SEGMENTS}'` : `COALESCE(CAST(s.${quoteIdent(segment)} AS VARCHAR), '(missing)')`;
   const ctes = [
     `months AS (SELECT CAST(r AS DATE) AS month_start, CAST(r + INTERVAL 1 MONTH AS DATE) AS month_next FROM range(CAST($1 AS TIMESTAMP), CAST($2 AS TIMESTAMP), INTERVAL 1 MONTH) t(r))`,
     // sid: an integer key per subscriber, so the month-level joins and group-bys hash integers, not id strings.
-    `subs AS (SELECT row_number() OVER () AS sid, s.subscriber_id, ${seg} AS segment, CAST(s.activation_date AS DATE) AS act, CAST(s.deactivation_date AS DATE) AS deact,
-       CAST(s.contract_type AS VARCHAR) AS contract_type, CAST(s.contract_end_date AS DATE) AS cend FROM subscribers s)`,
+    `subs AS (SELECT row_number() OVER () AS sid, s.subscriber_id, ${seg} AS segment, CAST(s.activation_date AS DATE) AS act, CAST(s.deactivation_date AS DATE) AS deact
+       FROM subscribers s)`,
     `base AS (SELECT m.month_start, m.month_next, u.sid, u.segment,
        (u.act < m.month_start AND (u.deact IS NULL OR u.deact >= m.month_start)) AS at_start,
        (u.act < m.month_next AND (u.deact IS NULL OR u.deact >= m.month_next)) AS at_end,
        (u.act >= m.month_start AND u.act < m.month_next) AS is_new,
-       (u.act < m.month_start AND u.deact >= m.month_start AND u.deact < m.month_next) AS churned_from_start,
-       (u.contract_type IN ('fixed_12m', 'fixed_24m') AND u.cend >= m.month_start AND u.cend < m.month_next
-         AND u.act <= u.cend AND (u.deact IS NULL OR u.deact >= u.cend)
-         AND u.cend + INTERVAL ${RENEWAL_OBSERVATION_DAYS} DAY <= CAST($3 AS DATE)) AS term_ends,
-       (u.deact IS NULL OR u.deact > u.cend + INTERVAL ${RENEWAL_OBSERVATION_DAYS} DAY) AS stayed_after_term
+       (u.act < m.month_start AND u.deact >= m.month_start AND u.deact < m.month_next) AS churned_from_start
      FROM months m JOIN subs u ON u.act < m.month_next AND (u.deact IS NULL OR u.deact >= m.month_start))`,
   ];
   if (has.billing)
@@ -172,9 +169,7 @@ SELECT strftime(b.month_start, '%Y-%m-%d') AS month,
   count(*) FILTER (WHERE b.churned_from_start) AS churned,
   CAST(${arpu} AS DOUBLE) AS arpu,
   CAST(${multi} AS DOUBLE) AS multi_product_rate,
-  CAST(${compl} AS DOUBLE) AS complaint_rate,
-  count(*) FILTER (WHERE b.term_ends) AS contracts_ending,
-  count(*) FILTER (WHERE b.term_ends AND b.stayed_after_term) AS contracts_renewed
+  CAST(${compl} AS DOUBLE) AS complaint_rate
 FROM base b ${joins}
 ${segment === null ? "GROUP BY GROUPING SETS ((b.month_start, b.segment))" : "GROUP BY GROUPING SETS ((b.month_start, b.segment), (b.month_start))"}
 ORDER BY month, GROUPING(b.segment) DESC, segment`;
@@ -190,27 +185,56 @@ async function tableExists(db: Db, name: string): Promise<boolean> {
 
 const rate = (num: number, den: number): number | null => (den > 0 ? num / den : null);
 
+/** First day of the month of a YYYY-MM-DD date. */
+const monthOf = (d: string): string => `${d.slice(0, 7)}-01`;
+
+/** First day of the month each table's dated rows start in (null when it has none or is absent). */
+async function tableStarts(db: Db, has: { billing: boolean; complaints: boolean }): Promise<{ subscribers: string | null; billing: string | null; complaints: string | null }> {
+  const first = async (sql: string): Promise<string | null> => {
+    const v = (await db.one(`SELECT strftime(CAST((${sql}) AS DATE), '%Y-%m-%d') AS d`))?.["d"];
+    return v == null ? null : monthOf(String(v));
+  };
+  return {
+    subscribers: await first("SELECT min(CAST(deactivation_date AS DATE)) FROM subscribers"),
+    billing: has.billing ? await first("SELECT min(CAST(month AS DATE)) FROM billing") : null,
+    complaints: has.complaints ? await first("SELECT min(CAST(opened_at AS DATE)) FROM complaints") : null,
+  };
+}
+
 /** Compute the KPIs over the canonical tables in `db` (they must be tables or views named as in the contract). */
 export async function computeKpis(db: Db, opts: KpiOptions): Promise<KpiResult> {
-  const months = kpiMonths(opts.asOf, opts.months ?? 12);
+  const requested = kpiMonths(opts.asOf, opts.months ?? 12);
   const segment = opts.segment === undefined ? "contract_type" : opts.segment;
   if (!(await tableExists(db, "subscribers"))) throw new UsageError(msg.reportNoSubscribers());
   const has = { billing: await tableExists(db, "billing"), products: await tableExists(db, "products"), complaints: await tableExists(db, "complaints") };
+  const starts = await tableStarts(db, has);
+  const eventStarts = [starts.billing, starts.complaints].filter((x): x is string => x !== null).sort();
+  const dataStart = starts.subscribers ?? eventStarts[0] ?? null;
+  const months = dataStart === null ? requested : requested.filter((m) => m >= dataStart);
+  const leftOut = requested.filter((m) => !months.includes(m));
+  const skipped = KPI_IDS.flatMap((k) => {
+    const t = KPI_TABLE[k];
+    return t && !has[t] ? [{ kpi: k, table: t }] : [];
+  });
+  const computed = KPI_IDS.filter((k) => !skipped.some((s) => s.kpi === k));
+  if (!months.length) return { segmentColumn: segment, months, dataStart, leftOut, rows: [], computed, skipped };
   const last = months[months.length - 1]!;
   const end = new Date(`${last}T00:00:00Z`);
   end.setUTCMonth(end.getUTCMonth() + 1);
-  const rows = await db.all(buildKpiSql(segment, has), [months[0]!, end.toISOString().slice(0, 10), opts.asOf]);
+  const rows = await db.all(buildKpiSql(segment, has), [months[0]!, end.toISOString().slice(0, 10)]);
+  // before its own table's first row a KPI has no data (not a zero)
+  const before = (start: string | null, month: string) => start !== null && month < start;
   const out: KpiRow[] = rows.map((r) => {
+    const month = String(r["month"]);
     const start = Number(r["customers_start"]);
     const endN = Number(r["customers_end"]);
     const fresh = Number(r["new_customers"]);
     const churned = Number(r["churned"]);
     const churnRate = rate(churned, start);
-    const arpu = r["arpu"] == null ? null : Number(r["arpu"]);
+    const arpu = r["arpu"] == null || before(starts.billing, month) ? null : Number(r["arpu"]);
     const lifetime = churnRate === null ? null : churnRate > 0 ? Math.min(LIFETIME_CAP_MONTHS, 1 / churnRate) : LIFETIME_CAP_MONTHS;
-    const ending = Number(r["contracts_ending"]);
     return {
-      month: String(r["month"]),
+      month,
       segment: String(r["segment"]),
       customersStart: start,
       customersEnd: endN,
@@ -221,14 +245,8 @@ export async function computeKpis(db: Db, opts: KpiOptions): Promise<KpiResult> 
       arpu,
       lifetimeRevenue: arpu === null || lifetime === null ? null : arpu * lifetime,
       multiProductRate: r["multi_product_rate"] == null ? null : Number(r["multi_product_rate"]),
-      complaintRate: r["complaint_rate"] == null ? null : Number(r["complaint_rate"]),
-      contractsEnding: ending,
-      renewalRate: rate(Number(r["contracts_renewed"]), ending),
+      complaintRate: r["complaint_rate"] == null || before(starts.complaints, month) ? null : Number(r["complaint_rate"]),
     };
   });
-  const skipped = KPI_IDS.flatMap((k) => {
-    const t = KPI_TABLE[k];
-    return t && !has[t] ? [{ kpi: k, table: t }] : [];
-  });
-  return { segmentColumn: segment, months, rows: out, computed: KPI_IDS.filter((k) => !skipped.some((s) => s.kpi === k)), skipped };
+  return { segmentColumn: segment, months, dataStart, leftOut, rows: out, computed, skipped };
 }

@@ -5,10 +5,13 @@
  * `buildPlannerReport(data)` returns a ReportDoc; render it with renderReport (index.ts).
  * Optional inputs (drift, trend, outcome, KPIs) that are absent show a one-line note.
  */
-import { BANDS, type Band } from "../retention/bands.js";
-import { actionChart, bandCountChart, bandSegmentChart, driftChart, kpiSmallMultiples, outcomeChart, trendChart } from "./charts.js";
-import type { Chart, Figure, ReportDoc, Section } from "./doc.js";
-import { ALL_SEGMENTS, KPI_IDS, KPI_LABELS, type KpiId, type KpiResult, RENEWAL_OBSERVATION_DAYS } from "./kpis.js";
+import { EXCLUSION_TEXT, msg } from "../messages.js";
+import { type Band, BANDS } from "../retention/bands.js";
+import { actionChart, bandCountChart, bandSegmentChart, driftChart, kpiChart, outcomeChart, trendChart } from "./charts.js";
+import type { Chart, Figure, ReportDoc, Section, Table } from "./doc.js";
+import { ALL_SEGMENTS, KPI_IDS, KPI_LABELS, type KpiId, type KpiResult } from "./kpis.js";
+import type { RunChanges } from "../monitoring/changes.js";
+import { type WhatIfData, whatIfPageSource, whatIfSection, whatIfWhy } from "./what-if.js";
 
 export const TOP_N = 50;
 
@@ -110,6 +113,16 @@ export interface PlannerReportData {
   contactRules?: ContactRulesSummary;
   /** The budget of the period across runs (retention.periodBudget). */
   periodBudget?: PeriodBudgetSummary;
+  /** The budget what-if: spend → return curve and the selection problem the page's slider reruns. */
+  whatIf?: WhatIfData;
+  /** What changed since the previous run (monitoring/changes.ts). */
+  changes?: RunChanges;
+  /** The call lists written beside the ranked list. */
+  callLists?: { format: string; lists: { file: string; team?: string; contacts: number; perDay?: number; days?: number; lastContactBy: string }[] };
+  /** Earlier runs in the run's folder, oldest first, and whether their outcome can be (horizon passed) or was evaluated. */
+  earlierRuns?: { runId: string; asOf: string; dir: string; horizonEnd: string | null; evaluated: boolean }[];
+  /** Renewal events of fixed-term contracts seen between runs, by month the term ended (from the run history). */
+  renewals?: { months: RenewalMonth[]; note?: string };
 }
 
 /** What the contact rules removed from this run's candidates (subscribers with an action worth its cost). */
@@ -130,6 +143,19 @@ export interface PeriodBudgetSummary {
   spent: number;
   committed: number;
   remaining: number;
+}
+
+/** Fixed-term contracts whose term ended in `month`, and what became of them by a later run. */
+export interface RenewalMonth {
+  /** First day of the month the term ended in. */
+  month: string;
+  ending: number;
+  /** The contract's end date moved forward and the subscriber stayed. */
+  renewed: number;
+  /** Stayed without a new term (the end date did not move, or the contract became month-to-month or prepaid). */
+  rolledOver: number;
+  /** Deactivated. */
+  left: number;
 }
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
@@ -163,6 +189,8 @@ function headline(d: PlannerReportData): Section {
     intro: `${d.run.scored.toLocaleString("en-US")} subscribers scored as of ${d.run.asOf}.`,
     figures,
     figureColumns: 4,
+    // budget left unspent: say why (the what-if's reading of this run's plan)
+    ...(d.whatIf && d.whatIf.atRun.unspent >= 0.5 ? { items: [{ text: whatIfWhy(d.whatIf.atRun, d.run.currency), level: "info" as const }] } : {}),
     charts: [chart],
     tables: [
       {
@@ -290,6 +318,35 @@ function actionSection(d: PlannerReportData): Section {
   };
 }
 
+function callListSection(d: PlannerReportData): Section {
+  const c = d.callLists;
+  const title = "Call lists";
+  if (!c?.lists.length) return { id: "call-lists", title, note: c ? "No subscriber is selected, so there is no call list." : "This run wrote no call lists (it was written by an older version)." };
+  const fmt: Record<string, string> = { utf8: "UTF-8", "utf8-bom": "UTF-8 with a byte order mark", semicolon: "`;`-separated with decimal commas (UTF-8 with a byte order mark)" };
+  return {
+    id: "call-lists",
+    title,
+    intro: `One CSV per team, or per action and channel, in the run folder (${fmt[c.format] ?? c.format}), ready for a CRM or e-mail tool: subscriber id, action, channel, priority, contact-by date, reason, offer cost, holdout flag. A team's contact-by dates follow its capacity (agents × contacts per agent per day, on its workdays).`,
+    tables: [
+      {
+        caption: "Call lists",
+        columns: [
+          { key: "file", label: "File", format: "text" },
+          { key: "contacts", label: "Contacts", format: "int" },
+          { key: "capacity", label: "Team capacity per day", format: "text" },
+          { key: "lastContactBy", label: "Last contact-by", format: "text" },
+        ],
+        rows: c.lists.map((l) => ({
+          file: l.file,
+          contacts: l.contacts,
+          capacity: l.team ? `${l.team}: ${(l.perDay ?? 0).toLocaleString("en-US")} (${(l.days ?? 0).toLocaleString("en-US")} workday${l.days === 1 ? "" : "s"})` : "–",
+          lastContactBy: l.lastContactBy || "–",
+        })),
+      },
+    ],
+  };
+}
+
 function topSection(d: PlannerReportData): Section {
   const top = d.top.slice(0, TOP_N);
   if (!top.length) return { id: "top", title: `Top ${TOP_N}`, note: "No subscriber was scored." };
@@ -316,15 +373,6 @@ function topSection(d: PlannerReportData): Section {
     ],
   };
 }
-
-const EXCLUSION_TEXT: Record<string, string> = {
-  do_not_contact: "on the do-not-contact list",
-  holdout: "held out by an earlier run (kept uncontacted until its effect is measured)",
-  cooldown: "contacted too recently (cooldown)",
-  max_contacts: "already contacted as often as allowed this period",
-  action_cooldown: "the same action too recently (per-action cooldown; subscriber × action pairs)",
-  channel: "the action is not offered on their preferred channel (subscriber × action pairs)",
-};
 
 function contactSection(d: PlannerReportData): Section {
   const c = d.contactRules;
@@ -398,9 +446,81 @@ function trendSection(d: PlannerReportData): Section {
   };
 }
 
+function changesSection(d: PlannerReportData): Section {
+  const c = d.changes;
+  const title = "What changed since the last run";
+  if (!c) return { id: "changes", title, note: (d.earlierRuns ?? []).length ? "The earlier runs in this folder hold no risk list to compare with (they were written by an older version)." : "This is the first run in its folder: nothing to compare with yet." };
+  const figures: Figure[] = [
+    { label: "Newly critical", value: c.newlyCritical, format: "int", band: "critical", hint: "critical now, not before" },
+    { label: "Newly high", value: c.newlyHigh, format: "int", band: "high", hint: "high now, lower or not scored before" },
+    { label: "Moved down", value: c.movedDown, format: "int", hint: "in a lower risk band than before" },
+    { label: "Left", value: c.left, format: "int", hint: `deactivated since ${c.previous.asOf}` },
+  ];
+  const contacted = c.contacted.reduce((a, x) => a + x.selected, 0);
+  const order = [...BANDS, "left", "not in data"];
+  const froms = ["new", ...BANDS].filter((f) => c.transitions.some((t) => t.from === f));
+  const tos = order.filter((t) => c.transitions.some((x) => x.to === t));
+  const cell = new Map(c.transitions.map((t) => [`${t.from}\u0000${t.to}`, t.subscribers]));
+  const tables: Table[] = [
+    {
+      caption: `Risk band in run ${c.previous.runId} (rows) and now (columns)`,
+      rowHeader: true,
+      columns: [{ key: "from", label: "Before", format: "text" }, ...tos.map((t) => ({ key: t, label: t, format: "int" as const }))],
+      rows: froms.map((f) => Object.fromEntries([["from", f === "new" ? "not scored" : f], ...tos.map((t) => [t, cell.get(`${f}\u0000${t}`) ?? 0])])),
+    },
+  ];
+  if (c.contacted.length)
+    tables.push({
+      caption: `The ${contacted.toLocaleString("en-US")} subscribers run ${c.previous.runId} selected for an action, by action: where they are now`,
+      rowHeader: true,
+      columns: [
+        { key: "action", label: "Action", format: "text" },
+        { key: "selected", label: "Selected", format: "int" },
+        { key: "left", label: "Left", format: "int" },
+        { key: "down", label: "Lower band", format: "int" },
+        { key: "same", label: "Same band", format: "int" },
+        { key: "up", label: "Higher band", format: "int" },
+        { key: "notInData", label: "Not in the data", format: "int" },
+      ],
+      rows: c.contacted.map((x) => ({ ...x })),
+    });
+  if (c.newlyAtRisk.length)
+    tables.push({
+      caption: `Newly critical or high, highest risk first (${c.newlyAtRisk.length} of ${(c.newlyCritical + c.newlyHigh).toLocaleString("en-US")}; all changes in changes.csv)`,
+      columns: [
+        { key: "subscriberId", label: "Subscriber", format: "text" },
+        { key: "previousBand", label: "Before", format: "band" },
+        { key: "band", label: "Now", format: "band" },
+        { key: "probability", label: "P(churn)", format: "pct" },
+        { key: "action", label: "Action", format: "text" },
+        { key: "reasons", label: "Reasons", format: "list" },
+      ],
+      rows: c.newlyAtRisk.map((x) => ({ ...x, previousBand: x.previousBand ?? "not scored" })),
+    });
+  return {
+    id: "changes",
+    title,
+    intro: `Against run ${c.previous.runId} (as of ${c.previous.asOf}). ${c.new.toLocaleString("en-US")} subscribers are scored for the first time; ${c.movedUp.toLocaleString("en-US")} moved up a band.${c.notInData ? ` ${c.notInData.toLocaleString("en-US")} scored then are not in this run's data at all.` : ""} The previous plan's selections are shown as selected: whether each was contacted is not recorded in the run.`,
+    figures,
+    figureColumns: 4,
+    tables,
+  };
+}
+
+/** Why there is no outcome to show: no earlier run, none evaluated yet (and the command to run), or none past its horizon. */
+export function outcomeNote(d: PlannerReportData): string {
+  const earlier = (d.earlierRuns ?? []).filter((r) => r.asOf < d.run.asOf);
+  if (!earlier.length) return msg.outcomeFirstRun();
+  // the most recent run whose horizon has passed (or whose horizon is not recorded) and that was not evaluated
+  const due = [...earlier].reverse().find((r) => !r.evaluated && (r.horizonEnd === null || r.horizonEnd <= d.run.asOf));
+  if (due) return msg.outcomeNotEvaluated(due.runId, due.dir, due.horizonEnd);
+  const oldest = earlier[0]!;
+  return msg.outcomePending(oldest.runId, oldest.asOf, oldest.horizonEnd ?? "?");
+}
+
 function outcomeSection(d: PlannerReportData): Section {
   const o = d.outcome;
-  if (!o) return { id: "outcome", title: "Outcome of an earlier run", note: "No earlier run has reached the end of its horizon yet, so no outcome can be evaluated." };
+  if (!o) return { id: "outcome", title: "Outcome of an earlier run", note: outcomeNote(d) };
   const rows = BANDS.map((b) => {
     const x = o.byBand.find((r) => r.band === b);
     return { band: b, subscribers: x?.subscribers ?? 0, churned: x?.churned ?? 0, churnRate: x && x.subscribers > 0 ? x.churned / x.subscribers : null };
@@ -439,12 +559,14 @@ const KPI_FORMAT: Record<KpiId, "pct" | "money"> = {
   lifetimeRevenue: "money",
   multiProductRate: "pct",
   complaintRate: "pct",
-  renewalRate: "pct",
 };
 
 function kpiSection(d: PlannerReportData): Section {
   const k = d.kpis;
-  if (!k?.rows.length) return { id: "kpis", title: "Loyalty KPIs", note: "Loyalty KPIs were not computed for this run." };
+  if (!k?.rows.length) {
+    const why = k?.leftOut.length ? ` every month asked for (${k.leftOut[0]!.slice(0, 7)} to ${k.leftOut[k.leftOut.length - 1]!.slice(0, 7)}) lies before the data start (${k.dataStart?.slice(0, 7)}).` : " they are computed only when scoring from raw tables (--data).";
+    return { id: "kpis", title: "Loyalty KPIs", note: `Loyalty KPIs were not computed for this run:${why}` };
+  }
   const cur = d.run.currency;
   const label = (id: KpiId) => (KPI_FORMAT[id] === "money" && cur ? `${KPI_LABELS[id]}, ${cur}` : KPI_LABELS[id]);
   const computed = KPI_IDS.filter((id) => k.computed.includes(id));
@@ -455,28 +577,63 @@ function kpiSection(d: PlannerReportData): Section {
     }),
   );
   const segments = [ALL_SEGMENTS, ...[...new Set(k.rows.map((r) => r.segment))].filter((s) => s !== ALL_SEGMENTS).sort()];
+  const firstMonth = k.months[0]!.slice(0, 7);
   const lastMonth = k.months[k.months.length - 1]!;
   const latest = k.rows.filter((r) => r.month === lastMonth);
-  const notes = k.skipped.map((s) => `${KPI_LABELS[s.kpi]} skipped: the ${s.table} table is absent.`);
+  const items: { text: string; level: "info" }[] = k.skipped.map((s) => ({ text: `${KPI_LABELS[s.kpi]} skipped: the ${s.table} table is absent.`, level: "info" }));
+  if (k.leftOut.length)
+    items.push({ text: `${k.leftOut.length === 1 ? k.leftOut[0]!.slice(0, 7) : `${k.leftOut[0]!.slice(0, 7)} to ${k.leftOut[k.leftOut.length - 1]!.slice(0, 7)}`} left out: the data start in ${k.dataStart!.slice(0, 7)} (first recorded deactivation), so earlier months would show no churn.`, level: "info" });
+  const renewals = d.renewals?.months.filter((m) => m.ending > 0) ?? [];
+  if (!renewals.length) items.push({ text: d.renewals?.note ?? NO_RENEWALS, level: "info" });
+  const charts: Chart[] = computed.map((id) => {
+    const rows = chartRows.filter((r) => r.kpi === label(id));
+    return { id: `kpi-${id}`, title: label(id), alt: `${label(id)} by month from ${firstMonth} to ${lastMonth.slice(0, 7)}, one line per ${k.segmentColumn ?? "segment"}.`, spec: kpiChart(rows, label(id), segments), data: rows };
+  });
+  const tables: Table[] = [
+    {
+      caption: `KPIs for ${lastMonth.slice(0, 7)}`,
+      rowHeader: true,
+      columns: [
+        { key: "segment", label: "Segment", format: "text" },
+        { key: "customersStart", label: "Customers at start", format: "int" },
+        ...computed.map((id) => ({ key: id, label: KPI_LABELS[id].replace(/ \(.*\)$/, ""), format: KPI_FORMAT[id] })),
+      ],
+      rows: latest.map((r) => ({ ...r })),
+    },
+  ];
+  if (renewals.length) {
+    const rows = renewals.map((m) => ({ month: m.month, segment: ALL_SEGMENTS, value: (m.renewed / m.ending) * 100 }));
+    charts.push({ id: "kpi-renewalRate", title: "Contract renewal rate (%)", alt: `Renewal rate of fixed-term contracts by month their term ended, from renewal events between runs: ${renewals.map((m) => `${m.month.slice(0, 7)} ${((m.renewed / m.ending) * 100).toFixed(1)}%`).join(", ")}.`, spec: kpiChart(rows, "Contract renewal rate (%)", [ALL_SEGMENTS]), data: rows });
+    tables.push({
+      caption: "Fixed-term contracts whose term ended, by month (renewal events seen between runs)",
+      rowHeader: true,
+      columns: [
+        { key: "month", label: "Term ended in", format: "text" },
+        { key: "ending", label: "Contracts", format: "int" },
+        { key: "renewed", label: "Renewed", format: "int" },
+        { key: "rolledOver", label: "Out of contract, stayed", format: "int" },
+        { key: "left", label: "Left", format: "int" },
+        { key: "rate", label: "Renewal rate", format: "pct" },
+      ],
+      rows: renewals.map((m) => ({ ...m, month: m.month.slice(0, 7), rate: m.renewed / m.ending })),
+    });
+  }
   return {
     id: "kpis",
     title: "Loyalty KPIs",
-    intro: `Monthly, by ${k.segmentColumn ?? "all subscribers"}, computed from the raw tables; ${k.months[0]} to ${lastMonth}. Retention rate = (customers at end − new customers) ÷ customers at start. Lifetime revenue = ARPU × expected lifetime (1 ÷ churn rate, at most 60 months), a revenue proxy, not the customer value of the plan. Renewal rate = share of fixed-term contracts ending in the month that did not churn within 30 days.`,
-    ...(notes.length ? { items: notes.map((t) => ({ text: t, level: "info" as const })) } : {}),
-    charts: [{ id: "kpis", title: "Loyalty KPIs by month", alt: `${computed.length} KPIs over ${k.months.length} months, one line per segment.`, spec: kpiSmallMultiples(chartRows, computed.map(label), segments), data: chartRows }],
-    tables: [
-      {
-        caption: `KPIs for ${lastMonth.slice(0, 7)}${latest.some((r) => r.renewalRate === null && computed.includes("renewalRate")) ? ` (renewal rate shows once ${RENEWAL_OBSERVATION_DAYS} days have passed after the contract end)` : ""}`,
-        rowHeader: true,
-        columns: [
-          { key: "segment", label: "Segment", format: "text" },
-          { key: "customersStart", label: "Customers at start", format: "int" },
-          ...computed.map((id) => ({ key: id, label: KPI_LABELS[id].replace(/ \(.*\)$/, ""), format: KPI_FORMAT[id] })),
-        ],
-        rows: latest.map((r) => ({ ...r })),
-      },
-    ],
+    intro: `Monthly, by ${k.segmentColumn ?? "all subscribers"}, computed from the raw tables; ${firstMonth} to ${lastMonth.slice(0, 7)}. Retention rate = (customers at end − new customers) ÷ customers at start. Lifetime revenue = ARPU × expected lifetime (1 ÷ churn rate, at most 60 months), a revenue proxy, not the customer value of the plan.${renewals.length ? " Renewal rate = share of fixed-term contracts whose term ended in the month and whose end date then moved forward while the subscriber stayed (seen by comparing runs)." : ""}`,
+    ...(items.length ? { items } : {}),
+    charts,
+    tables,
   };
+}
+
+const NO_RENEWALS =
+  "Contract renewal rate not shown: the subscribers table keeps only each contract's current end date, so a renewal (the end date moving forward) is seen only by comparing runs. It appears once a run follows an earlier one that saw a fixed term end in between.";
+
+/** What the page script reads: the problem (exact mode) or the plan at each curve point (points mode). */
+function pageData(w: WhatIfData): Record<string, unknown> {
+  return w.problem ? { problem: w.problem } : { points: w.points, summaries: w.summaries ?? [] };
 }
 
 /** Build the planner report document from its data. */
@@ -492,6 +649,7 @@ export function buildPlannerReport(d: PlannerReportData): ReportDoc {
       { label: "Created", value: d.run.createdAt },
     ],
     currency: d.run.currency,
-    sections: [headline(d), matrixSection(d), actionSection(d), contactSection(d), topSection(d), driftSection(d), trendSection(d), outcomeSection(d), kpiSection(d)],
+    sections: [headline(d), whatIfSection(d.whatIf, d.run.currency), changesSection(d), matrixSection(d), actionSection(d), contactSection(d), callListSection(d), topSection(d), driftSection(d), trendSection(d), outcomeSection(d), kpiSection(d)],
+    ...(d.whatIf ? { script: { data: { currency: d.run.currency, whatIf: pageData(d.whatIf) }, code: whatIfPageSource() } } : {}),
   };
 }

@@ -174,3 +174,8 @@ class UpgradeHeap {
     return top;
   }
 }
+
+/** This step's functions and class as JavaScript source, for the page's copy of the selection (budget.ts selectionSource). */
+export function hullSource(): string {
+  return [hullGreedy.toString(), valueGreedy.toString(), UpgradeHeap.toString()].join("\n");
+}

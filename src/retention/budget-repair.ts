@@ -398,3 +398,8 @@ class Repair {
     }
   }
 }
+
+/** This step's function, class and constants as JavaScript source, for the page's copy of the selection (budget.ts selectionSource). */
+export function repairSource(): string {
+  return [`const SINGLES = ${SINGLES};`, `const MAX_PREFIX = ${MAX_PREFIX};`, repair.toString(), Repair.toString()].join("\n");
+}

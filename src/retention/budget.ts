@@ -17,9 +17,10 @@
  * result is deterministic. Tests compare it with an exact solver on 1,500 seeded random small cases
  * (>= 99% of the optimum on each; the greedy alone falls short on many of them).
  */
-import { hullGreedy, valueGreedy } from "./budget-hull.js";
-import { costFn, EPS, type Order, type Selection, type SelectionProblem, type SelectOptions, valueFn } from "./budget-problem.js";
-import { repair } from "./budget-repair.js";
+import { boundary } from "./budget-boundary.js";
+import { hullGreedy, hullSource, valueGreedy } from "./budget-hull.js";
+import { cmp, costFn, EPS, type Order, type Selection, type SelectionProblem, type SelectOptions, valueFn } from "./budget-problem.js";
+import { repair, repairSource } from "./budget-repair.js";
 import { bestAction } from "./expected.js";
 
 export type { Selection, SelectionProblem, SelectOptions } from "./budget-problem.js";
@@ -66,4 +67,37 @@ function summarise(p: SelectionProblem, choice: Int32Array): Selection {
     if (a >= 0) { spent += costAt(i * A + a); total += valueAt(i * A + a); count[a]!++; }
   }
   return { choice, total, spent, count };
+}
+
+/**
+ * The selection as JavaScript source: selectActions and every function, class and constant it reaches in the
+ * budget-*.ts modules (and expected.ts's bestAction), each under its own name, for the planner report's budget
+ * what-if, which runs this same selection in the page (what-if.ts). The text is taken from the functions
+ * themselves, so the page runs the code that is tested here.
+ */
+export function selectionSource(): string {
+  return pageSource([
+    `const EPS = ${EPS};`,
+    `const costFn = ${costFn.toString()};`,
+    `const valueFn = ${valueFn.toString()};`,
+    `const cmp = ${cmp.toString()};`,
+    bestAction.toString(),
+    selectActions.toString(),
+    summarise.toString(),
+    boundary.toString(),
+    hullSource(),
+    repairSource(),
+  ]);
+}
+
+/**
+ * Join function texts into one script. A module loader may have rewritten a call of an imported function into a
+ * property of its import record (`(0,__vite_ssr_import_1__.costFn)(p)` under the test runner; the built code keeps
+ * `costFn(p)`): such references become the plain name, which the script defines.
+ */
+export function pageSource(parts: string[]): string {
+  return parts
+    .join("\n")
+    .replace(/\(0,\s*__vi[a-z_]*_import_\d+__\.([A-Za-z_$][\w$]*)\)/g, "$1")
+    .replace(/__vi[a-z_]*_import_\d+__\.([A-Za-z_$][\w$]*)/g, "$1");
 }

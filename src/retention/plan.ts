@@ -18,7 +18,7 @@
  * until the output rows.
  */
 import { ConfigError, InputDataError } from "../errors.js";
-import { msg } from "../messages.js";
+import { EXCLUSION_TEXT, msg } from "../messages.js";
 import { BANDS, type Band, type BandThresholds, bandIndex, resolveBandThresholds } from "./bands.js";
 import { selectActions } from "./budget.js";
 import type { ActionDef } from "../config/catalog.js";
@@ -26,7 +26,7 @@ import type { RetentionConfig } from "../config/retention.js";
 import { priorEffect } from "./catalog.js";
 import { type EffectEstimate, effectKey } from "./effects.js";
 import type { ContactRulesConfig } from "../config/operation.js";
-import { type ActionChannels, type ExclusionReason, noExclusions, offerChannel, type SubscriberReason } from "./contact-rules.js";
+import { type ActionChannels, type ExclusionReason, noExclusions, offerChannel, SUBSCRIBER_REASONS, type SubscriberReason } from "./contact-rules.js";
 import { eligibilityMask, isEligible } from "./eligibility.js";
 import { actionCost, bestAction, expectedSaving } from "./expected.js";
 import { assignHoldout } from "./holdout.js";
@@ -51,6 +51,7 @@ import {
   valueTierIndex,
 } from "./segments.js";
 import { customerValues } from "./value.js";
+import { type WhatIfProblem, whatIfProblemOf } from "./what-if.js";
 
 type Num = ArrayLike<number>;
 
@@ -186,6 +187,8 @@ export interface Plan {
   valueTierCutoffs: ValueTierCutoffs;
   /** Effect per action and effect segment as used, with its source. */
   effects: { action: string; segment: string; effect: number; source: "learned" | "prior" }[];
+  /** The selection problem of this plan for the budget what-if (what-if.ts): the same selection at other budgets. */
+  whatIf(): WhatIfProblem;
 }
 
 const at = (col: Num | undefined, i: number): number => {
@@ -362,7 +365,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   // 6. selection under budget and capacities
   const ids = input.subscriberId;
   const byId = (i: number, j: number): number => (ids[i]! < ids[j]! ? -1 : ids[i]! > ids[j]! ? 1 : 0);
-  const sel = selectActions({
+  const problem = {
     n,
     actions: A,
     value: new Float64Array(0),
@@ -372,7 +375,10 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     capacity: actions.map((a) => a.capacity ?? Number.POSITIVE_INFINITY),
     budget,
     tiebreak: byId,
-  });
+  };
+  const sel = selectActions(problem);
+  // the expected saving of a cell, by the expression envOf subtracts the cost from (so saving − cost is its value)
+  const cellSaving = (k: number): number => savingOf(Math.floor(k / A), k % A, input.probability[Math.floor(k / A)]!);
 
   // 6b. holdout: a seeded share of each action's selected subscribers, held out (the order does not matter)
   const held = new Uint8Array(n);
@@ -479,6 +485,12 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     thresholds,
     valueTierCutoffs: cut,
     effects: effectsUsed,
+    whatIf: () =>
+      whatIfProblemOf(
+        problem,
+        { savingOf: cellSaving, costOf: problem.costOf, valueOf: problem.envOf },
+        { actions: actions.map((a) => a.id), band, bands: BANDS, ids, excluded: Object.fromEntries(SUBSCRIBER_REASONS.map((r) => [EXCLUSION_TEXT[r] ?? r, excluded[r]])), holdout: opts.holdout },
+      ),
   };
 }
 

@@ -80,7 +80,7 @@ describe("churn score", () => {
     expect(Object.values(r1.counts.per_action).reduce((a, b) => a + b, 0)).toBe(r1.counts.scored);
     expect(r1.budgetUsed).toBeLessThanOrEqual(2000);
     const files = readdirSync(out).sort();
-    expect(files).toEqual(["contacts.csv", "manifest.json", "rejects.csv", "report.html", "risk_list.csv", "risk_list.parquet", "scores.parquet", "summary.json"]);
+    expect(files).toEqual(["call_lists", "contacts.csv", "manifest.json", "rejects.csv", "report.html", "risk_list.csv", "risk_list.parquet", "scores.parquet", "summary.json"]);
     const csv = readFileSync(join(out, "risk_list.csv"), "utf8").trim().split("\n");
     expect(csv[0]).toBe(
       "rank,subscriber_id,probability,band,segment,value_tier,arpu,customer_value,value_at_risk,action,action_cost,expected_net_value,selected,group,channel,reason_1,reason_2,reason_3,preferred_channel",
@@ -91,9 +91,12 @@ describe("churn score", () => {
     const { manifest } = await readRun(out);
     expect(manifest.effects.source).toBe("learned");
 
-    const before = Object.fromEntries(files.map((f) => [f, readFileSync(join(out, f))]));
+    // every file, those in call_lists/ too
+    const all = [...files.filter((f) => f !== "call_lists"), ...readdirSync(join(out, "call_lists")).map((f) => join("call_lists", f))];
+    expect(all.some((f) => f.startsWith("call_lists"))).toBe(true);
+    const before = Object.fromEntries(all.map((f) => [f, readFileSync(join(out, f))]));
     await run(out);
-    for (const f of files) {
+    for (const f of all) {
       if (f === "manifest.json") continue;
       expect(readFileSync(join(out, f)).equals(before[f]!), f).toBe(true);
     }

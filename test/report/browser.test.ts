@@ -1,8 +1,11 @@
 /**
- * Each report opened in a real headless Chromium from a file URL: no console error, no exception, no CSP
- * violation, no request leaving the file; the page prints with one section per page. Screenshots go to
- * out/screenshots/. Needs /usr/bin/chromium (Debian package `chromium`): skipped with a message when it is absent,
- * unless CI=true, where its absence fails the test.
+ * Each report opened in a real headless Chromium from a file URL, looked at as a reader would: at 1280 px (a
+ * laptop), at 390 px (a phone) and printed on A4. It fails on any console error, exception or CSP violation, any
+ * request leaving the file, and any layout problem the page shows in that view (layout-check.ts: text outside its
+ * box, chart labels cut at the edge or running into each other, tables or the page wider than the screen); the
+ * print PDF has one page per section at least. Screenshots of every view go to out/screenshots/. Needs
+ * /usr/bin/chromium (Debian package `chromium`): skipped with a message when it is absent, unless CI=true, where its
+ * absence fails the test.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,7 +16,7 @@ import { toolGate } from "../tool-gate.js";
 import { withDb } from "../../src/io/duckdb.js";
 import { renderReport } from "../../src/report/index.js";
 import type { KpiResult } from "../../src/report/kpis.js";
-import { CHROMIUM, chromiumAvailable, inspectPage, pdfPageCount } from "./cdp.js";
+import { CHROMIUM, chromiumAvailable, describeProblems, inspectPage, openPage, pdfPageCount, VIEWS } from "./cdp.js";
 import { sampleKpis, sampleModelCard, samplePlannerReport } from "./sample-data.js";
 
 const browser = toolGate(`chromium (${CHROMIUM})`, chromiumAvailable(), "chromium");
@@ -32,26 +35,52 @@ describe.runIf(browser.run)("reports in a real browser", () => {
   afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
 
   const cases = [
-    { name: "model-card", data: () => sampleModelCard(), sections: 8, charts: 9 },
-    { name: "planner-report", data: () => samplePlannerReport({ kpis }), sections: 9, charts: 7 },
+    { name: "model-card", data: () => sampleModelCard(), sections: 8, charts: 9, scripts: 0 },
+    { name: "planner-report", data: () => samplePlannerReport({ kpis }), sections: 12, charts: 14, scripts: 2 },
   ];
   for (const c of cases) {
-    it(`${c.name}: loads with no error and no outside request, prints one section per page`, async () => {
+    it(`${c.name}: reads cleanly at 1280 px, at 390 px and on A4; no error, no outside request; one section per printed page`, async () => {
       const file = join(dir, `${c.name}.html`);
       writeFileSync(file, await renderReport(c.data(), "html"));
-      const url = pathToFileURL(file).href;
-      const r = await inspectPage(url);
-      writeFileSync(join(SHOTS, `${c.name}.png`), r.png);
-      expect(r.errors).toEqual([]);
-      expect(r.externalRequests).toEqual([]);
-      expect(r.dom).toMatchObject({ lang: "en", sections: c.sections, svgs: c.charts, labelledSvgs: c.charts, scripts: 0 });
-      expect(r.dom.title.length).toBeGreaterThan(0);
-      // PNG signature, and a page taller than one screen
-      expect(r.png.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
-      expect(r.png.readUInt32BE(20)).toBeGreaterThan(2000);
-      expect(pdfPageCount(r.pdf)).toBeGreaterThanOrEqual(c.sections);
+      const page = await openPage(pathToFileURL(file).href, { width: 1280 });
+      try {
+        const problems: string[] = [];
+        for (const v of VIEWS) {
+          await page.setView(v);
+          problems.push(...describeProblems(v.name, await page.layoutProblems()));
+          writeFileSync(join(SHOTS, `${c.name}-${v.name}.png`), await page.screenshot());
+        }
+        expect(problems).toEqual([]);
+        const dom = await page.dom();
+        expect(dom).toMatchObject({ lang: "en", sections: c.sections, svgs: c.charts, labelledSvgs: c.charts, scripts: c.scripts });
+        expect(dom.title.length).toBeGreaterThan(0);
+        expect(pdfPageCount(await page.pdf())).toBeGreaterThanOrEqual(c.sections);
+        expect(page.errors).toEqual([]);
+        expect(page.externalRequests).toEqual([]);
+      } finally {
+        await page.close();
+      }
     });
   }
+
+  it("the layout check finds overflowing text, cut and touching chart labels, and a table wider than the page", async () => {
+    const bad = join(dir, "bad-layout.html");
+    writeFileSync(
+      bad,
+      `<!DOCTYPE html><html lang="en"><head><title>x</title><style>body{margin:0;font:14px sans-serif}.card{width:60px;white-space:nowrap}</style></head><body>
+      <section id="s"><div class="card">206,008 EUR saved</div>
+      <svg width="200" height="60"><text x="-20" y="20">omplaint_fasttrack</text><text x="100" y="50">3,500</text><text x="131" y="50">4,000</text><text x="10" y="50">care_…</text></svg>
+      <div style="overflow-x:auto;width:300px"><table><tr><td style="white-space:nowrap">${"wide ".repeat(60)}</td></tr></table></div>
+      <p style="width:2000px">a paragraph wider than the screen</p></section></body></html>`,
+    );
+    const page = await openPage(pathToFileURL(bad).href, { width: 390 });
+    try {
+      const kinds = new Set((await page.layoutProblems()).map((p) => p.kind));
+      expect([...kinds].sort()).toEqual(["clipped", "overlap", "page-overflow", "svg-clipped", "text-overflow", "truncated"]);
+    } finally {
+      await page.close();
+    }
+  });
 
   it("the checks themselves catch an outside request, a CSP violation and a console error", async () => {
     const leaky = join(dir, "leaky.html");

@@ -24,9 +24,13 @@ describe("renderSvg", () => {
 });
 
 describe("textWidth", () => {
-  it("measures with Helvetica/Arial advance widths", () => {
-    expect(textWidth("0", 10)).toBeCloseTo(5.56, 10);
+  it("measures with the wider of Helvetica/Arial and DejaVu Sans advance widths", () => {
+    // digits: DejaVu Sans 0.636 em (Helvetica 0.556); "i": Helvetica 0.222 em (DejaVu 0.278)
+    expect(textWidth("0", 10)).toBeCloseTo(6.36, 10);
+    expect(textWidth("i", 10)).toBeCloseTo(2.78, 10);
+    expect(textWidth("3,500", 11)).toBeCloseTo((4 * 636 + 318) * 0.011, 10);
     expect(textWidth("iii", 11)).toBeLessThan(textWidth("WWW", 11) / 3);
-    expect(textWidth("Churn", 12, true)).toBeCloseTo(textWidth("Churn", 12) * 1.07, 10);
+    expect(textWidth("Churn", 12, true)).toBeGreaterThan(textWidth("Churn", 12) * 1.07);
+    expect(textWidth("≥ 5 €", 10)).toBeCloseTo((838 + 318 + 636 + 318 + 696) * 0.01, 10);
   });
 });

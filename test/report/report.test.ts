@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import { msg } from "../../src/messages.js";
@@ -39,14 +40,20 @@ describe("planner report", () => {
 
   it("is one self-contained page: CSP, lang, title, headed tables, labelled charts, no outside reference", async () => {
     const html = await renderReport(samplePlannerReport(), "html");
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">`);
+    // the one inline script (the budget what-if) is allowed by its hash, nothing else runs or loads
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    expect(scripts).toHaveLength(1);
+    const hash = createHash("sha256").update(scripts[0]!, "utf8").digest("base64");
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'sha256-${hash}'">`);
+    expect(html.match(/<script/g)).toHaveLength(2); // the script and its JSON data (type application/json, never run)
+    expect(html).toContain('<script type="application/json" id="report-data">');
     expect(html).toMatch(/<html lang="en">/);
     expect(html).toMatch(/<title>Retention plan: 2026-06-30<\/title>/);
     expect(externalRefs(html)).toEqual([]);
     const svgs = html.match(/<svg /g)?.length ?? 0;
     expect(svgs).toBeGreaterThanOrEqual(6);
     expect(html.match(/<svg role="img" aria-labelledby="chart-[a-z0-9-]+-title"/g)?.length).toBe(svgs);
-    expect(html.match(/<table>/g)?.length).toBe(html.match(/<thead><tr><th scope="col"/g)?.length);
+    expect(html.match(/<table[ >]/g)?.length).toBe(html.match(/<thead><tr><th scope="col"/g)?.length);
     expect(html).toContain("@media print");
     expect(html).toContain("break-before:page");
   });

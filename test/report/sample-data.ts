@@ -10,6 +10,11 @@ import { computeKpis, type KpiResult } from "../../src/report/kpis.js";
 import type { ModelCardData, ReportMetrics } from "../../src/report/model-card.js";
 import type { PlannerReportData, TopSubscriber } from "../../src/report/planner-report.js";
 import { BANDS, type Band } from "../../src/retention/bands.js";
+import { defaultRetentionConfig } from "../../src/config/retention.js";
+import { planRetention } from "../../src/retention/plan.js";
+import { encodeWhatIfProblem, whatIfAt, whatIfCurve } from "../../src/retention/what-if.js";
+import type { WhatIfData } from "../../src/report/what-if.js";
+import { population } from "../retention/helpers.js";
 
 import { rng } from "../../src/rng.js";
 
@@ -175,7 +180,66 @@ export function samplePlannerReport(opts: SampleOptions & { kpis?: KpiResult } =
       selectedStayed: 1_021,
     },
     ...(opts.kpis ? { kpis: opts.kpis } : {}),
+    whatIf: sampleWhatIf(),
+    changes: {
+      previous: { runId: "run-2026-05-31-0200", asOf: "2026-05-31" },
+      newlyCritical: 64,
+      newlyHigh: 171,
+      movedDown: 402,
+      movedUp: 388,
+      left: 142,
+      notInData: 3,
+      new: 210,
+      transitions: [
+        { from: "new", to: "low", subscribers: 150 },
+        { from: "new", to: "high", subscribers: 60 },
+        { from: "critical", to: "critical", subscribers: 290 },
+        { from: "critical", to: "high", subscribers: 70 },
+        { from: "critical", to: "left", subscribers: 52 },
+        { from: "high", to: "critical", subscribers: 64 },
+        { from: "high", to: "high", subscribers: 900 },
+        { from: "high", to: "medium", subscribers: 160 },
+        { from: "low", to: "not in data", subscribers: 3 },
+      ],
+      contacted: [
+        { action: "renewal_offer", selected: 410, left: 31, down: 120, same: 240, up: 19, notInData: 0 },
+        { action: "complaint_fasttrack", selected: 185, left: 12, down: 70, same: 95, up: 8, notInData: 0 },
+      ],
+      newlyAtRisk: top.slice(0, 8).map((t) => ({ subscriberId: t.subscriberId, previousBand: "medium", band: t.band, probability: t.probability, previousProbability: 0.2, action: t.action, reasons: t.reasons })),
+    },
+    callLists: {
+      format: "utf8",
+      lists: [
+        { file: "call_lists/team-retention-desk.csv", team: "retention-desk", contacts: 1030, perDay: 480, days: 3, lastContactBy: "2026-07-03" },
+        { file: "call_lists/digital_nudge-app.csv", contacts: 1030, lastContactBy: "2026-07-07" },
+        { file: "call_lists/complaint_fasttrack-phone.csv", contacts: 190, lastContactBy: "2026-07-07" },
+      ],
+    },
+    earlierRuns: ["2026-02-28", "2026-03-31", "2026-04-30", "2026-05-31"].map((d) => ({ runId: `run-${d}-0200`, asOf: d, dir: `runs/run-${d}-0200`, horizonEnd: null, evaluated: d === "2026-03-31" })),
+    renewals: {
+      months: [
+        { month: "2026-04-01", ending: 212, renewed: 131, rolledOver: 52, left: 29 },
+        { month: "2026-05-01", ending: 198, renewed: 117, rolledOver: 55, left: 26 },
+      ],
+    },
   };
+}
+
+/**
+ * A real budget what-if: the plan of a seeded population of `n` subscribers (a capacity on care calls), its curve and
+ * its selection problem; `exact` false leaves the problem out (the slider steps through the curve's plans).
+ */
+export function sampleWhatIf(opts: { n?: number; budget?: number | null; exact?: boolean; points?: number } = {}): WhatIfData {
+  const cfg = defaultRetentionConfig();
+  cfg.value = { ...cfg.value, probabilityHorizonMonths: 3 };
+  cfg.actions = cfg.actions.map((a) => (a.id === "care_call" ? { ...a, capacity: 8 } : a));
+  const budget = opts.budget === undefined ? 400 : opts.budget;
+  const plan = planRetention(population(opts.n ?? 300, 11), { thresholds: { critical: 0.5, high: 0.3, medium: 0.15 }, config: cfg, budget, noReasons: true });
+  const w = plan.whatIf();
+  const curve = whatIfCurve(w, opts.points ?? 12, budget === null ? [] : [budget]);
+  const base = { budget, saturation: curve.saturation, points: curve.points, atRun: whatIfAt(w, budget), atSaturation: curve.summaries[curve.summaries.length - 1]!, cells: w.cellSub.length };
+  if (opts.exact === false) return { ...base, summaries: curve.summaries };
+  return { ...base, problem: encodeWhatIfProblem(w) };
 }
 
 /** A small synthetic telecom world (subscribers, billing, products, complaints) for KPI sample data. */

@@ -22,9 +22,12 @@ describe("planner report structure", () => {
   it("has its sections in order", () => {
     expect(s.map((x) => `${x.id}: ${x.heading}`)).toEqual([
       "headline: At a glance",
+      "what-if: Budget what-if",
+      "changes: What changed since the last run",
       "matrix: Risk band × contract type",
       "actions: Actions",
       "contacts: Contact rules and holdout",
+      "call-lists: Call lists",
       "top: Top 50 subscribers",
       "drift: Data drift",
       "trend: Trend against earlier runs",
@@ -36,7 +39,23 @@ describe("planner report structure", () => {
   it("shows the headline figures, one chart per section with data, and the tables' columns", () => {
     const x = byId(s);
     expect(x["headline"]!.figures).toEqual(["critical risk", "high risk", "medium risk", "low risk", "Value at risk", "Budget used", "Expected revenue saved"]);
-    expect(s.flatMap((v) => v.charts.map((c) => c.split(":")[0]))).toEqual(["bands", "matrix", "actions", "drift", "trend", "outcome", "kpis"]);
+    // one chart per KPI (small multiples were unreadable on a phone), the renewal rate from renewal events
+    expect(s.flatMap((v) => v.charts.map((c) => c.split(":")[0]))).toEqual([
+      "bands",
+      "what-if",
+      "matrix",
+      "actions",
+      "drift",
+      "trend",
+      "outcome",
+      "kpi-churnrate",
+      "kpi-retentionrate",
+      "kpi-arpu",
+      "kpi-lifetimerevenue",
+      "kpi-multiproductrate",
+      "kpi-complaintrate",
+      "kpi-renewalrate",
+    ]);
     expect(columns(x["headline"]!)).toEqual([["Band", "Subscribers", "Share", "Value at risk", "Selected for action"]]);
     expect(columns(x["matrix"]!)).toEqual([["contract type", "critical", "high", "medium", "low", "total"]]);
     expect(columns(x["actions"]!)).toEqual([["Action", "Contacts", "Cost", "Expected saving", "Net", "Prior effect", "Learned effect", "95% interval", "Treated / control"]]);
@@ -45,10 +64,24 @@ describe("planner report structure", () => {
     expect(columns(x["outcome"]!)).toEqual([["Band", "Subscribers", "Churned", "Churn rate"]]);
   });
 
+  it("shows the budget what-if's figures, what changed since the last run and the call lists", () => {
+    const x = byId(s);
+    expect(x["what-if"]!.figures).toEqual(["Contacts", "Cost (budget spent)", "Expected revenue saved", "Expected net return", "Budget left unspent", "Return of the last unit spent"]);
+    expect(x["changes"]!.figures).toEqual(["Newly critical", "Newly high", "Moved down", "Left"]);
+    expect(columns(x["changes"]!)).toEqual([
+      ["Before", "critical", "high", "medium", "low", "left", "not in data"],
+      ["Action", "Selected", "Left", "Lower band", "Same band", "Higher band", "Not in the data"],
+      ["Subscriber", "Before", "Now", "P(churn)", "Action", "Reasons"],
+    ]);
+    expect(columns(x["call-lists"]!)).toEqual([["File", "Contacts", "Team capacity per day", "Last contact-by"]]);
+  });
+
   it("labels the KPI estimate lifetime revenue, never customer value (that is the plan's figure)", () => {
     const kpi = byId(s)["kpis"]!;
     expect(columns(kpi)).toEqual([
-      ["Segment", "Customers at start", "Churn rate", "Retention rate", "ARPU", "Lifetime revenue", "Multi-product rate", "Complaint rate", "Contract renewal rate"],
+      ["Segment", "Customers at start", "Churn rate", "Retention rate", "ARPU", "Lifetime revenue", "Multi-product rate", "Complaint rate"],
+      // the renewal rate comes from renewal events between runs, in a table of its own
+      ["Term ended in", "Contracts", "Renewed", "Out of contract, stayed", "Left", "Renewal rate"],
     ]);
     expect(s.flatMap((x) => columns(x).flat()).filter((l) => /customer value/i.test(l))).toEqual([]);
   });

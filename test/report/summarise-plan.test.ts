@@ -56,6 +56,9 @@ function planOf(rows: PlanRow[], index: number[], extra: Partial<Plan> = {}): Pl
     thresholds: { critical: 0.5, high: 0.3, medium: 0.1 },
     valueTierCutoffs: { high: 1, mid: 0 },
     effects: [],
+    whatIf: () => {
+      throw new Error("not used by summarisePlan");
+    },
     ...extra,
   };
 }

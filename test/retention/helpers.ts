@@ -1,5 +1,6 @@
 /** Test-only helpers: a seeded RNG and an exact solver for small selection problems. */
 import type { SelectionProblem } from "../../src/retention/budget.js";
+import type { PlanInput } from "../../src/retention/plan.js";
 
 import { rng } from "../../src/rng.js";
 
@@ -82,3 +83,46 @@ export function randomProblem(r: () => number, structured: boolean): SelectionPr
   const budget = r() < 0.1 ? Number.POSITIVE_INFINITY : Math.round(sumCost * (0.05 + r() * 0.8));
   return { n, actions: A, value, cost, capacity, budget };
 }
+
+export const COLUMNS = ["dropped_calls_30d", "open_complaints", "days_to_contract_end", "discount_share_3m", "data_mb_trend_30v60_pct"];
+const CONTRACTS = ["prepaid", "month_to_month", "fixed_12m", "fixed_24m"];
+
+/** A seeded population of n subscribers with every plan input, reasons included. */
+export function population(n: number, seed: number): PlanInput {
+  const r = rng(seed);
+  const F = COLUMNS.length;
+  const input = {
+    subscriberId: [] as string[],
+    probability: new Float64Array(n),
+    arpu: new Float64Array(n),
+    tenureDays: new Float64Array(n),
+    daysToContractEnd: new Float64Array(n),
+    contractType: [] as string[],
+    discountShare: new Float64Array(n),
+    priceIncrease: new Float64Array(n),
+    openComplaints: new Float64Array(n),
+    products: new Float64Array(n),
+    preferredChannel: [] as (string | null)[],
+    contributions: { columns: COLUMNS, values: new Float64Array(n * F), featureValues: new Float64Array(n * F) },
+  };
+  for (let i = 0; i < n; i++) {
+    input.subscriberId.push(`S${String(i).padStart(5, "0")}`);
+    input.probability[i] = Math.round(r() ** 3 * 600) / 1000;
+    input.arpu[i] = Math.round((10 + r() * 90) * 100) / 100;
+    input.tenureDays[i] = Math.floor(r() * 2500);
+    const ct = CONTRACTS[Math.floor(r() * 4)]!;
+    input.contractType.push(ct);
+    input.daysToContractEnd[i] = ct.startsWith("fixed") ? Math.floor(r() * 700) - 30 : Number.NaN;
+    input.discountShare[i] = r() < 0.3 ? r() * 0.3 : 0;
+    input.priceIncrease[i] = r() < 0.2 ? 1 : 0;
+    input.openComplaints[i] = r() < 0.2 ? 1 + Math.floor(r() * 3) : 0;
+    input.products[i] = 1 + Math.floor(r() * 3);
+    input.preferredChannel.push(r() < 0.1 ? null : ["sms", "email", "app", "phone"][Math.floor(r() * 4)]!);
+    for (let j = 0; j < F; j++) {
+      input.contributions.values[i * F + j] = r() - 0.5;
+      input.contributions.featureValues[i * F + j] = Math.floor(r() * 10);
+    }
+  }
+  return input;
+}
+

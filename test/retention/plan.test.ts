@@ -5,52 +5,11 @@ import { defaultRetentionConfig, type RetentionConfig } from "../../src/config/r
 import { type PlanInput, planRetention } from "../../src/retention/plan.js";
 import { customerValue } from "../../src/retention/value.js";
 import { network } from "../../src/features/families/network.js";
-import { rng } from "./helpers.js";
+import { COLUMNS, population, rng } from "./helpers.js";
 
 const features = network.features;
 
 const thresholds = { critical: 0.5, high: 0.3, medium: 0.15 };
-const COLUMNS = ["dropped_calls_30d", "open_complaints", "days_to_contract_end", "discount_share_3m", "data_mb_trend_30v60_pct"];
-const CONTRACTS = ["prepaid", "month_to_month", "fixed_12m", "fixed_24m"];
-
-function population(n: number, seed: number): PlanInput {
-  const r = rng(seed);
-  const F = COLUMNS.length;
-  const input = {
-    subscriberId: [] as string[],
-    probability: new Float64Array(n),
-    arpu: new Float64Array(n),
-    tenureDays: new Float64Array(n),
-    daysToContractEnd: new Float64Array(n),
-    contractType: [] as string[],
-    discountShare: new Float64Array(n),
-    priceIncrease: new Float64Array(n),
-    openComplaints: new Float64Array(n),
-    products: new Float64Array(n),
-    preferredChannel: [] as (string | null)[],
-    contributions: { columns: COLUMNS, values: new Float64Array(n * F), featureValues: new Float64Array(n * F) },
-  };
-  for (let i = 0; i < n; i++) {
-    input.subscriberId.push(`S${String(i).padStart(5, "0")}`);
-    input.probability[i] = Math.round(r() ** 3 * 600) / 1000;
-    input.arpu[i] = Math.round((10 + r() * 90) * 100) / 100;
-    input.tenureDays[i] = Math.floor(r() * 2500);
-    const ct = CONTRACTS[Math.floor(r() * 4)]!;
-    input.contractType.push(ct);
-    input.daysToContractEnd[i] = ct.startsWith("fixed") ? Math.floor(r() * 700) - 30 : Number.NaN;
-    input.discountShare[i] = r() < 0.3 ? r() * 0.3 : 0;
-    input.priceIncrease[i] = r() < 0.2 ? 1 : 0;
-    input.openComplaints[i] = r() < 0.2 ? 1 + Math.floor(r() * 3) : 0;
-    input.products[i] = 1 + Math.floor(r() * 3);
-    input.preferredChannel.push(r() < 0.1 ? null : ["sms", "email", "app", "phone"][Math.floor(r() * 4)]!);
-    for (let j = 0; j < F; j++) {
-      input.contributions.values[i * F + j] = r() - 0.5;
-      input.contributions.featureValues[i * F + j] = Math.floor(r() * 10);
-    }
-  }
-  return input;
-}
-
 function permute(input: PlanInput, perm: number[]): PlanInput {
   const F = COLUMNS.length;
   const num = (col: ArrayLike<number>) => Float64Array.from(perm, (i) => col[i]!);

@@ -11,6 +11,7 @@ import { scoreCommand } from "./score.js";
 import { simulateCommand } from "./simulate.js";
 import { evaluateCommand } from "./evaluate.js";
 import { reportCommand } from "./report.js";
+import { callListsCommand } from "./call-lists.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs command modules differ in their argv types
-export const commands: CommandModule<any, any>[] = [configCommand, validateCommand, generateCommand, featuresCommand, cvCommand, trainCommand, modelsCommand, scoreCommand, simulateCommand, evaluateCommand, reportCommand];
+export const commands: CommandModule<any, any>[] = [configCommand, validateCommand, generateCommand, featuresCommand, cvCommand, trainCommand, modelsCommand, scoreCommand, callListsCommand, simulateCommand, evaluateCommand, reportCommand];

@@ -1,5 +1,6 @@
 import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
+import { CALL_LIST_FORMATS, type CallListFormat } from "../../config/retention.js";
 import { createLogger } from "../../log.js";
 import { BACKENDS, type BackendName } from "../../model/backend.js";
 import { parseExclude } from "../../model/inputs.js";
@@ -16,6 +17,7 @@ interface Args extends CacheArgs {
   id?: string;
   out: string;
   budget?: number;
+  format?: CallListFormat;
   "allow-drift": boolean;
   wait: number;
   backend?: BackendName;
@@ -63,6 +65,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       .option("exclude", { type: "string", describe: "columns that are not features, comma-separated: stops with a clear message if the model was trained with one of them" })
       .option("out", { type: "string", demandOption: true, describe: "run directory to write (replaced atomically)" })
       .option("budget", { type: "number", describe: "retention budget for this run (default retention.budget; none = no limit)" })
+      .option("format", { choices: CALL_LIST_FORMATS, describe: "CSV dialect of the call lists: utf8, utf8-bom (Excel), semicolon (`;` and decimal comma); default retention.callLists.format" })
       .option("allow-drift", { type: "boolean", default: false, describe: "write the run even when the input looks broken (or shifted, with scoring.stopOnShift)" })
       .option("wait", { type: "number", default: 0, describe: "seconds to wait when another run holds the output lock" })
       .option("backend", { choices: BACKENDS, describe: "TensorFlow.js backend for an mlp model" })
@@ -70,8 +73,9 @@ export const scoreCommand: CommandModule<object, Args> = {
       .example("churn score --model models/champion --data data/sample --as-of 2026-05-31 --budget 50000 --out out/run", "score raw tables")
       .example("churn score --model models/champion --features features.parquet --out out/run", "score a feature table (latest as_of)")
       .example("churn score --model models/champion --table export.csv --id customerID --exclude fold --config churn.config.yaml --out out/run", "score a flat table in the config's CSV dialect")
+      .example("churn score --data data/sample --as-of 2026-05-31 --format semicolon --out out/run", "call lists for a spreadsheet that writes 1,5")
       .epilogue(
-        "Writes RUN_DIR/risk_list.csv|parquet, scores.parquet, rejects.csv, contacts.csv (every selected subscriber: contacted, or held out), summary.json, report.html and manifest.json (last), through RUN_DIR.tmp-<pid>; then records the run's contacts in contacts_log.csv and its spend in budget_ledger.json beside RUN_DIR (the runs folder, shared by the runs in it: contact rules, period budget, learning). Exit 4 when the input looks broken (a column all missing, constant, in other units or swapped, compared with the model's training snapshots) unless --allow-drift; a population shift is a warning. Exit 3 when the as-of date is after the last usage day. Exit 2 when another run holds RUN_DIR.lock.",
+        "Writes RUN_DIR/risk_list.csv|parquet, scores.parquet, rejects.csv, contacts.csv (every selected subscriber: contacted, or held out), call_lists/*.csv, changes.csv (when an earlier run is beside it), summary.json, report.html and manifest.json (last), through RUN_DIR.tmp-<pid>; then records the run's contacts in contacts_log.csv and its spend in budget_ledger.json beside RUN_DIR (the runs folder, shared by the runs in it: contact rules, period budget, learning). Exit 4 when the input looks broken (a column all missing, constant, in other units or swapped, compared with the model's training snapshots) unless --allow-drift; a population shift is a warning. Exit 3 when the as-of date is after the last usage day. Exit 2 when another run holds RUN_DIR.lock.",
       ) as never,
   handler: async (argv) => {
     const config = loadConfig(argv.config);
@@ -86,6 +90,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       out: argv.out,
       config,
       budget: argv.budget,
+      format: argv.format,
       allowDrift: argv["allow-drift"],
       wait: argv.wait,
       backend: argv.backend,
