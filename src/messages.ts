@@ -291,7 +291,10 @@ export const msg = {
   lockHeld: (dir: string, lock: string, pid: number, started: string, waited: number) =>
     `output ${dir} is in use by another churn run (pid ${pid}, started ${started}; lock file ${lock}). ${waited > 0 ? `Waited ${waited} s. ` : ""}Wait for it to finish, pass --wait SECONDS to wait for it, or choose another --out.`,
   lockUnwritable: (lock: string, detail: string) => `cannot create the lock file ${lock}: ${detail}. Check that the parent folder of --out exists and is writable.`,
-  scoreSource: () => "churn score needs exactly one input: --data DIR --as-of DATE (raw tables), --features FILE (from `churn features`) or --table FILE (flat table).",
+  scoreSource: () =>
+    "churn score needs exactly one input: --data DIR --as-of DATE (raw tables), --clickhouse URL --as-of DATE --shard k/K (raw tables in ClickHouse), --features FILE (from `churn features`) or --table FILE (flat table).",
+  scoreClickhouseNeedsShard: () =>
+    "--clickhouse scores shard by shard: give --shard k/K (--shard 0/1 for all subscribers at once), then plan them with churn plan --merge SHARD_DIR... --out RUN_DIR.",
   scoreDataNeedsAsOf: () => "--data needs --as-of YYYY-MM-DD: the day the risk is scored for (features read only data up to that day).",
   scoreModelNotFound: (path: string) =>
     `--model ${path}: not a model folder (with manifest.json), a champion pointer (models/champion) or a models folder with a champion. Train one with \`churn train\` or list them with \`churn models list\`.`,
@@ -359,6 +362,64 @@ export const msg = {
     `config file ${path} is ${bytes} bytes; a config is a few kilobytes (at most ${max}). Check that --config names the config file, not a data file.`,
   outputFailed: (path: string, detail: string) =>
     `cannot write ${path}: ${detail}. Free disk space or choose another --out; no partial file was left at ${path}.`,
+
+  // --- cluster: ClickHouse, sharded scoring, queue (src/io/clickhouse.ts, src/io/queue.ts) ----------
+  chBadUrl: (url: string) =>
+    `ClickHouse URL ${quoteValue(url)} is not an http(s) URL. Give the HTTP endpoint of the node that takes queries, e.g. --clickhouse http://127.0.0.1:8123 (or clickhouse.url in the config).`,
+  chCredentialsInUrl: () =>
+    "the ClickHouse URL contains a user or password. Give the URL without them and set CHURN_CLICKHOUSE_USER and CHURN_CLICKHOUSE_PASSWORD in the environment instead.",
+  chUnreachable: (url: string, code: string) =>
+    `cannot reach ClickHouse at ${url} (${code}). Check the URL and that the server is running (for a local trial cluster: scripts/cluster.sh start DIR prints the URL).`,
+  chAuth: (url: string, detail: string) =>
+    `ClickHouse at ${url} refused the credentials: ${detail}. Set CHURN_CLICKHOUSE_USER and CHURN_CLICKHOUSE_PASSWORD in the environment.`,
+  chTimeout: (url: string) =>
+    `ClickHouse at ${url} did not answer within clickhouse.timeoutSeconds. Raise it in the config, or check the cluster's load.`,
+  chTableError: (where: string, detail: string) =>
+    `${where}: ${detail}. Check clickhouse.database and clickhouse.tables in the config (the Distributed table of each canonical table), and that the tables exist.`,
+  chNoSubscribers: (table: string) =>
+    `ClickHouse table ${table} (subscribers) does not exist. It is required; set clickhouse.tables.subscribers to the Distributed table holding your subscribers, or load a world with \`churn load\`.`,
+  chMissingColumn: (table: string, canonical: string, column: string, found: string[]) =>
+    `ClickHouse table ${table} has no column \`${column}\` (canonical ${canonical}); it has ${found.join(", ")}. Map another column with \`data.columns.<table>.${canonical}: <your column>\`.`,
+  chColumnType: (table: string, column: string, type: string, expected: string) =>
+    `ClickHouse table ${table}, column \`${column}\` is ${type}; churn reads it as ${expected}. Convert the column (or expose a VIEW with the converted column) and map it with data.columns.`,
+  chNotSharded: (table: string, engine: string) =>
+    `ClickHouse table ${table} is ${engine}, not a Distributed table over the shards. Set clickhouse.tables to the Distributed tables (churn runs shard-local on their local tables).`,
+  chMixedClusters: (detail: string) =>
+    `the ClickHouse tables are not all sharded alike (${detail}). Every table must be a Distributed table of the same cluster, sharded by the same key of subscriber_id, so that a subscriber's rows sit on one shard.`,
+  chShardKey: (table: string, key: string) =>
+    `ClickHouse table ${table} is sharded by ${key}; churn supports sipHash64(subscriber_id) and intHash64(subscriber_id) (numeric ids), so that a worker scoring shard k reads the same subscribers as the cluster's shard. Reshard the table by one of them.`,
+  chShardUnreachable: (shard: number, url: string, code: string) =>
+    `shard ${shard} of the ClickHouse cluster does not answer at ${url} (${code}). churn reaches each shard at its host from system.clusters on the query URL's port; when the shards listen elsewhere, list their HTTP URLs in clickhouse.shards.`,
+  chUrlMissing: (command: string) =>
+    `${command} needs the ClickHouse URL: give --clickhouse http://HOST:PORT, set clickhouse.url in the config, or CHURN_CLICKHOUSE_URL in the environment.`,
+  chDataAndClickhouse: () => "give either --data (raw tables in files) or --clickhouse (raw tables in a ClickHouse cluster), not both.",
+  chRejectExample: (subscriber: string, column: string | null, value: string | null, reason: string) =>
+    ` First rejected: subscriber ${subscriber}${column ? `, column \`${column}\` = ${quoteValue(value ?? "")}` : ""} (${reason}).`,
+  badShard: (value: string, index: string | undefined) =>
+    `--shard ${quoteValue(value)} is not k/K with 0 <= k < K (e.g. --shard 0/4, or --shard JOB_COMPLETION_INDEX/4 in a Kubernetes Indexed Job${index === undefined ? "" : `, where JOB_COMPLETION_INDEX is ${quoteValue(index)}`}).`,
+  shardSource: () => "--shard scores raw tables: give --data DIR or --clickhouse URL (a feature or flat table is scored whole).",
+  shardWritten: (k: number, of: number, out: string, scored: number, notActive: number) =>
+    `shard ${k}/${of} written to ${out}: ${scored} scored, ${notActive} not active at as-of; merge the shards with churn plan --merge`,
+  mergeContactsLog: (shard: string, shardRows: number, out: string, rows: number) =>
+    `${shard} was scored with ${shardRows} contacts of the contacts log dated on or before as-of, but the runs folder of ${out} holds ${rows}: the features and the learned effects would differ from one run. Score the shards into the runs folder the merged run goes to (e.g. RUNS/shard-0 ... and RUNS/run), or merge into the runs folder they saw.`,
+  shardNotFound: (dir: string) => `${dir} is not a shard result (no shard.json). Give the --out folders of \`churn score --shard k/K\`.`,
+  shardDamaged: (dir: string, file: string, detail: string) => `shard result ${dir}: ${file} ${detail}. Score that shard again.`,
+  mergeNoShards: () => "churn plan --merge needs the shard results: churn plan --merge SHARD_DIR... --budget B --out RUN_DIR.",
+  mergeMismatch: (what: string, a: string, b: string, dirA: string, dirB: string) =>
+    `the shard results do not belong to one run: ${what} is ${quoteValue(a)} in ${dirA} but ${quoteValue(b)} in ${dirB}. Score every shard with the same model, data and as-of date.`,
+  mergeMissingShard: (missing: number[], of: number) =>
+    `shard result(s) ${missing.join(", ")} of ${of} are missing: give one result for every shard 0..${of - 1} (each scored with --shard k/${of}).`,
+  mergeDuplicateShard: (k: number, a: string, b: string) => `shard ${k} is given twice (${a} and ${b}). Give each shard's result once.`,
+  badShardCount: (value: unknown) => `--shards ${quoteValue(value)} is not a whole number of shards between 1 and 4096.`,
+  redisBadUrl: (url: string) => `Redis URL ${quoteValue(url)} is not a redis://HOST:PORT URL. Give --redis redis://127.0.0.1:6379 (or CHURN_REDIS_URL).`,
+  redisPasswordInUrl: () => "the Redis URL contains a password. Give the URL without it and set CHURN_REDIS_PASSWORD in the environment.",
+  redisUnreachable: (url: string, detail: string) =>
+    `cannot reach Redis at ${url}: ${detail}. Start redis-server there (or fix --redis / CHURN_REDIS_URL; a password goes in CHURN_REDIS_PASSWORD).`,
+  redisMissing: (command: string) => `${command} needs Redis: give --redis redis://HOST:PORT or set CHURN_REDIS_URL.`,
+  queueJobMissing: (id: string, queue: string) => `job ${id} is not on queue ${queue} (removed, or another Redis database?). Submit the run again.`,
+  queueMergeNeedsWait: () => "--merge needs --wait: the shards must be done before they can be merged (or run churn plan --merge later).",
+  chNoCluster: (name: string, found: string[]) =>
+    `ClickHouse has no cluster named ${quoteValue(name)} in system.clusters${found.length ? ` (it has ${found.join(", ")})` : ""}. Set clickhouse.cluster to the cluster of your shards.`,
 
   // --- retention (bands, plan inputs) -----------------------------------------------------------
   bandThresholdRange: (name: string, value: number) =>

@@ -148,6 +148,30 @@ export const scoringSchema = z
   })
   .strict();
 
+const tableNames = ["subscribers", "usage", "billing", "complaints", "products", "surveys", "campaigns"] as const;
+
+export const clickhouseSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .optional()
+      .describe("HTTP URL of the ClickHouse node that takes queries (--clickhouse wins); credentials only from CHURN_CLICKHOUSE_USER and CHURN_CLICKHOUSE_PASSWORD"),
+    database: identifier.default("churn").describe("database holding the tables"),
+    tables: z
+      .object(Object.fromEntries(tableNames.map((t) => [t, identifier.optional()])) as Record<(typeof tableNames)[number], z.ZodOptional<typeof identifier>>)
+      .strict()
+      .default({})
+      .describe("the Distributed table of each canonical table (default: its canonical name); churn reads their local tables shard by shard"),
+    cluster: identifier.default("churn").describe("cluster of the shards (system.clusters), used by `churn load` to create the tables"),
+    shards: z
+      .array(z.string().max(2048))
+      .optional()
+      .describe("HTTP URL of each shard, in shard order, for `churn load`; default: each shard's host (system.clusters) on the query URL's port"),
+    timeoutSeconds: z.number().int().min(1).max(86_400).default(3600).describe("longest a ClickHouse query may take"),
+  })
+  .strict();
+
 export const trainingSchema = z
   .object({
     promotion: z
@@ -170,7 +194,9 @@ export const configSchema = z
   .object({
     $schema: z.string().optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(42).describe("seed for every shuffle, split and weight initialisation"),
+    source: z.enum(["files", "clickhouse"]).default("files").describe("where the raw tables are: files (data.dir, DuckDB) or clickhouse (the clickhouse section)"),
     data: dataSchema.default(dataSchema.parse({})),
+    clickhouse: clickhouseSchema.default(clickhouseSchema.parse({})).describe("the operator's ClickHouse cluster, when source is clickhouse"),
     validation: validationSchema.default(validationSchema.parse({})),
     features: featuresSchema.default(featuresSchema.parse({})),
     training: trainingSchema.default(trainingSchema.parse({})).describe("churn train: when a new model becomes the champion"),
@@ -182,5 +208,6 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type CsvOptions = z.infer<typeof csvSchema>;
+export type ClickHouseConfig = z.infer<typeof clickhouseSchema>;
 
 export const defaultConfig = (): Config => configSchema.parse({});

@@ -142,8 +142,26 @@ export interface Check {
   detail: string;
 }
 
-const str = (sql: string) => `CAST(${sql} AS VARCHAR)`;
-const NONE = "CAST(NULL AS VARCHAR)";
+/** What the row checks spell differently per engine (DuckDB here; ClickHouse in contract/clickhouse.ts). */
+export interface CheckSql {
+  str(x: string): string;
+  monthStart(x: string): string;
+  nullStr: string;
+  literal(s: string): string;
+  /** The referenced subscriber row (aliased `s`) is missing. */
+  subMissing: string;
+  /** A column of the referenced subscriber row (activation_date, deactivation_date). */
+  sub(column: string): string;
+}
+
+export const DUCKDB_CHECKS: CheckSql = {
+  str: (sql) => `CAST(${sql} AS VARCHAR)`,
+  monthStart: (x) => `date_trunc('month', ${x})`,
+  nullStr: "CAST(NULL AS VARCHAR)",
+  literal: quoteLiteral,
+  subMissing: "s.subscriber_id IS NULL",
+  sub: (c) => `s.${quoteIdent(c)}`,
+};
 
 export interface RenderOptions {
   /** SQL of the as-of date (a DATE). */
@@ -167,7 +185,7 @@ const TEXT_TYPES = new Set(["id", "text", "enum"]);
  * Render the contract's rules as DuckDB checks on the output of typedSelect aliased `t`; reference rules
  * read the LEFT JOINed subscribers as `s`.
  */
-export function renderRules(rules: readonly Rule[], o: RenderOptions): Check[] {
+export function renderRules(rules: readonly Rule[], o: RenderOptions, q: CheckSql = DUCKDB_CHECKS): Check[] {
   const t = (c: string) => `t.${quoteIdent(c)}`;
   const r = o.raw;
   return rules.map((rule) => {
@@ -186,7 +204,7 @@ export function renderRules(rules: readonly Rule[], o: RenderOptions): Check[] {
         cond = `${t(c)} IS NULL AND ${r(c)} IS NOT NULL`;
         break;
       case "enum":
-        cond = `${t(c)} IS NOT NULL AND ${t(c)} NOT IN (${test.values.map(quoteLiteral).join(", ")})`;
+        cond = `${t(c)} IS NOT NULL AND ${t(c)} NOT IN (${test.values.map(q.literal).join(", ")})`;
         break;
       case "negative":
         cond = `${t(c)} < 0`;
@@ -203,27 +221,27 @@ export function renderRules(rules: readonly Rule[], o: RenderOptions): Check[] {
         cond = `${t(c)} > ${o.asOf}`;
         break;
       case "unknown_subscriber":
-        cond = "s.subscriber_id IS NULL";
+        cond = q.subMissing;
         break;
       case "before_activation":
       case "after_deactivation": {
-        const g = (x: string) => (test.monthly ? `date_trunc('month', ${x})` : x);
+        const g = (x: string) => (test.monthly ? q.monthStart(x) : x);
         cond =
           test.kind === "before_activation"
-            ? `${g(t(c))} < ${g("s.activation_date")}`
-            : `${g(t(c))} > ${g("s.deactivation_date")}`;
+            ? `${g(t(c))} < ${g(q.sub("activation_date"))}`
+            : `${g(t(c))} > ${g(q.sub("deactivation_date"))}`;
         break;
       }
     }
     const d = rule.detail;
     const detail =
       d.kind === "none"
-        ? NONE
+        ? q.nullStr
         : d.kind === "text"
-          ? quoteLiteral(d.text)
+          ? q.literal(d.text)
           : d.kind === "as_of"
-            ? `'as of ' || ${str(o.asOf)}`
-            : `${quoteLiteral(d.prefix)} || ${str(d.of === "row" ? t(d.column) : `s.${quoteIdent(d.column)}`)}`;
+            ? `'as of ' || ${q.str(o.asOf)}`
+            : `${q.literal(d.prefix)} || ${q.str(d.of === "row" ? t(d.column) : q.sub(d.column))}`;
     return { reason: rule.reason, column: c, cond, value, detail };
   });
 }
@@ -232,9 +250,15 @@ export function renderRules(rules: readonly Rule[], o: RenderOptions): Check[] {
  * The ordered row-level checks of a table, on the output of typedSelect aliased `t`; when the table
  * references subscribers, `s` is the LEFT JOINed subscribers table.
  */
-export function rowChecks(def: TableDef, cols: ResolvedColumn[], asOfParam: string): Check[] {
+export function rowChecks(
+  def: TableDef,
+  cols: ResolvedColumn[],
+  asOfParam: string,
+  q: CheckSql = DUCKDB_CHECKS,
+  raw: (column: string) => string = sourceRaw(cols),
+): Check[] {
   const present = new Set(cols.filter((c) => c.source !== null).map((c) => c.def.name));
-  return renderRules(tableRules(def, present), { asOf: asOfParam, raw: sourceRaw(cols) });
+  return renderRules(tableRules(def, present), { asOf: asOfParam, raw }, q);
 }
 
 /** A CASE yielding a struct {column, value, reason, detail} for the first failing check, NULL for a good row. */
@@ -242,7 +266,7 @@ export function firstFailure(checks: Check[]): string {
   if (checks.length === 0) return `CAST(NULL AS ${FAILURE_TYPE})`;
   const whens = checks.map(
     (c) =>
-      `WHEN ${c.cond} THEN {'column_name': ${c.column === null ? NONE : quoteLiteral(c.column)}, 'value': CAST(${c.value} AS VARCHAR), 'reason': ${quoteLiteral(c.reason)}, 'detail': CAST(${c.detail} AS VARCHAR)}`,
+      `WHEN ${c.cond} THEN {'column_name': ${c.column === null ? DUCKDB_CHECKS.nullStr : quoteLiteral(c.column)}, 'value': CAST(${c.value} AS VARCHAR), 'reason': ${quoteLiteral(c.reason)}, 'detail': CAST(${c.detail} AS VARCHAR)}`,
   );
   return `CASE\n    ${whens.join("\n    ")}\n  END`;
 }

@@ -51,6 +51,22 @@ export interface BuildResult {
   timings: ComputeResult["timings"];
 }
 
+/** What a build reports, from its computation (`t0`: when it started, performance.now()). */
+export function buildResultOf(out: string, sidecar: string, format: BuildResult["format"], computed: ComputeResult, t0: number): BuildResult {
+  return {
+    out,
+    sidecar,
+    format,
+    rows: computed.rows,
+    features: computed.columns.length,
+    dataEnd: computed.dataEnd,
+    asOf: computed.asOf,
+    familiesSkipped: computed.families.filter((f) => f.status === "skipped").map((f) => ({ id: f.id, reason: f.reason ?? "" })),
+    seconds: (performance.now() - t0) / 1000,
+    timings: computed.timings,
+  };
+}
+
 /** The sidecar's path for an output file. */
 export const sidecarPath = (out: string): string => `${out}.json`;
 
@@ -70,24 +86,8 @@ export async function buildFeatureTable(opts: BuildOptions): Promise<BuildResult
     checkRejectShare(loaded, opts.config.validation.maxRejectShare);
 
     // 3.
-    removePath(parts);
-    try {
-      ensureDir(parts);
-    } catch (e) {
-      throw new ConfigError(msg.outputFailed(opts.out, `its folder is not a writable directory (${/E[A-Z]+/.exec((e as Error).message)?.[0] ?? "error"})`));
-    }
-    // A full disk or an unwritable --out surfaces as a DuckDB IO error: name the output, not a bug.
-    const writing = async (fn: () => Promise<void>) => {
-      try {
-        await fn();
-      } catch (e) {
-        const text = (e as Error)?.message ?? "";
-        if (/IO Error|No space|Could not (write|open|create)|Permission denied|Read-only/i.test(text)) {
-          throw new ConfigError(msg.outputFailed(opts.out, text.split("\n")[0]?.slice(0, 300) ?? ""));
-        }
-        throw e;
-      }
-    };
+    preparePartsDir(parts, opts.out);
+    const writing = writingTo(opts.out);
     const files: string[] = [];
     const computed = await computeFeatures(
       db,
@@ -99,42 +99,62 @@ export async function buildFeatureTable(opts: BuildOptions): Promise<BuildResult
       },
     );
 
-    // 4. parts in as-of order; each part is ordered by subscriber_id
-    const list = `[${files.map(quoteLiteral).join(", ")}]`;
-    const copyOpts = format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
-    // The old sidecar goes first, so a failure below never pairs it with a new file; a new file whose
-    // sidecar cannot be written is removed: the output is the complete pair or nothing.
-    const sidecar = sidecarPath(opts.out);
-    await writing(() =>
-      produceAtomic(opts.out, async (tmp) => {
-        await db.run(`COPY (SELECT * FROM read_parquet(${list})) TO ${quoteLiteral(tmp)} (${copyOpts})`);
-        if (!isDirectory(sidecar)) removePath(sidecar);
-      }),
-    );
-
-    // 5.
-    try {
-      writeJsonAtomic(sidecar, sidecarOf(opts, format, computed, loaded));
-    } catch (e) {
-      removePath(opts.out);
-      throw e;
-    }
-    return {
-      out: opts.out,
-      sidecar,
-      format,
-      rows: computed.rows,
-      features: computed.columns.length,
-      dataEnd: computed.dataEnd,
-      asOf: computed.asOf,
-      familiesSkipped: computed.families.filter((f) => f.status === "skipped").map((f) => ({ id: f.id, reason: f.reason ?? "" })),
-      seconds: (performance.now() - t0) / 1000,
-      timings: computed.timings,
-    };
+    // 4-5.
+    const sidecar = await writeFeatureOutput(db, opts.out, format, files, () => sidecarOf(opts, format, computed, fileInputs(loaded)));
+    return buildResultOf(opts.out, sidecar, format, computed, t0);
   } finally {
     removePath(parts);
     db.close();
   }
+}
+
+/** (Re)create the folder of the per-as-of parts beside the output. */
+export function preparePartsDir(parts: string, out: string): void {
+  removePath(parts);
+  try {
+    ensureDir(parts);
+  } catch (e) {
+    throw new ConfigError(msg.outputFailed(out, `its folder is not a writable directory (${/E[A-Z]+/.exec((e as Error).message)?.[0] ?? "error"})`));
+  }
+}
+
+/** Run a write; a full disk or an unwritable --out surfaces as a DuckDB IO error: name the output, not a bug. */
+export function writingTo(out: string): (fn: () => Promise<void>) => Promise<void> {
+  return async (fn) => {
+    try {
+      await fn();
+    } catch (e) {
+      const text = (e as Error)?.message ?? "";
+      if (/IO Error|No space|Could not (write|open|create)|Permission denied|Read-only/i.test(text)) {
+        throw new ConfigError(msg.outputFailed(out, text.split("\n")[0]?.slice(0, 300) ?? ""));
+      }
+      throw e;
+    }
+  };
+}
+
+/**
+ * Concatenate the Parquet parts (in as-of order, each ordered by subscriber_id) into `out` (Parquet, or CSV),
+ * atomically, then write the sidecar. The old sidecar goes first, so a failure never pairs it with a new file;
+ * a new file whose sidecar cannot be written is removed: the output is the complete pair or nothing.
+ */
+export async function writeFeatureOutput(db: Db, out: string, format: "csv" | "parquet", files: string[], sidecarDoc: () => unknown): Promise<string> {
+  const list = `[${files.map(quoteLiteral).join(", ")}]`;
+  const copyOpts = format === "csv" ? "FORMAT csv, HEADER true" : "FORMAT parquet";
+  const sidecar = sidecarPath(out);
+  await writingTo(out)(() =>
+    produceAtomic(out, async (tmp) => {
+      await db.run(`COPY (SELECT * FROM read_parquet(${list})) TO ${quoteLiteral(tmp)} (${copyOpts})`);
+      if (!isDirectory(sidecar)) removePath(sidecar);
+    }),
+  );
+  try {
+    writeJsonAtomic(sidecar, sidecarDoc());
+  } catch (e) {
+    removePath(out);
+    throw e;
+  }
+  return sidecar;
 }
 
 /** The columns the input files really had (the loader adds absent optional columns as NULL). */
@@ -148,26 +168,37 @@ export function usableColumns(loaded: LoadResult): Map<TableName, Set<string>> {
   return out;
 }
 
+/** The sidecar's `inputs` for tables loaded from files: per table present, file name, sha256, row counts. */
+export function fileInputs(loaded: LoadResult): Record<string, unknown> {
+  const inputs: Record<string, unknown> = {};
+  for (const t of TABLE_NAMES) {
+    const l = loaded.tables[t];
+    inputs[t] = l?.present
+      ? {
+          present: true,
+          file: l.file ? basename(l.file) : null,
+          sha256: l.sha256,
+          rows: l.rows,
+          loaded: l.loaded,
+          rejected: l.rejected,
+          rejected_by_reason: Object.fromEntries(loaded.rejectsByReason.filter((g) => g.table === t).map((g) => [g.reason, g.count])),
+        }
+      : { present: false };
+  }
+  return inputs;
+}
+
 /**
  * The sidecar document (FILE.json). No timestamps or timings, so the same inputs give the same bytes.
  *   columns          every output column in order: name, family, type (number|integer|flag|category|id|date|label),
  *                    sql_type, unit, description, reason template
  *   label            definition, horizon, data_end (and whether it came from the data or --data-end)
  *   as_of            per as-of date: rows, positives, negatives, unknown labels, horizon end
- *   inputs           per table: present, file name, sha256, rows, loaded, rejected
+ *   inputs           per table: present, file name (or ClickHouse table), sha256, rows, loaded, rejected, rejected_by_reason
  *   families         computed or skipped (with the reason), the tables and columns each reads
  *   skipped_features features not produced, with the reason
  */
-export function sidecarOf(opts: Pick<BuildOptions, "out" | "horizon">, format: string, c: ComputeResult, loaded?: LoadResult): unknown {
-  const inputs: Record<string, unknown> = {};
-  if (loaded) {
-    for (const t of TABLE_NAMES) {
-      const l = loaded.tables[t];
-      inputs[t] = l?.present
-        ? { present: true, file: l.file ? basename(l.file) : null, sha256: l.sha256, rows: l.rows, loaded: l.loaded, rejected: l.rejected }
-        : { present: false };
-    }
-  }
+export function sidecarOf(opts: Pick<BuildOptions, "out" | "horizon">, format: string, c: ComputeResult, inputs: Record<string, unknown> = {}): unknown {
   return {
     kind: "churn-features",
     version: 1,

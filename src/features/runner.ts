@@ -13,6 +13,7 @@ import { msg } from "../messages.js";
 import { BASES } from "./bases.js";
 import { addPeriod, isoDay, type Period } from "./periods.js";
 import { FAMILIES } from "./registry.js";
+import { duckdbDialect } from "./dialect.js";
 import { buildSpine, dataEndOf } from "./snapshot.js";
 import type { BaseId, FamilyContext, FeatureDef, FeatureFamily, FeatureType } from "./types.js";
 
@@ -66,6 +67,12 @@ export interface ComputeOptions {
   dataEnd?: Date | undefined;
   families?: readonly FeatureFamily[];
   log?: Logger | undefined;
+  /**
+   * A table (subscriber_id) in the connection: compute the features of these subscribers only (a shard's).
+   * The end of the data and the first usage date still come from every row, so each subscriber's features
+   * are the ones computed without it.
+   */
+  only?: string | undefined;
 }
 
 export interface ComputeResult extends Omit<FeaturePlan, "contexts" | "bases"> {
@@ -130,6 +137,19 @@ export function planFeatures(columns: ReadonlyMap<TableName, ReadonlySet<string>
   return plan;
 }
 
+/** What a feature computation reports before its snapshots (shared by the DuckDB and ClickHouse runners). */
+export function resultOf(plan: FeaturePlan, dataEnd: Date, opts: Pick<ComputeOptions, "dataEnd" | "horizon">): Omit<ComputeResult, "asOf" | "rows"> {
+  return {
+    columns: plan.columns,
+    families: plan.families,
+    skippedFeatures: plan.skippedFeatures,
+    dataEnd: isoDay(dataEnd),
+    dataEndSource: opts.dataEnd ? "option" : "data",
+    horizon: opts.horizon.text,
+    timings: [],
+  };
+}
+
 /**
  * Compute the feature table. `emit(select, asOf)` receives, per as-of, a SELECT (no parameters) returning subscriber_id, as_of, the features and label, ordered by subscriber_id.
  */
@@ -148,21 +168,18 @@ export async function computeFeatures(
   const dataEnd = opts.dataEnd ?? found;
   if (!dataEnd) throw new InputDataError(msg.featNoDataEnd());
 
-  const result: ComputeResult = {
-    columns: plan.columns,
-    families: plan.families,
-    skippedFeatures: plan.skippedFeatures,
-    dataEnd: isoDay(dataEnd),
-    dataEndSource: opts.dataEnd ? "option" : "data",
-    horizon: opts.horizon.text,
-    asOf: [],
-    rows: 0,
-    timings: [],
-  };
+  const result: ComputeResult = { ...resultOf(plan, dataEnd, opts), asOf: [], rows: 0 };
 
+  // days before the first usage row are not covered by the data: unknown, not inactive
+  const d = duckdbDialect({
+    usageStart: columns.has("usage") ? await firstDateOf(db, "usage", "date") : null,
+    complaintsStart: columns.get("complaints")?.has("opened_at") ? await firstDateOf(db, "complaints", "opened_at") : null,
+    only: opts.only,
+  });
+  // tables some bases read, built once over every row (of the shard's subscribers, with `only`)
   for (const b of plan.bases) {
-    const prepare = BASES[b].prepare;
-    if (prepare) await db.run(prepare);
+    const prep = BASES[b].prepare;
+    if (prep) await db.run(`CREATE OR REPLACE TABLE ${prep.table} AS ${prep.sql(d, d.rel("usage"))}`);
   }
   const progress = log.progress("features", opts.asOf.length);
   for (const [i, asOf] of opts.asOf.entries()) {
@@ -178,15 +195,15 @@ export async function computeFeatures(
       result.timings.push({ as_of: day, stage, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
     };
 
-    await timed("snapshot", () => buildSpine(db, asOf, horizonEnd, labelKnown));
+    await timed("snapshot", () => buildSpine(db, asOf, horizonEnd, labelKnown, opts.only));
     for (const b of plan.bases) {
       const base = BASES[b];
-      await timed(`base:${b}`, () => db.run(`CREATE OR REPLACE TABLE ${base.table} AS ${base.sql({ columns })}`, [day]));
+      await timed(`base:${b}`, () => db.run(`CREATE OR REPLACE TABLE ${base.table} AS ${base.sql({ columns }, d)}`, [day]));
     }
     for (const f of families) {
       const ctx = plan.contexts.get(f.id);
       if (!ctx) continue;
-      const sql = f.sql(ctx);
+      const sql = f.sql(ctx, d);
       await timed(`family:${f.id}`, () => db.run(`CREATE OR REPLACE TABLE feat_fam_${f.id} AS ${sql}`, sql.includes("$1") ? [day] : []));
     }
     await timed("write", () => emit(finalSelect(plan, families, day), day));
@@ -203,11 +220,21 @@ export async function computeFeatures(
     progress.tick(i + 1);
   }
   progress.done();
-  const temps = ["feat_spine", ...plan.bases.flatMap((b) => [BASES[b].table, ...(BASES[b].prepared ?? [])]), ...families.map((f) => `feat_fam_${f.id}`)];
+  const temps = [
+    "feat_spine",
+    ...plan.bases.flatMap((b) => [BASES[b].table, ...(BASES[b].prepare ? [BASES[b].prepare.table] : [])]),
+    ...families.map((f) => `feat_fam_${f.id}`),
+  ];
   for (const t of temps) {
     await db.run(`DROP TABLE IF EXISTS ${t}`);
   }
   return result;
+}
+
+/** The first date of a table's date column (YYYY-MM-DD), or null when it has no rows. */
+async function firstDateOf(db: Db, table: string, column: string): Promise<string | null> {
+  const v = (await db.one(`SELECT min("${column}") AS d FROM "${table}"`))?.["d"];
+  return v instanceof Date ? isoDay(v) : null;
 }
 
 /** subscriber_id, as_of, every produced feature cast to its declared type, label; one row per snapshot row. */

@@ -3,7 +3,8 @@
  * directory and renamed into place, so a killed run never leaves a file that looks complete.
  */
 import { createHash } from "node:crypto";
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
@@ -165,4 +166,9 @@ export function listDir(path: string): string[] {
 /** Rename (atomic within one filesystem). */
 export function renamePath(from: string, to: string): void {
   renameSync(from, to);
+}
+
+/** A new private temporary folder (under TMPDIR) whose name starts with `prefix`; the caller removes it. */
+export function makeTempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
 }

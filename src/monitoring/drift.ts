@@ -47,6 +47,13 @@ interface Acc {
 }
 
 /** Accumulates bin counts over chunks. */
+/** A counter's bin counts: rows, score bins, per feature its bins. */
+export interface DriftState {
+  n: number;
+  score: number[];
+  features: number[][];
+}
+
 export class DriftCounter {
   private readonly accs: Acc[];
   private readonly scoreCounts: Float64Array;
@@ -80,6 +87,23 @@ export class DriftCounter {
     }
     for (let i = 0; i < scores.length; i++) this.scoreCounts[numericBin(this.ref.score.cuts, scores[i]!)]!++;
     this.n += table.rows;
+  }
+
+  /** The bin counts so far, to add up with other counters of the same reference (shards of one run). */
+  state(): DriftState {
+    return { n: this.n, score: Array.from(this.scoreCounts), features: this.accs.map((a) => Array.from(a.counts)) };
+  }
+
+  /** Add the bin counts of another counter of the same reference. */
+  addState(s: DriftState): void {
+    if (s.features.length !== this.accs.length || s.score.length !== this.scoreCounts.length) throw new Error("drift counts of another reference");
+    this.accs.forEach((a, j) => {
+      const c = s.features[j]!;
+      if (c.length !== a.counts.length) throw new Error("drift counts of another reference");
+      for (let b = 0; b < c.length; b++) a.counts[b]! += c[b]!;
+    });
+    for (let b = 0; b < s.score.length; b++) this.scoreCounts[b]! += s.score[b]!;
+    this.n += s.n;
   }
 
   summary(warn: number, threshold: number): DriftSummary {

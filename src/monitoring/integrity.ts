@@ -59,6 +59,20 @@ interface Acc {
   hist?: Float64Array;
 }
 
+/** An IntegrityCounter's counts, per column (JSON). */
+export type IntegrityState = {
+  name: string;
+  seen: boolean;
+  n: number;
+  missing: number;
+  zeros: number;
+  first: number | string | null;
+  constant: boolean;
+  other: number;
+  otherExample: string | null;
+  hist: number[] | null;
+}[];
+
 /** Per-column counts of one scoring run, added chunk by chunk. */
 export class IntegrityCounter {
   private readonly accs: Acc[];
@@ -115,6 +129,43 @@ export class IntegrityCounter {
         }
       }
     }
+  }
+
+  /** The counts so far, to add up with other counters of the same reference (shards of one run, in shard order). */
+  state(): IntegrityState {
+    return this.accs.map((a) => ({
+      name: a.ref.name,
+      seen: a.seen,
+      n: a.n,
+      missing: a.missing,
+      zeros: a.zeros,
+      first: a.first ?? null,
+      constant: a.constant,
+      other: a.other,
+      otherExample: a.otherExample ?? null,
+      hist: a.hist ? Array.from(a.hist) : null,
+    }));
+  }
+
+  /** Add the counts of another counter of the same reference and columns (as if its rows came after these). */
+  addState(s: IntegrityState): void {
+    if (s.length !== this.accs.length || s.some((x, j) => x.name !== this.accs[j]!.ref.name)) throw new Error("integrity counts of another reference");
+    this.accs.forEach((a, j) => {
+      const b = s[j]!;
+      a.seen ||= b.seen;
+      a.n += b.n;
+      a.missing += b.missing;
+      a.zeros += b.zeros;
+      if (b.first !== null) {
+        if (a.first === undefined) {
+          a.first = b.first;
+          a.constant = b.constant;
+        } else if (!b.constant || b.first !== a.first) a.constant = false;
+      }
+      a.other += b.other;
+      a.otherExample ??= b.otherExample ?? undefined;
+      if (a.hist && b.hist) for (let k = 0; k < b.hist.length; k++) a.hist[k]! += b.hist[k]!;
+    });
   }
 
   /** The failures found, worst first (missing and constant columns, then units, swaps and codes). */

@@ -18,9 +18,23 @@ import type { Db } from "../io/duckdb.js";
 import type { Logger } from "../log.js";
 import { DRIVER_FEATURES } from "../model/explain.js";
 import { type EffectEstimate, estimateEffects } from "../retention/effects.js";
-import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
+import { allSegmentKeys, lowArpuCutoff, type SegmentDim, valueTierCutoffs } from "../retention/segments.js";
 import type { UpliftReport } from "../report/planner-report.js";
-import { type CollectOptions, collectContacts, type LearnedUplift, learnFromContacts, periodDays, upliftReport, upliftSettings } from "./uplift.js";
+import type { Period } from "../features/periods.js";
+import { customerValues } from "../retention/value.js";
+import type { Scored } from "./score-chunks.js";
+import {
+  type CollectOptions,
+  type ContactWaves,
+  contactRowsOf,
+  contactWaves,
+  type LearnedUplift,
+  learnFromContacts,
+  periodDays,
+  type SegmentCutoffs,
+  upliftReport,
+  upliftSettings,
+} from "./uplift.js";
 
 export interface LearnedEffects {
   estimates: EffectEstimate[];
@@ -45,12 +59,23 @@ export function priorEffects(config: Config, note: string): LearnedEffects {
   return { estimates: estimateEffects([], r.actions, keys, r.effects), source: "prior", note, contacts: 0, waves: [] };
 }
 
+export const NO_CAMPAIGNS = "No campaigns table: every effect is the catalogue's prior.";
+
 export async function learnEffects(db: Db, o: LearnOptions): Promise<LearnedEffects> {
+  if (!o.columns.has("campaigns")) return priorEffects(o.config, NO_CAMPAIGNS);
+  // 1-2. (up to the cutoffs: what a shard of a sharded run computes for its subscribers)
+  const waves = await contactWaves(db, { ...o, retention: o.config.retention, settings: upliftSettings(o.config.retention) });
+  return effectsFromWaves(waves, o);
+}
+
+/**
+ * Steps 2-4 from the contact waves (one process's, or every shard's put together by a merge): the contacted
+ * subscribers' segments with this run's cutoffs, the segment cells and the uplift model.
+ */
+export function effectsFromWaves(w: ContactWaves | undefined, o: SegmentCutoffs & { config: Config; asOf: string; horizon: Period }): LearnedEffects {
   const r = o.config.retention;
-  if (!o.columns.has("campaigns")) return priorEffects(o.config, "No campaigns table: every effect is the catalogue's prior.");
   const settings = upliftSettings(r);
-  // 1-2.
-  const data = await collectContacts(db, { ...o, retention: r, settings });
+  const data = w ? contactRowsOf(w, { ...o, retention: r, settings }) : undefined;
   if (!data || data.n === 0) return priorEffects(o.config, `No campaign contact is ${settings.horizonDays} days old by ${o.asOf}: every effect is the catalogue's prior.`);
   // 3-4.
   const uplift = learnFromContacts(data, r, settings, periodDays(o.horizon));
@@ -74,4 +99,13 @@ export async function learnEffects(db: Db, o: LearnOptions): Promise<LearnedEffe
 /** The per-driver columns that carry the main driver into planRetention. */
 export function planDrivers(): { features: typeof DRIVER_FEATURES } {
   return { features: DRIVER_FEATURES };
+}
+
+/** This run's value-tier and low-ARPU cutoffs over the scored subscribers (all shards' in a merge). */
+export function effectCutoffs(scored: Scored, config: Config): Omit<SegmentCutoffs, "thresholds"> {
+  const r = config.retention;
+  const arpu = scored.num.arpu ?? new Float32Array(scored.n);
+  const cv = customerValues(scored.prob, arpu, r.value);
+  const cut = valueTierCutoffs(r.segments.valueTier.by === "arpu" ? arpu : cv, r.segments.valueTier);
+  return { valueHigh: cut.high, valueMid: cut.mid, lowArpu: lowArpuCutoff(arpu, r.segments.priceSensitivity) };
 }

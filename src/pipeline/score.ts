@@ -36,12 +36,14 @@ import type { LoadResult } from "../contract/load.js";
 import type { CallListFormat, RetentionConfig } from "../config/retention.js";
 import type { Config } from "../config/schema.js";
 import { ConfigError, InputDataError, QualityGateError, UsageError } from "../errors.js";
+import { createHash } from "node:crypto";
 import { usableColumns } from "../features/build.js";
+import { openClusterSource } from "../features/build-cluster.js";
 import { type Period, parsePeriod } from "../features/periods.js";
 import { libraryVersions } from "../io/artifact.js";
 import type { ValidationCache } from "../io/cache.js";
 import { Db } from "../io/duckdb.js";
-import { fileExists, isDirectory, removePath, sha256File, writeAtomic, writeJsonAtomic } from "../io/files.js";
+import { fileExists, isDirectory, makeTempDir, removePath, sha256File, writeAtomic, writeJsonAtomic } from "../io/files.js";
 import { acquireLock } from "../io/lock.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
@@ -56,15 +58,15 @@ import { computeKpis, type KpiResult } from "../report/kpis.js";
 import { type PlanSummary, summarisePlan } from "../report/summarise-plan.js";
 import { resolveBandThresholds } from "../retention/bands.js";
 import { type Plan, planRetention } from "../retention/plan.js";
-import { lowArpuCutoff, valueTierCutoffs } from "../retention/segments.js";
-import { customerValues } from "../retention/value.js";
-import { type LearnedEffects, learnEffects, planDrivers, priorEffects } from "./campaign-effects.js";
+import { effectCutoffs, type LearnedEffects, learnEffects, planDrivers, priorEffects } from "./campaign-effects.js";
 import { driftForManifest, type RunManifest } from "./manifest.js";
 import { planInputOf } from "./plan-input.js";
-import { planEffects } from "./uplift.js";
 import { callListsOf, writeCallLists } from "./call-lists.js";
 import { historyOf, writeChangesCsv } from "./history.js";
 import { whatIfOf } from "./what-if.js";
+import { contactWaves, modifierInputs, planEffects, upliftSettings } from "./uplift.js";
+import { markShardRejects, SHARD_IDS, shardIds, type ShardSpec, type ShardWrite, writeShardFiles } from "./shard.js";
+import { contactWavesFromCluster, sourceFromCluster } from "./source-clickhouse.js";
 import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
 import { type Scored, scoreChunks } from "./score-chunks.js";
 import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
@@ -106,6 +108,15 @@ export interface ScoreOptions {
   log?: Logger | undefined;
   /** Reuse and store validated input files here (none: validate in memory). */
   cache?: ValidationCache | undefined;
+  /** The raw tables are in this ClickHouse cluster (HTTP URL of the node that takes queries); needs `shard`. */
+  clickhouse?: string | undefined;
+  /** Score only shard k of K (by the cluster's hash of subscriber_id) and write a shard result to `out`. */
+  shard?: ShardSpec | undefined;
+  /**
+   * With `shard`: the runs folder the merged run goes to, whose contacts log the shard's features and learning
+   * read (default: the folder `out` is in).
+   */
+  runs?: string | undefined;
 }
 
 export interface ScoreResult {
@@ -125,6 +136,8 @@ export interface ScoreResult {
   contacts: RunManifest["contacts"];
   periodBudget: RunManifest["period_budget"];
   durations: Record<string, number>;
+  /** Set when this was one shard of a sharded run (`out` holds a shard result, not a run). */
+  shard?: { k: number; of: number };
 }
 
 /** Resolve --model into (models folder, id or undefined for the champion). */
@@ -138,18 +151,28 @@ export function resolveModel(model: string): { modelsDir: string; id: string | u
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
 
+/** What the steps after scoring need of the model (a merge of shard results has no model loaded). */
+export interface RunModel {
+  id: string;
+  kind: string;
+  reasons: Explainer["method"];
+  thresholds: Scorer["bands"]["thresholds"];
+  rc: Explainer["rc"];
+  /** The label horizon the model was trained for (modelHorizon), as text. */
+  horizon: string;
+}
+
 /** Run `churn score`. See the module comment for the stages. */
 export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
   checkOptions(o);
   const log = o.log ?? silentLogger;
   const config = o.config;
   const out = o.out.replace(/[\\/]+$/, "");
-  const sourceName = o.data ?? o.features ?? o.table ?? "";
+  const sourceName = o.data ?? o.clickhouse ?? o.features ?? o.table ?? "";
   const lock = await acquireLock(out, o.wait ?? 0);
   let runsLock: { release(): void } | undefined;
   const clock = stageClock();
   const db = await Db.open({ memoryLimit: config.scoring.memoryLimit });
-  let staging: string | undefined;
   let scorer: Scorer | undefined; // disposed at the end: an mlp holds tensors (a nightly process would leak them)
   try {
     const { modelsDir, id } = resolveModel(o.model);
@@ -157,36 +180,74 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     const needed = (o.exclude ?? []).filter((c) => scorer!.pre.inputs.some((x) => x.name === c));
     if (needed.length) throw new UsageError(msg.excludeNeededByModel(scorer.id, needed));
     const horizon = modelHorizon(scorer, config);
+    if (o.clickhouse !== undefined) return await scoreClusterShard(db, { url: o.clickhouse, asOf: o.asOf!, shard: o.shard!, out, config, scorer, horizon, clock, log });
 
-    // 1. load (and what earlier runs in the runs folder left: contacts, spend)
-    runsLock = await acquireLock(join(dirname(out), ".churn-runs"), Math.max(o.wait ?? 0, 600));
+    // 1. load (and what earlier runs in the runs folder left: contacts, spend); a shard only reads them
+    if (!o.shard) runsLock = await acquireLock(join(dirname(out), ".churn-runs"), Math.max(o.wait ?? 0, 600));
     const input = await loadInput(db, o, log, [...new Set(scorer.pre.columns.map((c) => c.source))]);
-    const ops = readOperationState(out, input.kind === "data" ? (o.asOf ?? null) : input.source.asOf, config);
+    const ops = readOperationState(o.shard && o.runs !== undefined ? join(o.runs, basename(out)) : out, input.kind === "data" ? (o.asOf ?? null) : input.source.asOf, config);
     if (input.kind === "data") {
       checkDataEnd(input.load, o.asOf!, config.scoring.maxDataLagDays);
       if (await mergeContactsIntoCampaigns(db, input.load, ops.log)) addCampaignColumns(input.load);
     }
     clock.lap("load");
 
-    // 2. features
-    const src = await featuresOf(db, input, { asOf: o.asOf, horizon, log });
-    if (src.rows === 0) throw new InputDataError(msg.scoreNoRows(sourceName));
+    // 2. features (of a shard's subscribers only)
+    if (o.shard) await shardIds(db, o.shard, "sipHash64");
+    const src = await featuresOf(db, input, { asOf: o.asOf, horizon, log, only: o.shard ? SHARD_IDS : undefined });
+    if (o.shard) await markShardRejects(db);
+    if (src.rows === 0 && !o.shard) throw new InputDataError(msg.scoreNoRows(sourceName));
     clock.lap("features");
 
     // 3. score
-    const { scored, explainer, drift, integrity } = await scoreRows(db, src, scorer, config, log);
+    const { scored, explainer, drift, integrity, counters } = await scoreRows(db, src, scorer, config, log);
     if (!scored.planSources["arpu"]) log.warn(msg.scoreNoArpu(sourceName));
+    const thresholds = scorer.bands.thresholds;
+    const model: RunModel = { id: scorer.id, kind: scorer.manifest.kind, reasons: explainer.method, thresholds, rc: explainer.rc, horizon: horizon.text };
+    if (o.shard) {
+      // 4. the shard's part of what effects are learned from; planning waits for every shard (churn plan --merge)
+      const r = config.retention;
+      const settings = upliftSettings(r);
+      const contacts =
+        src.kind === "data" && src.load && usableColumns(src.load).has("campaigns")
+          ? await contactWaves(db, { retention: r, asOf: src.asOf!, horizon, columns: usableColumns(src.load), scorer, explainer, chunkRows: config.scoring.chunkRows, settings, log, only: SHARD_IDS })
+          : undefined;
+      const modifiers = await modifierInputs(db, src.relation, src.idColumn, scored.ids, scored.prob, settings.modifiers);
+      const kpis = await kpisFor(db, src);
+      clock.lap("score");
+      return await writeShard(
+        db,
+        out,
+        {
+          shard: o.shard,
+          hash: "sipHash64",
+          src,
+          scored,
+          model: {
+            id: model.id,
+            kind: model.kind,
+            reasons: model.reasons,
+            thresholds,
+            columns: scorer.pre.columns.map((c) => c.name),
+            scale: scorer.importance?.contributionScale ?? null,
+            horizon: model.horizon,
+          },
+          drift: shardChecks(counters),
+          kpis,
+          contacts: contacts ?? (src.kind === "data" && src.load && usableColumns(src.load).has("campaigns") ? null : undefined),
+          modifiers: { defs: settings.modifiers.map((d) => d.feature), raw: modifiers },
+          contactsLog: logDigest(ops.log, src.asOf),
+          load: src.load,
+        },
+        clock,
+        log,
+      );
+    }
     inputGate(integrity, drift, { allowed: Boolean(o.allowDrift), stopOnShift: config.scoring.stopOnShift, reference: referenceName(scorer) }, log);
     clock.lap("score");
 
     // 4. effects
-    const thresholds = scorer.bands.thresholds;
     const { effects, kpis } = await effectsFor(db, { src, scored, scorer, explainer, thresholds, config, horizon, log });
-    clock.lap("effects");
-
-    // 5. plan
-    const runId = basename(out);
-    const budget = runBudget(o.budget === undefined ? config.retention.budget : o.budget, ops);
     const subscriberEffects = await planEffects(db, effects.uplift, {
       relation: src.relation,
       idColumn: src.idColumn,
@@ -194,12 +255,59 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
       prob: scored.prob,
       caution: config.retention.uplift.caution,
     });
+    clock.lap("effects");
+
+    // 5-7.
+    return await planAndWrite(db, { out, config, budget: o.budget, allowDrift: Boolean(o.allowDrift), src, scored, model, effects, subscriberEffects, drift, integrity, kpis, ops, format: o.format, clock, log });
+  } finally {
+    scorer?.model.dispose();
+    db.close();
+    runsLock?.release();
+    lock.release();
+  }
+}
+
+export interface PlanAndWriteInput {
+  out: string;
+  config: Config;
+  /** undefined: retention.budget; null: no limit. */
+  budget: number | null | undefined;
+  allowDrift: boolean;
+  src: ScoreSource;
+  scored: Scored;
+  model: RunModel;
+  effects: LearnedEffects;
+  /** Each subscriber's own effects (planEffects), or undefined: the segment cells. */
+  subscriberEffects: Float32Array | undefined;
+  drift: DriftSummary;
+  integrity: { checked: boolean; failures: IntegrityFailure[] };
+  kpis: KpiResult | undefined;
+  /** The runs folder's contacts log, budget ledger and contact rules (read under its lock). */
+  ops: OperationState;
+  /** CSV dialect of the call lists (default retention.callLists.format). */
+  format?: CallListFormat | undefined;
+  clock: StageClock;
+  log: Logger;
+}
+
+/**
+ * Stages 5-7 of a run, from the scored subscribers and the effects on: plan (contact rules, period budget,
+ * holdout), summarise, write the run folder, record its contacts and spend. Shared by `churn score` and
+ * `churn plan --merge`, so a merge of shards writes what one process writes.
+ */
+export async function planAndWrite(db: Db, w: PlanAndWriteInput): Promise<ScoreResult> {
+  const { out, config, src, scored, model, effects, drift, integrity, kpis, ops, clock, log } = w;
+  let staging: string | undefined;
+  try {
+    // 5. plan
+    const runId = basename(out);
+    const budget = runBudget(w.budget === undefined ? config.retention.budget : w.budget, ops);
     const planInput = planInputOf(scored);
     const plan = planRetention(planInput, {
-      thresholds,
+      thresholds: model.thresholds,
       config: config.retention,
       effects: effects.estimates,
-      subscriberEffects,
+      subscriberEffects: w.subscriberEffects,
       budget,
       ...planDrivers(),
       noReasons: true,
@@ -217,11 +325,11 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     const period = periodOf(ops, plan.spent);
     const planned = summarisePlan({
       plan,
-      reasons: (i) => reasonTexts(explainer.rc, scored.reasonCol, scored.reasonVal, i),
+      reasons: (i) => reasonTexts(model.rc, scored.reasonCol, scored.reasonVal, i),
       effects,
       drift,
       kpis,
-      run: { id: runId, asOf: src.asOf ?? "", modelId: scorer.id, scored: scored.n, currency: config.scoring.currency },
+      run: { id: runId, asOf: src.asOf ?? "", modelId: model.id, scored: scored.n, currency: config.scoring.currency },
       budget,
       contactRules: { holdoutShare: config.retention.holdout.share },
       periodBudget: period,
@@ -230,7 +338,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     clock.lap("summarise");
 
     // 8. history
-    await appendPlan(db, plan, scored, explainer.rc);
+    await appendPlan(db, plan, scored, model.rc);
     const earlier = findEarlierRuns(out);
     const history = await historyOf(db, { asOf: src.asOf, earlier, log });
     if (history.changes) planned.summary.changes = history.changes;
@@ -246,14 +354,13 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
       earlier,
       changes: history.changes !== undefined,
       config: config.retention,
-      format: o.format ?? config.retention.callLists.format,
+      format: w.format ?? config.retention.callLists.format,
       contacts,
     });
     clock.lap("write");
     const manifest = runManifest({
       runId,
-      scorer,
-      explainer,
+      model,
       src,
       planned,
       plan,
@@ -261,8 +368,8 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
       effects,
       drift,
       integrity,
-      allowDrift: Boolean(o.allowDrift),
-      horizon: horizon.text,
+      allowDrift: w.allowDrift,
+      horizon: model.horizon,
       durations: clock.total(),
       ops,
       contacts,
@@ -281,7 +388,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     return {
       runDir: out,
       runId,
-      modelId: scorer.id,
+      modelId: model.id,
       asOf: src.asOf,
       counts,
       budget: manifest.budget,
@@ -297,10 +404,56 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     };
   } finally {
     if (staging !== undefined) removePath(staging);
-    scorer?.model.dispose();
-    db.close();
-    runsLock?.release();
-    lock.release();
+  }
+}
+
+/** What a shard's drift and integrity counters add to a merge (none without a drift reference). */
+function shardChecks(c: ScoreCounters): ShardWrite["drift"] {
+  if (!c.reference || !c.drift) return null;
+  return { reference: c.reference, counts: c.drift.state(), integrity: c.integrity?.state() ?? null };
+}
+
+/** The rows of the contacts log that can change features or learning at as-of (dated on or before it), as a digest. */
+export function logDigest(log: readonly ContactRow[], asOf: string | null): { rows: number; sha256: string } {
+  const rows = log
+    .filter((r) => asOf === null || r.date <= asOf)
+    .map((r) => `${r.subscriber_id}\u0000${r.date}\u0000${r.action}\u0000${r.group}`)
+    .sort();
+  return { rows: rows.length, sha256: createHash("sha256").update(rows.join("\n")).digest("hex") };
+}
+
+/** A shard's result into its folder (staged and renamed like a run), and what `churn score` reports of it. */
+async function writeShard(db: Db, out: string, w: ShardWrite, clock: StageClock, log: Logger): Promise<ScoreResult> {
+  let staging: string | undefined = prepareStaging(out);
+  try {
+    const m = await writeShardFiles(db, staging, w);
+    commitStaging(staging, out);
+    staging = undefined;
+    clock.lap("write");
+    const rejected = await db.all("SELECT reason, count(*) AS n FROM rejects WHERE table_name = 'subscribers' AND scope = 'shard' GROUP BY reason ORDER BY reason");
+    const byReason = Object.fromEntries(rejected.map((r) => [String(r["reason"]), Number(r["n"])]));
+    const nRejected = Object.values(byReason).reduce((a, b) => a + b, 0);
+    log.info(msg.shardWritten(w.shard.k, w.shard.of, out, m.scored, nRejected));
+    return {
+      runDir: out,
+      runId: basename(out),
+      modelId: m.model.id,
+      asOf: m.as_of,
+      counts: { in: m.scored + nRejected, scored: m.scored, rejected: nRejected, rejected_by_reason: byReason, per_band: {}, per_action: {}, reconciled: true },
+      budget: null,
+      budgetUsed: 0,
+      expectedRevenueSaved: 0,
+      expectedChurners: 0,
+      effects: { source: "prior", note: "planned by churn plan --merge" },
+      drift: driftForManifest(noDrift(0, 0), false),
+      integrity: { checked: false, failures: [], allowed: false },
+      contacts: { date: "", treated: 0, held_out: 0, excluded: {}, log: "" },
+      periodBudget: undefined,
+      durations: clock.total(),
+      shard: { k: w.shard.k, of: w.shard.of },
+    };
+  } finally {
+    if (staging !== undefined) removePath(staging);
   }
 }
 
@@ -316,15 +469,83 @@ function addCampaignColumns(load: LoadResult): void {
 
 function checkOptions(o: ScoreOptions): void {
   // no input option: the config's data.dir (a nightly job's config names its export folder)
-  if (o.data === undefined && o.features === undefined && o.table === undefined && o.config.data.dir !== undefined) o.data = o.config.data.dir;
-  const nSources = [o.data, o.features, o.table].filter((x) => x !== undefined).length;
+  if (o.data === undefined && o.clickhouse === undefined && o.features === undefined && o.table === undefined && o.config.data.dir !== undefined) o.data = o.config.data.dir;
+  const nSources = [o.data, o.clickhouse, o.features, o.table].filter((x) => x !== undefined).length;
   if (nSources !== 1) throw new UsageError(msg.scoreSource());
-  if (o.data !== undefined && o.asOf === undefined) throw new UsageError(msg.scoreDataNeedsAsOf());
+  if ((o.data !== undefined || o.clickhouse !== undefined) && o.asOf === undefined) throw new UsageError(msg.scoreDataNeedsAsOf());
   if (o.budget !== undefined && o.budget !== null && !(o.budget >= 0)) throw new UsageError(msg.badBudget(o.budget));
+  if (o.shard && o.data === undefined && o.clickhouse === undefined) throw new UsageError(msg.shardSource());
+  if (o.clickhouse !== undefined && !o.shard) throw new UsageError(msg.scoreClickhouseNeedsShard());
 }
 
+interface ClusterShardInput {
+  url: string;
+  asOf: string;
+  shard: ShardSpec;
+  out: string;
+  config: Config;
+  scorer: Scorer;
+  horizon: Period;
+  clock: StageClock;
+  log: Logger;
+}
+
+/**
+ * Stages 1-4 of a shard whose raw tables are in ClickHouse (source-clickhouse.ts): validate them on the
+ * cluster, features of the shard's subscribers computed there, score, the shard's contact waves; write the shard.
+ */
+async function scoreClusterShard(db: Db, c: ClusterShardInput): Promise<ScoreResult> {
+  const { config, scorer, log, clock } = c;
+  const tmp = makeTempDir("churn-score-ch-");
+  const cs = await openClusterSource(c.url, config, log);
+  try {
+    clock.lap("load");
+    const src = await sourceFromCluster(db, cs, { asOf: c.asOf, horizon: c.horizon, shard: c.shard, log, tmp });
+    await markShardRejects(db);
+    clock.lap("features");
+    const { scored, explainer, counters } = await scoreRows(db, src, scorer, config, log);
+    const settings = upliftSettings(config.retention);
+    const contacts = await contactWavesFromCluster(db, cs, { asOf: c.asOf, horizon: c.horizon, shard: c.shard, log, tmp, config, scorer, explainer, settings });
+    const modifiers = await modifierInputs(db, src.relation, src.idColumn, scored.ids, scored.prob, settings.modifiers);
+    clock.lap("score");
+    return await writeShard(
+      db,
+      c.out,
+      {
+        shard: c.shard,
+        hash: cs.src.shardKey ?? "sipHash64",
+        src,
+        scored,
+        model: {
+          id: scorer.id,
+          kind: scorer.manifest.kind,
+          reasons: explainer.method,
+          thresholds: scorer.bands.thresholds,
+          columns: scorer.pre.columns.map((x) => x.name),
+          scale: scorer.importance?.contributionScale ?? null,
+          horizon: c.horizon.text,
+        },
+        drift: shardChecks(counters),
+        kpis: undefined,
+        contacts,
+        modifiers: { defs: settings.modifiers.map((d) => d.feature), raw: modifiers },
+        contactsLog: logDigest([], c.asOf),
+        load: undefined,
+        source: "clickhouse",
+      },
+      clock,
+      log,
+    );
+  } finally {
+    await cs.close();
+    removePath(tmp);
+  }
+}
+
+export type StageClock = ReturnType<typeof stageClock>;
+
 /** Seconds per stage, in stage order; `total()` adds the whole run. */
-function stageClock() {
+export function stageClock() {
   const durations: Record<string, number> = {};
   const t0 = performance.now();
   let last = t0;
@@ -368,14 +589,21 @@ async function loadInput(db: Db, o: ScoreOptions, log: Logger, required: readonl
 }
 
 /** Stage 2: features at as-of from the raw tables (a feature or flat table already holds them). */
-async function featuresOf(db: Db, input: LoadedInput, o: { asOf: string | undefined; horizon: Period; log: Logger }): Promise<ScoreSource> {
+async function featuresOf(db: Db, input: LoadedInput, o: { asOf: string | undefined; horizon: Period; log: Logger; only: string | undefined }): Promise<ScoreSource> {
   if (input.kind === "file") return input.source;
-  return sourceFromRawTables(db, input.load, { asOf: o.asOf!, horizon: o.horizon, log: o.log });
+  return sourceFromRawTables(db, input.load, { asOf: o.asOf!, horizon: o.horizon, log: o.log, only: o.only });
 }
 
 /** The probability below which a subscriber is in the low band (no reasons, no main driver): the medium threshold. */
 export function lowBandBelow(scorer: Scorer, config: Config): number {
   return resolveBandThresholds(scorer.bands.thresholds, config.retention.bands).medium;
+}
+
+/** The drift and integrity counters of a scoring pass (a shard's go into its result for the merge). */
+interface ScoreCounters {
+  reference: ReturnType<typeof referenceOf>;
+  drift: DriftCounter | undefined;
+  integrity: IntegrityCounter | undefined;
 }
 
 /** Stage 3: probabilities, reasons, drift and integrity counts of every row. */
@@ -385,7 +613,7 @@ async function scoreRows(
   scorer: Scorer,
   config: Config,
   log: Logger,
-): Promise<{ scored: Scored; explainer: Explainer; drift: DriftSummary; integrity: { checked: boolean; failures: IntegrityFailure[] } }> {
+): Promise<{ scored: Scored; explainer: Explainer; drift: DriftSummary; integrity: { checked: boolean; failures: IntegrityFailure[] }; counters: ScoreCounters }> {
   const reference = referenceOf(scorer.training);
   if (!reference) log.warn(msg.driftNoReference(scorer.id));
   else if (!reference.snapshots) log.warn(msg.integrityNotChecked(scorer.id));
@@ -422,7 +650,7 @@ async function scoreRows(
   });
   const { driftWarn, driftFail } = config.scoring;
   const drift = counter ? counter.summary(driftWarn, driftFail) : noDrift(driftWarn, driftFail);
-  return { scored, explainer, drift, integrity: { checked: integrity !== undefined, failures: integrity?.failures() ?? [] } };
+  return { scored, explainer, drift, integrity: { checked: integrity !== undefined, failures: integrity?.failures() ?? [] }, counters: { reference, drift: counter, integrity } };
 }
 
 /** What the gate compares with, named in its messages. */
@@ -434,7 +662,7 @@ function referenceName(scorer: Scorer): string {
  * Broken input stops the run (exit 4) unless --allow-drift; a population shift (PSI above scoring.driftFail) is a
  * warning, in the report, and stops the run only with scoring.stopOnShift.
  */
-function inputGate(
+export function inputGate(
   integrity: { failures: IntegrityFailure[] },
   d: DriftSummary,
   o: { allowed: boolean; stopOnShift: boolean; reference: string },
@@ -463,12 +691,8 @@ interface EffectsInput {
 /** Stage 4: effects learned from past campaigns (raw tables only, else the catalogue's priors), and the loyalty KPIs. */
 async function effectsFor(db: Db, e: EffectsInput): Promise<{ effects: LearnedEffects; kpis: KpiResult | undefined }> {
   const { src, scored, config } = e;
-  const r = config.retention;
   let effects: LearnedEffects;
   if (src.kind === "data" && src.load) {
-    const arpu = scored.num.arpu ?? new Float32Array(scored.n);
-    const cv = customerValues(scored.prob, arpu, r.value);
-    const cut = valueTierCutoffs(r.segments.valueTier.by === "arpu" ? arpu : cv, r.segments.valueTier);
     effects = await learnEffects(db, {
       config,
       asOf: src.asOf!,
@@ -476,9 +700,7 @@ async function effectsFor(db: Db, e: EffectsInput): Promise<{ effects: LearnedEf
       columns: usableColumns(src.load),
       scorer: e.scorer,
       explainer: e.explainer,
-      valueHigh: cut.high,
-      valueMid: cut.mid,
-      lowArpu: lowArpuCutoff(arpu, r.segments.priceSensitivity),
+      ...effectCutoffs(scored, config),
       thresholds: e.thresholds,
       chunkRows: config.scoring.chunkRows,
       log: e.log,
@@ -486,10 +708,13 @@ async function effectsFor(db: Db, e: EffectsInput): Promise<{ effects: LearnedEf
   } else {
     effects = priorEffects(config, "Scored from a feature or flat table (no campaigns table): every effect is the catalogue's prior.");
   }
-  // Loyalty KPIs by month and contract type, from the raw tables (only when scoring from --data).
-  const kpis = src.kind === "data" && src.asOf ? await computeKpis(db, { asOf: src.asOf, months: 12, segment: "contract_type" }) : undefined;
   e.log.info(effects.note);
-  return { effects, kpis };
+  return { effects, kpis: await kpisFor(db, src) };
+}
+
+/** Loyalty KPIs by month and contract type, from the raw tables (only when scoring from --data). */
+async function kpisFor(db: Db, src: ScoreSource): Promise<KpiResult | undefined> {
+  return src.kind === "data" && src.asOf ? await computeKpis(db, { asOf: src.asOf, months: 12, segment: "contract_type" }) : undefined;
 }
 
 interface WriteInput {
@@ -529,8 +754,7 @@ async function writeRunFiles(db: Db, staging: string, w: WriteInput): Promise<st
 
 interface ManifestInput {
   runId: string;
-  scorer: Scorer;
-  explainer: Explainer;
+  model: RunModel;
   src: ScoreSource;
   planned: PlanSummary;
   plan: Plan;
@@ -561,12 +785,13 @@ function runManifest(m: ManifestInput): RunManifest {
     reconciled: src.subscribersIn === scored + rejected,
   };
   if (src.load) counts.tables = Object.fromEntries(Object.values(src.load.tables).filter((t) => t.present).map((t) => [t.table, { rows: t.rows, loaded: t.loaded, rejected: t.rejected }]));
+  else if (src.tableCounts) counts.tables = src.tableCounts;
   if (!counts.reconciled) throw new Error(`counts do not reconcile: in ${counts.in}, scored ${counts.scored}, rejected ${counts.rejected}`);
   return {
     kind: "churn-run",
     version: 1,
     run_id: m.runId,
-    model: { id: m.scorer.id, kind: m.scorer.manifest.kind, reasons: m.explainer.method },
+    model: { id: m.model.id, kind: m.model.kind, reasons: m.model.reasons },
     as_of: src.asOf,
     horizon: m.horizon,
     data_end: src.dataEnd,

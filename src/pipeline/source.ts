@@ -17,7 +17,7 @@ import { checkRejectShare, type LoadResult, loadData, parseAsOf } from "../contr
 import type { Config } from "../config/schema.js";
 import { InputDataError } from "../errors.js";
 import { usableColumns } from "../features/build.js";
-import { computeFeatures } from "../features/runner.js";
+import { computeFeatures, type FeatureColumn } from "../features/runner.js";
 import type { Period } from "../features/periods.js";
 import type { ValidationCache } from "../io/cache.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
@@ -53,6 +53,8 @@ export interface ScoreSource {
   subscribersIn: number;
   rejectedByReason: Record<string, number>;
   load?: LoadResult;
+  /** Per raw table rows, loaded, rejected, when there is no LoadResult (a merge of shards, a cluster). */
+  tableCounts?: Record<string, { rows: number; loaded: number; rejected: number }>;
   /** Columns of the relation. */
   columns: string[];
   horizon: string | null;
@@ -81,16 +83,17 @@ export async function loadRawTables(db: Db, o: { dir: string; config: Config; lo
 
 /**
  * Features at as-of of the loaded raw tables into table score_input; subscribers loaded but not active at
- * as-of are rejected (not_active_at_as_of), so every row of subscribers.* is scored or rejected.
+ * as-of are rejected (not_active_at_as_of), so every row of subscribers.* is scored or rejected. With `only` (a table
+ * of subscriber_id, a shard's), both for those subscribers only.
  */
 export async function sourceFromRawTables(
   db: Db,
   loaded: LoadResult,
-  o: { asOf: string; horizon: Period; log: Logger },
+  o: { asOf: string; horizon: Period; log: Logger; only?: string | undefined },
 ): Promise<ScoreSource> {
   const asOfDate = parseAsOf(o.asOf)!;
   const columns = usableColumns(loaded);
-  const computed = await computeFeatures(db, { asOf: [asOfDate], horizon: o.horizon, columns, log: o.log }, async (select) => {
+  const computed = await computeFeatures(db, { asOf: [asOfDate], horizon: o.horizon, columns, log: o.log, only: o.only }, async (select) => {
     await db.run(`CREATE OR REPLACE TABLE score_input AS ${select}`);
   });
   const subs = loaded.tables.subscribers;
@@ -100,7 +103,7 @@ export async function sourceFromRawTables(
      SELECT 'subscribers', $1, NULL, 'subscriber_id', s.subscriber_id, 'not_active_at_as_of',
        CASE WHEN s.activation_date > CAST($2 AS DATE) THEN 'activated ' || CAST(s.activation_date AS VARCHAR) || ', after as-of ' || $2
             ELSE 'deactivated ' || CAST(s.deactivation_date AS VARCHAR) || ', on or before as-of ' || $2 END
-     FROM subscribers s ANTI JOIN score_input f ON f.subscriber_id = s.subscriber_id
+     FROM subscribers s ANTI JOIN score_input f ON f.subscriber_id = s.subscriber_id${o.only ? ` SEMI JOIN ${o.only} k ON k.subscriber_id = s.subscriber_id` : ""}
      ORDER BY s.subscriber_id`,
     [subs.file ?? "subscribers", o.asOf],
   );
@@ -116,14 +119,7 @@ export async function sourceFromRawTables(
     asOf: o.asOf,
     rows,
     duplicateIds: new Set(),
-    features: computed.columns.map((c) => ({
-      name: c.name,
-      unit: c.unit,
-      description: c.description,
-      ...(c.reason ? { reason: c.reason } : {}),
-      ...(c.appliesIf ? { appliesIf: c.appliesIf } : {}),
-      ...(c.structural ? { structural: true } : {}),
-    })),
+    features: reasonFeaturesOf(computed.columns),
     inputs,
     subscribersIn: subs.rows,
     rejectedByReason: Object.fromEntries(rejected.map((r) => [String(r["reason"]), Number(r["n"])])),
@@ -140,6 +136,18 @@ function fileRelation(path: string, csv?: CsvDialect): string {
 }
 
 /** The sidecar of `churn features` (FILE.json), when present: feature metadata and horizon. */
+/** What reasons need of the computed feature columns. */
+export function reasonFeaturesOf(columns: readonly FeatureColumn[]): ReasonFeature[] {
+  return columns.map((c) => ({
+    name: c.name,
+    unit: c.unit,
+    description: c.description,
+    ...(c.reason ? { reason: c.reason } : {}),
+    ...(c.appliesIf ? { appliesIf: c.appliesIf } : {}),
+    ...(c.structural ? { structural: true } : {}),
+  }));
+}
+
 function readSidecar(path: string): { features: ReasonFeature[]; horizon: string | null; dataEnd: string | null } {
   // absent or unreadable: scoring goes on with generic reasons and the model's horizon
   const r = readJsonFile(`${path}.json`, featureSidecarSchema);

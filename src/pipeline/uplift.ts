@@ -38,7 +38,7 @@ import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
 import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
 import type { UpliftReport } from "../report/planner-report.js";
 import { planInputOf } from "./plan-input.js";
-import { scoreChunks } from "./score-chunks.js";
+import { type Scored, scoreChunks } from "./score-chunks.js";
 
 /** Contact days within this many days of a wave's first day belong to that wave (features as of the day before it). */
 export const WAVE_DAYS = 7;
@@ -109,21 +109,8 @@ export interface ContactRows {
   defs: ModifierDef[];
 }
 
-export interface CollectOptions {
-  retention: RetentionConfig;
-  asOf: string;
-  horizon: Period;
-  columns: ReadonlyMap<TableName, ReadonlySet<string>>;
-  scorer: Scorer;
-  explainer: Explainer;
-  valueHigh: number;
-  valueMid: number;
-  lowArpu: number;
-  thresholds: { critical: number; high: number; medium: number };
-  chunkRows: number;
-  settings: UpliftSettings;
-  log?: Logger | undefined;
-}
+/** What collecting the contact rows needs: the waves' options and this run's cutoffs. */
+export type CollectOptions = WaveOptions & SegmentCutoffs;
 
 /** A period in days (a month counts 30.4375 days). */
 export const periodDays = (p: Period): number => (p.unit === "day" ? p.n : 30.4375 * p.n);
@@ -141,35 +128,144 @@ export function wavesOf(contactDays: readonly string[]): { first: string; days: 
 
 const dayBefore = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_000);
 
-/** Steps 1-2: the contact rows, or undefined when there is no campaigns table or no contact old enough. */
-export async function collectContacts(db: Db, o: CollectOptions): Promise<ContactRows | undefined> {
-  if (!o.columns.has("campaigns")) return undefined;
+/** A contact of a wave with its outcome: one row of the campaigns table whose window has passed. */
+export interface OutcomeRow {
+  id: string;
+  date: string;
+  action: string;
+  treated: boolean;
+  churned: boolean;
+  /** Values of ContactWaves.features (null = empty). */
+  values: (number | null)[];
+}
+
+/** A wave's contacted subscribers, scored as of the day before it, and its contacts' outcomes (ordered by id, date, action). */
+export interface ContactWave {
+  first: string;
+  scored: Scored;
+  rows: OutcomeRow[];
+}
+
+/**
+ * Step 2 without this run's cutoffs: what a shard can compute for its own subscribers and a merge puts
+ * together (contactRowsOf then gives what one process collects).
+ */
+export interface ContactWaves {
+  /** First contact day of every wave (over all subscribers: the same in every shard). */
+  waveDays: string[];
+  waves: ContactWave[];
+  /** The modifiers' features the feature table has (OutcomeRow.values in this order). */
+  features: string[];
+}
+
+export interface WaveOptions {
+  retention: RetentionConfig;
+  asOf: string;
+  horizon: Period;
+  columns: ReadonlyMap<TableName, ReadonlySet<string>>;
+  scorer: Scorer;
+  explainer: Explainer;
+  chunkRows: number;
+  settings: UpliftSettings;
+  /** A table (subscriber_id) of the only subscribers to take (a shard's); default all. */
+  only?: string | undefined;
+  /** The relations of contacts and subscribers (default the loaded `campaigns` and `subscribers`). */
+  campaigns?: string | undefined;
+  subscribers?: string | undefined;
+  /** Contact days (all subscribers'), when found elsewhere (a ClickHouse cluster). */
+  contactDays?: readonly string[] | undefined;
+  /**
+   * The feature table at each date: calls `emit(select, day)` per date (default the feature runner on the
+   * loaded tables, restricted to `only`).
+   */
+  featuresAt?: ((asOf: Date[], emit: (select: string, day: string) => Promise<void>) => Promise<void>) | undefined;
+  log?: Logger | undefined;
+}
+
+/** Steps 1-2 up to the cutoffs: the waves, or undefined when there is no contact old enough. */
+export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves | undefined> {
   const H = o.settings.horizonDays;
-  const actions = o.retention.actions.filter((a) => a.id !== "none");
-  const actionIndex = new Map<string, number>(actions.map((a, k) => [a.id, k]));
-  const contactDays = (
-    await db.all(`SELECT DISTINCT date FROM campaigns WHERE datediff('day', date, CAST($1 AS DATE)) >= $2 ORDER BY date`, [o.asOf, H])
-  ).map((r) => isoDay(r["date"] as Date));
+  const campaigns = o.campaigns ?? "campaigns";
+  const subscribers = o.subscribers ?? "subscribers";
+  const contactDays =
+    o.contactDays ??
+    (await db.all(`SELECT DISTINCT date FROM ${campaigns} WHERE datediff('day', date, CAST($1 AS DATE)) >= $2 ORDER BY date`, [o.asOf, H])).map((r) =>
+      isoDay(r["date"] as Date),
+    );
   if (!contactDays.length) return undefined;
   const waves = wavesOf(contactDays);
-  const defs = [...o.settings.modifiers];
-  const features = defs.filter((d) => d.feature !== RISK_MODIFIER).map((d) => d.feature);
+  const features = o.settings.modifiers.filter((d) => d.feature !== RISK_MODIFIER).map((d) => d.feature);
 
   // 2. features as of the day before each wave, for the subscribers it contacted
   await db.run("DROP TABLE IF EXISTS upl_input");
   let first = true;
   const waveOf = new Map(waves.map((w, k) => [isoDay(dayBefore(w.first)), k]));
-  await computeFeatures(db, { asOf: waves.map((w) => dayBefore(w.first)), horizon: o.horizon, columns: o.columns }, async (select, day) => {
-    const w = waves[waveOf.get(day)!]!;
-    const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
-    const body = `SELECT f.* FROM (${select}) f SEMI JOIN (SELECT subscriber_id FROM campaigns WHERE date IN (${list})) c ON c.subscriber_id = f.subscriber_id`;
-    await db.run(first ? `CREATE TABLE upl_input AS ${body}` : `INSERT INTO upl_input ${body}`);
-    first = false;
-  });
+  const featuresAt =
+    o.featuresAt ?? ((asOf: Date[], emit: (select: string, day: string) => Promise<void>) => computeFeatures(db, { asOf, horizon: o.horizon, columns: o.columns, only: o.only }, emit).then(() => undefined));
+  await featuresAt(
+    waves.map((w) => dayBefore(w.first)),
+    async (select, day) => {
+      const w = waves[waveOf.get(day)!]!;
+      const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
+      const body = `SELECT f.* FROM (${select}) f SEMI JOIN (SELECT subscriber_id FROM ${campaigns} WHERE date IN (${list})) c ON c.subscriber_id = f.subscriber_id`;
+      await db.run(first ? `CREATE TABLE upl_input AS ${body}` : `INSERT INTO upl_input ${body}`);
+      first = false;
+    },
+  );
   if (first) return undefined;
   const cols = await db.describe("SELECT * FROM upl_input");
   const have = new Set(cols.map((c) => c.name));
-  const usable = defs.filter((d) => d.feature === RISK_MODIFIER || have.has(d.feature));
+  const present = features.filter((f) => have.has(f));
+  const out: ContactWaves = { waveDays: waves.map((w) => w.first), waves: [], features: present };
+  for (const w of waves) {
+    const asOf = isoDay(dayBefore(w.first));
+    const rel = `(SELECT * FROM upl_input WHERE as_of = DATE ${quoteLiteral(asOf)})`;
+    const n = Number((await db.one(`SELECT count(*) AS n FROM ${rel}`))?.["n"] ?? 0);
+    if (!n) continue;
+    const scored = await scoreChunks(db, { relation: rel, idColumn: "subscriber_id", columns: cols, scorer: o.scorer, explainer: o.explainer, chunkRows: o.chunkRows, rows: n });
+    // the modifiers' raw values, and the contacts of the wave with their outcome within H days
+    const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
+    const featSel = present.map((f) => `CAST(f.${quoteIdent(f, "feature")} AS DOUBLE) AS ${quoteIdent(f, "feature")}`);
+    const rows = await db.all(
+      `SELECT c.subscriber_id, c.date, CAST(c.action AS VARCHAR) AS action, CAST(c."group" AS VARCHAR) AS grp,
+         (s.deactivation_date IS NOT NULL AND datediff('day', c.date, s.deactivation_date) BETWEEN 0 AND $1 - 1) AS churned
+         ${featSel.length ? `, ${featSel.join(", ")}` : ""}
+       FROM ${campaigns} c JOIN ${subscribers} s USING (subscriber_id) JOIN ${rel} f ON f.subscriber_id = c.subscriber_id
+       WHERE c.date IN (${list}) AND (s.deactivation_date IS NULL OR s.deactivation_date >= c.date)
+       ORDER BY c.subscriber_id, c.date, c.action`,
+      [H],
+    );
+    out.waves.push({
+      first: w.first,
+      scored,
+      rows: rows.map((r) => ({
+        id: String(r["subscriber_id"]),
+        date: isoDay(r["date"] as Date),
+        action: String(r["action"]),
+        treated: r["grp"] === "treatment",
+        churned: Boolean(r["churned"]),
+        values: present.map((f) => (r[f] === null || r[f] === undefined ? null : Number(r[f]))),
+      })),
+    });
+  }
+  await db.run("DROP TABLE IF EXISTS upl_input");
+  return out;
+}
+
+/** This run's cutoffs, with which the contacted subscribers' segments are found. */
+export interface SegmentCutoffs {
+  valueHigh: number;
+  valueMid: number;
+  lowArpu: number;
+  thresholds: { critical: number; high: number; medium: number };
+}
+
+/** Step 2's rows from the waves: each contacted subscriber's effect segment with this run's cutoffs. */
+export function contactRowsOf(w: ContactWaves, o: SegmentCutoffs & { retention: RetentionConfig; settings: UpliftSettings }): ContactRows {
+  const actions = o.retention.actions.filter((a) => a.id !== "none");
+  const actionIndex = new Map<string, number>(actions.map((a, k) => [a.id, k]));
+  const defs = [...o.settings.modifiers];
+  const usable = defs.filter((d) => d.feature === RISK_MODIFIER || w.features.includes(d.feature));
   const retention = {
     ...o.retention,
     budget: null,
@@ -179,72 +275,62 @@ export async function collectContacts(db: Db, o: CollectOptions): Promise<Contac
       priceSensitivity: { ...o.retention.segments.priceSensitivity, lowArpuAmount: o.lowArpu },
     },
   };
-  const out: Omit<ContactRows, "n" | "wave" | "action" | "treated" | "churned" | "p" | "raw"> & {
-    wave: number[];
-    action: number[];
-    treated: number[];
-    churned: number[];
-    p: number[];
-    raw: number[];
-  } = { ids: [], wave: [], waveDays: waves.map((w) => w.first), action: [], treated: [], churned: [], p: [], segment: [], raw: [], defs: usable };
-  for (const [k, w] of waves.entries()) {
-    const asOf = isoDay(dayBefore(w.first));
-    const rel = `(SELECT * FROM upl_input WHERE as_of = DATE ${quoteLiteral(asOf)})`;
-    const n = Number((await db.one(`SELECT count(*) AS n FROM ${rel}`))?.["n"] ?? 0);
-    if (!n) continue;
-    const scored = await scoreChunks(db, { relation: rel, idColumn: "subscriber_id", columns: cols, scorer: o.scorer, explainer: o.explainer, chunkRows: o.chunkRows, rows: n });
+  const ids: string[] = [];
+  const wave: number[] = [];
+  const action: number[] = [];
+  const treated: number[] = [];
+  const churned: number[] = [];
+  const p: number[] = [];
+  const segment: string[] = [];
+  const raw: number[] = [];
+  for (const cw of w.waves) {
+    const k = w.waveDays.indexOf(cw.first);
+    const scored = cw.scored;
     const plan = planRetention(planInputOf(scored), { thresholds: o.thresholds, config: retention, budget: null, features: DRIVER_FEATURES, noReasons: true });
     const at = new Map<string, number>();
-    for (let r = 0; r < plan.size; r++) at.set(plan.row(r).subscriber_id, plan.index(r));
     const segOf = new Map<string, string>();
     for (let r = 0; r < plan.size; r++) {
       const row = plan.row(r);
+      at.set(row.subscriber_id, plan.index(r));
       segOf.set(row.subscriber_id, row.segment);
     }
-    // modifiers' raw values, and the contacts of the wave with their outcome within H days
-    const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
-    const featSel = features.filter((f) => have.has(f)).map((f) => `CAST(f.${quoteIdent(f, "feature")} AS DOUBLE) AS ${quoteIdent(f, "feature")}`);
-    const rows = await db.all(
-      `SELECT c.subscriber_id, CAST(c.action AS VARCHAR) AS action, CAST(c."group" AS VARCHAR) AS grp,
-         (s.deactivation_date IS NOT NULL AND datediff('day', c.date, s.deactivation_date) BETWEEN 0 AND $1 - 1) AS churned
-         ${featSel.length ? `, ${featSel.join(", ")}` : ""}
-       FROM campaigns c JOIN subscribers s USING (subscriber_id) JOIN ${rel} f ON f.subscriber_id = c.subscriber_id
-       WHERE c.date IN (${list}) AND (s.deactivation_date IS NULL OR s.deactivation_date >= c.date)
-       ORDER BY c.subscriber_id, c.date, c.action`,
-      [H],
-    );
-    for (const r of rows) {
-      const id = String(r["subscriber_id"]);
-      const a = actionIndex.get(String(r["action"]));
-      const i = at.get(id);
+    for (const r of cw.rows) {
+      const a = actionIndex.get(r.action);
+      const i = at.get(r.id);
       if (a === undefined || i === undefined) continue;
-      out.ids.push(id);
-      out.wave.push(k);
-      out.action.push(a);
-      out.treated.push(r["grp"] === "treatment" ? 1 : 0);
-      out.churned.push(r["churned"] ? 1 : 0);
-      out.p.push(scored.prob[i]!);
-      out.segment.push(segOf.get(id) ?? "unknown");
+      ids.push(r.id);
+      wave.push(k);
+      action.push(a);
+      treated.push(r.treated ? 1 : 0);
+      churned.push(r.churned ? 1 : 0);
+      p.push(scored.prob[i]!);
+      segment.push(segOf.get(r.id) ?? "unknown");
       for (const d of usable) {
-        const v = d.feature === RISK_MODIFIER ? scored.prob[i]! : r[d.feature];
-        out.raw.push(v === null || v === undefined ? Number.NaN : Number(v));
+        const v = d.feature === RISK_MODIFIER ? scored.prob[i]! : r.values[w.features.indexOf(d.feature)];
+        raw.push(v === null || v === undefined ? Number.NaN : Number(v));
       }
     }
   }
-  await db.run("DROP TABLE IF EXISTS upl_input");
   return {
-    n: out.ids.length,
-    ids: out.ids,
-    wave: Int32Array.from(out.wave),
-    waveDays: out.waveDays,
-    action: Int32Array.from(out.action),
-    treated: Uint8Array.from(out.treated),
-    churned: Uint8Array.from(out.churned),
-    p: Float64Array.from(out.p),
-    segment: out.segment,
-    raw: Float64Array.from(out.raw),
+    n: ids.length,
+    ids,
+    wave: Int32Array.from(wave),
+    waveDays: w.waveDays,
+    action: Int32Array.from(action),
+    treated: Uint8Array.from(treated),
+    churned: Uint8Array.from(churned),
+    p: Float64Array.from(p),
+    segment,
+    raw: Float64Array.from(raw),
     defs: usable,
   };
+}
+
+/** Steps 1-2: the contact rows, or undefined when there is no campaigns table or no contact old enough. */
+export async function collectContacts(db: Db, o: CollectOptions): Promise<ContactRows | undefined> {
+  if (!o.columns.has("campaigns")) return undefined;
+  const w = await contactWaves(db, o);
+  return w ? contactRowsOf(w, o) : undefined;
 }
 
 /** The fitted uplift model with the modifiers' scale: enough to predict for any subscriber. */
@@ -529,11 +615,16 @@ export async function planEffects(
   learned: LearnedUplift | undefined,
   o: { relation: string; idColumn: string; ids: readonly string[]; prob: ArrayLike<number>; caution: number },
 ): Promise<Float32Array | undefined> {
-  if (!learned || learned.method === "segment_cells") return undefined;
-  const model = learned.method === "uplift" ? learned.model : learned.flat;
+  const model = effectModel(learned);
   if (!model) return undefined;
   const raw = model.scale.defs.length ? await modifierInputs(db, o.relation, o.idColumn, o.ids, o.prob, model.defs) : new Float64Array(o.ids.length * model.defs.length);
   return upliftEffects(model, o.prob, raw, o.ids.length, o.caution).effect;
+}
+
+/** The model the plan buys with (undefined: the segment cells). */
+export function effectModel(learned: LearnedUplift | undefined): UpliftModel | undefined {
+  if (!learned || learned.method === "segment_cells") return undefined;
+  return learned.method === "uplift" ? learned.model : learned.flat;
 }
 
 /** The judgement as the report shows it. */

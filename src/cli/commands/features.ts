@@ -1,7 +1,9 @@
 import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
 import { UsageError } from "../../errors.js";
+import type { Config } from "../../config/schema.js";
 import { type BuildResult, buildFeatureTable } from "../../features/build.js";
+import { buildFeatureTableOnCluster } from "../../features/build-cluster.js";
 import { parseAsOf, parseDate, parsePeriod } from "../../features/periods.js";
 import { createLogger } from "../../log.js";
 import { msg } from "../../messages.js";
@@ -10,6 +12,7 @@ import { emit } from "../output.js";
 
 interface Args extends CacheArgs {
   data?: string;
+  clickhouse?: string;
   "as-of"?: string;
   "as-of-range"?: string;
   every?: string;
@@ -32,6 +35,10 @@ export const featuresCommand: CommandModule<object, Args> = {
   builder: (y) =>
     cacheOptions(y)
       .option("data", { type: "string", describe: "folder with subscribers, usage, billing, ... (.csv or .parquet); default data.dir of the config" })
+      .option("clickhouse", {
+        type: "string",
+        describe: "compute the features inside this ClickHouse cluster (HTTP URL of the node that takes queries) instead of from files; also with source: clickhouse in the config",
+      })
       .option("as-of", { type: "string", describe: "as-of date(s), YYYY-MM-DD, comma-separated" })
       .option("as-of-range", { type: "string", describe: "START..END: as-of dates from START every --every up to END" })
       .option("every", { type: "string", describe: "step of --as-of-range: 7d, 2w, 1mo (default features.every, 1mo)" })
@@ -48,6 +55,7 @@ export const featuresCommand: CommandModule<object, Args> = {
         "11 monthly snapshots with labels, to train on",
       )
       .example("churn features --data exports/ --as-of 2026-06-30 --data-end 2026-07-31 --out features.csv", "CSV output; state where the data ends")
+      .example("churn features --clickhouse http://127.0.0.1:8123 --as-of 2026-06-30 --horizon 30d --out features.csv", "computed shard by shard in a ClickHouse cluster")
       .epilogue(
         `Output: columns subscriber_id, as_of, the features, label (1, 0, or empty when unknown). The sidecar FILE.json lists every feature with its type, unit and description, the as-of dates, horizon, end of the data, input file hashes, row counts, and the feature families skipped and why.\n\nFeatures read only rows dated on or before each as-of date. A subscriber is in a snapshot when activated on or before as-of and not deactivated on or before it.\n\n${FLAT_TABLES}`,
       ) as never,
@@ -57,10 +65,28 @@ export const featuresCommand: CommandModule<object, Args> = {
     const asOf = parseAsOf({ asOf: argv["as-of"], range: argv["as-of-range"], every: argv.every ?? config.features.every });
     const horizon = parsePeriod(argv.horizon ?? config.features.horizon, "--horizon");
     const dataEnd = argv["data-end"] !== undefined ? parseDate(argv["data-end"], "--data-end") : undefined;
-    const result = await buildFeatureTable({ config, dir: argv.data, asOf, horizon, dataEnd, out: argv.out, log: createLogger({ quiet: argv.quiet }), cache: cacheFrom(argv, config, argv.out) });
+    const log = createLogger({ quiet: argv.quiet });
+    const url = clickhouseUrl(argv.clickhouse, argv.data, config);
+    const result =
+      url !== undefined
+        ? await buildFeatureTableOnCluster({ config, url, asOf, horizon, dataEnd, out: argv.out, log })
+        : await buildFeatureTable({ config, dir: argv.data, asOf, horizon, dataEnd, out: argv.out, log, cache: cacheFrom(argv, config, argv.out) });
     emit(result, () => describe(result), { json: argv.json });
   },
 };
+
+/**
+ * The ClickHouse URL when the raw tables are read from ClickHouse (--clickhouse, or source: clickhouse with
+ * clickhouse.url or CHURN_CLICKHOUSE_URL), undefined when they are files.
+ */
+export function clickhouseUrl(flag: string | undefined, data: string | undefined, config: Config): string | undefined {
+  if (flag !== undefined && data !== undefined) throw new UsageError(msg.chDataAndClickhouse());
+  if (flag !== undefined) return flag;
+  if (data !== undefined || config.source !== "clickhouse") return undefined;
+  const url = config.clickhouse.url ?? process.env["CHURN_CLICKHOUSE_URL"];
+  if (url === undefined) throw new UsageError(msg.chUrlMissing("source: clickhouse"));
+  return url;
+}
 
 function describe(r: BuildResult): string {
   const lines = [

@@ -60,22 +60,25 @@ export const complaints: FeatureFamily = {
     },
     ...byCategory,
   ],
-  sql: () => `SELECT s.subscriber_id,
+  sql: (_ctx, d) => {
+    const count = (cond: string) => `count(CASE WHEN ${cond} THEN 1 END)`;
+    return `SELECT s.subscriber_id,
   coalesce(c.n30, 0) AS complaints_30d, coalesce(c.n90, 0) AS complaints_90d, coalesce(c.n365, 0) AS complaints_365d,
-  $1::DATE - c.last_opened AS days_since_last_complaint,
+  ${d.asOf} - c.last_opened AS days_since_last_complaint,
   coalesce(c.open_now, 0) AS open_complaints,
-  CASE WHEN greatest(${cats.map((_, i) => `coalesce(c.r${i}, 0)`).join(", ")}) >= 2 THEN 1 ELSE 0 END AS repeat_complaint_30d,
+  CASE WHEN ${d.greatest(...cats.map((_, i) => `coalesce(c.r${i}, 0)`))} >= 2 THEN 1 ELSE 0 END AS repeat_complaint_30d,
   c.mean_resolution AS mean_resolution_days_365d,
   ${cats.map((cat, i) => `coalesce(c.c${i}, 0) AS complaints_${cat}_90d`).join(",\n  ")}
-FROM feat_spine s LEFT JOIN (
+FROM ${d.rel("feat_spine")} s LEFT JOIN (
   SELECT subscriber_id,
-    count(*) FILTER (WHERE k < 30) AS n30, count(*) FILTER (WHERE k < 90) AS n90, count(*) FILTER (WHERE k < 365) AS n365,
+    ${count("k < 30")} AS n30, ${count("k < 90")} AS n90, ${count("k < 365")} AS n365,
     max(opened_at) AS last_opened,
-    count(*) FILTER (WHERE resolved_at IS NULL OR resolved_at > $1::DATE) AS open_now,
-    avg(resolved_at - opened_at) FILTER (WHERE resolved_at <= $1::DATE AND k < 365) AS mean_resolution,
-    ${cats.map((cat, i) => `count(*) FILTER (WHERE k < 30 AND category = '${cat}') AS r${i}`).join(", ")},
-    ${cats.map((cat, i) => `count(*) FILTER (WHERE k < 90 AND category = '${cat}') AS c${i}`).join(", ")}
-  FROM (SELECT *, $1::DATE - opened_at AS k FROM complaints WHERE opened_at <= $1::DATE)
+    ${count(`resolved_at IS NULL OR resolved_at > ${d.asOf}`)} AS open_now,
+    avg(CASE WHEN resolved_at <= ${d.asOf} AND k < 365 THEN resolved_at - opened_at END) AS mean_resolution,
+    ${cats.map((cat, i) => `${count(`k < 30 AND category = ${d.literal(cat)}`)} AS r${i}`).join(", ")},
+    ${cats.map((cat, i) => `${count(`k < 90 AND category = ${d.literal(cat)}`)} AS c${i}`).join(", ")}
+  FROM (SELECT subscriber_id, opened_at, category, resolved_at, ${d.asOf} - opened_at AS k FROM ${d.rel("complaints")} WHERE opened_at <= ${d.asOf})
   GROUP BY subscriber_id
-) c ON c.subscriber_id = s.subscriber_id`,
+) c ON c.subscriber_id = s.subscriber_id`;
+  },
 };

@@ -36,15 +36,15 @@ export const contacts: FeatureFamily = {
       reason: "contacted {value} times in the last year",
     },
   ],
-  sql: () => `SELECT s.subscriber_id,
-  $1::DATE - c.last_contact AS days_since_last_contact,
+  sql: (_ctx, d) => `SELECT s.subscriber_id AS subscriber_id,
+  ${d.asOf} - c.last_contact AS days_since_last_contact,
   coalesce(c.n_recent, 0) AS contacts_${CONTACT_WINDOW_DAYS}d,
   coalesce(c.n_year, 0) AS contacts_365d
-FROM feat_spine s LEFT JOIN (
+FROM ${d.rel("feat_spine")} s LEFT JOIN (
   SELECT subscriber_id, max(date) AS last_contact,
-    count(*) FILTER (WHERE $1::DATE - date < ${CONTACT_WINDOW_DAYS}) AS n_recent,
-    count(*) FILTER (WHERE $1::DATE - date < 365) AS n_year
-  FROM campaigns WHERE date <= $1::DATE AND "group" = 'treatment'
+    count(CASE WHEN ${d.asOf} - date < ${CONTACT_WINDOW_DAYS} THEN 1 END) AS n_recent,
+    count(CASE WHEN ${d.asOf} - date < 365 THEN 1 END) AS n_year
+  FROM ${d.rel("campaigns")} WHERE date <= ${d.asOf} AND "group" = 'treatment'
   GROUP BY subscriber_id
 ) c ON c.subscriber_id = s.subscriber_id`,
 };

@@ -5,8 +5,8 @@
  * and on or after the first date of the usage table (before it the data says nothing: as-of dates early in
  * the usage history get shorter windows, and empty values when no day of the window is covered).
  */
-import { USAGE_LOOKBACK_DAYS, USAGE_WINDOWS } from "../bases.js";
-import { trailingZeros, withLongestRun } from "../bits.js";
+import { USAGE_LOOKBACK_DAYS, USAGE_WINDOWS, usageWindowColumns } from "../bases.js";
+import type { Dialect } from "../dialect.js";
 import type { FeatureDef, FeatureFamily } from "../types.js";
 
 /**
@@ -23,20 +23,22 @@ const appliesIf = (m: (typeof METRICS)[number]) => (m.uses ? { appliesIf: m.uses
 
 const HALVED = ["data", "voice", "sessions"] as const;
 
-/**
- * Days of the last `w` days (ending at as-of) that are observed: on or after activation and on or after the
- * first usage date (`since`). Empty when none is, so every mean over the window is empty too.
- */
-const days = (w: number) => `nullif(greatest(0, least(${w}, $1::DATE - u.since + 1)), 0)`;
-/** Observed days among the 60 days before the last 30. */
-const priorDays = `least(60, greatest(0, $1::DATE - u.since + 1 - 30))`;
-const sum = (key: string, w: number) => `coalesce(u.${key}_${w}, 0)`;
-const mean = (key: string, w: number) => `(${sum(key, w)} / ${days(w)})`;
-const priorMean = (key: string) => `((${sum(key, 90)} - ${sum(key, 30)}) / nullif(${priorDays}, 0))`;
+/** The SQL pieces of the family for one dialect; `since` is the first observed day of the row aliased `u`. */
+function pieces(d: Dialect) {
+  /**
+   * Days of the last `w` days (ending at as-of) that are observed: on or after activation and on or after the
+   * first usage date (`since`). Empty when none is, so every mean over the window is empty too.
+   */
+  const days = (w: number, p = "u.") => `nullif(${d.greatest("0", d.least(String(w), `${d.asOf} - ${p}since + 1`))}, 0)`;
+  /** Observed days among the 60 days before the last 30. */
+  const priorDays = d.least("60", d.greatest("0", `${d.asOf} - u.since + 1 - 30`));
+  const sum = (key: string, w: number) => `coalesce(u.${key}_${w}, 0)`;
+  const mean = (key: string, w: number) => `(${sum(key, w)} / ${days(w)})`;
+  const priorMean = (key: string) => `((${sum(key, 90)} - ${sum(key, 30)}) / nullif(${priorDays}, 0))`;
+  return { days, priorDays, mean, priorMean };
+}
 /** (a - b) / b in %, empty when b is empty or 0. */
 const pct = (a: string, b: string) => `((${a}) - (${b})) / nullif(${b}, 0) * 100`;
-/** Bits 0..n-1 of the activity mask = days as_of-0 .. as_of-(n-1). */
-const lowBits = (n: number | string) => `((1::HUGEINT << ${n}) - 1)`;
 
 const features: FeatureDef[] = [];
 for (const w of USAGE_WINDOWS) {
@@ -118,26 +120,26 @@ for (const key of HALVED) {
   });
 }
 
-function columns(): string[] {
+function columns(d: Dialect): string[] {
+  const { days, priorDays, mean, priorMean } = pieces(d);
   const cols: string[] = [];
   for (const w of USAGE_WINDOWS) {
     for (const m of METRICS) cols.push(`${mean(m.key, w)} AS ${m.feature}_per_day_${w}d`);
-    cols.push(`CASE WHEN ${days(w)} IS NULL THEN NULL ELSE coalesce(bit_count(u.act_mask & ${lowBits(w)}), 0) END AS active_days_${w}d`);
+    cols.push(`CASE WHEN ${days(w)} IS NULL THEN NULL ELSE ${d.activity.activeDays("u.", w)} END AS active_days_${w}d`);
   }
   for (const m of METRICS) {
     cols.push(`${pct(mean(m.key, 30), priorMean(m.key))} AS ${m.feature}_trend_30v60_pct`);
     cols.push(`${pct(mean(m.key, 7), mean(m.key, 30))} AS ${m.feature}_trend_7v30_pct`);
   }
-  // the lowest set bit is the most recent active day
-  cols.push(`coalesce(${trailingZeros("u.act_mask")}, ${days(USAGE_LOOKBACK_DAYS)}) AS days_since_last_activity`);
+  cols.push(`coalesce(${d.activity.sinceLast("u.")}, ${days(USAGE_LOOKBACK_DAYS)}) AS days_since_last_activity`);
   for (const [key, feat] of [
     ["data", "data_mb"],
     ["voice", "voice_min"],
   ] as const) {
     const m = mean(key, 30);
-    cols.push(`sqrt(greatest(0, coalesce(u.${key}_sq_30, 0) / ${days(30)} - ${m} * ${m})) / nullif(${m}, 0) AS ${feat}_cv_30d`);
+    cols.push(`sqrt(${d.greatest("0", `coalesce(u.${key}_sq_30, 0) / ${days(30)} - ${m} * ${m}`)}) / nullif(${m}, 0) AS ${feat}_cv_30d`);
   }
-  // computed by withLongestRun over the inactive days of the window (see sql below)
+  // computed by withLongestInactive over the observed days of the window (see sql below)
   cols.push(`CASE WHEN ${days(USAGE_LOOKBACK_DAYS)} IS NULL THEN NULL ELSE u.inactive_run END AS longest_inactive_streak_90d`);
   for (const key of HALVED) {
     const m = METRICS.find((x) => x.key === key)!;
@@ -146,6 +148,9 @@ function columns(): string[] {
   return cols;
 }
 
+/** The first observed day of a snapshot row `s`: its activation, or the first usage date when later. */
+export const sinceOf = (d: Dialect) => (d.usageStart === null ? "s.activation_date" : d.greatest("s.activation_date", d.usageStart));
+
 export const engagement: FeatureFamily = {
   id: "engagement",
   title: "Engagement",
@@ -153,13 +158,13 @@ export const engagement: FeatureFamily = {
   requires: ["usage"],
   bases: ["usage_window"],
   features,
-  sql: () => {
-    // inactive days of the window: bits 0..n-1 (n = observed days, at most 90) not set in the mask
-    const joined = `SELECT *, (~coalesce(act_mask, 0::HUGEINT)) & ${lowBits(`coalesce(${days(USAGE_LOOKBACK_DAYS).replaceAll("u.", "")}, 0)`)} AS inactive
-  FROM (SELECT s.subscriber_id, greatest(s.activation_date, m.usage_start) AS since, uw.* EXCLUDE (subscriber_id)
-    FROM feat_spine s CROSS JOIN feat_usage_meta m LEFT JOIN feat_usage_window uw ON uw.subscriber_id = s.subscriber_id)`;
+  sql: (ctx, d) => {
+    const base = usageWindowColumns(d, ctx.columns.get("usage")?.has("dropped_calls") ?? false);
+    const joined = `SELECT s.subscriber_id, ${sinceOf(d)} AS since, ${base.map((c) => `uw.${c} AS ${c}`).join(", ")}
+    FROM ${d.rel("feat_spine")} s LEFT JOIN ${d.rel("feat_usage_window")} uw ON uw.subscriber_id = s.subscriber_id`;
+    const n = `coalesce(${pieces(d).days(USAGE_LOOKBACK_DAYS, "")}, 0)`;
     return `SELECT u.subscriber_id,
-  ${columns().join(",\n  ")}
-FROM (${withLongestRun(joined, "inactive", "inactive_run")}) u`;
+  ${columns(d).join(",\n  ")}
+FROM (${d.activity.withLongestInactive(joined, n, "inactive_run")}) u`;
   },
 };

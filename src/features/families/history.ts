@@ -16,8 +16,10 @@
  *               zero: the voice features say nothing about them (FeatureDef.appliesIf), never "voice down"
  * Reads only rows dated on or before as-of, and only months that ended on or before it.
  */
-import { SCALE } from "../bases.js";
+import { lastEndedMonth, SCALE, usageHistoryColumns, usageWindowColumns } from "../bases.js";
+import { type Dialect, type JoinStep, leftJoinChain } from "../dialect.js";
 import type { FeatureDef, FeatureFamily } from "../types.js";
+import { sinceOf } from "./engagement.js";
 
 const METRICS = [
   { key: "data", feature: "data_mb", what: "data volume", uses: "uses_data" },
@@ -88,23 +90,25 @@ features.push(
   },
 );
 
-/** Days of the last `w` days covered by the data for the subscriber (as the engagement family). */
-const days = (w: number) => `nullif(greatest(0, least(${w}, $1::DATE - u.since + 1)), 0)`;
-/** Recent daily mean in thousandths. */
-const recent = (key: string, w: number) =>
-  key === "active"
-    ? `(${SCALE}.0 * coalesce(bit_count(u.act_mask & ((1::HUGEINT << ${w}) - 1)), 0) / ${days(w)})`
-    : `(${SCALE}.0 * coalesce(u.${key}_${w}, 0) / ${days(w)})`;
-/** Own-past daily mean in thousandths: months 3-8, else month 2. */
-const past = (key: string) => `(CASE WHEN h.base_n > 0 THEN h.base_${key} / h.base_days ELSE h.first_${key} / h.first_days END)`;
+/** Pieces of the SQL over the joined row `u` (usage window, history, bills and complaints columns). */
+function pieces(d: Dialect) {
+  /** Days of the last `w` days covered by the data for the subscriber (as the engagement family). */
+  const days = (w: number, since = "u.since") => `nullif(${d.greatest("0", d.least(String(w), `${d.asOf} - ${since} + 1`))}, 0)`;
+  /** Recent daily mean in thousandths. */
+  const recent = (key: string, w: number) =>
+    key === "active" ? `(${SCALE}.0 * ${d.activity.activeDays("u.", w)} / ${days(w)})` : `(${SCALE}.0 * coalesce(u.${key}_${w}, 0) / ${days(w)})`;
+  /** Own-past daily mean in thousandths: months 3-8, else month 2. */
+  const past = (key: string) => `(CASE WHEN u.base_n > 0 THEN u.base_${key} / u.base_days ELSE u.first_${key} / u.first_days END)`;
+  /** Least-squares slope over months (exact integer sums), in % of the mean per month. */
+  const trend = (key: string) =>
+    `CASE WHEN u.months >= 3 AND u.sy_${key} <> 0 AND (u.months * u.sxx - u.sx * u.sx) <> 0
+     THEN 100.0 * (u.months * u.sxy_${key} - u.sx * u.sy_${key}) / (u.months * u.sxx - u.sx * u.sx) / (u.sy_${key} / u.months) END`;
+  /** Used the metric at all: in the covered months 0-8 or the last 90 days; empty when nothing is covered. */
+  const uses = (key: string) =>
+    `CASE WHEN coalesce(u.max_${key}, 0) > 0 OR coalesce(u.${key}_90, 0) > 0 THEN 1 WHEN u.months IS NULL AND ${days(90)} IS NULL THEN NULL ELSE 0 END`;
+  return { days, recent, past, trend, uses };
+}
 const pct = (a: string, b: string) => `((${a}) - (${b})) / nullif(${b}, 0) * 100`;
-/** Least-squares slope over months (exact integer sums), in % of the mean per month. */
-const trend = (key: string) =>
-  `CASE WHEN h.months >= 3 AND h.sy_${key} <> 0 AND (h.months * h.sxx - h.sx * h.sx) <> 0
-     THEN 100.0 * (h.months * h.sxy_${key} - h.sx * h.sy_${key}) / (h.months * h.sxx - h.sx * h.sx) / (h.sy_${key} / h.months) END`;
-/** Used the metric at all: in the covered months 0-8 or the last 90 days; empty when nothing is covered. */
-const uses = (key: string) =>
-  `CASE WHEN coalesce(h.max_${key}, 0) > 0 OR coalesce(u.${key}_90, 0) > 0 THEN 1 WHEN h.months IS NULL AND ${days(90)} IS NULL THEN NULL ELSE 0 END`;
 
 export const history: FeatureFamily = {
   id: "history",
@@ -118,43 +122,65 @@ export const history: FeatureFamily = {
   requires: ["usage"],
   bases: ["usage_window", "usage_history"],
   features,
-  sql: (ctx) => {
+  sql: (ctx, d) => {
+    const { days, recent, past, trend, uses } = pieces(d);
     const cols: string[] = [];
     for (const w of RECENT) for (const m of METRICS) cols.push(`${pct(recent(m.key, w), past(m.key))} AS ${m.feature}_${w}d_vs_own_past_pct`);
     for (const key of TREND_METRICS) cols.push(`${trend(key)} AS ${METRICS.find((x) => x.key === key)!.feature}_trend_12m_pct`);
-    cols.push("coalesce(h.base_n, 0) AS own_past_months");
+    cols.push("coalesce(u.base_n, 0) AS own_past_months");
     for (const m of METRICS) if (m.uses) cols.push(`${uses(m.key)} AS ${m.uses}`);
-    const joins: string[] = [];
+    const hasDropped = ctx.columns.get("usage")?.has("dropped_calls") ?? false;
+    const steps: JoinStep[] = [
+      { rel: d.rel("feat_usage_window"), alias: "uw", cols: usageWindowColumns(d, hasDropped).map((c) => [`uw.${c}`, c] as const) },
+      { rel: d.rel("feat_usage_history"), alias: "h", cols: usageHistoryColumns().map((c) => [`h.${c}`, c] as const) },
+    ];
+    const L = lastEndedMonth(d);
     if (ctx.produces.has("arpu_vs_own_past_pct")) {
-      cols.push("(b.recent - b.past) / nullif(b.past, 0) * 100 AS arpu_vs_own_past_pct");
-      joins.push(`LEFT JOIN (
-  SELECT subscriber_id, avg(amt) FILTER (WHERE j < 3) AS recent, avg(amt) FILTER (WHERE j BETWEEN 3 AND 8) AS past
-  FROM (SELECT subscriber_id, date_diff('month', month, (date_trunc('month', $1::DATE + 1) - INTERVAL 1 MONTH)::DATE) AS j,
-          CAST(round(amount_billed * ${SCALE}) AS BIGINT) AS amt
-        FROM billing WHERE month <= (date_trunc('month', $1::DATE + 1) - INTERVAL 1 MONTH)::DATE)
+      cols.push("(u.b_recent - u.b_past) / nullif(u.b_past, 0) * 100 AS arpu_vs_own_past_pct");
+      steps.push({
+        rel: `(
+  SELECT subscriber_id, avg(CASE WHEN j < 3 THEN amt END) AS recent, avg(CASE WHEN j BETWEEN 3 AND 8 THEN amt END) AS past
+  FROM (SELECT subscriber_id, ${d.monthsBetween("month", L)} AS j, ${d.thousandths("amount_billed")} AS amt
+        FROM ${d.rel("billing")} WHERE month <= ${L})
   WHERE j BETWEEN 0 AND 8 GROUP BY subscriber_id
-) b ON b.subscriber_id = u.subscriber_id`);
+)`,
+        alias: "b",
+        cols: [
+          ["b.recent", "b_recent"],
+          ["b.past", "b_past"],
+        ],
+      });
     }
-    if (ctx.produces.has("complaints_60d_vs_own_past")) {
+    const complaintsDelta = ctx.produces.has("complaints_60d_vs_own_past");
+    if (complaintsDelta) {
       // covered days of days 91-270 before as-of: on or after activation and the first complaint in the table
-      const pastDays = "greatest(0, least(270, $1::DATE - u.csince + 1) - 90)";
-      cols.push(`CASE WHEN ${pastDays} = 0 OR ${days(60).replaceAll("u.since", "u.csince")} IS NULL THEN NULL
-    ELSE 30.0 * coalesce(c.n60, 0) / ${days(60).replaceAll("u.since", "u.csince")} - 30.0 * coalesce(c.npast, 0) / ${pastDays} END AS complaints_60d_vs_own_past`);
-      joins.push(`LEFT JOIN (
-  SELECT subscriber_id, count(*) FILTER (WHERE k < 60) AS n60, count(*) FILTER (WHERE k >= 90 AND k < 270) AS npast
-  FROM (SELECT subscriber_id, $1::DATE - opened_at AS k FROM complaints WHERE opened_at <= $1::DATE)
+      const pastDays = d.greatest("0", `${d.least("270", `${d.asOf} - u.csince + 1`)} - 90`);
+      cols.push(`CASE WHEN ${pastDays} = 0 OR ${days(60, "u.csince")} IS NULL THEN NULL
+    ELSE 30.0 * coalesce(u.c_n60, 0) / ${days(60, "u.csince")} - 30.0 * coalesce(u.c_npast, 0) / ${pastDays} END AS complaints_60d_vs_own_past`);
+      steps.push({
+        rel: `(
+  SELECT subscriber_id, count(CASE WHEN k < 60 THEN 1 END) AS n60, count(CASE WHEN k >= 90 AND k < 270 THEN 1 END) AS npast
+  FROM (SELECT subscriber_id, ${d.asOf} - opened_at AS k FROM ${d.rel("complaints")} WHERE opened_at <= ${d.asOf})
   GROUP BY subscriber_id
-) c ON c.subscriber_id = u.subscriber_id`);
+)`,
+        alias: "c",
+        cols: [
+          ["c.n60", "c_n60"],
+          ["c.npast", "c_npast"],
+        ],
+      });
     }
-    const cstart = ctx.produces.has("complaints_60d_vs_own_past") ? "(SELECT min(opened_at) FROM complaints)" : "NULL::DATE";
+    const cstart = complaintsDelta && d.complaintsStart !== null ? d.greatest("s.activation_date", d.complaintsStart) : "s.activation_date";
+    const joined = leftJoinChain(
+      d.rel("feat_spine"),
+      [
+        [sinceOf(d), "since"],
+        [cstart, "csince"],
+      ],
+      steps,
+    );
     return `SELECT u.subscriber_id,
   ${cols.join(",\n  ")}
-FROM (
-  SELECT s.subscriber_id, greatest(s.activation_date, m.usage_start) AS since,
-    greatest(s.activation_date, coalesce(${cstart}, s.activation_date)) AS csince, uw.* EXCLUDE (subscriber_id)
-  FROM feat_spine s CROSS JOIN feat_usage_meta m LEFT JOIN feat_usage_window uw ON uw.subscriber_id = s.subscriber_id
-) u
-LEFT JOIN feat_usage_history h ON h.subscriber_id = u.subscriber_id
-${joins.join("\n")}`;
+FROM (${joined}) u`;
   },
 };

@@ -2,10 +2,12 @@
  * Network quality: dropped calls, from daily usage. The contract has no count of calls, so the rate is per
  * 100 voice minutes (a subscriber who talks more has more chances of a dropped call).
  */
+import type { Dialect } from "../dialect.js";
 import type { FeatureFamily } from "../types.js";
+import { sinceOf } from "./engagement.js";
 
 /** Observed days (on or after activation and the first usage date) among the 60 days before the last 30. */
-const daysPrior = "least(60, greatest(0, $1::DATE - greatest(s.activation_date, m.usage_start) + 1 - 30))";
+const daysPrior = (d: Dialect) => d.least("60", d.greatest("0", `${d.asOf} - ${sinceOf(d)} + 1 - 30`));
 /** dropped per 100 voice minutes; empty without voice minutes. */
 const rate = (dropped: string, minutes: string) => `100.0 * (${dropped}) / nullif(${minutes}, 0)`;
 const rate30 = rate("coalesce(u.dropped_30, 0)", "coalesce(u.voice_30, 0)");
@@ -43,13 +45,13 @@ export const network: FeatureFamily = {
       needs: [{ table: "usage", column: "dropped_calls" }],
     },
   ],
-  sql: (ctx) => {
+  sql: (ctx, d) => {
     const cols: string[] = [];
     if (ctx.produces.has("dropped_calls_30d")) cols.push("coalesce(u.dropped_30, 0) AS dropped_calls_30d");
     if (ctx.produces.has("dropped_per_100min_30d")) cols.push(`${rate30} AS dropped_per_100min_30d`);
     if (ctx.produces.has("dropped_rate_trend_30v60"))
-      cols.push(`CASE WHEN ${daysPrior} = 0 THEN NULL ELSE (${rate30}) - (${ratePrior}) END AS dropped_rate_trend_30v60`);
+      cols.push(`CASE WHEN ${daysPrior(d)} = 0 THEN NULL ELSE (${rate30}) - (${ratePrior}) END AS dropped_rate_trend_30v60`);
     return `SELECT s.subscriber_id${cols.map((c) => `,\n  ${c}`).join("")}
-FROM feat_spine s CROSS JOIN feat_usage_meta m LEFT JOIN feat_usage_window u ON u.subscriber_id = s.subscriber_id`;
+FROM ${d.rel("feat_spine")} s LEFT JOIN ${d.rel("feat_usage_window")} u ON u.subscriber_id = s.subscriber_id`;
   },
 };

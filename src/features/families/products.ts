@@ -3,6 +3,7 @@
  * or before it (an end_date after as-of is unknown at as-of: still held). NPS comes from survey answers dated
  * on or before as-of. Runs when either table is present; the features of an absent table are skipped.
  */
+import { type JoinStep, leftJoinChain } from "../dialect.js";
 import type { FeatureFamily } from "../types.js";
 
 const prodNeeds = [{ table: "products", column: "product" }] as const;
@@ -27,27 +28,40 @@ export const products: FeatureFamily = {
       needs: npsNeeds,
     },
   ],
-  sql: (ctx) => {
-    const cols: string[] = [];
-    const joins: string[] = [];
+  sql: (ctx, d) => {
+    const steps: JoinStep[] = [];
     if (ctx.produces.has("active_products")) {
-      cols.push("coalesce(p.n, 0) AS active_products", "CASE WHEN coalesce(p.n, 0) >= 2 THEN 1 ELSE 0 END AS bundle", "coalesce(p.email, 0) AS email_hosting");
-      joins.push(`LEFT JOIN (
+      steps.push({
+        rel: `(
   SELECT subscriber_id, count(*) AS n, max(CASE WHEN lower(product) = 'email_hosting' THEN 1 ELSE 0 END) AS email
-  FROM products WHERE start_date <= $1::DATE AND (end_date IS NULL OR end_date > $1::DATE)
+  FROM ${d.rel("products")} WHERE start_date <= ${d.asOf} AND (end_date IS NULL OR end_date > ${d.asOf})
   GROUP BY subscriber_id
-) p ON p.subscriber_id = s.subscriber_id`);
+)`,
+        alias: "p",
+        cols: [
+          ["coalesce(p.n, 0)", "active_products"],
+          ["CASE WHEN coalesce(p.n, 0) >= 2 THEN 1 ELSE 0 END", "bundle"],
+          ["coalesce(p.email, 0)", "email_hosting"],
+        ],
+      });
     }
     if (ctx.produces.has("last_nps")) {
-      cols.push("v.last_nps", "v.last_nps - v.prev_nps AS nps_change");
-      // two answers on one day: the higher score counts as the later (deterministic)
-      joins.push(`LEFT JOIN (
-  SELECT subscriber_id, max(nps) FILTER (WHERE r = 1) AS last_nps, max(nps) FILTER (WHERE r = 2) AS prev_nps
-  FROM (SELECT subscriber_id, nps, row_number() OVER (PARTITION BY subscriber_id ORDER BY date DESC, nps DESC) AS r
-        FROM surveys WHERE date <= $1::DATE)
-  WHERE r <= 2 GROUP BY subscriber_id
-) v ON v.subscriber_id = s.subscriber_id`);
+      // The latest two answers by (date, nps): two answers on one day, the higher score counts as the later
+      // (deterministic). key = day number * 16 + nps orders them; identical rows were rejected as duplicates.
+      const answers = `SELECT subscriber_id, (date - ${d.date("1970-01-01")}) * 16 + nps AS key FROM ${d.rel("surveys")} WHERE date <= ${d.asOf}`;
+      steps.push({
+        rel: `(
+  SELECT a.subscriber_id AS subscriber_id, max(a.key) % 16 AS last_nps, max(CASE WHEN a.key < t.top THEN a.key END) % 16 AS prev_nps
+  FROM (${answers}) a LEFT JOIN (SELECT subscriber_id, max(key) AS top FROM (${answers}) GROUP BY subscriber_id) t ON t.subscriber_id = a.subscriber_id
+  GROUP BY a.subscriber_id
+)`,
+        alias: "v",
+        cols: [
+          ["v.last_nps", "last_nps"],
+          ["v.last_nps - v.prev_nps", "nps_change"],
+        ],
+      });
     }
-    return `SELECT s.subscriber_id${cols.map((c) => `, ${c}`).join("")}\nFROM feat_spine s\n${joins.join("\n")}`;
+    return leftJoinChain(d.rel("feat_spine"), [], steps);
   },
 };

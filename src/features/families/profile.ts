@@ -15,5 +15,5 @@ export const profile: FeatureFamily = {
     { name: "region", type: "category", unit: "category", description: "service region" },
     { name: "preferred_channel", type: "category", unit: "category", description: "preferred contact channel (empty when unknown)" },
   ],
-  sql: () => "SELECT subscriber_id, plan, region, preferred_channel FROM feat_spine",
+  sql: (_ctx, d) => `SELECT subscriber_id, plan, region, preferred_channel FROM ${d.rel("feat_spine")}`,
 };

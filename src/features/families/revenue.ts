@@ -4,28 +4,33 @@
  * sees May as the latest month), so a bill still being built or not yet due is never read.
  * Without a billing table, ARPU is the subscriber's monthly fee and the other revenue features are skipped.
  */
-import { SCALE, thousandths } from "../bases.js";
+import { SCALE } from "../bases.js";
+import type { Dialect } from "../dialect.js";
 import type { FeatureFamily } from "../types.js";
 
 export const PRICE_INCREASE_SHARE = 0.05;
 
 /** First day of the latest billed month that has ended on or before as-of. */
-const lastMonth = "(date_trunc('month', $1::DATE + 1) - INTERVAL 1 MONTH)::DATE";
+const lastMonth = (d: Dialect) => d.addMonths(d.monthStart(`${d.asOf} + 1`), "-1");
 
-const billing = (has: (c: string) => boolean) => {
+const billing = (d: Dialect, has: (c: string) => boolean) => {
   // amounts as exact integer thousandths: DOUBLE sums add in a varying order in parallel and change last bits
-  const disc = has("discount") ? `sum(${thousandths("discount")})` : "NULL::BIGINT";
-  const late = has("paid_late") ? "bool_or(paid_late)" : "NULL::BOOLEAN";
-  return `SELECT subscriber_id, date_diff('month', month, ${lastMonth}) AS j,
-    sum(${thousandths("amount_billed")}) AS amt, ${disc} AS disc, ${late} AS late
-  FROM billing
-  WHERE month >= (${lastMonth} - INTERVAL 5 MONTH)::DATE AND month < (${lastMonth} + INTERVAL 1 MONTH)::DATE
-  GROUP BY ALL`;
+  const disc = has("discount") ? `sum(${d.thousandths("discount")})` : d.nullOf("bigint");
+  const late = has("paid_late") ? d.anyTrue("paid_late") : d.nullOf("boolean");
+  const last = lastMonth(d);
+  return `SELECT subscriber_id, ${d.monthsBetween("month", last)} AS j,
+    sum(${d.thousandths("amount_billed")}) AS amt, ${disc} AS disc, ${late} AS late
+  FROM ${d.rel("billing")}
+  WHERE month >= ${d.addMonths(last, "-5")} AND month < ${d.addMonths(last, "1")}
+  GROUP BY subscriber_id, j`;
 };
 
-/** 1 when a month's bill is more than 5% above the month before, for the last 3 ended months. */
+/**
+ * 1 when a month's bill is more than 5% above the month before, for the last 3 ended months. Compared in
+ * integers (a * 100 > 105 * b), exact in both engines: a 1.05 literal is a DOUBLE in ClickHouse.
+ */
 const rise = (cur: number) =>
-  `CASE WHEN a${cur} IS NULL OR a${cur + 1} IS NULL OR a${cur + 1} <= 0 THEN NULL WHEN a${cur} > ${1 + PRICE_INCREASE_SHARE} * a${cur + 1} THEN 1 ELSE 0 END`;
+  `CASE WHEN a${cur} IS NULL OR a${cur + 1} IS NULL OR a${cur + 1} <= 0 THEN NULL WHEN a${cur} * 100 > ${Math.round((1 + PRICE_INCREASE_SHARE) * 100)} * a${cur + 1} THEN 1 ELSE 0 END`;
 
 export const revenue: FeatureFamily = {
   id: "revenue",
@@ -74,8 +79,8 @@ export const revenue: FeatureFamily = {
       needs: [{ table: "billing", column: "amount_billed" }],
     },
   ],
-  sql: (ctx) => {
-    if (!ctx.present.has("billing")) return "SELECT subscriber_id, monthly_fee AS arpu_3m FROM feat_spine";
+  sql: (ctx, d) => {
+    if (!ctx.present.has("billing")) return `SELECT subscriber_id, monthly_fee AS arpu_3m FROM ${d.rel("feat_spine")}`;
     const cols = ctx.columns.get("billing") ?? new Set<string>();
     const has = (c: string) => cols.has(c);
     const out = ["b.arpu_3m"];
@@ -84,18 +89,19 @@ export const revenue: FeatureFamily = {
     if (ctx.produces.has("late_payments_6m")) out.push("b.late_6m AS late_payments_6m");
     if (ctx.produces.has("price_increase_90d"))
       out.push(`CASE WHEN coalesce(${rise(0)}, ${rise(1)}, ${rise(2)}) IS NULL THEN NULL
-    ELSE greatest(coalesce(${rise(0)}, 0), coalesce(${rise(1)}, 0), coalesce(${rise(2)}, 0)) END AS price_increase_90d`);
+    ELSE ${d.greatest(`coalesce(${rise(0)}, 0)`, `coalesce(${rise(1)}, 0)`, `coalesce(${rise(2)}, 0)`)} END AS price_increase_90d`);
+    const when = (cond: string, x: string) => `CASE WHEN ${cond} THEN ${x} END`;
     return `SELECT s.subscriber_id, ${out.join(",\n  ")}
-FROM feat_spine s LEFT JOIN (
+FROM ${d.rel("feat_spine")} s LEFT JOIN (
   SELECT subscriber_id,
-    avg(amt) FILTER (WHERE j < 3) / ${SCALE}.0 AS arpu_3m,
-    avg(amt) FILTER (WHERE j >= 3) / ${SCALE}.0 AS arpu_prior,
-    sum(disc) FILTER (WHERE j < 3) AS disc_3m,
-    sum(amt + coalesce(disc, 0)) FILTER (WHERE j < 3) AS gross_3m,
-    count(*) FILTER (WHERE late) AS late_6m,
-    max(amt) FILTER (WHERE j = 0) AS a0, max(amt) FILTER (WHERE j = 1) AS a1,
-    max(amt) FILTER (WHERE j = 2) AS a2, max(amt) FILTER (WHERE j = 3) AS a3
-  FROM (${billing(has)})
+    avg(${when("j < 3", "amt")}) / ${SCALE}.0 AS arpu_3m,
+    avg(${when("j >= 3", "amt")}) / ${SCALE}.0 AS arpu_prior,
+    sum(${when("j < 3", "disc")}) AS disc_3m,
+    sum(${when("j < 3", "amt + coalesce(disc, 0)")}) AS gross_3m,
+    count(${when("late", "1")}) AS late_6m,
+    max(${when("j = 0", "amt")}) AS a0, max(${when("j = 1", "amt")}) AS a1,
+    max(${when("j = 2", "amt")}) AS a2, max(${when("j = 3", "amt")}) AS a3
+  FROM (${billing(d, has)})
   GROUP BY subscriber_id
 ) b ON b.subscriber_id = s.subscriber_id`;
   },

@@ -6,16 +6,20 @@
  * in the data; plan changes cannot be seen at all (one plan per subscriber), so `plan_changed_90d` is skipped.
  */
 import { RENEWAL_WINDOW_DAYS } from "../../ids.js";
+import type { Dialect } from "../dialect.js";
 import type { FeatureFamily } from "../types.js";
 
-const term = "(CASE s.contract_type WHEN 'fixed_12m' THEN 12 WHEN 'fixed_24m' THEN 24 END)";
-/** Calendar months from as-of to contract end, and the whole terms to roll back (k0 or k0 + 1, see below). */
-const k0 = `greatest(0, (date_diff('month', $1::DATE, s.contract_end_date) - ${term}) // ${term})`;
-const endAt = (k: string) => `(s.contract_end_date - to_months(${k} * ${term}))::DATE`;
-const withinTerm = (k: string) => `${endAt(k)} <= ($1::DATE + to_months(${term}))::DATE`;
+const term = "(CASE WHEN s.contract_type = 'fixed_12m' THEN 12 WHEN s.contract_type = 'fixed_24m' THEN 24 END)";
+
 /** The contract end that was in force at as-of: the latest end no more than one term after as-of. */
-const effectiveEnd = `CASE WHEN ${term} IS NULL OR s.contract_end_date IS NULL THEN NULL
+function effectiveEnd(d: Dialect): string {
+  /** Calendar months from as-of to contract end, and the whole terms to roll back (k0 or k0 + 1, see below). */
+  const k0 = d.greatest("0", d.intDiv(`${d.monthsBetween(d.asOf, "s.contract_end_date")} - ${term}`, term));
+  const endAt = (k: string) => d.addMonths("s.contract_end_date", `-(${k} * ${term})`);
+  const withinTerm = (k: string) => `${endAt(k)} <= ${d.addMonths(d.asOf, term)}`;
+  return `CASE WHEN ${term} IS NULL OR s.contract_end_date IS NULL THEN NULL
     WHEN ${withinTerm(k0)} THEN ${endAt(k0)} ELSE ${endAt(`(${k0} + 1)`)} END`;
+}
 
 export const tenure: FeatureFamily = {
   id: "tenure",
@@ -53,15 +57,15 @@ export const tenure: FeatureFamily = {
       reason: "the input tables hold only the current plan of each subscriber (no plan history), so a plan change cannot be dated",
     },
   ],
-  sql: () => `SELECT subscriber_id,
+  sql: (_ctx, d) => `SELECT subscriber_id,
   tenure_days, contract_type,
-  (eff_end - $1::DATE) AS days_to_contract_end,
+  (eff_end - ${d.asOf}) AS days_to_contract_end,
   CASE WHEN contract_type NOT IN ('fixed_12m', 'fixed_24m') THEN 1 WHEN eff_end IS NULL THEN NULL
-       WHEN eff_end <= $1::DATE THEN 1 ELSE 0 END AS out_of_contract,
+       WHEN eff_end <= ${d.asOf} THEN 1 ELSE 0 END AS out_of_contract,
   CASE WHEN contract_type NOT IN ('fixed_12m', 'fixed_24m') THEN 0 WHEN eff_end IS NULL THEN NULL
-       WHEN eff_end - $1::DATE BETWEEN 1 AND ${RENEWAL_WINDOW_DAYS} THEN 1 ELSE 0 END AS in_renewal_window
+       WHEN eff_end - ${d.asOf} BETWEEN 1 AND ${RENEWAL_WINDOW_DAYS} THEN 1 ELSE 0 END AS in_renewal_window
 FROM (
-  SELECT s.subscriber_id, ($1::DATE - s.activation_date) AS tenure_days, s.contract_type, ${effectiveEnd} AS eff_end
-  FROM feat_spine s
+  SELECT s.subscriber_id AS subscriber_id, (${d.asOf} - s.activation_date) AS tenure_days, s.contract_type AS contract_type, ${effectiveEnd(d)} AS eff_end
+  FROM ${d.rel("feat_spine")} s
 )`,
 };
