@@ -54,8 +54,11 @@ export interface RunChanges {
   new: number;
   /** Previous band (rows, "new" for not scored then) → band now ("left" / "not in data" for gone). */
   transitions: { from: string; to: string; subscribers: number }[];
-  /** The subscribers the previous plan selected, by the action it chose: what became of them. */
-  contacted: { action: string; selected: number; left: number; down: number; same: number; up: number; notInData: number }[];
+  /**
+   * The subscribers the previous plan selected, by the action it chose and (when that run recorded its holdout)
+   * whether they were to be contacted or held out as its control group: what became of them.
+   */
+  contacted: { action: string; group?: "contacted" | "held out"; selected: number; left: number; down: number; same: number; up: number; notInData: number }[];
   /** The newly critical or high, highest probability first (at most `top`). */
   newlyAtRisk: ChangeSubscriber[];
 }
@@ -69,12 +72,17 @@ const rank = (col: string) => RANK.replace("{b}", col);
  */
 export async function computeChanges(db: Db, prev: PreviousRun, top = 20): Promise<RunChanges> {
   const riskList = quoteLiteral(`${prev.dir}/risk_list.parquet`);
+  // runs with a holdout record each selected subscriber's group (treatment: contacted; control: held out)
+  const prevColumns = (await db.all(`DESCRIBE SELECT * FROM read_parquet(${riskList})`)).map((r) => String(r["column_name"]));
+  const hasGroup = prevColumns.includes("group");
+  const prevGroup = hasGroup ? `CASE WHEN selected = 'yes' THEN (CASE WHEN "group" = 'control' THEN 'held out' ELSE 'contacted' END) END` : "CAST(NULL AS VARCHAR)";
   await db.run("DROP TABLE IF EXISTS changes");
   await db.run(`CREATE TABLE changes AS
-    WITH p AS (SELECT subscriber_id, band AS prev_band, probability AS prev_p, action AS prev_action, selected = 'yes' AS prev_selected FROM read_parquet(${riskList})),
+    WITH p AS (SELECT subscriber_id, band AS prev_band, probability AS prev_p, action AS prev_action, selected = 'yes' AS prev_selected, ${prevGroup} AS prev_group
+               FROM read_parquet(${riskList})),
          c AS (SELECT subscriber_id, band, probability, action, selected = 'yes' AS selected, rank AS plan_rank, reason_1, reason_2, reason_3 FROM risk_list),
          gone AS (SELECT DISTINCT value AS subscriber_id FROM rejects WHERE reason = 'not_active_at_as_of' AND value IS NOT NULL)
-    SELECT subscriber_id, p.prev_band, c.band, p.prev_p, c.probability, p.prev_action, coalesce(p.prev_selected, false) AS prev_selected,
+    SELECT subscriber_id, p.prev_band, c.band, p.prev_p, c.probability, p.prev_action, coalesce(p.prev_selected, false) AS prev_selected, p.prev_group,
       c.action, c.plan_rank, c.reason_1, c.reason_2, c.reason_3,
       CASE WHEN c.band IS NULL THEN (CASE WHEN subscriber_id IN (SELECT subscriber_id FROM gone) THEN 'left' ELSE 'not in data' END)
            WHEN p.prev_band IS NULL THEN 'new'
@@ -88,11 +96,13 @@ export async function computeChanges(db: Db, prev: PreviousRun, top = 20): Promi
       ORDER BY coalesce(${rank("prev_band")}, 9), coalesce(${rank("band")}, CASE change WHEN 'left' THEN 10 ELSE 11 END)`)
   ).map((r) => ({ from: String(r["from"]), to: String(r["to"]), subscribers: Number(r["n"]) }));
   const contacted = (
-    await db.all(`SELECT prev_action AS action, count(*) AS selected, count(*) FILTER (WHERE change = 'left') AS "left", count(*) FILTER (WHERE change = 'down') AS down,
+    await db.all(`SELECT prev_action AS action, prev_group AS grp, count(*) AS selected, count(*) FILTER (WHERE change = 'left') AS "left", count(*) FILTER (WHERE change = 'down') AS down,
         count(*) FILTER (WHERE change = 'same') AS same, count(*) FILTER (WHERE change = 'up') AS up, count(*) FILTER (WHERE change = 'not in data') AS not_in_data
-      FROM changes WHERE prev_selected GROUP BY prev_action ORDER BY count(*) DESC, prev_action`)
+      FROM changes WHERE prev_selected GROUP BY prev_action, prev_group
+      ORDER BY sum(count(*)) OVER (PARTITION BY prev_action) DESC, prev_action, prev_group`)
   ).map((r) => ({
     action: String(r["action"]),
+    ...(hasGroup ? { group: r["grp"] === "held out" ? ("held out" as const) : ("contacted" as const) } : {}),
     selected: Number(r["selected"]),
     left: Number(r["left"]),
     down: Number(r["down"]),
@@ -128,10 +138,13 @@ export async function computeChanges(db: Db, prev: PreviousRun, top = 20): Promi
   };
 }
 
-/** changes.csv: every subscriber whose situation changed (not those in the same band), newly at risk first. */
+/**
+ * changes.csv: every subscriber whose situation changed (not those in the same band), newly at risk first.
+ * previous_group: contacted, or held out (the previous run's control group), for those it selected.
+ */
 export async function writeChangesCsv(db: Db, path: string): Promise<void> {
   await db.run(`COPY (SELECT subscriber_id, change, prev_band AS previous_band, band, round(prev_p, 6) AS previous_probability, round(probability, 6) AS probability,
-      CASE WHEN prev_selected THEN 'yes' ELSE 'no' END AS previously_selected, prev_action AS previous_action, action
+      CASE WHEN prev_selected THEN 'yes' ELSE 'no' END AS previously_selected, prev_action AS previous_action, prev_group AS previous_group, action
     FROM changes WHERE change <> 'same'
     ORDER BY CASE change WHEN 'up' THEN 0 WHEN 'new' THEN 1 WHEN 'down' THEN 2 WHEN 'left' THEN 3 ELSE 4 END, probability DESC NULLS LAST, subscriber_id)
     TO ${quoteLiteral(path)} (FORMAT csv, HEADER true)`);

@@ -108,6 +108,7 @@ footer{color:#666;font-size:12px;border-top:1px solid #ddd;padding-top:8px}
   .table-wrap .cl{display:block;flex:0 0 auto;max-width:50%;color:#555;text-align:left}
   .table-wrap td.list .cl{max-width:none}
   .table-wrap .cv{min-width:0}
+  .wi-tables .table-wrap{flex:1 1 100%}
 }
 @media print{
   @page{size:A4;margin:14mm}

@@ -469,12 +469,14 @@ function changesSection(d: PlannerReportData): Section {
       rows: froms.map((f) => Object.fromEntries([["from", f === "new" ? "not scored" : f], ...tos.map((t) => [t, cell.get(`${f}\u0000${t}`) ?? 0])])),
     },
   ];
+  const grouped = c.contacted.some((x) => x.group !== undefined);
   if (c.contacted.length)
     tables.push({
-      caption: `The ${contacted.toLocaleString("en-US")} subscribers run ${c.previous.runId} selected for an action, by action: where they are now`,
+      caption: `The ${contacted.toLocaleString("en-US")} subscribers run ${c.previous.runId} selected for an action, by action${grouped ? " and group (contacted, or held out as its control group)" : ""}: where they are now`,
       rowHeader: true,
       columns: [
         { key: "action", label: "Action", format: "text" },
+        ...(grouped ? [{ key: "group", label: "Group", format: "text" as const }] : []),
         { key: "selected", label: "Selected", format: "int" },
         { key: "left", label: "Left", format: "int" },
         { key: "down", label: "Lower band", format: "int" },
@@ -500,7 +502,7 @@ function changesSection(d: PlannerReportData): Section {
   return {
     id: "changes",
     title,
-    intro: `Against run ${c.previous.runId} (as of ${c.previous.asOf}). ${c.new.toLocaleString("en-US")} subscribers are scored for the first time; ${c.movedUp.toLocaleString("en-US")} moved up a band.${c.notInData ? ` ${c.notInData.toLocaleString("en-US")} scored then are not in this run's data at all.` : ""} The previous plan's selections are shown as selected: whether each was contacted is not recorded in the run.`,
+    intro: `Against run ${c.previous.runId} (as of ${c.previous.asOf}). ${c.new.toLocaleString("en-US")} subscribers are scored for the first time; ${c.movedUp.toLocaleString("en-US")} moved up a band.${c.notInData ? ` ${c.notInData.toLocaleString("en-US")} scored then are not in this run's data at all.` : ""}${grouped ? " Those the previous plan selected are shown apart: contacted, or held out as its control group (who left among each is a first sign of what the action did; `churn evaluate` measures it once the horizon has passed)." : " The previous plan's selections are shown as selected: that run did not record which were contacted and which held out."}`,
     figures,
     figureColumns: 4,
     tables,

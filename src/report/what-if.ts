@@ -203,6 +203,13 @@ export function sliderMax(d: WhatIfData): number {
   return Math.ceil(Math.max(d.budget ?? 0, d.saturation * 1.2, 1));
 }
 
+/** The holdout at every budget, in words (nothing without one). */
+function holdoutNote(d: WhatIfData): string {
+  const share = d.problem?.holdoutShare ?? 0;
+  if (!(share > 0)) return "";
+  return ` At every budget ${Math.round(share * 100)}% of each action's selection is held out as the control group, drawn as churn score draws it: selected within the budget, not contacted, nothing spent and nothing saved on them, so the return can step down where one more valuable subscriber falls into the control group.`;
+}
+
 /** The what-if section: curve, slider, figures (the plan at the run's budget until the slider moves). */
 export function whatIfSection(d: WhatIfData | undefined, currency: string): Section {
   if (!d) return { id: "what-if", title: "Budget what-if", note: "This run carries no budget what-if (it was written before churn computed one). Re-run churn score to get it." };
@@ -234,7 +241,7 @@ export function whatIfSection(d: WhatIfData | undefined, currency: string): Sect
   return {
     id: "what-if",
     title: "Budget what-if",
-    intro: `At ${d.budget === null ? "no budget limit" : `this run's budget of ${whatIfMoney(d.budget, currency)}`} the plan spends ${whatIfMoney(d.atRun.cost, currency)}. Beyond ${whatIfMoney(d.saturation, currency)} a bigger budget buys nothing more: ${saturationReason(d)}.`,
+    intro: `At ${d.budget === null ? "no budget limit" : `this run's budget of ${whatIfMoney(d.budget, currency)}`} the plan spends ${whatIfMoney(d.atRun.cost, currency)}. Beyond ${whatIfMoney(d.saturation, currency)} a bigger budget buys nothing more: ${saturationReason(d)}.${holdoutNote(d)}`,
     widget: html,
     // Markdown and JSON show the curve as a table (HTML shows the widget instead)
     tables: [

@@ -53,8 +53,26 @@ describe("changes since the last run", () => {
     const out = join(prev, "..", "changes.csv");
     await writeChangesCsv(db, out);
     const lines = readText(out).trim().split("\n");
-    expect(lines[0]).toBe("subscriber_id,change,previous_band,band,previous_probability,probability,previously_selected,previous_action,action");
+    expect(lines[0]).toBe("subscriber_id,change,previous_band,band,previous_probability,probability,previously_selected,previous_action,previous_group,action");
     expect(lines.slice(1).map((l) => l.split(",").slice(0, 2).join(","))).toEqual(["D,up", "A,up", "B,up", "G,new", "C,down", "E,left", "F,not in data"]);
+  });
+
+  it("splits those the previous plan selected into contacted and held out (its control group) when that run recorded them", async () => {
+    // B, D contacted (treatment); C, E held out (control)
+    await db.run(`COPY (SELECT *, CASE WHEN subscriber_id IN ('C', 'E') THEN 'control' WHEN selected = 'yes' THEN 'treatment' ELSE '' END AS "group"
+      FROM (VALUES ${PREV}) t(subscriber_id, probability, band, action, selected)) TO ${quoteLiteral(`${prev}/risk_list.parquet`)} (FORMAT parquet)`);
+    const c = await computeChanges(db, { dir: prev, runId: "2026-04-30", asOf: "2026-04-30" });
+    expect(c.contacted).toEqual([
+      { action: "care_call", group: "contacted", selected: 1, left: 0, down: 0, same: 0, up: 1, notInData: 0 },
+      { action: "care_call", group: "held out", selected: 1, left: 0, down: 1, same: 0, up: 0, notInData: 0 },
+      { action: "digital_nudge", group: "contacted", selected: 1, left: 0, down: 0, same: 0, up: 1, notInData: 0 },
+      { action: "renewal_offer", group: "held out", selected: 1, left: 1, down: 0, same: 0, up: 0, notInData: 0 },
+    ]);
+    const out = join(prev, "..", "changes-grouped.csv");
+    await writeChangesCsv(db, out);
+    const rows = readText(out).trim().split("\n").slice(1).map((l) => l.split(","));
+    expect(rows.filter((r) => r[6] === "yes").map((r) => [r[0], r[8]])).toEqual([["D", "contacted"], ["B", "contacted"], ["C", "held out"], ["E", "held out"]]);
+    expect(rows.filter((r) => r[6] === "no").every((r) => r[8] === "")).toBe(true);
   });
 
   it("judges each month's renewals once, 30 days after it ended", () => {

@@ -76,7 +76,7 @@ describe.skipIf(!available)("the planner page of real runs", () => {
     // subscribers who left in April are absent from the May feature table
     expect(s.changes.notInData).toBeGreaterThan(0);
     const csv = readFileSync(join(runDir(AS_OF[2]), "changes.csv"), "utf8").trim().split("\n");
-    expect(csv[0]).toBe("subscriber_id,change,previous_band,band,previous_probability,probability,previously_selected,previous_action,action");
+    expect(csv[0]).toBe("subscriber_id,change,previous_band,band,previous_probability,probability,previously_selected,previous_action,previous_group,action");
     expect(csv.length - 1).toBe(s.changes.new + s.changes.movedUp + s.changes.movedDown + s.changes.left + s.changes.notInData);
     // April's terms, as the March run saw them, judged in May (30 days after April ended)
     expect(s.renewals.months.map((m: { month: string }) => m.month)).toEqual(["2026-04-01"]);

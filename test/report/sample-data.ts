@@ -202,8 +202,10 @@ export function samplePlannerReport(opts: SampleOptions & { kpis?: KpiResult } =
         { from: "low", to: "not in data", subscribers: 3 },
       ],
       contacted: [
-        { action: "renewal_offer", selected: 410, left: 31, down: 120, same: 240, up: 19, notInData: 0 },
-        { action: "complaint_fasttrack", selected: 185, left: 12, down: 70, same: 95, up: 8, notInData: 0 },
+        { action: "renewal_offer", group: "contacted", selected: 369, left: 25, down: 110, same: 217, up: 17, notInData: 0 },
+        { action: "renewal_offer", group: "held out", selected: 41, left: 6, down: 10, same: 23, up: 2, notInData: 0 },
+        { action: "complaint_fasttrack", group: "contacted", selected: 167, left: 10, down: 64, same: 86, up: 7, notInData: 0 },
+        { action: "complaint_fasttrack", group: "held out", selected: 18, left: 2, down: 6, same: 9, up: 1, notInData: 0 },
       ],
       newlyAtRisk: top.slice(0, 8).map((t) => ({ subscriberId: t.subscriberId, previousBand: "medium", band: t.band, probability: t.probability, previousProbability: 0.2, action: t.action, reasons: t.reasons })),
     },

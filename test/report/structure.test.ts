@@ -70,7 +70,7 @@ describe("planner report structure", () => {
     expect(x["changes"]!.figures).toEqual(["Newly critical", "Newly high", "Moved down", "Left"]);
     expect(columns(x["changes"]!)).toEqual([
       ["Before", "critical", "high", "medium", "low", "left", "not in data"],
-      ["Action", "Selected", "Left", "Lower band", "Same band", "Higher band", "Not in the data"],
+      ["Action", "Group", "Selected", "Left", "Lower band", "Same band", "Higher band", "Not in the data"],
       ["Subscriber", "Before", "Now", "P(churn)", "Action", "Reasons"],
     ]);
     expect(columns(x["call-lists"]!)).toEqual([["File", "Contacts", "Team capacity per day", "Last contact-by"]]);
