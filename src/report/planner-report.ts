@@ -326,7 +326,7 @@ function callListSection(d: PlannerReportData): Section {
   return {
     id: "call-lists",
     title,
-    intro: `One CSV per team, or per action and channel, in the run folder (${fmt[c.format] ?? c.format}), ready for a CRM or e-mail tool: subscriber id, action, channel, priority, contact-by date, reason, offer cost, holdout flag. A team's contact-by dates follow its capacity (agents × contacts per agent per day, on its workdays).`,
+    intro: `One CSV per team, or per action and channel, in the run folder (${fmt[c.format] ?? c.format}), ready for a CRM or e-mail tool: subscriber id, action, channel (the one the plan offered the action on), priority, contact-by date, reason, offer cost, holdout (yes: the run's control group, listed so that nobody contacts them). A team's contact-by dates follow its capacity (agents × contacts per agent per day, on its workdays).`,
     tables: [
       {
         caption: "Call lists",
