@@ -318,7 +318,7 @@ export async function planAndWrite(db: Db, w: PlanAndWriteInput): Promise<ScoreR
     clock.lap("plan");
 
     // 6. what-if
-    const whatIf = whatIfOf(plan, budget, config.scoring);
+    const whatIf = whatIfOf(plan, budget, config.scoring, ops.period?.available);
     clock.lap("what_if");
 
     // 7. summarise

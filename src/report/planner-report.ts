@@ -635,7 +635,8 @@ const NO_RENEWALS =
 
 /** What the page script reads: the problem (exact mode) or the plan at each curve point (points mode). */
 function pageData(w: WhatIfData): Record<string, unknown> {
-  return w.problem ? { problem: w.problem } : { points: w.points, summaries: w.summaries ?? [] };
+  const cap = w.periodAvailable === undefined ? {} : { periodAvailable: w.periodAvailable };
+  return w.problem ? { problem: w.problem, ...cap } : { points: w.points, summaries: w.summaries ?? [] };
 }
 
 /** Build the planner report document from its data. */

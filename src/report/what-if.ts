@@ -37,6 +37,11 @@ export interface WhatIfData {
   problem?: EncodedWhatIfProblem;
   /** Without a problem (a run too large to carry it): the plan at each curve point; the slider steps through them. */
   summaries?: WhatIfSummary[];
+  /**
+   * What the period budget (retention.periodBudget) had left for this run: `churn score --budget X` spends at most
+   * this, so the slider caps X at it too (the curve shows what a larger period budget would buy).
+   */
+  periodAvailable?: number;
 }
 
 /** Format money the way format.ts does ("4,597 EUR"), in the page as here. */
@@ -227,7 +232,7 @@ export function whatIfSection(d: WhatIfData | undefined, currency: string): Sect
   const how = mode === "static"
     ? "The plan at this run's budget (the run carries neither its selection problem nor the plans of its curve, so there is no slider)."
     : exact
-    ? "Move the budget: the page reruns the selection churn score runs (capacities, contact rules and all), so the figures are those of `churn score --budget X` on this run."
+    ? `Move the budget: the page reruns the selection churn score runs (capacities, contact rules and all), so the figures are those of \`churn score --budget X\` on this run.${d.periodAvailable !== undefined ? ` The period budget had ${whatIfMoney(d.periodAvailable, currency)} left for this run: a larger budget is capped at it, as churn score caps it.` : ""}`
     : `This run has ${d.cells.toLocaleString("en-US")} worthwhile subscriber-action pairs, too many to recompute in the page: the slider steps through the ${d.points.length} budgets of the curve, each planned by churn score's own selection.`;
   const html = [
     `<div class="what-if" id="what-if-widget" data-state="ready" data-budget="${d.budget ?? ""}" data-mode="${mode}">`,
@@ -322,7 +327,8 @@ export const WHAT_IF_PAGE = String.raw`
     return selectionFingerprint(picked.map((p) => p[0] + ":" + w.actions[p[1]]));
   }
   function step() {
-    const b = wanted;
+    // as churn score does: the run's budget is at most what the period budget has left
+    const b = data.periodAvailable === undefined || data.periodAvailable === null ? wanted : Math.min(wanted, data.periodAvailable);
     wanted = null;
     const sel = selectActions(whatIfSelectionProblem(w, b));
     render(summariseWhatIf(w, sel.choice, b));

@@ -17,7 +17,8 @@ import { withDb } from "../../src/io/duckdb.js";
 import { renderReport } from "../../src/report/index.js";
 import type { KpiResult } from "../../src/report/kpis.js";
 import { CHROMIUM, chromiumAvailable, describeProblems, inspectPage, openPage, pdfPageCount, VIEWS } from "./cdp.js";
-import { sampleKpis, sampleModelCard, samplePlannerReport } from "./sample-data.js";
+import { decodeWhatIfProblem, whatIfAt } from "../../src/retention/what-if.js";
+import { sampleKpis, sampleModelCard, samplePlannerReport, sampleWhatIf } from "./sample-data.js";
 
 const browser = toolGate(`chromium (${CHROMIUM})`, chromiumAvailable(), "chromium");
 
@@ -62,6 +63,39 @@ describe.runIf(browser.run)("reports in a real browser", () => {
       }
     });
   }
+
+  it("the what-if slider caps a budget at what the period budget has left, as churn score does", async () => {
+    const whatIf = sampleWhatIf({ budget: 150 });
+    const cap = Math.round(whatIf.saturation * 0.6);
+    whatIf.periodAvailable = cap;
+    const file = join(dir, "period-cap.html");
+    writeFileSync(file, await renderReport(samplePlannerReport({ kpis, whatIf }), "html"));
+    const page = await openPage(pathToFileURL(file).href, { width: 1280 });
+    try {
+      const READY = `new Promise((res) => { const f = () => document.getElementById("what-if-widget").dataset.state === "ready" ? res(true) : setTimeout(f, 25); f(); })`;
+      const ask = async (b: number) => {
+        await page.evaluate(`(() => { const box = document.getElementById("wi-budget-n"); box.value = "${b}"; box.dispatchEvent(new Event("change")); })()`);
+        await page.evaluate(READY);
+        return page.evaluate<{ budget: string; contacts: string; cost: string }>(
+          `(() => { const r = document.getElementById("what-if-widget"); const v = (k) => document.querySelector('#wi-figures [data-wi="' + k + '"]').dataset.value; return { budget: r.dataset.budget, contacts: v("contacts"), cost: v("cost") }; })()`,
+        );
+      };
+      const w = decodeWhatIfProblem(whatIf.problem!);
+      // above the cap: the plan at the cap; below it: the plan at the budget asked for
+      const above = await ask(whatIf.saturation * 2);
+      expect(Number(above.budget)).toBe(cap);
+      expect(Number(above.contacts)).toBe(whatIfAt(w, cap).contacts);
+      expect(Number(above.cost)).toBeCloseTo(whatIfAt(w, cap).cost, 9);
+      expect(Number(above.cost)).toBeLessThanOrEqual(cap);
+      const below = await ask(cap / 2);
+      expect(Number(below.budget)).toBe(cap / 2);
+      expect(Number(below.contacts)).toBe(whatIfAt(w, cap / 2).contacts);
+      expect(await page.evaluate<string>(`document.getElementById("wi-budget-note").textContent`)).toContain("period budget");
+      expect(page.errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
 
   it("the layout check finds overflowing text, cut and touching chart labels, and a table wider than the page", async () => {
     const bad = join(dir, "bad-layout.html");

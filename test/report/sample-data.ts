@@ -105,7 +105,7 @@ const REASONS = [
   "dropped calls 4× regional average",
 ];
 
-export function samplePlannerReport(opts: SampleOptions & { kpis?: KpiResult } = {}): PlannerReportData {
+export function samplePlannerReport(opts: SampleOptions & { kpis?: KpiResult; whatIf?: WhatIfData } = {}): PlannerReportData {
   const r = rng(opts.seed ?? 11);
   const counts: Record<Band, number> = { critical: 412, high: 1_180, medium: 2_960, low: 7_448 };
   const bands = BANDS.map((b, i) => ({ band: b, subscribers: counts[b], valueAtRisk: Math.round(counts[b] * [310, 180, 90, 25][i]!), selected: Math.round(counts[b] * [0.8, 0.35, 0.05, 0][i]!) }));
@@ -180,7 +180,7 @@ export function samplePlannerReport(opts: SampleOptions & { kpis?: KpiResult } =
       selectedStayed: 1_021,
     },
     ...(opts.kpis ? { kpis: opts.kpis } : {}),
-    whatIf: sampleWhatIf(),
+    whatIf: opts.whatIf ?? sampleWhatIf(),
     changes: {
       previous: { runId: "run-2026-05-31-0200", asOf: "2026-05-31" },
       newlyCritical: 64,
