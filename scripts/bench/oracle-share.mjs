@@ -15,7 +15,7 @@
  *     [--subscribers 30000] [--budget 20000] [--model logistic|mlp|auto] [--method auto|uplift|...] [--dir /tmp/oracle-share]
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { withDb, quoteLiteral } from "../../dist/io/duckdb.js";
@@ -62,7 +62,12 @@ for (const seed of SEEDS) {
   if (!existsSync(feats)) churn("features", "--data", w, "--as-of", TRAIN.join(","), "--horizon", "30d", "--out", feats);
   const models = join(w, `models-${MODEL}`);
   if (!existsSync(join(models, "champion"))) churn("train", "--features", feats, "--model", MODEL, "--out", models);
-  const run = join(w, `run-${MODEL}-${METHOD}`);
+  // each run in its own runs folder: runs in one folder share a contacts log and a period budget ledger (a second
+  // run in the same folder would find the period's budget spent)
+  const runs = join(w, `runs-${MODEL}-${METHOD}`);
+  rmSync(runs, { recursive: true, force: true });
+  mkdirSync(runs, { recursive: true });
+  const run = join(runs, "run");
   const cfg = join(w, `config-${METHOD}.json`);
   writeFileSync(cfg, JSON.stringify({ retention: { uplift: { method: METHOD } } }));
   // --allow-drift: world2 raises prices in its last months, which the drift gate rightly flags; this measures the plan

@@ -171,14 +171,14 @@ export const retentionConfigSchema = z
           .enum(["auto", "uplift", "no_heterogeneity", "segment_cells"])
           .default("auto")
           .describe(
-            "what the plan buys with: auto = the per-subscriber uplift model only when it beats the segment cells and one effect per action on later, held-out contacts (else the better of those); or force one",
+            "what the plan buys with: auto = the segment cells, corrected per subscriber (uplift) or per action (no_heterogeneity) only when that predicts later, held-out contacts clearly better than the cells; or force one",
           ),
         caution: z
           .number()
           .min(0)
           .max(5)
           .default(1)
-          .describe("value each subscriber's effect at log multiplier + caution x its standard deviation: a gain the contacts barely support counts less (0 = the estimate itself)"),
+          .describe("a correction that makes an action better than its segment cell counts at log multiplier + caution x its standard deviation (never past the cell): a gain the contacts barely support counts less (0 = the estimate itself)"),
         modifiers: z
           .array(z.string().min(1))
           .nullable()
@@ -189,7 +189,7 @@ export const retentionConfigSchema = z
           .min(0)
           .max(1e6)
           .default(20)
-          .describe("weight of the catalogue's prior effect on each action's average multiplier (about the number of treated churners it is worth)"),
+          .describe("weight of the segment cells on each action's average correction (about the number of treated churners it is worth)"),
         minContacts: z.number().int().min(1).max(1e9).default(1000).describe("fewer contacts with a known outcome → no uplift model (segment cells)"),
         folds: z.number().int().min(1).max(20).default(3).describe("later campaign waves held out, one at a time, to judge the uplift model"),
       })

@@ -6,25 +6,30 @@
  * outcome window.
  *
  *   P(churn within H days of the contact) = 1 - exp(-exp(eta))
- *   eta        = c0 + c1 * log L0(x) + g . z(x) + treated * log m_a(x)
- *   log m_a(x) = b_a * exp(v . z(x)) + d_a . z(x)
+ *   eta        = c0 + c1 * log L0(x) + g . z(x) + alpha_c + treated * log m_a(x)
+ *   log m_a(x) = log m0_a(x) + b_a + (v + d_a) . z(x)
  *
  *   L0(x)  baseline cumulative hazard over H days, from the churn model's probability at contact time (an
  *          offset: the churn model learned it from every subscriber, not only the contacted); c0, c1 recalibrate
  *          it on the contact rows and g corrects it by modifier (without g, where the churn model misses, the
  *          treated rows' excess churn would be read as an effect of the action)
- *   b_a    the action's log hazard multiplier for a typical subscriber (m < 1 helps, m > 1 provokes churn)
+ *   alpha_c the campaign's own intercept (one action in one wave, with its own random control group): the effect
+ *          is measured against that control group, not against a baseline shared with campaigns that picked
+ *          other targets
+ *   m0_a(x) the anchor: the action's multiplier for the subscriber's segment (the segment cell learned from the
+ *          same contacts, or the catalogue's prior where a cell is thin), so the model learns corrections of a
+ *          readable, well-supported estimate, and thin data leave the cell's value
+ *   b_a    the action's correction for a typical subscriber (m < 1 helps, m > 1 provokes churn)
  *   z(x)   effect modifiers: standardised features at contact time (recent contacts, complaints, usage against
  *          the subscriber's own past, contract stage, value, risk, ...)
  *   v      responsiveness, shared by every action: how much more (or less) a subscriber reacts to any contact,
- *          e.g. one contacted last month reacts less to the next. It scales each action's own effect, so a
- *          near-useless action stays near-useless for the most responsive subscriber
+ *          e.g. one contacted last month reacts less to the next (one weight per modifier, pooled over actions)
  *   d_a    what changes this action's effect beyond that (an offer pushed at someone with an open ticket
  *          annoys them while a care call helps)
  *
  * Shrinkage, as a Gaussian prior (penalised likelihood, Fisher scoring with the model's Jacobian, float64):
- *   b_a ~ N(log(1 - catalogue prior effect), 1/priorPrecision)   thin data stay near the catalogue's prior
- *   v ~ N(0, 1/sharedPrecision),  d_a ~ N(0, 1/actionPrecision),  g ~ N(0, 1)
+ *   b_a ~ N(priorLogM_a, 1/priorPrecision)   thin data stay at the anchor (priorLogM 0) or at a given prior
+ *   v ~ N(0, 1/sharedPrecision),  d_a ~ N(0, 1/actionPrecision),  g ~ N(0, 1),  alpha_c ~ N(0, 1/4)
  * `fitUpliftEvidence` chooses the precisions of v and d per modifier from the data (empirical Bayes), so a
  * modifier the contacts say nothing about is shrunk to nothing.
  * Intervals: the Laplace approximation (inverse penalised information) gives var(log m_a(x)) by the delta
@@ -38,6 +43,11 @@ export interface UpliftRows {
   K: number;
   /** log of the baseline cumulative hazard over the outcome window, per row. */
   offset: Float64Array;
+  /**
+   * The anchor of each row's effect: the log hazard multiplier of its action that the model corrects (the
+   * segment cell's, or the catalogue prior's, for the row's segment). Absent: 0 (no effect).
+   */
+  effectOffset?: Float64Array;
   /** Action index per row (0..A-1). */
   action: Int32Array;
   /** 1 = treatment (contacted), 0 = control. */
@@ -46,6 +56,14 @@ export interface UpliftRows {
   y: Uint8Array;
   /** Modifiers, row-major n x K. */
   z: Float32Array;
+  /**
+   * Campaign of each row (0..G-1; a campaign = one action in one wave, with its own random control group) and
+   * the number of campaigns. Each campaign gets its own baseline intercept, so an action's effect is measured
+   * against its own control group: campaigns pick their targets (a referral invite goes to happy customers),
+   * and without it the selection would be read as an effect. Absent: one shared baseline.
+   */
+  campaign?: Int32Array;
+  G?: number;
 }
 
 export interface UpliftOptions {
@@ -68,6 +86,8 @@ export interface UpliftOptions {
 export interface UpliftFit {
   actions: string[];
   K: number;
+  /** Campaigns (their intercepts follow d in theta; 0 = one shared baseline). */
+  G: number;
   /** c0, c1, g (K), b (A), v (K), d (A x K). */
   theta: Float64Array;
   /** Posterior covariance of theta (P x P). */
@@ -82,16 +102,20 @@ const SMALL_PRECISION = 1e-6;
 /** Prior precision of the baseline corrections g (weak: every row informs them). */
 const BASELINE_PRECISION = 1;
 
-/** Parameter layout. */
-export const upliftIndex = (A: number, K: number) => ({
+/** Parameter layout (alpha: the campaigns' baseline intercepts, last). */
+export const upliftIndex = (A: number, K: number, G = 0) => ({
   c0: 0,
   c1: 1,
   g: (k: number) => 2 + k,
   b: (a: number) => 2 + K + a,
   v: (k: number) => 2 + K + A + k,
   d: (a: number, k: number) => 2 + 2 * K + A + a * K + k,
-  P: 2 + 2 * K + A + A * K,
+  alpha: (c: number) => 2 + 2 * K + A + A * K + c,
+  P: 2 + 2 * K + A + A * K + G,
 });
+
+/** Prior precision of the campaigns' intercepts (around the shared baseline). */
+const CAMPAIGN_PRECISION = 4;
 
 const clampEta = (eta: number) => Math.min(4, Math.max(-30, eta));
 
@@ -106,17 +130,12 @@ function rowTerms(eta: number, y: number): { ll: number; r: number; w: number } 
   return { ll, r: ((y - p) / v) * dp, w: (dp * dp) / v };
 }
 
-/** log m_a(z) for one row from theta (z at offset `at` of `z`). */
+/** The correction of log m_a for one row from theta (z at offset `at` of `z`): b_a + (v + d_a) . z. */
 function logMultiplier(theta: ArrayLike<number>, A: number, K: number, a: number, z: ArrayLike<number>, at: number): number {
   const ix = upliftIndex(A, K);
-  let vz = 0;
-  let dz = 0;
-  for (let k = 0; k < K; k++) {
-    const zk = z[at + k]!;
-    vz += theta[ix.v(k)]! * zk;
-    dz += theta[ix.d(a, k)]! * zk;
-  }
-  return theta[ix.b(a)]! * Math.exp(Math.min(5, Math.max(-5, vz))) + dz;
+  let t = theta[ix.b(a)]!;
+  for (let k = 0; k < K; k++) t += (theta[ix.v(k)]! + theta[ix.d(a, k)]!) * z[at + k]!;
+  return t;
 }
 
 /**
@@ -124,6 +143,15 @@ function logMultiplier(theta: ArrayLike<number>, A: number, K: number, a: number
  * returns [eta, count].
  */
 function jacobianRow(rows: UpliftRows, i: number, theta: Float64Array, A: number, idx: Int32Array, val: Float64Array): [number, number] {
+  const [eta, m] = jacobianCore(rows, i, theta, A, idx, val);
+  if (!rows.campaign) return [eta, m];
+  const j = upliftIndex(A, rows.K).alpha(rows.campaign[i]!);
+  idx[m] = j;
+  val[m] = 1;
+  return [eta + theta[j]!, m + 1];
+}
+
+function jacobianCore(rows: UpliftRows, i: number, theta: Float64Array, A: number, idx: Int32Array, val: Float64Array): [number, number] {
   const K = rows.K;
   const ix = upliftIndex(A, K);
   const off = rows.offset[i]!;
@@ -140,28 +168,23 @@ function jacobianRow(rows: UpliftRows, i: number, theta: Float64Array, A: number
   }
   if (!rows.treated[i]) return [eta, 2 + K];
   const a = rows.action[i]!;
-  let vz = 0;
-  for (let k = 0; k < K; k++) vz += theta[ix.v(k)]! * rows.z[i * K + k]!;
-  const clipped = vz > 5 || vz < -5;
-  const s = Math.exp(Math.min(5, Math.max(-5, vz)));
-  const b = theta[ix.b(a)]!;
-  eta += b * s;
+  eta += (rows.effectOffset ? rows.effectOffset[i]! : 0) + theta[ix.b(a)]!;
   idx[2 + K] = ix.b(a);
-  val[2 + K] = s;
+  val[2 + K] = 1;
   for (let k = 0; k < K; k++) {
     const z = rows.z[i * K + k]!;
     idx[3 + K + k] = ix.v(k);
-    val[3 + K + k] = clipped ? 0 : b * s * z;
+    val[3 + K + k] = z;
     idx[3 + 2 * K + k] = ix.d(a, k);
     val[3 + 2 * K + k] = z;
-    eta += theta[ix.d(a, k)]! * z;
+    eta += (theta[ix.v(k)]! + theta[ix.d(a, k)]!) * z;
   }
   return [eta, 3 + 3 * K];
 }
 
-function priorOf(o: UpliftOptions, K: number): { mean: Float64Array; prec: Float64Array } {
+function priorOf(o: UpliftOptions, K: number, G: number): { mean: Float64Array; prec: Float64Array } {
   const A = o.actions.length;
-  const ix = upliftIndex(A, K);
+  const ix = upliftIndex(A, K, G);
   const mean = new Float64Array(ix.P);
   const prec = new Float64Array(ix.P).fill(SMALL_PRECISION);
   const per = (x: number | ArrayLike<number>, k: number) => (typeof x === "number" ? x : x[k]!);
@@ -174,13 +197,14 @@ function priorOf(o: UpliftOptions, K: number): { mean: Float64Array; prec: Float
     prec[ix.v(k)] = per(o.sharedPrecision, k);
     prec[ix.g(k)] = BASELINE_PRECISION;
   }
+  for (let c = 0; c < G; c++) prec[ix.alpha(c)] = CAMPAIGN_PRECISION;
   mean[ix.c1] = 1;
   return { mean, prec };
 }
 
 function penalisedLogLik(rows: UpliftRows, theta: Float64Array, A: number, prior: { mean: Float64Array; prec: Float64Array }): number {
-  const idx = new Int32Array(3 + 3 * rows.K);
-  const val = new Float64Array(3 + 3 * rows.K);
+  const idx = new Int32Array(4 + 3 * rows.K);
+  const val = new Float64Array(4 + 3 * rows.K);
   let ll = 0;
   for (let i = 0; i < rows.n; i++) ll += rowTerms(jacobianRow(rows, i, theta, A, idx, val)[0], rows.y[i]!).ll;
   for (let j = 0; j < theta.length; j++) ll -= 0.5 * prior.prec[j]! * (theta[j]! - prior.mean[j]!) ** 2;
@@ -194,9 +218,10 @@ function penalisedLogLik(rows: UpliftRows, theta: Float64Array, A: number, prior
 export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
   const A = o.actions.length;
   const K = rows.K;
-  const ix = upliftIndex(A, K);
+  const G = rows.campaign ? (rows.G ?? 0) : 0;
+  const ix = upliftIndex(A, K, G);
   const P = ix.P;
-  const prior = priorOf(o, K);
+  const prior = priorOf(o, K, G);
   const theta = Float64Array.from(o.start ?? prior.mean);
   if (!o.start) {
     // start c0 at the mean log-hazard gap between outcomes and offsets, so the first steps are small
@@ -210,8 +235,8 @@ export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
   }
   const maxIter = o.maxIter ?? 50;
   const tol = o.tol ?? 1e-7;
-  const idx = new Int32Array(3 + 3 * K);
-  const val = new Float64Array(3 + 3 * K);
+  const idx = new Int32Array(4 + 3 * K);
+  const val = new Float64Array(4 + 3 * K);
   let ll = penalisedLogLik(rows, theta, A, prior);
   let iterations = 0;
   let converged = false;
@@ -261,7 +286,7 @@ export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
   }
   const L = Float64Array.from(H);
   const cov = cholesky(L, P) ? choleskyInverse(L, P) : new Float64Array(P * P).fill(Number.NaN);
-  return { actions: [...o.actions], K, theta, cov, iterations, converged, logLik: ll };
+  return { actions: [...o.actions], K, G, theta, cov, iterations, converged, logLik: ll };
 }
 
 export interface EvidenceFit extends UpliftFit {
@@ -280,7 +305,7 @@ export interface EvidenceFit extends UpliftFit {
 export function fitUpliftEvidence(rows: UpliftRows, o: UpliftOptions & { rounds?: number; minPrecision?: number; maxPrecision?: number }): EvidenceFit {
   const A = o.actions.length;
   const K = rows.K;
-  const ix = upliftIndex(A, K);
+  const ix = upliftIndex(A, K, rows.campaign ? (rows.G ?? 0) : 0);
   const lo = o.minPrecision ?? 1;
   const hi = o.maxPrecision ?? 1e4;
   const init = (x: number | ArrayLike<number>) => Float64Array.from({ length: K }, (_, k) => (typeof x === "number" ? x : x[k]!));
@@ -317,7 +342,7 @@ export function fitUpliftEvidence(rows: UpliftRows, o: UpliftOptions & { rounds?
 export function actionTerms(fit: UpliftFit, a: number): { b: number; v: Float64Array; d: Float64Array; sdB: number } {
   const A = fit.actions.length;
   const K = fit.K;
-  const ix = upliftIndex(A, K);
+  const ix = upliftIndex(A, K, fit.G);
   const P = ix.P;
   return {
     b: fit.theta[ix.b(a)]!,
@@ -332,10 +357,10 @@ export function actionTerms(fit: UpliftFit, a: number): { b: number; v: Float64A
  * (row-major n x K), action a.
  * @example const { logM, sd } = predictLogMultiplier(fit, 0, z, n);
  */
-export function predictLogMultiplier(fit: UpliftFit, a: number, z: ArrayLike<number>, n: number): { logM: Float64Array; sd: Float64Array } {
+export function predictLogMultiplier(fit: UpliftFit, a: number, z: ArrayLike<number>, n: number, anchor?: ArrayLike<number>): { logM: Float64Array; sd: Float64Array } {
   const A = fit.actions.length;
   const K = fit.K;
-  const ix = upliftIndex(A, K);
+  const ix = upliftIndex(A, K, fit.G);
   const P = ix.P;
   // the parameters log m_a depends on: b_a, v (K), d_a (K); their covariance block, once
   const J = [ix.b(a), ...Array.from({ length: K }, (_, k) => ix.v(k)), ...Array.from({ length: K }, (_, k) => ix.d(a, k))];
@@ -345,16 +370,11 @@ export function predictLogMultiplier(fit: UpliftFit, a: number, z: ArrayLike<num
   const logM = new Float64Array(n);
   const sd = new Float64Array(n);
   const grad = new Float64Array(D);
-  const b = fit.theta[ix.b(a)]!;
   for (let i = 0; i < n; i++) {
-    let vz = 0;
-    for (let k = 0; k < K; k++) vz += fit.theta[ix.v(k)]! * z[i * K + k]!;
-    const clipped = vz > 5 || vz < -5;
-    const s = Math.exp(Math.min(5, Math.max(-5, vz)));
-    logM[i] = logMultiplier(fit.theta, A, K, a, z, i * K);
-    grad[0] = s;
+    logM[i] = (anchor ? anchor[i]! : 0) + logMultiplier(fit.theta, A, K, a, z, i * K);
+    grad[0] = 1;
     for (let k = 0; k < K; k++) {
-      grad[1 + k] = clipped ? 0 : b * s * z[i * K + k]!;
+      grad[1 + k] = z[i * K + k]!;
       grad[1 + K + k] = z[i * K + k]!;
     }
     let v = 0;
@@ -387,9 +407,15 @@ export function predictRows(fit: UpliftFit, rows: UpliftRows): { p0: Float64Arra
   for (let i = 0; i < rows.n; i++) {
     let eta0 = fit.theta[ix.c0]! + fit.theta[ix.c1]! * rows.offset[i]!;
     for (let k = 0; k < K; k++) eta0 += fit.theta[ix.g(k)]! * rows.z[i * K + k]!;
-    const logM = logMultiplier(fit.theta, A, K, rows.action[i]!, rows.z, i * K);
+    const logM = (rows.effectOffset ? rows.effectOffset[i]! : 0) + logMultiplier(fit.theta, A, K, rows.action[i]!, rows.z, i * K);
     p0[i] = -Math.expm1(-Math.exp(clampEta(eta0)));
     p1[i] = -Math.expm1(-Math.exp(clampEta(eta0 + logM)));
   }
   return { p0, p1 };
+}
+
+/** Each contact row's log multiplier for its own action: the anchor plus the model's correction. */
+export function rowLogMultipliers(fit: UpliftFit, rows: UpliftRows): Float64Array {
+  const A = fit.actions.length;
+  return Float64Array.from({ length: rows.n }, (_, i) => (rows.effectOffset ? rows.effectOffset[i]! : 0) + logMultiplier(fit.theta, A, rows.K, rows.action[i]!, rows.z, i * rows.K));
 }

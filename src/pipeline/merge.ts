@@ -17,25 +17,26 @@
  * The merge holds one row of plan inputs per subscriber (about 100 bytes), not the features: see
  * docs/scale.md for where its cost grows.
  */
+
+import { dirname, join } from "node:path";
 import type { CallListFormat } from "../config/retention.js";
 import type { Config } from "../config/schema.js";
 import { UsageError } from "../errors.js";
+import { parsePeriod } from "../features/periods.js";
 import { Db, quoteLiteral } from "../io/duckdb.js";
 import { acquireLock } from "../io/lock.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
-import { DriftCounter, type DriftSummary, noDrift } from "../monitoring/drift.js";
-import { prepareReasonColumns } from "../retention/reasons.js";
 import { standingOf } from "../model/reference-bins.js";
+import { DriftCounter, type DriftSummary, noDrift } from "../monitoring/drift.js";
+import { IntegrityCounter, type IntegrityFailure } from "../monitoring/integrity.js";
+import { prepareReasonColumns } from "../retention/reasons.js";
 import { effectCutoffs, effectsFromWaves, NO_CAMPAIGNS, priorEffects } from "./campaign-effects.js";
+import { readOperationState } from "./operation.js";
 import { inputGate, logDigest, planAndWrite, type RunModel, type ScoreResult, stageClock } from "./score.js";
 import { readContactWaves, readScored, readShardManifest, type ShardManifest } from "./shard.js";
-import { readOperationState } from "./operation.js";
-import { effectModel, modifierInputs, upliftEffects } from "./uplift.js";
-import { IntegrityCounter, type IntegrityFailure } from "../monitoring/integrity.js";
-import { parsePeriod } from "../features/periods.js";
-import { dirname, join } from "node:path";
 import type { ScoreSource } from "./source.js";
+import { effectModel, modifierInputs, upliftShifts } from "./uplift.js";
 
 export interface MergeOptions {
   shards: readonly string[];
@@ -178,8 +179,8 @@ export async function mergeRun(o: MergeOptions): Promise<ScoreResult> {
           });
     log.info(effects.note);
     const um = effectModel(effects.uplift);
-    const subscriberEffects = um
-      ? upliftEffects(um, scored.prob, await modifierInputs(db, `(SELECT * FROM read_parquet(${files("modifiers.parquet")}))`, "subscriber_id", scored.ids, scored.prob, um.defs), scored.n, config.retention.uplift.caution).effect
+    const effectShift = um
+      ? upliftShifts(um, await modifierInputs(db, `(SELECT * FROM read_parquet(${files("modifiers.parquet")}))`, "subscriber_id", scored.ids, scored.prob, um.defs), scored.n, config.retention.uplift.caution).shift
       : undefined;
     clock.lap("effects");
 
@@ -193,7 +194,7 @@ export async function mergeRun(o: MergeOptions): Promise<ScoreResult> {
       scored,
       model,
       effects,
-      subscriberEffects,
+      effectShift,
       drift,
       integrity,
       kpis: first.kpis ?? undefined,

@@ -31,17 +31,19 @@
  * same run gives byte-identical files except manifest.json (created_at, durations), and replaces its contacts
  * and spend in the runs folder.
  */
+
+import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
-import type { LoadResult } from "../contract/load.js";
 import type { CallListFormat, RetentionConfig } from "../config/retention.js";
 import type { Config } from "../config/schema.js";
+import type { LoadResult } from "../contract/load.js";
 import { ConfigError, InputDataError, QualityGateError, UsageError } from "../errors.js";
-import { createHash } from "node:crypto";
 import { usableColumns } from "../features/build.js";
 import { openClusterSource } from "../features/build-cluster.js";
 import { type Period, parsePeriod } from "../features/periods.js";
 import { libraryVersions } from "../io/artifact.js";
 import type { ValidationCache } from "../io/cache.js";
+import { CONTACTS_FILE, type ContactRow, writeContacts } from "../io/contacts-log.js";
 import { Db } from "../io/duckdb.js";
 import { fileExists, isDirectory, makeTempDir, removePath, sha256File, writeAtomic, writeJsonAtomic } from "../io/files.js";
 import { acquireLock } from "../io/lock.js";
@@ -52,25 +54,16 @@ import { type Explainer, makeExplainer, reasonTexts } from "../model/explain.js"
 import { standingOf } from "../model/reference-bins.js";
 import { loadScorer, type Scorer } from "../model/registry.js";
 import { DriftCounter, type DriftSummary, describeDrift, noDrift, referenceOf } from "../monitoring/drift.js";
-import { describeFailures, type IntegrityFailure, IntegrityCounter } from "../monitoring/integrity.js";
+import { describeFailures, IntegrityCounter, type IntegrityFailure } from "../monitoring/integrity.js";
 import { renderReport } from "../report/index.js";
 import { computeKpis, type KpiResult } from "../report/kpis.js";
 import { type PlanSummary, summarisePlan } from "../report/summarise-plan.js";
 import { resolveBandThresholds } from "../retention/bands.js";
 import { type Plan, planRetention } from "../retention/plan.js";
-import { effectCutoffs, type LearnedEffects, learnEffects, planDrivers, priorEffects } from "./campaign-effects.js";
-import { driftForManifest, type RunManifest } from "./manifest.js";
-import { planInputOf } from "./plan-input.js";
 import { callListsOf, writeCallLists } from "./call-lists.js";
+import { effectCutoffs, type LearnedEffects, learnEffects, planDrivers, priorEffects } from "./campaign-effects.js";
 import { historyOf, writeChangesCsv } from "./history.js";
-import { whatIfOf } from "./what-if.js";
-import { contactWaves, modifierInputs, planEffects, upliftSettings } from "./uplift.js";
-import { markShardRejects, SHARD_IDS, shardIds, type ShardSpec, type ShardWrite, writeShardFiles } from "./shard.js";
-import { contactWavesFromCluster, sourceFromCluster } from "./source-clickhouse.js";
-import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
-import { type Scored, scoreChunks } from "./score-chunks.js";
-import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
-import { CONTACTS_FILE, type ContactRow, writeContacts } from "../io/contacts-log.js";
+import { driftForManifest, type RunManifest } from "./manifest.js";
 import {
   checkDataEnd,
   contactsOfPlan,
@@ -82,6 +75,14 @@ import {
   recordRunState,
   runBudget,
 } from "./operation.js";
+import { planInputOf } from "./plan-input.js";
+import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
+import { type Scored, scoreChunks } from "./score-chunks.js";
+import { markShardRejects, SHARD_IDS, type ShardSpec, type ShardWrite, shardIds, writeShardFiles } from "./shard.js";
+import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
+import { contactWavesFromCluster, sourceFromCluster } from "./source-clickhouse.js";
+import { contactWaves, modifierInputs, planEffects, upliftSettings } from "./uplift.js";
+import { whatIfOf } from "./what-if.js";
 import { appendPlan, writeRejectsCsv, writeRiskList, writeScores } from "./writers.js";
 
 export interface ScoreOptions {
@@ -248,7 +249,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
 
     // 4. effects
     const { effects, kpis } = await effectsFor(db, { src, scored, scorer, explainer, thresholds, config, horizon, log });
-    const subscriberEffects = await planEffects(db, effects.uplift, {
+    const effectShift = await planEffects(db, effects.uplift, {
       relation: src.relation,
       idColumn: src.idColumn,
       ids: scored.ids,
@@ -258,7 +259,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     clock.lap("effects");
 
     // 5-7.
-    return await planAndWrite(db, { out, config, budget: o.budget, allowDrift: Boolean(o.allowDrift), src, scored, model, effects, subscriberEffects, drift, integrity, kpis, ops, format: o.format, clock, log });
+    return await planAndWrite(db, { out, config, budget: o.budget, allowDrift: Boolean(o.allowDrift), src, scored, model, effects, effectShift, drift, integrity, kpis, ops, format: o.format, clock, log });
   } finally {
     scorer?.model.dispose();
     db.close();
@@ -277,8 +278,8 @@ export interface PlanAndWriteInput {
   scored: Scored;
   model: RunModel;
   effects: LearnedEffects;
-  /** Each subscriber's own effects (planEffects), or undefined: the segment cells. */
-  subscriberEffects: Float32Array | undefined;
+  /** Each subscriber's correction of the segment cells' effects (planEffects), or undefined: the cells as they are. */
+  effectShift: Float32Array | undefined;
   drift: DriftSummary;
   integrity: { checked: boolean; failures: IntegrityFailure[] };
   kpis: KpiResult | undefined;
@@ -307,7 +308,7 @@ export async function planAndWrite(db: Db, w: PlanAndWriteInput): Promise<ScoreR
       thresholds: model.thresholds,
       config: config.retention,
       effects: effects.estimates,
-      subscriberEffects: w.subscriberEffects,
+      effectShift: w.effectShift,
       budget,
       ...planDrivers(),
       noReasons: true,

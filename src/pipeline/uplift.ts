@@ -16,27 +16,29 @@
  *                     before it and rank its rows by predicted churn prevented; Qini and uplift at k of the uplift
  *                     model against the segment cells and against no heterogeneity (one multiplier per action),
  *                     pooled over those waves
- *   5. decide         the plan uses the per-subscriber uplift only when it beats both on the held-out rows;
- *                     otherwise it falls back to the better of the two, and says so
+ *   5. decide         the segment cells are the default; the plan uses the per-subscriber uplift (or one
+ *                     correction per action) only when it predicts the held-out treated outcomes clearly better
+ *                     than the cells (paired log loss, more than two standard errors), and says which and why
  */
-import type { TableName } from "../contract/tables.js";
-import { computeFeatures } from "../features/runner.js";
-import type { Period } from "../features/periods.js";
-import { isoDay } from "../features/periods.js";
-import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
-import type { Logger } from "../log.js";
-import { type QiniResult, qini } from "../model/qini.js";
-import type { Scorer } from "../model/registry.js";
-import { fitUplift, fitUpliftEvidence, predictLogMultiplier, predictRows, type UpliftFit, type UpliftRows } from "../model/uplift.js";
-import { applyModifierScale, DEFAULT_MODIFIERS, fitModifierScale, type ModifierDef, type ModifierScale, RISK_MODIFIER } from "../model/uplift-modifiers.js";
+
 import type { ActionDef } from "../config/catalog.js";
 import type { RetentionConfig } from "../config/retention.js";
+import type { TableName } from "../contract/tables.js";
+import type { Period } from "../features/periods.js";
+import { isoDay } from "../features/periods.js";
+import { computeFeatures } from "../features/runner.js";
+import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
+import type { Logger } from "../log.js";
+import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
+import { type QiniResult, qini } from "../model/qini.js";
+import type { Scorer } from "../model/registry.js";
+import { fitUplift, fitUpliftEvidence, predictLogMultiplier, predictRows, probabilityAfter, rowLogMultipliers, type UpliftFit, type UpliftRows } from "../model/uplift.js";
+import { applyModifierScale, DEFAULT_MODIFIERS, fitModifierScale, type ModifierDef, type ModifierScale, RISK_MODIFIER } from "../model/uplift-modifiers.js";
+import type { UpliftReport } from "../report/planner-report.js";
 import { priorEffect } from "../retention/catalog.js";
 import { type CampaignCount, type EffectEstimate, estimateEffects } from "../retention/effects.js";
 import { planRetention } from "../retention/plan.js";
 import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
-import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
-import type { UpliftReport } from "../report/planner-report.js";
 import { planInputOf } from "./plan-input.js";
 import { type Scored, scoreChunks } from "./score-chunks.js";
 
@@ -104,6 +106,8 @@ export interface ContactRows {
   /** Churn probability over the model's horizon at contact time (calibrated). */
   p: Float64Array;
   segment: string[];
+  /** Actions in the catalogue (without `none`): a campaign is one action in one wave. */
+  actionCount: number;
   /** Raw modifier values, row-major n x defs.length (NaN = empty). */
   raw: Float64Array;
   defs: ModifierDef[];
@@ -321,6 +325,7 @@ export function contactRowsOf(w: ContactWaves, o: SegmentCutoffs & { retention: 
     churned: Uint8Array.from(churned),
     p: Float64Array.from(p),
     segment,
+    actionCount: actions.length,
     raw: Float64Array.from(raw),
     defs: usable,
   };
@@ -343,6 +348,16 @@ export interface UpliftModel {
   horizonDays: number;
   /** The churn model's horizon in days (its probabilities are over this many days). */
   modelHorizonDays: number;
+  /** The anchor of each effect: the segment cells learned from the same rows (action x segment -> relative effect). */
+  anchors: Map<string, number>;
+}
+
+const anchorKey = (action: string, segment: string) => `${action}\u0000${segment}`;
+
+/** log hazard multiplier of the anchor (cell, else the catalogue prior) of action `a` for `segment`. */
+function anchorLogM(anchors: ReadonlyMap<string, number>, a: ActionDef, segment: string): number {
+  const e = anchors.get(anchorKey(a.id, segment)) ?? priorEffect(a, segment);
+  return Math.log(Math.max(1e-3, 1 - e));
 }
 
 /** Log cumulative baseline hazard over H days from a probability over the model's horizon. */
@@ -356,7 +371,14 @@ function rawRows(data: ContactRows, sel: readonly number[]): Float64Array {
   return raw;
 }
 
-function rowsFor(data: ContactRows, sel: readonly number[], m: { scale: ModifierScale; keep: number[] } | null, H: number, modelDays: number): UpliftRows {
+function rowsFor(
+  data: ContactRows,
+  sel: readonly number[],
+  m: { scale: ModifierScale; keep: number[] } | null,
+  H: number,
+  modelDays: number,
+  anchor: { anchors: ReadonlyMap<string, number>; actions: readonly ActionDef[] },
+): UpliftRows {
   const M = data.defs.length;
   const n = sel.length;
   const raw = rawRows(data, sel);
@@ -369,39 +391,59 @@ function rowsFor(data: ContactRows, sel: readonly number[], m: { scale: Modifier
     treated: Uint8Array.from(sel, (i) => data.treated[i]!),
     y: Uint8Array.from(sel, (i) => data.churned[i]!),
     z,
+    effectOffset: Float64Array.from(sel, (i) => anchorLogM(anchor.anchors, anchor.actions[data.action[i]!]!, data.segment[i]!)),
+    campaign: Int32Array.from(sel, (i) => data.wave[i]! * data.actionCount + data.action[i]!),
+    G: data.waveDays.length * data.actionCount,
   };
 }
 
-/** Fit the uplift model on the rows `sel` (all modifiers, or none for "no heterogeneity"). */
-export function learnUpliftModel(data: ContactRows, sel: readonly number[], actions: readonly ActionDef[], s: UpliftSettings, modelDays: number, heterogeneous = true): UpliftModel {
+/**
+ * Fit the uplift model on the rows `sel` (all modifiers, or none for "no heterogeneity"), anchored at the
+ * segment cells learned from the same rows: it learns each action's correction of its cell for a typical
+ * subscriber and, with modifiers, for each subscriber.
+ */
+export function learnUpliftModel(
+  data: ContactRows,
+  sel: readonly number[],
+  actions: readonly ActionDef[],
+  s: UpliftSettings,
+  modelDays: number,
+  retention: RetentionConfig,
+  heterogeneous = true,
+): UpliftModel {
+  const anchors = new Map(cellEstimates(data, sel, actions, retention).map((e) => [anchorKey(e.action, e.segment), e.effect]));
   const raw = rawRows(data, sel);
   const fitted = heterogeneous ? fitModifierScale(data.defs, raw, sel.length) : { scale: { defs: [], mean: new Float64Array(0), sd: new Float64Array(0) }, keep: [] };
-  const rows = rowsFor(data, sel, fitted, s.horizonDays, modelDays);
+  const rows = rowsFor(data, sel, fitted, s.horizonDays, modelDays, { anchors, actions });
   const opts = {
     actions: actions.map((a) => a.id),
-    priorLogM: actions.map((a) => Math.log(Math.max(1e-3, 1 - a.effect.default))),
+    priorLogM: actions.map(() => 0),
     priorPrecision: s.priorPrecision,
     sharedPrecision: s.sharedPrecision,
     actionPrecision: s.actionPrecision,
   };
   const fit = s.evidence && rows.K > 0 ? fitUpliftEvidence(rows, opts) : fitUplift(rows, opts);
-  return { fit, scale: fitted.scale, keep: fitted.keep, defs: data.defs, horizonDays: s.horizonDays, modelHorizonDays: modelDays };
+  return { fit, scale: fitted.scale, keep: fitted.keep, defs: data.defs, horizonDays: s.horizonDays, modelHorizonDays: modelDays, anchors };
 }
 
 /**
  * For contact rows `sel`: the model's churn probability over the outcome window without contact (p0, its
  * recalibrated baseline) and with the row's own action (p1). p0 - p1 is the predicted churn prevented.
  */
-function windowPredictions(model: UpliftModel, data: ContactRows, sel: readonly number[]): { p0: Float64Array; p1: Float64Array } {
-  const rows = rowsFor(data, sel, model.scale.defs.length ? { scale: model.scale, keep: model.keep } : null, model.horizonDays, model.modelHorizonDays);
-  return predictRows(model.fit, rows);
+function windowPredictions(model: UpliftModel, data: ContactRows, sel: readonly number[], actions: readonly ActionDef[]): { p0: Float64Array; p1: Float64Array } {
+  return predictRows(model.fit, modelRows(model, data, sel, actions));
+}
+
+/** Contact rows `sel` laid out for `model` (its modifiers' scale, its anchors). */
+function modelRows(model: UpliftModel, data: ContactRows, sel: readonly number[], actions: readonly ActionDef[]): UpliftRows {
+  return rowsFor(data, sel, model.scale.defs.length ? { scale: model.scale, keep: model.keep } : null, model.horizonDays, model.modelHorizonDays, { anchors: model.anchors, actions });
 }
 
 export type EffectMethod = "uplift" | "no_heterogeneity" | "segment_cells";
 
 export const METHOD_WORDS: Record<EffectMethod, string> = {
   uplift: "each subscriber's own effect (the uplift model)",
-  no_heterogeneity: "one effect per action",
+  no_heterogeneity: "the segment cells with one correction per action",
   segment_cells: "effects per segment cell",
 };
 
@@ -431,16 +473,6 @@ function cellEstimates(data: ContactRows, sel: readonly number[], actions: reado
   return estimateEffects([...counts.values()], actions, allSegmentKeys(retention.segments.effectKey as SegmentDim[]), retention.effects);
 }
 
-/** Segment-cell effects (estimated on the training rows) of the test rows' own actions: relative reductions. */
-function cellEffects(data: ContactRows, train: readonly number[], test: readonly number[], actions: readonly ActionDef[], retention: RetentionConfig): Float64Array {
-  const est = cellEstimates(data, train, actions, retention);
-  const byKey = new Map(est.map((e) => [`${e.action}\u0000${e.segment}`, e.effect]));
-  return Float64Array.from(test, (i) => {
-    const a = actions[data.action[i]!]!;
-    return byKey.get(`${a.id}\u0000${data.segment[i]}`) ?? priorEffect(a, data.segment[i]!);
-  });
-}
-
 /**
  * Step 4: time-honest judgement over the last `folds` waves that have at least one earlier wave whose outcome
  * window closed before them. Undefined when no wave qualifies.
@@ -465,19 +497,22 @@ export function judgeUplift(data: ContactRows, actions: readonly ActionDef[], re
     const cut = Date.parse(data.waveDays[k]!) - H * 86_400_000;
     const train = data.waveDays.flatMap((d, j) => (Date.parse(d) <= cut ? byWave[j]! : []));
     const test = byWave[k]!;
-    const full = windowPredictions(learnUpliftModel(data, train, actions, s, modelDays, true), data, test);
-    const flat = windowPredictions(learnUpliftModel(data, train, actions, s, modelDays, false), data, test);
-    // the cells get the same recalibrated baseline as one effect per action, so only their effects differ
-    const e = cellEffects(data, train, test, actions, retention);
-    const cellP1 = Float64Array.from(flat.p0, (p, r) => p * (1 - e[r]!));
-    for (const [m, pr] of [
-      ["uplift", full],
-      ["no_heterogeneity", flat],
-      ["segment_cells", { p0: flat.p0, p1: cellP1 }],
-    ] as const) {
+    const fullModel = learnUpliftModel(data, train, actions, s, modelDays, retention, true);
+    const flatModel = learnUpliftModel(data, train, actions, s, modelDays, retention, false);
+    // one baseline for all three (one effect per action's recalibrated one), so only the effects differ: each
+    // method's multiplier for the row's action, the cells' being the anchor both models correct
+    const base = windowPredictions(flatModel, data, test, actions);
+    const logM: Record<EffectMethod, Float64Array> = {
+      uplift: rowLogMultipliers(fullModel.fit, modelRows(fullModel, data, test, actions)),
+      no_heterogeneity: rowLogMultipliers(flatModel.fit, modelRows(flatModel, data, test, actions)),
+      segment_cells: Float64Array.from(test, (i) => anchorLogM(flatModel.anchors, actions[data.action[i]!]!, data.segment[i]!)),
+    };
+    for (const m of methods) {
       for (let r = 0; r < test.length; r++) {
-        scores[m].push(pr.p0[r]! - pr.p1[r]!);
-        treatedP[m].push(pr.p1[r]!);
+        const p0 = base.p0[r]!;
+        const p1 = probabilityAfter(p0, Math.exp(logM[m][r]!));
+        scores[m].push(p0 - p1);
+        treatedP[m].push(p1);
       }
     }
     rows.push(...test);
@@ -485,23 +520,27 @@ export function judgeUplift(data: ContactRows, actions: readonly ActionDef[], re
   const treated = Uint8Array.from(rows, (i) => data.treated[i]!);
   const churned = Uint8Array.from(rows, (i) => data.churned[i]!);
   const results = Object.fromEntries(methods.map((m) => [m, qini(scores[m], treated, churned)])) as Record<EffectMethod, QiniResult>;
-  const logLoss = Object.fromEntries(
-    methods.map((m) => {
-      let ll = 0;
-      let c = 0;
-      treatedP[m].forEach((p, r) => {
-        if (!treated[r]) return;
-        const q = Math.min(1 - 1e-9, Math.max(1e-9, p));
-        ll -= churned[r] ? Math.log(q) : Math.log1p(-q);
-        c++;
-      });
-      return [m, c ? ll / c : Number.NaN];
-    }),
-  ) as Record<EffectMethod, number>;
-  // the decision is made on the treated rows' log loss (a paired comparison on every held-out row, far less
-  // noisy than a Qini difference on a few thousand rows); the Qini curves are shown beside it
-  const best = logLoss.no_heterogeneity <= logLoss.segment_cells ? "no_heterogeneity" : "segment_cells";
-  const winner: EffectMethod = logLoss.uplift < logLoss[best] ? "uplift" : best;
+  // per treated row: each method's log loss of the outcome after the action the row got
+  const rowLoss = (m: EffectMethod) =>
+    treatedP[m].flatMap((p, r) => {
+      if (!treated[r]) return [];
+      const q = Math.min(1 - 1e-9, Math.max(1e-9, p));
+      return [churned[r] ? -Math.log(q) : -Math.log1p(-q)];
+    });
+  const losses = Object.fromEntries(methods.map((m) => [m, rowLoss(m)])) as Record<EffectMethod, number[]>;
+  const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN);
+  const logLoss = Object.fromEntries(methods.map((m) => [m, mean(losses[m])])) as Record<EffectMethod, number>;
+  // the decision, on the treated rows' log loss (a paired comparison on every held-out row, far less noisy than a
+  // Qini difference on a few thousand rows; the Qini curves are shown beside it): the segment cells are the
+  // default, a method that corrects them must beat them by more than twice the paired difference's standard error
+  const beats = (m: EffectMethod) => {
+    const d = losses[m].map((x, r) => x - losses.segment_cells[r]!);
+    const md = mean(d);
+    const se = Math.sqrt(d.reduce((a, x) => a + (x - md) ** 2, 0) / Math.max(1, d.length - 1) / Math.max(1, d.length));
+    return md < -2 * se;
+  };
+  const better = (["uplift", "no_heterogeneity"] as const).filter(beats).sort((a, b) => logLoss[a] - logLoss[b]);
+  const winner: EffectMethod = better[0] ?? "segment_cells";
   return {
     waves: testWaves.map((k) => data.waveDays[k]!),
     rows: rows.length,
@@ -514,30 +553,30 @@ export function judgeUplift(data: ContactRows, actions: readonly ActionDef[], re
 }
 
 /**
- * Per-subscriber relative effect of every action (row-major n x actions, the catalogue's order without `none`):
- * the share of the churn probability over the model's horizon the action removes, 1 - p_after / p with
- * p_after = 1 - (1 - p)^m. With `caution` > 0 the multiplier is taken at log m + caution x sd (a pessimistic
- * bound): a gain the data barely support counts less, and a likely harm counts in full. Negative = harmful.
+ * Each subscriber's correction of every action's effect (row-major n x actions, the catalogue's order without
+ * `none`), as the shift of the log hazard multiplier from the subscriber's segment cell (the plan's
+ * `effectShift`): b_a + (v + d_a) . z. With `caution` > 0 a shift that makes the action better than its cell is
+ * taken at its pessimistic bound, + caution x sd, and never past 0: a gain the contacts barely support counts
+ * less; a shift toward less effect or harm counts in full.
  */
-export function upliftEffects(model: UpliftModel, p: ArrayLike<number>, raw: ArrayLike<number>, n: number, caution: number): { effect: Float32Array; logM: Float32Array; sd: Float32Array } {
+export function upliftShifts(model: UpliftModel, raw: ArrayLike<number>, n: number, caution: number): { shift: Float32Array; logM: Float32Array; sd: Float32Array } {
   const A = model.fit.actions.length;
   const M = model.defs.length;
   const z = model.scale.defs.length ? applyModifierScale(model.scale, model.keep, raw, n, M) : new Float32Array(0);
-  const effect = new Float32Array(n * A);
+  const shift = new Float32Array(n * A);
   const logMs = new Float32Array(n * A);
   const sds = new Float32Array(n * A);
   for (let a = 0; a < A; a++) {
     const { logM, sd } = predictLogMultiplier(model.fit, a, z, n);
     for (let i = 0; i < n; i++) {
-      const q = Math.min(p[i]!, 1 - 1e-9);
-      const m = Math.exp(logM[i]! + caution * sd[i]!);
-      const after = -Math.expm1(m * Math.log1p(-q));
-      effect[i * A + a] = q > 0 ? 1 - after / q : 0;
+      // a correction that makes the action look better than its cell counts only as far as its bound; one that
+      // makes it look worse (or harmful) counts in full
+      shift[i * A + a] = logM[i]! < 0 ? Math.min(0, logM[i]! + caution * sd[i]!) : logM[i]!;
       logMs[i * A + a] = logM[i]!;
       sds[i * A + a] = sd[i]!;
     }
   }
-  return { effect, logM: logMs, sd: sds };
+  return { shift, logM: logMs, sd: sds };
 }
 
 /** Raw modifier values (row-major n x defs.length) of the scored subscribers, read from the scoring relation. */
@@ -591,8 +630,8 @@ export function learnFromContacts(data: ContactRows, retention: RetentionConfig,
     return { method: "segment_cells", cells, contacts: data.n, note: `${data.n} contacts with a known outcome, fewer than ${s.minRows}: effects per segment cell, no per-subscriber uplift.` };
   }
   const judgement = judgeUplift(data, actions, retention, s, modelDays);
-  const model = learnUpliftModel(data, all, actions, s, modelDays, true);
-  const flat = learnUpliftModel(data, all, actions, s, modelDays, false);
+  const model = learnUpliftModel(data, all, actions, s, modelDays, retention, true);
+  const flat = learnUpliftModel(data, all, actions, s, modelDays, retention, false);
   const method: EffectMethod = s.method !== "auto" ? s.method : judgement ? judgement.winner : "segment_cells";
   const f = (q: number) => q.toFixed(4);
   const note = s.method !== "auto"
@@ -600,15 +639,18 @@ export function learnFromContacts(data: ContactRows, retention: RetentionConfig,
     : !judgement
     ? `${data.n} contacts learned, but no later wave to judge the uplift model on: effects per segment cell.`
     : method === "uplift"
-      ? `Per-subscriber uplift from ${data.n} contacts: on ${judgement.rows} held-out contacts of ${judgement.waves.length} later wave(s) it predicts the treated outcomes better (log loss ${f(judgement.logLoss.uplift)}) than segment cells (${f(judgement.logLoss.segment_cells)}) and one effect per action (${f(judgement.logLoss.no_heterogeneity)}); Qini ${f(judgement.results.uplift.qini)} vs ${f(judgement.results.segment_cells.qini)} and ${f(judgement.results.no_heterogeneity.qini)}.`
-      : `Per-subscriber uplift did not beat ${method === "segment_cells" ? "the segment cells" : "one effect per action"} on ${judgement.rows} held-out contacts (treated log loss ${f(judgement.logLoss.uplift)} vs ${f(judgement.logLoss[method])}; Qini ${f(judgement.results.uplift.qini)} vs ${f(judgement.results[method].qini)}): the plan falls back to ${method === "segment_cells" ? "effects per segment cell" : "one effect per action"}.`;
+      ? `Per-subscriber uplift from ${data.n} contacts: on ${judgement.rows} held-out contacts of ${judgement.waves.length} later wave(s) it predicts the treated outcomes better (log loss ${f(judgement.logLoss.uplift)}) than segment cells (${f(judgement.logLoss.segment_cells)}) and one correction per action (${f(judgement.logLoss.no_heterogeneity)}); Qini ${f(judgement.results.uplift.qini)} vs ${f(judgement.results.segment_cells.qini)} and ${f(judgement.results.no_heterogeneity.qini)}.`
+      : method === "no_heterogeneity"
+        ? `Per-subscriber uplift did not beat one correction per action on ${judgement.rows} held-out contacts (treated log loss ${f(judgement.logLoss.uplift)} vs ${f(judgement.logLoss.no_heterogeneity)}, segment cells ${f(judgement.logLoss.segment_cells)}; Qini ${f(judgement.results.uplift.qini)} vs ${f(judgement.results.no_heterogeneity.qini)}): the plan buys with the segment cells corrected by one learned factor per action.`
+        : `Neither per-subscriber uplift nor one correction per action predicted the ${judgement.rows} held-out contacts clearly better than the segment cells (treated log loss ${f(judgement.logLoss.uplift)} and ${f(judgement.logLoss.no_heterogeneity)} vs ${f(judgement.logLoss.segment_cells)}; Qini ${f(judgement.results.uplift.qini)}, ${f(judgement.results.no_heterogeneity.qini)} vs ${f(judgement.results.segment_cells.qini)}): the plan buys with the segment cells.`;
   return { method, model, flat, judgement, cells, contacts: data.n, note };
 }
 
 /**
- * What the plan buys with, for the scored subscribers: each one's relative effect of every action (row-major
- * n x actions, the catalogue's order without `none`) from the per-subscriber uplift model or from one effect per
- * action, whichever won (`learned.method`); undefined when the plan buys with the segment cells.
+ * What the plan buys with, for the scored subscribers: each one's correction of every action's segment-cell
+ * effect (row-major n x actions, the catalogue's order without `none`; the plan's `effectShift`) from the
+ * per-subscriber uplift model or from one correction per action, whichever won (`learned.method`); undefined
+ * when the plan buys with the segment cells as they are.
  */
 export async function planEffects(
   db: Db,
@@ -618,7 +660,7 @@ export async function planEffects(
   const model = effectModel(learned);
   if (!model) return undefined;
   const raw = model.scale.defs.length ? await modifierInputs(db, o.relation, o.idColumn, o.ids, o.prob, model.defs) : new Float64Array(o.ids.length * model.defs.length);
-  return upliftEffects(model, o.prob, raw, o.ids.length, o.caution).effect;
+  return upliftShifts(model, raw, o.ids.length, o.caution).shift;
 }
 
 /** The model the plan buys with (undefined: the segment cells). */

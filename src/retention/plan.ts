@@ -17,16 +17,17 @@
  * Inputs are columns (arrays), one value per subscriber, so a million rows plan without per-row objects
  * until the output rows.
  */
+
+import type { ActionDef } from "../config/catalog.js";
+import type { ContactRulesConfig } from "../config/operation.js";
+import type { RetentionConfig } from "../config/retention.js";
 import { ConfigError, InputDataError } from "../errors.js";
 import { EXCLUSION_TEXT, msg } from "../messages.js";
 import { BANDS, type Band, type BandThresholds, bandIndex, resolveBandThresholds } from "./bands.js";
 import { selectActions } from "./budget.js";
-import type { ActionDef } from "../config/catalog.js";
-import type { RetentionConfig } from "../config/retention.js";
 import { priorEffect } from "./catalog.js";
-import { type EffectEstimate, effectKey } from "./effects.js";
-import type { ContactRulesConfig } from "../config/operation.js";
 import { type ActionChannels, type ExclusionReason, noExclusions, offerChannel, SUBSCRIBER_REASONS, type SubscriberReason } from "./contact-rules.js";
+import { type EffectEstimate, effectKey } from "./effects.js";
 import { eligibilityMask, isEligible } from "./eligibility.js";
 import { actionCost, bestAction, expectedSaving } from "./expected.js";
 import { assignHoldout } from "./holdout.js";
@@ -99,6 +100,13 @@ export interface PlanOptions {
    * for valuing and buying actions; the cells stay the readable summary.
    */
   subscriberEffects?: Float32Array | undefined;
+  /**
+   * Each subscriber's correction of each action's effect (row-major n x actions, the catalog's order without
+   * `none`), as a shift of the log hazard multiplier: the action multiplies the hazard by
+   * (1 - cell effect) x exp(shift), e.g. from the uplift model anchored at the segment cells. Positive = the
+   * action does less for this subscriber than for its cell (or harms); ignored when subscriberEffects is given.
+   */
+  effectShift?: Float32Array | undefined;
   /** Overrides config.budget; null = no limit. */
   budget?: number | null;
   /** Feature definitions for reason templates and drivers. */
@@ -294,11 +302,17 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
 
   const own = opts.subscriberEffects;
   if (own && own.length !== n * A) throw new InputDataError(msg.planColumnLength("subscriberEffects", own.length, n * A));
-  const effectOf = own ? (i: number, a: number): number => own[i * A + a]! : (i: number, a: number): number => effect[a * K + segCode[i]!]!;
+  const shift = own ? undefined : opts.effectShift;
+  if (shift && shift.length !== n * A) throw new InputDataError(msg.planColumnLength("effectShift", shift.length, n * A));
+  const effectOf = own
+    ? (i: number, a: number): number => own[i * A + a]!
+    : shift
+      ? (i: number, a: number): number => 1 - (1 - effect[a * K + segCode[i]!]!) * Math.exp(shift[i * A + a]!)
+      : (i: number, a: number): number => effect[a * K + segCode[i]!]!;
   // the churn probability an action takes away (x value = the expected saving): a subscriber's own effect is already
   // the share of its probability removed (1 - p'/p, the uplift model's); a cell's or prior's is a relative reduction
   // of the hazard, p' = 1 - (1 - p)^(1 - effect) (expectedSaving)
-  const savingOf = (i: number, a: number, p: number): number => (a < 0 ? 0 : own ? p * own[i * A + a]! * cv[i]! : expectedSaving(p, effect[a * K + segCode[i]!]!, cv[i]!));
+  const savingOf = (i: number, a: number, p: number): number => (a < 0 ? 0 : own ? p * own[i * A + a]! * cv[i]! : expectedSaving(p, effectOf(i, a), cv[i]!));
 
   // 5. expected net value per eligible action (NaN = not eligible)
   const masks = actions.map(eligibilityMask);
@@ -434,7 +448,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
       recommended_action: a < 0 ? "none" : actions[a]!.id,
       action_cost: a < 0 ? 0 : costOf(i, a),
       effect: e,
-      effect_source: a < 0 ? "" : own ? "uplift" : learned[a * K + segCode[i]!] ? "learned" : "prior",
+      effect_source: a < 0 ? "" : own || shift ? "uplift" : learned[a * K + segCode[i]!] ? "learned" : "prior",
       expected_saving: savingOf(i, a, p),
       expected_net_value: shownEnv[i]!,
       selected: isSelected(i),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { qini } from "../../src/model/qini.js";
-import { actionTerms, fitUplift, predictLogMultiplier, predictRows, probabilityAfter, type UpliftRows, upliftIndex } from "../../src/model/uplift.js";
+import { actionTerms, fitUplift, predictLogMultiplier, predictRows, probabilityAfter, rowLogMultipliers, type UpliftRows, upliftIndex } from "../../src/model/uplift.js";
 import { rng } from "../../src/rng.js";
 
 /** Contact rows from a known world: 3 actions, 2 modifiers; the truth of each row's log multiplier is returned. */
@@ -72,6 +72,50 @@ describe("uplift model (cloglog GLM with per-action hazard multipliers)", () => 
     const prior = { ...weak, priorLogM: [Math.log(0.8), Math.log(0.9), Math.log(0.95)], priorPrecision: 200, sharedPrecision: 50, actionPrecision: 50 };
     const fit = fitUplift(rows, prior);
     for (let a = 0; a < 3; a++) expect(actionTerms(fit, a).b).toBeCloseTo(prior.priorLogM[a]!, 1);
+  });
+
+  it("measures each action against its own campaign's control group, not a baseline shared with campaigns that picked other targets", () => {
+    // two campaigns of one action each; campaign 1 picked subscribers whose churn the offset overstates 2x (the churn
+    // model misses what the campaign selected on); the true effect is none for both actions
+    const r = rng(5);
+    const n = 30_000;
+    const rows: UpliftRows = { n, K: 0, offset: new Float64Array(n), action: new Int32Array(n), treated: new Uint8Array(n), y: new Uint8Array(n), z: new Float32Array(0) };
+    const campaign = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const a = i % 2;
+      const p0 = 0.05 + 0.1 * r();
+      const real = a === 1 ? probabilityAfter(p0, 0.5) : p0; // campaign 1's targets churn at half the hazard the offset says
+      rows.offset[i] = Math.log(-Math.log(1 - p0));
+      rows.action[i] = a;
+      rows.treated[i] = r() < 0.75 ? 1 : 0;
+      rows.y[i] = r() < real ? 1 : 0;
+      campaign[i] = a;
+    }
+    const opts = { actions: ["a0", "a1"], priorLogM: [0, 0], priorPrecision: 0.01, sharedPrecision: 1, actionPrecision: 1 };
+    const shared = fitUplift(rows, opts);
+    const own = fitUplift({ ...rows, campaign, G: 2 }, opts);
+    // a shared baseline reads campaign 1's selection as an effect of action 1 (about log 0.5 against action 0's targets)
+    expect(actionTerms(shared, 1).b - actionTerms(shared, 0).b).toBeLessThan(-0.4);
+    // its own control group says: no effect
+    for (const a of [0, 1]) expect(Math.abs(actionTerms(own, a).b)).toBeLessThan(3 * actionTerms(own, a).sdB + 0.01);
+  });
+
+  it("learns corrections of an anchor: thin data leave each row at its anchor, plenty of data move it to the truth", () => {
+    const { rows, truth } = world(60_000, 6);
+    // anchors: the truth of action 0 and 2 at z = 0 (the "segment cell"), and no effect for action 1 (wrong: it harms)
+    const anchorOf = (a: number) => (a === 0 ? -0.5 : a === 1 ? 0 : -0.3);
+    const anchored: UpliftRows = { ...rows, effectOffset: Float64Array.from(rows.action, (a) => anchorOf(a)) };
+    const firm = fitUplift(anchored, { ...weak, priorPrecision: 1 });
+    const learned = rowLogMultipliers(firm, anchored);
+    let err = 0;
+    for (let i = 0; i < rows.n; i++) err += Math.abs(learned[i]! - truth[i]!);
+    expect(err / rows.n).toBeLessThan(0.06);
+    expect(actionTerms(firm, 1).b).toBeGreaterThan(0.15); // the harm the anchor missed is learned
+    // 100 rows and a firm prior: every row stays within 0.1 of its anchor
+    const few = { ...anchored, n: 100 };
+    const thin = fitUplift(few, { ...weak, priorPrecision: 400, sharedPrecision: 400, actionPrecision: 400 });
+    const stay = rowLogMultipliers(thin, few);
+    for (let i = 0; i < 100; i++) expect(Math.abs(stay[i]! - anchorOf(rows.action[i]!))).toBeLessThan(0.1);
   });
 
   it("ranks contact rows by the uplift it learned better than at random (Qini on fresh rows)", () => {

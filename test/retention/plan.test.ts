@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { InputDataError } from "../../src/errors.js";
-import { msg } from "../../src/messages.js";
 import { defaultRetentionConfig, type RetentionConfig } from "../../src/config/retention.js";
+import { InputDataError } from "../../src/errors.js";
+import { network } from "../../src/features/families/network.js";
+import { msg } from "../../src/messages.js";
 import { type PlanInput, planRetention } from "../../src/retention/plan.js";
 import { customerValue } from "../../src/retention/value.js";
-import { network } from "../../src/features/families/network.js";
 import { COLUMNS, population, rng } from "./helpers.js";
 
 const features = network.features;
@@ -181,6 +181,26 @@ describe("retention plan", () => {
     const cells = planRetention(input, { thresholds, config: cfg }).rows();
     expect(cells.some((r) => r.selected && r.recommended_action !== "none" && Number(r.subscriber_id.slice(1)) % 2 === 1)).toBe(true);
     expect(() => planRetention(input, { thresholds, config: cfg, subscriberEffects: new Float32Array(3) })).toThrow(InputDataError);
+  });
+
+  it("corrects the segment cells by each subscriber's shift: zero changes nothing, a harmful shift is never bought", () => {
+    const n = 200;
+    const input = population(n, 7);
+    const cfg = config();
+    const A = cfg.actions.filter((a) => a.id !== "none").length;
+    const cells = planRetention(input, { thresholds, config: cfg }).rows();
+    const zero = planRetention(input, { thresholds, config: cfg, effectShift: new Float32Array(n * A) }).rows();
+    expect(zero.map((r) => [r.subscriber_id, r.recommended_action, r.selected])).toEqual(cells.map((r) => [r.subscriber_id, r.recommended_action, r.selected]));
+    for (const [k, r] of zero.entries()) expect(r.effect).toBeCloseTo(cells[k]!.effect, 6);
+    // log multiplier + 0.7 on the odd rows: every action does worse than nothing there (the priors are below 0.5)
+    const shift = new Float32Array(n * A);
+    for (let i = 1; i < n; i += 2) shift.fill(0.7, i * A, (i + 1) * A);
+    const rows = planRetention(input, { thresholds, config: cfg, effectShift: shift }).rows();
+    const picked = rows.filter((r) => r.selected && r.recommended_action !== "none");
+    expect(picked.length).toBeGreaterThan(0);
+    for (const r of picked) expect(Number(r.subscriber_id.slice(1)) % 2).toBe(0);
+    expect(cells.some((r) => r.selected && r.recommended_action !== "none" && Number(r.subscriber_id.slice(1)) % 2 === 1)).toBe(true);
+    expect(() => planRetention(input, { thresholds, config: cfg, effectShift: new Float32Array(3) })).toThrow(InputDataError);
   });
 
   it("is deterministic: the same plan whatever the input row order", () => {

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { defaultRetentionConfig } from "../../src/config/retention.js";
+import { probabilityAfter } from "../../src/model/uplift.js";
+import { type ContactRows, DEFAULT_UPLIFT, judgeUplift, learnFromContacts } from "../../src/pipeline/uplift.js";
+import { priorEffect } from "../../src/retention/catalog.js";
+import { allSegmentKeys, type SegmentDim } from "../../src/retention/segments.js";
+import { rng } from "../../src/rng.js";
+
+const retention = defaultRetentionConfig();
+const actions = retention.actions.filter((a) => a.id !== "none");
+const segment = allSegmentKeys(retention.segments.effectKey as SegmentDim[])[0]!;
+const MODEL_DAYS = 30.4375;
+
+/**
+ * Six waves 40 days apart of contacts with two actions and random control groups (25%), one modifier x (0/1,
+ * 30% of rows); `logM(a, x)` is the truth. Outcomes over 90 days from a 30-day probability p.
+ */
+function contacts(perWave: number, seed: number, logM: (a: number, x: number) => number): ContactRows {
+  const r = rng(seed);
+  const W = 6;
+  const n = W * perWave;
+  const data: ContactRows = {
+    n,
+    ids: [],
+    wave: new Int32Array(n),
+    waveDays: Array.from({ length: W }, (_, k) => new Date(Date.UTC(2025, 0, 1) + k * 40 * 86_400_000).toISOString().slice(0, 10)),
+    action: new Int32Array(n),
+    treated: new Uint8Array(n),
+    churned: new Uint8Array(n),
+    p: new Float64Array(n),
+    segment: [],
+    actionCount: actions.length,
+    raw: new Float64Array(n),
+    defs: [{ feature: "x", label: "x" }],
+  };
+  for (let i = 0; i < n; i++) {
+    const a = i % 2;
+    const x = r() < 0.3 ? 1 : 0;
+    const p = 0.01 + 0.06 * r();
+    const t = r() < 0.75 ? 1 : 0;
+    const p90 = 1 - (1 - p) ** (90 / MODEL_DAYS);
+    data.ids.push(`S${i}`);
+    data.wave[i] = Math.floor(i / perWave);
+    data.action[i] = a;
+    data.treated[i] = t;
+    data.p[i] = p;
+    data.segment.push(segment);
+    data.raw[i] = x;
+    data.churned[i] = r() < (t ? probabilityAfter(p90, Math.exp(logM(a, x))) : p90) ? 1 : 0;
+  }
+  return data;
+}
+
+const settings = { ...DEFAULT_UPLIFT, horizonDays: 90, modifiers: [{ feature: "x", label: "x" }] };
+
+describe("judging the uplift model on later waves (time-honest) and the plan's choice", () => {
+  it("chooses the per-subscriber uplift when an action helps some subscribers and harms others", () => {
+    // action 0: strong help where x = 1, harm where x = 0; action 1: the same for everyone
+    const data = contacts(5000, 1, (a, x) => (a === 0 ? (x ? -1.2 : 0.4) : -0.2));
+    const j = judgeUplift(data, actions, retention, settings, MODEL_DAYS)!;
+    expect(j.waves).toHaveLength(3);
+    expect(j.winner).toBe("uplift");
+    expect(j.logLoss.uplift).toBeLessThan(j.logLoss.segment_cells);
+    expect(j.results.uplift.qini).toBeGreaterThan(j.results.segment_cells.qini);
+    const learned = learnFromContacts(data, retention, settings, MODEL_DAYS);
+    expect(learned.method).toBe("uplift");
+    expect(learned.note).toMatch(/Per-subscriber uplift from 30000 contacts/);
+  });
+
+  it("keeps the segment cells when the contacts say the cells are right", () => {
+    // every subscriber gets exactly its cell's prior effect
+    const data = contacts(5000, 2, (a) => Math.log(1 - priorEffect(actions[a]!, segment)));
+    const learned = learnFromContacts(data, retention, settings, MODEL_DAYS);
+    expect(learned.judgement?.winner).toBe("segment_cells");
+    expect(learned.method).toBe("segment_cells");
+    expect(learned.note).toMatch(/the plan buys with the segment cells\.$/);
+  });
+});
