@@ -17,26 +17,25 @@
  * The merge holds one row of plan inputs per subscriber (about 100 bytes), not the features: see
  * docs/scale.md for where its cost grows.
  */
-
-import { dirname, join } from "node:path";
 import type { CallListFormat } from "../config/retention.js";
 import type { Config } from "../config/schema.js";
 import { UsageError } from "../errors.js";
-import { parsePeriod } from "../features/periods.js";
 import { Db, quoteLiteral } from "../io/duckdb.js";
 import { acquireLock } from "../io/lock.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
-import { standingOf } from "../model/reference-bins.js";
 import { DriftCounter, type DriftSummary, noDrift } from "../monitoring/drift.js";
-import { IntegrityCounter, type IntegrityFailure } from "../monitoring/integrity.js";
 import { prepareReasonColumns } from "../retention/reasons.js";
+import { standingOf } from "../model/reference-bins.js";
 import { effectCutoffs, effectsFromWaves, NO_CAMPAIGNS, priorEffects } from "./campaign-effects.js";
-import { readOperationState } from "./operation.js";
 import { inputGate, logDigest, planAndWrite, type RunModel, type ScoreResult, stageClock } from "./score.js";
 import { readContactWaves, readScored, readShardManifest, type ShardManifest } from "./shard.js";
-import type { ScoreSource } from "./source.js";
+import { readOperationState } from "./operation.js";
 import { effectModel, modifierInputs, upliftShifts } from "./uplift.js";
+import { IntegrityCounter, type IntegrityFailure } from "../monitoring/integrity.js";
+import { parsePeriod } from "../features/periods.js";
+import { dirname, join } from "node:path";
+import type { ScoreSource } from "./source.js";
 
 export interface MergeOptions {
   shards: readonly string[];

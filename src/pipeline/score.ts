@@ -31,19 +31,17 @@
  * same run gives byte-identical files except manifest.json (created_at, durations), and replaces its contacts
  * and spend in the runs folder.
  */
-
-import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
+import type { LoadResult } from "../contract/load.js";
 import type { CallListFormat, RetentionConfig } from "../config/retention.js";
 import type { Config } from "../config/schema.js";
-import type { LoadResult } from "../contract/load.js";
 import { ConfigError, InputDataError, QualityGateError, UsageError } from "../errors.js";
+import { createHash } from "node:crypto";
 import { usableColumns } from "../features/build.js";
 import { openClusterSource } from "../features/build-cluster.js";
 import { type Period, parsePeriod } from "../features/periods.js";
 import { libraryVersions } from "../io/artifact.js";
 import type { ValidationCache } from "../io/cache.js";
-import { CONTACTS_FILE, type ContactRow, writeContacts } from "../io/contacts-log.js";
 import { Db } from "../io/duckdb.js";
 import { fileExists, isDirectory, makeTempDir, removePath, sha256File, writeAtomic, writeJsonAtomic } from "../io/files.js";
 import { acquireLock } from "../io/lock.js";
@@ -54,16 +52,25 @@ import { type Explainer, makeExplainer, reasonTexts } from "../model/explain.js"
 import { standingOf } from "../model/reference-bins.js";
 import { loadScorer, type Scorer } from "../model/registry.js";
 import { DriftCounter, type DriftSummary, describeDrift, noDrift, referenceOf } from "../monitoring/drift.js";
-import { describeFailures, IntegrityCounter, type IntegrityFailure } from "../monitoring/integrity.js";
+import { describeFailures, type IntegrityFailure, IntegrityCounter } from "../monitoring/integrity.js";
 import { renderReport } from "../report/index.js";
 import { computeKpis, type KpiResult } from "../report/kpis.js";
 import { type PlanSummary, summarisePlan } from "../report/summarise-plan.js";
 import { resolveBandThresholds } from "../retention/bands.js";
 import { type Plan, planRetention } from "../retention/plan.js";
-import { callListsOf, writeCallLists } from "./call-lists.js";
 import { effectCutoffs, type LearnedEffects, learnEffects, planDrivers, priorEffects } from "./campaign-effects.js";
-import { historyOf, writeChangesCsv } from "./history.js";
 import { driftForManifest, type RunManifest } from "./manifest.js";
+import { planInputOf } from "./plan-input.js";
+import { callListsOf, writeCallLists } from "./call-lists.js";
+import { historyOf, writeChangesCsv } from "./history.js";
+import { whatIfOf } from "./what-if.js";
+import { contactWaves, modifierInputs, planEffects, upliftSettings } from "./uplift.js";
+import { markShardRejects, SHARD_IDS, shardIds, type ShardSpec, type ShardWrite, writeShardFiles } from "./shard.js";
+import { contactWavesFromCluster, sourceFromCluster } from "./source-clickhouse.js";
+import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
+import { type Scored, scoreChunks } from "./score-chunks.js";
+import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
+import { CONTACTS_FILE, type ContactRow, writeContacts } from "../io/contacts-log.js";
 import {
   checkDataEnd,
   contactsOfPlan,
@@ -75,14 +82,6 @@ import {
   recordRunState,
   runBudget,
 } from "./operation.js";
-import { planInputOf } from "./plan-input.js";
-import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
-import { type Scored, scoreChunks } from "./score-chunks.js";
-import { markShardRejects, SHARD_IDS, type ShardSpec, type ShardWrite, shardIds, writeShardFiles } from "./shard.js";
-import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
-import { contactWavesFromCluster, sourceFromCluster } from "./source-clickhouse.js";
-import { contactWaves, modifierInputs, planEffects, upliftSettings } from "./uplift.js";
-import { whatIfOf } from "./what-if.js";
 import { appendPlan, writeRejectsCsv, writeRiskList, writeScores } from "./writers.js";
 
 export interface ScoreOptions {

@@ -16,29 +16,27 @@
  *                     before it and rank its rows by predicted churn prevented; Qini and uplift at k of the uplift
  *                     model against the segment cells and against no heterogeneity (one multiplier per action),
  *                     pooled over those waves
- *   5. decide         the segment cells are the default; the plan uses the per-subscriber uplift (or one
- *                     correction per action) only when it predicts the held-out treated outcomes clearly better
- *                     than the cells (paired log loss, more than two standard errors), and says which and why
+ *   5. decide         the plan uses the per-subscriber uplift only when it beats both on the held-out rows;
+ *                     otherwise it falls back to the better of the two, and says so
  */
-
-import type { ActionDef } from "../config/catalog.js";
-import type { RetentionConfig } from "../config/retention.js";
 import type { TableName } from "../contract/tables.js";
+import { computeFeatures } from "../features/runner.js";
 import type { Period } from "../features/periods.js";
 import { isoDay } from "../features/periods.js";
-import { computeFeatures } from "../features/runner.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import type { Logger } from "../log.js";
-import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
 import { type QiniResult, qini } from "../model/qini.js";
 import type { Scorer } from "../model/registry.js";
 import { fitUplift, fitUpliftEvidence, predictLogMultiplier, predictRows, probabilityAfter, rowLogMultipliers, type UpliftFit, type UpliftRows } from "../model/uplift.js";
 import { applyModifierScale, DEFAULT_MODIFIERS, fitModifierScale, type ModifierDef, type ModifierScale, RISK_MODIFIER } from "../model/uplift-modifiers.js";
-import type { UpliftReport } from "../report/planner-report.js";
+import type { ActionDef } from "../config/catalog.js";
+import type { RetentionConfig } from "../config/retention.js";
 import { priorEffect } from "../retention/catalog.js";
 import { type CampaignCount, type EffectEstimate, estimateEffects } from "../retention/effects.js";
 import { planRetention } from "../retention/plan.js";
 import { allSegmentKeys, type SegmentDim } from "../retention/segments.js";
+import { DRIVER_FEATURES, type Explainer } from "../model/explain.js";
+import type { UpliftReport } from "../report/planner-report.js";
 import { planInputOf } from "./plan-input.js";
 import { type Scored, scoreChunks } from "./score-chunks.js";
 

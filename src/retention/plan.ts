@@ -17,17 +17,16 @@
  * Inputs are columns (arrays), one value per subscriber, so a million rows plan without per-row objects
  * until the output rows.
  */
-
-import type { ActionDef } from "../config/catalog.js";
-import type { ContactRulesConfig } from "../config/operation.js";
-import type { RetentionConfig } from "../config/retention.js";
 import { ConfigError, InputDataError } from "../errors.js";
 import { EXCLUSION_TEXT, msg } from "../messages.js";
 import { BANDS, type Band, type BandThresholds, bandIndex, resolveBandThresholds } from "./bands.js";
 import { selectActions } from "./budget.js";
+import type { ActionDef } from "../config/catalog.js";
+import type { RetentionConfig } from "../config/retention.js";
 import { priorEffect } from "./catalog.js";
-import { type ActionChannels, type ExclusionReason, noExclusions, offerChannel, SUBSCRIBER_REASONS, type SubscriberReason } from "./contact-rules.js";
 import { type EffectEstimate, effectKey } from "./effects.js";
+import type { ContactRulesConfig } from "../config/operation.js";
+import { type ActionChannels, type ExclusionReason, noExclusions, offerChannel, SUBSCRIBER_REASONS, type SubscriberReason } from "./contact-rules.js";
 import { eligibilityMask, isEligible } from "./eligibility.js";
 import { actionCost, bestAction, expectedSaving } from "./expected.js";
 import { assignHoldout } from "./holdout.js";
