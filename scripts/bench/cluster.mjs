@@ -152,7 +152,10 @@ if (STAGES.has("features")) {
 
 // --- scoring: one process, then queue mode with W workers, then the merge ---
 if (STAGES.has("scoring")) {
-  const single = join(DIR, "run-single");
+  // every run in a runs folder of its own: runs in one folder share a contacts log and a budget ledger (contact
+  // rules, period budget), so a second run there would rightly plan differently from the first
+  const single = join(DIR, "single", "run");
+  rmSync(join(DIR, "single"), { recursive: true, force: true });
   const one = [];
   for (let i = 0; i < SCORE_RUNS; i++) one.push(churn(["score", "--model", model, "--data", world, "--as-of", END, "--budget", String(BUDGET), "--allow-drift", "--out", single]));
   const ref = md5(join(single, "risk_list.csv"));
@@ -172,7 +175,8 @@ if (STAGES.has("scoring")) {
       // wall time from submit until every shard is written (workers already waiting, as in production)
       queued.push(churn(["queue", "submit", "--redis", redisUrl, "--queue", queue, "--model", model, "--data", world, "--as-of", END, "--shards", String(W), "--out", shards, "--wait"]));
       for (const w of workers) w.kill("SIGTERM");
-      const run = join(DIR, `run-merged-${W}`);
+      rmSync(join(DIR, `merged-${W}`), { recursive: true, force: true });
+      const run = join(DIR, `merged-${W}`, "run");
       const dirs = Array.from({ length: W }, (_, k) => join(shards, `shard-${k}-of-${W}`));
       merges.push(churn(["plan", "--merge", ...dirs, "--budget", String(BUDGET), "--allow-drift", "--out", run]));
       same &&= md5(join(run, "risk_list.csv")) === ref;
@@ -202,4 +206,4 @@ if (result.scoring) {
   }
 }
 console.log(JSON.stringify(result));
-if (!values.keep) for (const d of ["run-single", "features-duckdb.csv", "features-clickhouse.csv"]) rmSync(join(DIR, d), { recursive: true, force: true });
+if (!values.keep) for (const d of ["single", "features-duckdb.csv", "features-clickhouse.csv"]) rmSync(join(DIR, d), { recursive: true, force: true });
