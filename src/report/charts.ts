@@ -55,16 +55,22 @@ export function labelWidth(labels: readonly string[]): number {
   return Math.ceil(Math.max(0, ...labels.map((l) => textWidth(l, FONT))));
 }
 
-/** Legend columns that fit CHART_WIDTH: each entry is a symbol, its label and padding. */
-export function legendColumns(labels: readonly string[]): number {
+/**
+ * Legend columns that fit the chart: each entry is a symbol, its label and padding. A bottom legend starts where
+ * the plot does, so `axisWidth` (the y axis's labels, when the chart has them) is not room for it.
+ */
+export function legendColumns(labels: readonly string[], axisWidth = 0): number {
   const entry = labelWidth(labels) + 16 + 12;
-  return Math.max(1, Math.min(labels.length, Math.floor((CHART_WIDTH - 8) / entry)));
+  return Math.max(1, Math.min(labels.length, Math.floor((CHART_WIDTH - axisWidth - 8) / entry)));
 }
 
-/** A legend for these entries laid out in columns that fit the chart. */
-function legend(labels: readonly string[], title: string | null = null): Record<string, unknown> {
-  return { title, columns: legendColumns(title ? [...labels, title] : labels), orient: "bottom", direction: "horizontal" };
+/** A legend for these entries laid out in columns that fit the chart (right of a y axis `axisWidth` wide). */
+function legend(labels: readonly string[], title: string | null = null, axisWidth = 0): Record<string, unknown> {
+  return { title, columns: legendColumns(title ? [...labels, title] : labels, axisWidth), orient: "bottom", direction: "horizontal" };
 }
+
+/** The width a y axis of labels `labels` wide takes left of the plot: the labels, tick and padding. */
+const yAxisWidth = (labels: number): number => labels + 12;
 
 function base(description: string, data: Row[], extra: Record<string, unknown>): TopLevelSpec {
   return {
@@ -281,7 +287,7 @@ export function bandSegmentChart(rows: Row[], segmentLabel: string): TopLevelSpe
     encoding: {
       y: { field: "segment", type: "nominal", axis: { title: null, labelLimit: labels + 2 } },
       x: { field: "subscribers", type: "quantitative", axis: { title: "Subscribers (count)", tickCount: 4 } },
-      color: { field: "band", type: "nominal", legend: legend([...BANDS], "Risk band"), scale: bandScale() },
+      color: { field: "band", type: "nominal", legend: legend([...BANDS], "Risk band", yAxisWidth(labels)), scale: bandScale() },
       order: { field: "bandOrder", type: "quantitative" },
     },
   });
@@ -299,7 +305,7 @@ export function actionChart(rows: Row[], currency: string): TopLevelSpec {
       y: { field: "action", type: "nominal", sort: order, axis: { title: null, labelLimit: labels + 2 } },
       yOffset: { field: "measure", sort: measures },
       x: { field: "amount", type: "quantitative", axis: { title: xTitle(`Amount (${currency})`, labels + 16), tickCount: 4 } },
-      color: { field: "measure", type: "nominal", legend: legend(measures), scale: seriesScale(measures, [SERIES.before, SERIES.after]) },
+      color: { field: "measure", type: "nominal", legend: legend(measures, null, yAxisWidth(labels)), scale: seriesScale(measures, [SERIES.before, SERIES.after]) },
     },
   });
 }
@@ -331,7 +337,7 @@ export function driftChart(rows: Row[], threshold: number): TopLevelSpec {
         encoding: {
           y: { field: "feature", type: "nominal", sort: "-x", axis: { title: null, labelLimit: labels + 2 } },
           x: { field: "psi", type: "quantitative", axis: { title: "PSI (unitless)", tickCount: 3 } },
-          color: { field: "status", type: "nominal", legend: legend(statuses), scale: seriesScale(statuses, [SERIES.reference, BAND_COLORS.high, BAND_COLORS.critical]) },
+          color: { field: "status", type: "nominal", legend: legend(statuses, null, yAxisWidth(labels)), scale: seriesScale(statuses, [SERIES.reference, BAND_COLORS.high, BAND_COLORS.critical]) },
         },
       },
       { mark: { type: "rule", strokeDash: [4, 4], color: "#333" }, encoding: { x: { datum: threshold } } },

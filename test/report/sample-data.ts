@@ -150,7 +150,7 @@ export function samplePlannerReport(opts: SampleOptions & { kpis?: KpiResult; wh
     drift: {
       threshold: 0.25,
       items: [
-        { feature: "data_mb_trend_30d", psi: 0.31, status: "alert" },
+        { feature: "active_days_30d_vs_own_past_pct", psi: 0.31, status: "alert" },
         { feature: "sessions_30d", psi: 0.14, status: "warn" },
         { feature: "monthly_fee", psi: 0.04, status: "ok" },
       ],
