@@ -9,7 +9,7 @@
  *   vs top     plan net value / net value of top-risk-first with one action at the same spend
  *   harmful    share of the plan's contacts whose true effect raises churn
  *   AUC        of the run's probabilities, and of the true probabilities, on the same realised outcomes
- *   method     what the plan bought with (uplift, one effect per action, segment cells) from the run's note
+ *   method     what the plan bought with (uplift, no_heterogeneity = one correction per action, segment_cells), from summary.json
  *
  *   npm run build && nice -n 10 node scripts/bench/oracle-share.mjs --world gen|world2 [--seeds 11,12]
  *     [--subscribers 30000] [--budget 20000] [--model logistic|mlp|auto] [--method auto|uplift|...] [--dir /tmp/oracle-share]
@@ -88,13 +88,9 @@ for (const seed of SEEDS) {
   const auc = rocAuc(y, rows.map((r) => Number(r.p)));
   const aucTrue = rocAuc(y, rows.map((r) => Number(r.q)));
   const note = manifest.effects.note;
-  const method = /set by retention\.uplift\.method/.test(note)
-    ? METHOD
-    : /Per-subscriber uplift from/.test(note)
-      ? "uplift"
-      : /falls back to one effect per action/.test(note)
-        ? "no_heterogeneity"
-        : "segment_cells";
+  // what the plan bought with: the judgement's choice in summary.json (absent: the segment cells, nothing to judge)
+  const summary = JSON.parse(sh("cat", [join(run, "summary.json")]));
+  const method = summary.uplift?.method ?? "segment_cells";
   const r = {
     seed,
     share: sim.plan_share_of_oracle,
