@@ -207,3 +207,5 @@ if (result.scoring) {
 }
 console.log(JSON.stringify(result));
 if (!values.keep) for (const d of ["single", "features-duckdb.csv", "features-clickhouse.csv"]) rmSync(join(DIR, d), { recursive: true, force: true });
+// the Redis child keeps the event loop alive: exit, which stops the servers (stopAll on "exit")
+process.exit(0);
