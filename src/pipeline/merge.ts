@@ -31,7 +31,7 @@ import { effectCutoffs, effectsFromWaves, NO_CAMPAIGNS, priorEffects } from "./c
 import { inputGate, logDigest, planAndWrite, type RunModel, type ScoreResult, stageClock } from "./score.js";
 import { readContactWaves, readScored, readShardManifest, type ShardManifest } from "./shard.js";
 import { readOperationState } from "./operation.js";
-import { effectModel, modifierInputs, upliftShifts } from "./uplift.js";
+import { planEffects } from "./uplift.js";
 import { IntegrityCounter, type IntegrityFailure } from "../monitoring/integrity.js";
 import { parsePeriod } from "../features/periods.js";
 import { dirname, join } from "node:path";
@@ -177,10 +177,13 @@ export async function mergeRun(o: MergeOptions): Promise<ScoreResult> {
             ...effectCutoffs(scored, config),
           });
     log.info(effects.note);
-    const um = effectModel(effects.uplift);
-    const effectShift = um
-      ? upliftShifts(um, await modifierInputs(db, `(SELECT * FROM read_parquet(${files("modifiers.parquet")}))`, "subscriber_id", scored.ids, scored.prob, um.defs), scored.n, config.retention.uplift.caution).shift
-      : undefined;
+    const effectShift = await planEffects(db, effects.uplift, {
+      relation: `(SELECT * FROM read_parquet(${files("modifiers.parquet")}))`,
+      idColumn: "subscriber_id",
+      ids: scored.ids,
+      prob: scored.prob,
+      caution: config.retention.uplift.caution,
+    });
     clock.lap("effects");
 
     // 4-7.

@@ -424,14 +424,6 @@ export function learnUpliftModel(
   return { fit, scale: fitted.scale, keep: fitted.keep, defs: data.defs, horizonDays: s.horizonDays, modelHorizonDays: modelDays, anchors };
 }
 
-/**
- * For contact rows `sel`: the model's churn probability over the outcome window without contact (p0, its
- * recalibrated baseline) and with the row's own action (p1). p0 - p1 is the predicted churn prevented.
- */
-function windowPredictions(model: UpliftModel, data: ContactRows, sel: readonly number[], actions: readonly ActionDef[]): { p0: Float64Array; p1: Float64Array } {
-  return predictRows(model.fit, modelRows(model, data, sel, actions));
-}
-
 /** Contact rows `sel` laid out for `model` (its modifiers' scale, its anchors). */
 function modelRows(model: UpliftModel, data: ContactRows, sel: readonly number[], actions: readonly ActionDef[]): UpliftRows {
   return rowsFor(data, sel, model.scale.defs.length ? { scale: model.scale, keep: model.keep } : null, model.horizonDays, model.modelHorizonDays, { anchors: model.anchors, actions });
@@ -499,10 +491,11 @@ export function judgeUplift(data: ContactRows, actions: readonly ActionDef[], re
     const flatModel = learnUpliftModel(data, train, actions, s, modelDays, retention, false);
     // one baseline for all three (one effect per action's recalibrated one), so only the effects differ: each
     // method's multiplier for the row's action, the cells' being the anchor both models correct
-    const base = windowPredictions(flatModel, data, test, actions);
+    const flatRows = modelRows(flatModel, data, test, actions);
+    const base = predictRows(flatModel.fit, flatRows);
     const logM: Record<EffectMethod, Float64Array> = {
       uplift: rowLogMultipliers(fullModel.fit, modelRows(fullModel, data, test, actions)),
-      no_heterogeneity: rowLogMultipliers(flatModel.fit, modelRows(flatModel, data, test, actions)),
+      no_heterogeneity: rowLogMultipliers(flatModel.fit, flatRows),
       segment_cells: Float64Array.from(test, (i) => anchorLogM(flatModel.anchors, actions[data.action[i]!]!, data.segment[i]!)),
     };
     for (const m of methods) {
@@ -662,7 +655,7 @@ export async function planEffects(
 }
 
 /** The model the plan buys with (undefined: the segment cells). */
-export function effectModel(learned: LearnedUplift | undefined): UpliftModel | undefined {
+function effectModel(learned: LearnedUplift | undefined): UpliftModel | undefined {
   if (!learned || learned.method === "segment_cells") return undefined;
   return learned.method === "uplift" ? learned.model : learned.flat;
 }
