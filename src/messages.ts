@@ -225,6 +225,12 @@ export const msg = {
     `${path} has no column \`${column}\` (found: ${found.join(", ")}). Re-run \`churn score\` to rewrite the run.`,
   horizonNotPassed: (runDir: string, asOf: string, horizon: string, end: string, dataEnd: string) =>
     `cannot evaluate ${runDir} yet: it scored as of ${asOf} with a ${horizon} horizon, so outcomes are known only once the data reaches ${end}, and the data ends ${dataEnd}. Run churn evaluate again with data up to ${end} or later.`,
+  evaluateModelSaw: (asOf: string, saw: { role: string; trainAsOfMax: string; calibAsOf?: string | undefined; validAsOf: string }) =>
+    saw.role === "training"
+      ? `note: ${asOf} lies in the model's training data (snapshots to ${saw.trainAsOfMax}), so these figures flatter it; judge the model on runs after ${saw.validAsOf}.`
+      : saw.role === "calibration"
+        ? `note: the model's probabilities were calibrated on the ${saw.calibAsOf ?? asOf} snapshot, so expected and realised churners agree here by construction; judge its calibration on runs from ${saw.validAsOf} on.`
+        : `note: ${asOf} is the model's validation snapshot: neither its fit nor its calibrator saw these outcomes.`,
   evaluateNoMatch: (runDir: string, dataDir: string) =>
     `none of the subscribers scored in ${runDir} is in the subscribers table of ${dataDir}. Check that --data points to the same subscriber base the run scored.`,
   reportOverwrite: (path: string, manifest: string) =>

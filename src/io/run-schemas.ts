@@ -169,6 +169,9 @@ export const outcomeSchema = z.object({
   lift10: z.number().nullable(),
   selected: count,
   selectedStayed: count,
+  modelSaw: z
+    .object({ role: z.enum(["training", "calibration", "validation", "unseen"]), trainAsOfMax: z.string(), calibAsOf: z.string().optional(), validAsOf: z.string() })
+    .optional(),
 });
 export const evaluationSchema = z.union([z.object({ outcome: outcomeSchema }), outcomeSchema]);
 

@@ -134,6 +134,16 @@ export interface RunEvaluation extends OutcomeEvaluation {
   };
   /** Per action, contacted vs held-out churn over the same window (runs that kept a holdout; else absent). */
   realisedEffects?: RealisedEffect[];
+  /** What the run's model saw of this as-of date (absent when its training record is not readable). */
+  modelSaw?: ModelSaw;
+}
+
+/** Where a run's as-of date falls among the model's own snapshots (see modelSawAsOf). */
+export interface ModelSaw {
+  role: "training" | "calibration" | "validation" | "unseen";
+  trainAsOfMax: string;
+  calibAsOf?: string;
+  validAsOf: string;
 }
 
 const YES = ["yes", "true", "1", "y"];
@@ -144,6 +154,27 @@ function modelHorizon(modelsDir: string, modelId: string): string | undefined {
   if (!isValidModelId(modelId) || !fileExists(p)) return undefined;
   const r = readJsonFile(p, trainingSchema);
   return r.ok ? r.value.split?.horizon : undefined;
+}
+
+/**
+ * Which of the model's own snapshots the run's as-of date is (time-honest feature-table models only): its
+ * training data ("training"), the snapshot its calibrator was fitted on ("calibration": expected and realised
+ * churners agree there by construction), its validation snapshot ("validation": neither the fit nor the calibrator
+ * saw those outcomes) or a later one ("unseen"). Undefined when the model's training record is not readable.
+ */
+export function modelSawAsOf(modelsDir: string, modelId: string, asOf: string): ModelSaw | undefined {
+  const p = join(modelsDir, modelId, "training.json");
+  if (!isValidModelId(modelId) || !fileExists(p)) return undefined;
+  const r = readJsonFile(p, trainingSchema);
+  const s = r.ok ? r.value.split : undefined;
+  if (s?.["method"] !== "time-honest") return undefined;
+  const at = (k: string) => (typeof s[k] === "string" ? (s[k] as string) : undefined);
+  const train = at("trainAsOfMax");
+  const calib = at("calibAsOf");
+  const valid = at("validAsOf");
+  if (train === undefined || valid === undefined) return undefined;
+  const role: ModelSaw["role"] = asOf <= train ? "training" : calib !== undefined && asOf <= calib ? "calibration" : asOf === valid ? "validation" : "unseen";
+  return { role, trainAsOfMax: train, ...(calib !== undefined ? { calibAsOf: calib } : {}), validAsOf: valid };
 }
 
 /** Evaluate a scoring run against the outcomes in `dataDir`; writes RUN_DIR/evaluation.json and returns it. */
@@ -266,6 +297,8 @@ export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
         selectedStayRate: selected.length > 0 ? stay(selected) / selected.length : null,
       },
     };
+    const saw = modelSawAsOf(o.modelsDir ?? "models", info.modelId, info.asOf);
+    if (saw) result.modelSaw = saw;
     const contactsPath = join(o.runDir, CONTACTS_FILE);
     if (fileExists(contactsPath)) {
       const churnedIds = new Set(ev.filter((r) => r["churned"] === true).map((r) => String(r["sid"])));
@@ -303,6 +336,7 @@ export function evaluationText(e: RunEvaluation): string {
     `run ${e.runId} (model ${e.modelId}), as of ${e.asOf}, ${e.horizon} horizon to ${e.horizonEnd}; data ends ${e.dataEnd}`,
     `evaluated ${e.evaluated} of ${e.scored} scored subscribers (${e.notInData} not in the data, ${e.inactiveAtAsOf} already inactive on the as-of date)`,
     `realised churn ${pct(e.churnRate)} (${e.churned}); expected ${e.expectedChurners.toFixed(0)} from the run's probabilities (realised ${signedPct(e.churned, e.expectedChurners)}); ROC-AUC ${e.auc.toFixed(3)}, lift@10% ${e.lift10.toFixed(2)}`,
+    ...(e.modelSaw && e.modelSaw.role !== "unseen" ? [msg.evaluateModelSaw(e.asOf, e.modelSaw)] : []),
     ...e.byBand.map((b) => {
       const x = e.expectedByBand.find((q) => q.band === b.band)?.expected ?? Number.NaN;
       return `  ${b.band.padEnd(8)} ${String(b.subscribers).padStart(8)} subscribers, ${String(b.churned).padStart(7)} churned (${pct(b.subscribers ? b.churned / b.subscribers : null)}), expected ${x.toFixed(1)}`;

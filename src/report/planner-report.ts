@@ -84,6 +84,8 @@ export interface OutcomeEvaluation {
   /** Customers selected for an action in that run, and how many of them stayed. */
   selected: number;
   selectedStayed: number;
+  /** Where that run's as-of date falls among its model's own snapshots (training data flatters the figures). */
+  modelSaw?: { role: "training" | "calibration" | "validation" | "unseen"; trainAsOfMax: string; calibAsOf?: string | undefined; validAsOf: string } | undefined;
 }
 
 export interface PlannerReportData {
@@ -531,7 +533,7 @@ function outcomeSection(d: PlannerReportData): Section {
   return {
     id: "outcome",
     title: `Outcome of run ${o.runId}`,
-    intro: `Run ${o.runId} scored subscribers as of ${o.asOf}; its ${o.horizonDays}-day horizon has passed, so we can see what happened.`,
+    intro: `Run ${o.runId} scored subscribers as of ${o.asOf}; its ${o.horizonDays}-day horizon has passed, so we can see what happened.${o.modelSaw && o.modelSaw.role !== "unseen" ? ` ${msg.evaluateModelSaw(o.asOf, o.modelSaw).replace(/^note: /, "").replace(/^./, (c) => c.toUpperCase())}` : ""}`,
     figures: [
       { label: "ROC-AUC of that run's scores", value: o.auc, format: "num3" },
       { label: "Lift in the top 10%", value: o.lift10, format: "num" },

@@ -11,7 +11,7 @@ import { InputDataError, UsageError } from "../../src/errors.js";
 import { quoteLiteral, withDb } from "../../src/io/duckdb.js";
 import { sha256Text } from "../../src/io/files.js";
 import { msg } from "../../src/messages.js";
-import { evaluateRun } from "../../src/pipeline/evaluate.js";
+import { evaluateRun, evaluationText } from "../../src/pipeline/evaluate.js";
 import { SUB_HEADER, writeDir } from "../contract/helpers.js";
 import { tempDir } from "../model/helpers.js";
 
@@ -137,5 +137,35 @@ describe("churn evaluate", () => {
     const damaged = await evaluateRun({ runDir: dir, dataDir: data, config, horizon: "30d" }).catch((x: unknown) => x);
     expect(damaged).toBeInstanceOf(InputDataError);
     expect(damaged).toMatchObject({ exitCode: 3, message: expect.stringContaining("scores.parquet") });
+  });
+
+  it("says when the run's as-of date is one of the model's own snapshots: training, calibration or validation", async () => {
+    const root = tempDir("churn-eval-");
+    const dir = join(root, "r");
+    const models = join(root, "models");
+    mkdirSync(dir);
+    await writeRun(dir, { horizon: "30d" });
+    mkdirSync(join(models, "m1"), { recursive: true });
+    const split = (s: Record<string, string>) => writeFileSync(join(models, "m1", "training.json"), JSON.stringify({ split: { method: "time-honest", horizon: "30d", ...s } }));
+    // the run is as of 2026-03-31
+    const cases: [Record<string, string>, string][] = [
+      [{ trainAsOfMax: "2026-03-31", calibAsOf: "2026-04-30", validAsOf: "2026-05-31" }, "training"],
+      [{ trainAsOfMax: "2026-02-28", calibAsOf: "2026-03-31", validAsOf: "2026-04-30" }, "calibration"],
+      [{ trainAsOfMax: "2026-01-31", calibAsOf: "2026-02-28", validAsOf: "2026-03-31" }, "validation"],
+      [{ trainAsOfMax: "2026-02-28", validAsOf: "2026-03-31" }, "validation"],
+      [{ trainAsOfMax: "2025-12-31", calibAsOf: "2026-01-31", validAsOf: "2026-02-28" }, "unseen"],
+    ];
+    for (const [s, role] of cases) {
+      split(s);
+      const e = await evaluateRun({ runDir: dir, dataDir: data, config, modelsDir: models });
+      expect(e.modelSaw).toEqual({ role, ...s });
+      const text = evaluationText(e);
+      if (role === "unseen") expect(text).not.toContain("note:");
+      else expect(text).toContain(msg.evaluateModelSaw("2026-03-31", e.modelSaw!));
+    }
+    expect(msg.evaluateModelSaw("2026-03-31", { role: "calibration", trainAsOfMax: "2026-02-28", calibAsOf: "2026-03-31", validAsOf: "2026-04-30" })).toContain("by construction");
+    // a model trained on a flat table (random split) has no snapshots: nothing to say
+    writeFileSync(join(models, "m1", "training.json"), JSON.stringify({ split: { method: "random", horizon: "30d" } }));
+    expect((await evaluateRun({ runDir: dir, dataDir: data, config, modelsDir: models })).modelSaw).toBeUndefined();
   });
 });

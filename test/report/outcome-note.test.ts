@@ -1,0 +1,27 @@
+/**
+ * The outcome section of the planner report says when the earlier run it shows was scored on one of its model's
+ * own snapshots (training data flatters AUC and lift; the calibration snapshot matches expected churners by
+ * construction), and says nothing when the outcome is on unseen data.
+ */
+import { describe, expect, it } from "vitest";
+import type { msg } from "../../src/messages.js";
+import { buildPlannerReport } from "../../src/report/planner-report.js";
+import { samplePlannerReport } from "./sample-data.js";
+
+const introOf = (modelSaw?: Parameters<typeof msg.evaluateModelSaw>[1]) => {
+  const d = samplePlannerReport();
+  const outcome = d.outcome!;
+  const doc = buildPlannerReport({ ...d, outcome: modelSaw ? { ...outcome, modelSaw: { ...modelSaw, role: modelSaw.role as "training" } } : outcome });
+  return doc.sections.find((s) => s.id === "outcome")?.intro ?? "";
+};
+
+describe("planner report: outcome of an earlier run", () => {
+  it("notes a run scored on the model's training snapshots, and nothing for unseen ones", () => {
+    const base = introOf();
+    expect(base).toContain("its 90-day horizon has passed");
+    const training = introOf({ role: "training", trainAsOfMax: "2026-03-31", calibAsOf: "2026-04-30", validAsOf: "2026-05-31" });
+    expect(training).toContain("2026-03-31 lies in the model's training data");
+    expect(training).toContain("judge the model on runs after 2026-05-31");
+    expect(introOf({ role: "unseen", trainAsOfMax: "2026-01-31", validAsOf: "2026-02-28" })).toBe(base);
+  });
+});
