@@ -9,8 +9,10 @@ import { EXIT, isChurnError } from "../errors.js";
 import { msg } from "../messages.js";
 import { commands } from "./commands/index.js";
 
+/** A command line yargs refused (unknown option, missing value, ...): thrown from `.fail` so no command runs. */
+class UsageFailure extends Error {}
+
 export async function run(argv: string[]): Promise<number> {
-  let usageFailure: string | undefined;
   const parser = yargs(argv)
     .scriptName("churn")
     .usage("churn <command> [options]\n\nPredict which subscribers are about to leave and plan what to do about it.")
@@ -28,16 +30,20 @@ export async function run(argv: string[]): Promise<number> {
     .exitProcess(false)
     .fail((message, error) => {
       if (error) throw error;
-      usageFailure = message;
+      // throw, not return: yargs goes on to run the command's handler when `.fail` returns, so a mistyped
+      // option (`--as-off`) would run the command with the default in its place and only then be reported
+      // recommendCommands reports first, before strict's "Unknown argument": name the command it is about
+      const unknown = argv.find((a) => !a.startsWith("-"));
+      throw new UsageFailure(/^Did you mean/.test(message) && unknown ? `unknown command '${unknown}'. ${message}` : message);
     });
   try {
     await parser.parseAsync();
-    if (usageFailure !== undefined) {
-      process.stderr.write(`churn: ${usageFailure}\nRun \`churn --help\` (or \`churn <command> --help\`) for usage.\n`);
-      return EXIT.usage;
-    }
     return Number(process.exitCode ?? EXIT.ok);
   } catch (e) {
+    if (e instanceof UsageFailure) {
+      process.stderr.write(`churn: ${e.message}\nRun \`churn --help\` (or \`churn <command> --help\`) for usage.\n`);
+      return EXIT.usage;
+    }
     if (isChurnError(e)) {
       process.stderr.write(`churn: ${e.message}\n`);
       if (process.env["CHURN_DEBUG"]) process.stderr.write(`${e.stack}\n`);
