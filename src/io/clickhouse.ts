@@ -7,6 +7,7 @@
  * a user or password in it is refused, so none ends up in a config file, a log or a run manifest.
  */
 import { createReadStream, createWriteStream } from "node:fs";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
 import { ConfigError, InputDataError } from "../errors.js";
@@ -108,6 +109,18 @@ export class ClickHouse {
   async insertFile(table: string, path: string, format: string, settings: Record<string, string | number> = {}): Promise<void> {
     const sql = `INSERT INTO ${table} FORMAT ${format}`;
     await this.wrap(sql, () => this.client.exec({ query: sql, values: createReadStream(path), clickhouse_settings: settings }).then((r) => r.stream.resume()));
+  }
+
+  /**
+   * Insert rows (objects keyed by column name) into a table, streamed as JSONEachRow: the values never enter the
+   * SQL text. Dates as YYYY-MM-DD strings.
+   */
+  async insertRows(table: string, rows: Iterable<Record<string, string | number | null>>): Promise<void> {
+    const sql = `INSERT INTO ${table} FORMAT JSONEachRow`;
+    const lines = function* () {
+      for (const r of rows) yield `${JSON.stringify(r)}\n`;
+    };
+    await this.wrap(sql, () => this.client.exec({ query: sql, values: Readable.from(lines()) }).then((r) => r.stream.resume()));
   }
 
   /** The server's version, e.g. "18.16.1". */
