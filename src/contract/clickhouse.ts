@@ -43,6 +43,13 @@ export interface ChSource {
   cluster: string | null;
   /** The sharding key shared by every table (null: a single node). */
   shardKey: ShardKey | null;
+  /**
+   * churn's own contacts (the runs folder's contacts log, `churn score`), read as campaigns rows together with
+   * the operator's (readRel): `table` is a temporary table of every shard session holding the log rows the
+   * session's queries need; `dates` are the days of every row of the log, which the end of the data and the
+   * contact waves see as the one-box path does.
+   */
+  contactsLog?: { table: string; dates: readonly string[] } | undefined;
 }
 
 /** The sharding keys a worker can compute in TypeScript the way ClickHouse does (cluster/hash.ts). */
@@ -285,6 +292,37 @@ export function validRel(src: ChSource, table: TableName, o: RelOptions): string
   const others = names.filter((n) => n !== quoteIdent("subscriber_id"));
   return `SELECT subscriber_id, ${others.map((n, i) => `__kept.${i + 1} AS ${n}`).join(", ")}
 FROM (SELECT subscriber_id, argMin(tuple(${others.join(", ")}), ${rowKey(t.columns)}) AS __kept FROM (${dedup}) GROUP BY subscriber_id)`;
+}
+
+/** The columns of campaigns rows, in the order of the contract (the contacts log's rows have the same). */
+const CAMPAIGN_COLUMNS = TABLES.campaigns.columns.map((c) => c.name);
+
+/** The name of the temporary table of a shard session that holds rows of churn's contacts log. */
+export const CONTACTS_LOG = "churn_contacts_log";
+
+/** The contacts log's temporary table: the types of the valid campaigns relation, so the two unite. */
+export const CONTACTS_LOG_COLUMNS = CAMPAIGN_COLUMNS.map((c) => `${quoteIdent(c)} ${NULLABLE[TABLES.campaigns.columns.find((d) => d.name === c)!.type]}`).join(", ");
+
+/** Whether the features can read `table`: the operator has it, or (campaigns) churn's contacts log is in the sessions. */
+export function hasTable(src: ChSource, table: TableName): boolean {
+  return src.tables[table] !== undefined || (table === "campaigns" && src.contactsLog !== undefined);
+}
+
+/**
+ * The rows the features read of a table (shard-local): its valid rows (validRel); for campaigns with churn's
+ * contacts log in the session (src.contactsLog), the log's rows too, as the one-box path adds them
+ * (pipeline/operation.ts mergeContactsIntoCampaigns): with the operator's campaigns each (subscriber_id, date,
+ * action, group) once (its UNION; ClickHouse 18.16 has only UNION ALL, so GROUP BY), alone the log's rows as
+ * they are. `o.where` (conditions on the row `t`) filters both.
+ */
+export function readRel(src: ChSource, table: TableName, o: RelOptions): string {
+  const log = src.contactsLog;
+  if (table !== "campaigns" || log === undefined) return validRel(src, table, o);
+  const cols = CAMPAIGN_COLUMNS.map((c) => quoteIdent(c)).join(", ");
+  const where = o.where?.length ? ` WHERE ${o.where.map((w) => `(${w})`).join(" AND ")}` : "";
+  const own = `SELECT ${cols} FROM ${log.table} t${where}`;
+  if (!src.tables.campaigns) return own;
+  return `SELECT ${cols} FROM (SELECT ${cols} FROM (${validRel(src, table, o)}) UNION ALL ${own}) GROUP BY ${cols}`;
 }
 
 /** The canonical tables present in ClickHouse, resolved (throws for a missing subscribers table or bad columns). */

@@ -13,7 +13,7 @@
  * shards filter them before validating; usage also from the start of the 90-day window for the usage
  * window base, and from the first month of the own-past comparison for feat_usage_monthly.
  */
-import { type ChSource, type ChValidation, type RelOptions, VALID_SUBSCRIBERS, validRel } from "../contract/clickhouse.js";
+import { type ChSource, type ChValidation, hasTable, readRel, type RelOptions, VALID_SUBSCRIBERS, validRel } from "../contract/clickhouse.js";
 import { TABLE_NAMES, TABLES, type TableName } from "../contract/tables.js";
 import { InputDataError } from "../errors.js";
 import type { ClickHouse } from "../io/clickhouse.js";
@@ -45,12 +45,16 @@ export function shardHashSql(src: ChSource, col = "subscriber_id"): string {
   return src.shardKey === "intHash64" ? `intHash64(toUInt64(${col}))` : `sipHash64(${col})`;
 }
 
-/** The columns each present table really has (absent optional columns excluded), as planFeatures wants them. */
+/**
+ * The columns each present table really has (absent optional columns excluded), as planFeatures wants them;
+ * campaigns are present also when only churn's contacts log is (src.contactsLog).
+ */
 export function chColumns(src: ChSource): Map<TableName, Set<string>> {
   const out = new Map<TableName, Set<string>>();
   for (const t of TABLE_NAMES) {
     const ct = src.tables[t];
     if (ct) out.set(t, new Set(ct.columns.filter((c) => c.source !== null).map((c) => c.def.name)));
+    else if (hasTable(src, t)) out.set(t, new Set(TABLES[t].columns.map((c) => c.name)));
   }
   return out;
 }
@@ -94,13 +98,16 @@ export async function computeFeaturesOnCluster(
     const dateCols = [...new Set([...DATA_END_COLUMNS[table].filter((c) => cols.has(c)), ...(FIRST_DATE[table] && cols.has(FIRST_DATE[table]) ? [FIRST_DATE[table]] : [])])];
     if (!dateCols.length) continue;
     const sql = `SELECT ${dateCols.flatMap((c) => [`toString(${dataEndExpr(probe, table, c) ?? `max("${c}")`}) AS "max_${c}"`, `count("${c}") AS "n_${c}"`, `toString(min("${c}")) AS "min_${c}"`]).join(", ")}
-FROM (${table === "subscribers" ? `SELECT * FROM ${VALID_SUBSCRIBERS}` : validRel(src, table, rel)})`;
+FROM (${table === "subscribers" ? `SELECT * FROM ${VALID_SUBSCRIBERS}` : readRel(src, table, rel)})`;
     for (const row of (await Promise.all(shards.map((s) => s.rows(sql)))).flat()) {
       for (const c of DATA_END_COLUMNS[table]) if (cols.has(c) && Number(row[`n_${c}`] ?? 0) > 0) ends.push(String(row[`max_${c}`]));
       const fc = FIRST_DATE[table];
       if (fc !== undefined && Number(row[`n_${fc}`] ?? 0) > 0) starts[table] = [...(starts[table] ?? []), String(row[`min_${fc}`])];
     }
   }
+  // the contacts log's days over all subscribers (its session table may hold only some of its rows)
+  const logEnd = [...(src.contactsLog?.dates ?? [])].sort().at(-1);
+  if (logEnd !== undefined) ends.push(logEnd);
   const found = ends.sort().at(-1);
   const firsts = { usage: starts.usage?.sort()[0] ?? null, complaints: starts.complaints?.sort()[0] ?? null };
   const dataEnd = opts.dataEnd ?? (found ? new Date(`${found}T00:00:00Z`) : undefined);
@@ -153,11 +160,11 @@ export function shardSteps(
   const d: Dialect = clickhouseDialect({ asOf: day, usageStart: firsts.usage, complaintsStart: firsts.complaints, relations });
   const o: RelOptions = { asOf: validation.asOf, duplicates: validation.duplicates, subscribers: VALID_SUBSCRIBERS };
   for (const t of TABLE_NAMES) {
-    if (!src.tables[t] || t === "subscribers") continue;
+    if (!hasTable(src, t) || t === "subscribers") continue;
     const ev = TABLES[t].eventDate;
     const where = ev ? [`t."${ev}" <= ${d.asOf}`] : [];
     if (t === "usage") where.push(`t."date" > ${d.asOf} - ${USAGE_LOOKBACK_DAYS}`);
-    relations[t] = validRel(src, t, { ...o, where });
+    relations[t] = readRel(src, t, { ...o, where });
   }
   relations.subscribers = `SELECT * FROM ${VALID_SUBSCRIBERS}`;
   const tables: { name: string; sql: string }[] = [];

@@ -66,7 +66,7 @@ import { historyOf, writeChangesCsv } from "./history.js";
 import { whatIfOf } from "./what-if.js";
 import { contactWaves, modifierInputs, planEffects, upliftSettings } from "./uplift.js";
 import { markShardRejects, SHARD_IDS, shardIds, type ShardSpec, type ShardWrite, writeShardFiles } from "./shard.js";
-import { contactWavesFromCluster, sourceFromCluster } from "./source-clickhouse.js";
+import { contactWavesFromCluster, sourceFromCluster, withContactsLog } from "./source-clickhouse.js";
 import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
 import { type Scored, scoreChunks } from "./score-chunks.js";
 import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
@@ -180,12 +180,17 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     const needed = (o.exclude ?? []).filter((c) => scorer!.pre.inputs.some((x) => x.name === c));
     if (needed.length) throw new UsageError(msg.excludeNeededByModel(scorer.id, needed));
     const horizon = modelHorizon(scorer, config);
-    if (o.clickhouse !== undefined) return await scoreClusterShard(db, { url: o.clickhouse, asOf: o.asOf!, shard: o.shard!, out, config, scorer, horizon, clock, log });
+    // a shard reads the runs folder the merged run goes to (--runs; default the folder of --out)
+    const opsOut = o.shard && o.runs !== undefined ? join(o.runs, basename(out)) : out;
+    if (o.clickhouse !== undefined) {
+      const ops = readOperationState(opsOut, o.asOf!, config);
+      return await scoreClusterShard(db, { url: o.clickhouse, asOf: o.asOf!, shard: o.shard!, out, config, scorer, horizon, contactsLog: ops.log, clock, log });
+    }
 
     // 1. load (and what earlier runs in the runs folder left: contacts, spend); a shard only reads them
     if (!o.shard) runsLock = await acquireLock(join(dirname(out), ".churn-runs"), Math.max(o.wait ?? 0, 600));
     const input = await loadInput(db, o, log, [...new Set(scorer.pre.columns.map((c) => c.source))]);
-    const ops = readOperationState(o.shard && o.runs !== undefined ? join(o.runs, basename(out)) : out, input.kind === "data" ? (o.asOf ?? null) : input.source.asOf, config);
+    const ops = readOperationState(opsOut, input.kind === "data" ? (o.asOf ?? null) : input.source.asOf, config);
     if (input.kind === "data") {
       checkDataEnd(input.load, o.asOf!, config.scoring.maxDataLagDays);
       if (await mergeContactsIntoCampaigns(db, input.load, ops.log)) addCampaignColumns(input.load);
@@ -486,19 +491,23 @@ interface ClusterShardInput {
   config: Config;
   scorer: Scorer;
   horizon: Period;
+  /** The runs folder's contacts log (readOperationState): read with the operator's campaigns. */
+  contactsLog: readonly ContactRow[];
   clock: StageClock;
   log: Logger;
 }
 
 /**
  * Stages 1-4 of a shard whose raw tables are in ClickHouse (source-clickhouse.ts): validate them on the
- * cluster, features of the shard's subscribers computed there, score, the shard's contact waves; write the shard.
+ * cluster, the runs folder's contacts log into the shard sessions, features of the shard's subscribers computed
+ * there, score, the shard's contact waves; write the shard.
  */
 async function scoreClusterShard(db: Db, c: ClusterShardInput): Promise<ScoreResult> {
   const { config, scorer, log, clock } = c;
   const tmp = makeTempDir("churn-score-ch-");
-  const cs = await openClusterSource(c.url, config, log);
+  let cs = await openClusterSource(c.url, config, log);
   try {
+    cs = await withContactsLog(cs, c.contactsLog, { asOf: c.asOf, shard: c.shard });
     clock.lap("load");
     const src = await sourceFromCluster(db, cs, { asOf: c.asOf, horizon: c.horizon, shard: c.shard, log, tmp });
     await markShardRejects(db);
@@ -529,7 +538,7 @@ async function scoreClusterShard(db: Db, c: ClusterShardInput): Promise<ScoreRes
         kpis: undefined,
         contacts,
         modifiers: { defs: settings.modifiers.map((d) => d.feature), raw: modifiers },
-        contactsLog: logDigest([], c.asOf),
+        contactsLog: logDigest(c.contactsLog, c.asOf),
         load: undefined,
         source: "clickhouse",
       },

@@ -10,21 +10,26 @@
  *   contacts     the contact waves (over all shards), the shard's contacts with their outcome and the features
  *                of its contacted subscribers as of the day before each wave, computed on the cluster like the
  *                features at D (pipeline/uplift.ts contactWaves)
+ *   contacts log the runs folder's contacts log (churn's own contacts) is read with the operator's campaigns,
+ *                as `churn score --data` adds it to its campaigns table (withContactsLog): the features and the
+ *                contact waves see it
  *
  * Loyalty KPIs need every subscriber's billing history on one machine: a ClickHouse run has none (the report
  * says so). A rejected row is named by its subscriber_id and failing value (a warehouse row has no number).
  */
 import { join } from "node:path";
 import type { Config } from "../config/schema.js";
-import { type ChSource, rejectedRows, VALID_SUBSCRIBERS, validRel } from "../contract/clickhouse.js";
+import { type ChSource, CONTACTS_LOG, CONTACTS_LOG_COLUMNS, hasTable, readRel, rejectedRows, VALID_SUBSCRIBERS } from "../contract/clickhouse.js";
 import { type ClusterSource, clusterPartRelation } from "../features/build-cluster.js";
 import { chColumns, computeFeaturesOnCluster, shardHashSql } from "../features/cluster.js";
 import type { Period } from "../features/periods.js";
 import { chLiteral } from "../io/clickhouse.js";
 import { type Db, quoteLiteral } from "../io/duckdb.js";
 import type { Logger } from "../log.js";
+import type { ContactRow } from "../io/contacts-log.js";
 import type { Explainer } from "../model/explain.js";
 import type { Scorer } from "../model/registry.js";
+import { shardOf } from "../shard-hash.js";
 import { type ContactWaves, contactWaves, type UpliftSettings } from "./uplift.js";
 import type { ShardSpec } from "./shard.js";
 import { createRejectsTable, reasonFeaturesOf, type ScoreSource } from "./source.js";
@@ -44,6 +49,39 @@ async function pull(db: Db, cs: ClusterSource, sql: string, table: string, colum
 
 /** The SQL condition "this subscriber_id is in shard k of K" on a shard. */
 const inShard = (src: ChSource, shard: ShardSpec, col = "subscriber_id") => `${shardHashSql(src, col)} % ${shard.of} = ${shard.k}`;
+
+/**
+ * The runs folder's contacts log (churn's own contacts, treated and held out) into every shard session, so the
+ * features and the contact waves read it with the operator's campaigns (contract/clickhouse.ts readRel) as
+ * `churn score --data` does (pipeline/operation.ts mergeContactsIntoCampaigns). churn creates nothing on the
+ * operator's tables: the rows go into a TEMPORARY table of each session (Memory, the only engine 18.16 has for
+ * them), inserted as JSONEachRow. Only the rows the shard's queries read are sent: those of its subscribers
+ * (the same hash as --shard k/K) dated on or before as-of; the days of every row go along for the end of the
+ * data and the contact waves. Closing the returned source drops the table. No log: the source as it is.
+ */
+export async function withContactsLog(cs: ClusterSource, log: readonly ContactRow[], o: { asOf: string; shard: ShardSpec }): Promise<ClusterSource> {
+  if (!log.length) return cs;
+  const hash = cs.src.shardKey ?? "sipHash64";
+  const rows = log
+    .filter((r) => r.date <= o.asOf && shardOf(r.subscriber_id, o.shard.of, hash) === o.shard.k)
+    .map((r) => ({ subscriber_id: r.subscriber_id, date: r.date, action: r.action, group: r.group }));
+  const drop = `DROP TABLE IF EXISTS ${CONTACTS_LOG}`;
+  await Promise.all(
+    cs.shards.map(async (s) => {
+      await s.command(drop);
+      await s.command(`CREATE TEMPORARY TABLE ${CONTACTS_LOG} (${CONTACTS_LOG_COLUMNS}) ENGINE = Memory`);
+      if (rows.length) await s.insertRows(CONTACTS_LOG, rows);
+    }),
+  );
+  return {
+    ...cs,
+    src: { ...cs.src, contactsLog: { table: CONTACTS_LOG, dates: [...new Set(log.map((r) => r.date))].sort() } },
+    close: async () => {
+      await Promise.all(cs.shards.map((s) => s.command(drop).catch(() => undefined)));
+      await cs.close();
+    },
+  };
+}
 
 export interface ClusterScoreOptions {
   asOf: string;
@@ -134,25 +172,27 @@ export interface ClusterContactOptions extends ClusterScoreOptions {
 /**
  * The shard's contact waves (pipeline/uplift.ts contactWaves), as from files: the contact days over all shards,
  * the shard's contacts and its subscribers' deactivation dates pulled into DuckDB, the features of its
- * contacted subscribers as of the day before each wave computed on the cluster. Undefined without a campaigns
- * table; null when no contact is old enough.
+ * contacted subscribers as of the day before each wave computed on the cluster. The campaigns are the
+ * operator's and the contacts log's (withContactsLog). Undefined without either; null when no contact is old enough.
  */
 export async function contactWavesFromCluster(db: Db, cs: ClusterSource, o: ClusterContactOptions): Promise<ContactWaves | null | undefined> {
   const { src, validation } = cs;
-  if (!src.tables.campaigns) return undefined;
+  if (!hasTable(src, "campaigns")) return undefined;
   const H = o.settings.horizonDays;
   const rel = { asOf: validation.asOf, duplicates: validation.duplicates, subscribers: VALID_SUBSCRIBERS };
-  const campaigns = `(${validRel(src, "campaigns", rel)})`;
   const asOf = `toDate(${chLiteral(o.asOf)})`;
-  // 1. the contact days whose window has passed by as-of, over all shards
-  const daySql = `SELECT DISTINCT toString(date) AS d FROM ${campaigns} WHERE dateDiff('day', date, ${asOf}) >= ${H}`;
-  const contactDays = [...new Set((await Promise.all(cs.shards.map((s) => s.rows(daySql)))).flat().map((r) => String(r["d"])))].sort();
+  // 1. the contact days whose window has passed by as-of, over all shards and the whole contacts log
+  const daySql = `SELECT DISTINCT toString(date) AS d FROM (${readRel(src, "campaigns", rel)}) WHERE dateDiff('day', date, ${asOf}) >= ${H}`;
+  const logDays = (src.contactsLog?.dates ?? []).filter((d) => (Date.parse(o.asOf) - Date.parse(d)) / 86_400_000 >= H);
+  const contactDays = [...new Set([...(await Promise.all(cs.shards.map((s) => s.rows(daySql)))).flat().map((r) => String(r["d"])), ...logDays])].sort();
   if (!contactDays.length) return null;
-  // the shard's contacts and subscribers, as contactWaves reads them
+  // the shard's contacts and subscribers, as contactWaves reads them; every node holds the log's rows of the
+  // shard, so each node gives those of its own subscribers (contactWaves joins the valid subscribers anyway)
+  const own = `t.subscriber_id IN (SELECT subscriber_id FROM ${VALID_SUBSCRIBERS})`;
   await pull(
     db,
     cs,
-    `SELECT subscriber_id, toString(date) AS date, action, "group" FROM ${campaigns} WHERE ${inShard(src, o.shard)}`,
+    `SELECT subscriber_id, toString(date) AS date, action, "group" FROM (${readRel(src, "campaigns", { ...rel, where: [own] })}) WHERE ${inShard(src, o.shard)}`,
     "shard_campaigns",
     "'subscriber_id': 'VARCHAR', 'date': 'DATE', 'action': 'VARCHAR', 'group': 'VARCHAR'",
     o.tmp,
