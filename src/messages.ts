@@ -67,6 +67,8 @@ export const msg = {
   noDataRows: (file: string, table: string) =>
     `${file} (table ${table}) has a header but no data rows. Export it again with its rows.`,
   noDataRowsWarning: (file: string, table: string) => `${file} (table ${table}) has a header but no data rows; loaded as an empty table.`,
+  spillFailed: (dir: string, detail: string) =>
+    `DuckDB could not use its spill files under ${dir} (the temp folder it writes to beyond its memory limit): ${detail}\nFree space there, point TMPDIR at a larger disk, or raise features.memoryLimit / scoring.memoryLimit in churn.config.yaml.`,
   unreadableFile: (file: string, table: string, detail: string) =>
     `cannot read ${file} (table ${table}): ${detail}\nCheck that it is a well-formed CSV or Parquet file; for CSV, set data.csv.delimiter or data.csv.encoding in churn.config.yaml if they differ.`,
   csvInconsistent: (file: string, table: string) =>
@@ -422,6 +424,7 @@ export const msg = {
   redisUnreachable: (url: string, detail: string) =>
     `cannot reach Redis at ${url}: ${detail}. Start redis-server there (or fix --redis / CHURN_REDIS_URL; a password goes in CHURN_REDIS_PASSWORD).`,
   redisMissing: (command: string) => `${command} needs Redis: give --redis redis://HOST:PORT or set CHURN_REDIS_URL.`,
+  queueJobFailed: (job: string, message: string) => `shard job ${job} failed: ${message}`,
   queueJobMissing: (id: string, queue: string) => `job ${id} is not on queue ${queue} (removed, or another Redis database?). Submit the run again.`,
   queueMergeNeedsWait: () => "--merge needs --wait: the shards must be done before they can be merged (or run churn plan --merge later).",
   chNoCluster: (name: string, found: string[]) =>

@@ -6,9 +6,13 @@
  * Identifiers that come from config or input headers go through `quoteIdent`; values are bound as
  * parameters (`$1`, `$2`, ...), never spliced into SQL text.
  */
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
+import { makeTempDir, processAlive, removePath } from "./files.js";
 
 export type Row = Record<string, unknown>;
 export type Param = DuckDBValue;
@@ -18,8 +22,32 @@ export interface DbOptions {
   threads?: number;
   /** e.g. "3GB". DuckDB spills to its temp directory beyond it. */
   memoryLimit?: string;
-  /** Where DuckDB may spill; defaults to the OS temp dir. */
+  /**
+   * Where DuckDB may spill. Default: a folder of this connection's own under the OS temp dir (TMPDIR), removed at
+   * close. DuckDB's own default, `.tmp` in the working directory, is shared by every process started there: two
+   * workers spilling at once overwrote each other's temp files ("Could not read enough bytes from file
+   * .tmp/duckdb_temp_storage_...") and it leaves a `.tmp` folder in the user's directory.
+   */
   tempDirectory?: string;
+}
+
+const SPILL_PREFIX = "churn-duckdb-";
+let sweptSpills = false;
+
+/** A spill folder for one connection: TMPDIR/churn-duckdb-<pid>-XXXXXX. Once per process, those of dead pids go. */
+function spillDir(): string {
+  if (!sweptSpills) {
+    sweptSpills = true;
+    try {
+      for (const name of readdirSync(tmpdir())) {
+        const pid = name.startsWith(SPILL_PREFIX) ? Number(name.slice(SPILL_PREFIX.length).split("-")[0]) : Number.NaN;
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) removePath(join(tmpdir(), name));
+      }
+    } catch {
+      // an unreadable temp dir only means nothing is swept
+    }
+  }
+  return makeTempDir(`${SPILL_PREFIX}${process.pid}-`);
 }
 
 export { SAFE_IDENT, SAFE_IDENT_HINT } from "../identifiers.js";
@@ -51,6 +79,8 @@ export class Db {
   private constructor(
     private readonly instance: DuckDBInstance,
     readonly conn: DuckDBConnection,
+    /** The spill folder this connection made (removed at close); undefined when the caller gave one. */
+    private readonly ownSpill: string | undefined,
   ) {}
 
   static async open(opts: DbOptions = {}): Promise<Db> {
@@ -65,12 +95,18 @@ export class Db {
       threads: String(opts.threads ?? 2),
     };
     if (opts.memoryLimit) config["memory_limit"] = opts.memoryLimit;
-    if (opts.tempDirectory) config["temp_directory"] = opts.tempDirectory;
-    const instance = await DuckDBInstance.create(":memory:", config);
-    const conn = await instance.connect();
-    await conn.run("SET TimeZone = 'UTC'");
-    await conn.run("SET lock_configuration = true");
-    return new Db(instance, conn);
+    const ownSpill = opts.tempDirectory ? undefined : spillDir();
+    config["temp_directory"] = opts.tempDirectory ?? ownSpill!;
+    try {
+      const instance = await DuckDBInstance.create(":memory:", config);
+      const conn = await instance.connect();
+      await conn.run("SET TimeZone = 'UTC'");
+      await conn.run("SET lock_configuration = true");
+      return new Db(instance, conn, ownSpill);
+    } catch (e) {
+      if (ownSpill) removePath(ownSpill);
+      throw e;
+    }
   }
 
   /** Run a statement for its effect. */
@@ -99,8 +135,12 @@ export class Db {
   }
 
   close(): void {
-    this.conn.closeSync();
-    this.instance.closeSync();
+    try {
+      this.conn.closeSync();
+      this.instance.closeSync();
+    } finally {
+      if (this.ownSpill) removePath(this.ownSpill);
+    }
   }
 }
 

@@ -10,7 +10,7 @@
  */
 import type { Job } from "bullmq";
 import { z } from "zod";
-import { ConfigError } from "../errors.js";
+import { ChurnError, ConfigError, type ExitCode, isChurnError } from "../errors.js";
 import { msg } from "../messages.js";
 
 export const DEFAULT_QUEUE = "churn-score";
@@ -110,6 +110,19 @@ export async function submitShardJobs(url: string, queue: string, jobs: readonly
   }
 }
 
+/**
+ * A job that failed on a user mistake (a ChurnError: bad input, config, a quality gate) carries its exit code in
+ * BullMQ's failed reason, so `queue submit --wait` stops with the same code and message as `churn score` would,
+ * not as an internal error. Such a job is not retried: it would fail the same way.
+ */
+const EXIT_TAG = "churn-exit-code:";
+
+/** The ChurnError a failed job's reason stands for, if it was one. */
+export function errorFromReason(reason: string, what: string): ChurnError | undefined {
+  const m = new RegExp(`^${EXIT_TAG}(\\d) ([\\s\\S]*)$`).exec(reason);
+  return m ? new ChurnError(msg.queueJobFailed(what, m[2] ?? ""), Number(m[1]) as ExitCode) : undefined;
+}
+
 /** Wait until every job has completed (its result) or one failed for good (throws its reason). */
 export async function waitForJobs(url: string, queue: string, ids: readonly string[], timeoutSeconds?: number): Promise<ShardJobResult[]> {
   const connection = redisConnection(url);
@@ -122,7 +135,11 @@ export async function waitForJobs(url: string, queue: string, ids: readonly stri
     for (const id of ids) {
       const job = await q.getJob(id);
       if (!job) throw new ConfigError(msg.queueJobMissing(id, queue));
-      out.push((await job.waitUntilFinished(events, timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000)) as ShardJobResult);
+      try {
+        out.push((await job.waitUntilFinished(events, timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000)) as ShardJobResult);
+      } catch (e) {
+        throw errorFromReason((e as Error)?.message ?? String(e), `${queue}/${id}`) ?? e;
+      }
     }
     return out;
   } finally {
@@ -155,6 +172,10 @@ export async function runWorker(url: string, queue: string, o: WorkerOptions, ru
       try {
         const data = shardJobSchema.parse(job.data);
         return await run(data, job.attemptsStarted);
+      } catch (e) {
+        if (!isChurnError(e)) throw e;
+        const { UnrecoverableError } = await import("bullmq");
+        throw new UnrecoverableError(`${EXIT_TAG}${e.exitCode} ${e.message}`);
       } finally {
         busy--;
         last = Date.now();

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/errors.js";
-import { checkRedis, redisConnection } from "../../src/io/queue.js";
+import { ChurnError, ConfigError, InputDataError } from "../../src/errors.js";
+import { checkRedis, errorFromReason, redisConnection, runWorker, submitShardJobs, waitForJobs } from "../../src/io/queue.js";
+import { msg } from "../../src/messages.js";
+import { needsRedis, startRedis } from "../servers.js";
+
+const redis = needsRedis();
 
 describe("queue connection", () => {
   const saved = process.env["CHURN_REDIS_PASSWORD"];
@@ -24,4 +28,35 @@ describe("queue connection", () => {
     // port 1 on loopback: nothing listens there
     await expect(checkRedis("redis://127.0.0.1:1")).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
   });
+});
+
+describe("queue: a shard that fails on a user mistake", () => {
+  it("reads the exit code back from a failed job's reason; other reasons stay internal", () => {
+    const e = errorFromReason("churn-exit-code:3 usage.csv: column data_mb missing", "q/7");
+    expect(e).toBeInstanceOf(ChurnError);
+    expect(e).toMatchObject({ exitCode: 3, message: msg.queueJobFailed("q/7", "usage.csv: column data_mb missing") });
+    expect(errorFromReason("TypeError: x is undefined", "q/7")).toBeUndefined();
+  });
+
+  it.skipIf(!redis.ok)(`fails submit --wait with the worker's exit code and message, without retrying (${redis.ok ? "Redis" : redis.why})`, async () => {
+    const server = await startRedis();
+    try {
+      const queue = `fail-${process.pid}`;
+      const job = { version: 1 as const, model: "m", data: "d", asOf: "2026-05-31", shard: { k: 0, of: 1 }, out: "o", config: {} };
+      const [id] = await submitShardJobs(server.url, queue, [job], 3);
+      let calls = 0;
+      const worker = runWorker(server.url, queue, { concurrency: 1, lockSeconds: 30, exitWhenIdleSeconds: 2 }, async () => {
+        calls++;
+        throw new InputDataError("usage.csv: column data_mb missing");
+      });
+      const err = await waitForJobs(server.url, queue, [id!], 60).catch((x: unknown) => x);
+      await worker;
+      expect(err).toBeInstanceOf(ChurnError);
+      expect(err).toMatchObject({ exitCode: 3, message: msg.queueJobFailed(`${queue}/${id}`, "usage.csv: column data_mb missing") });
+      // 3 attempts were allowed: a user mistake fails the same way every time, so it ran once
+      expect(calls).toBe(1);
+    } finally {
+      server.stop();
+    }
+  }, 60_000);
 });
