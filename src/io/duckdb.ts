@@ -6,13 +6,13 @@
  * Identifiers that come from config or input headers go through `quoteIdent`; values are bound as
  * parameters (`$1`, `$2`, ...), never spliced into SQL text.
  */
-import { readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
-import { makeTempDir, processAlive, removePath } from "./files.js";
+import { processAlive, removePath } from "./files.js";
 
 export type Row = Record<string, unknown>;
 export type Param = DuckDBValue;
@@ -31,23 +31,23 @@ export interface DbOptions {
   tempDirectory?: string;
 }
 
-const SPILL_PREFIX = "churn-duckdb-";
 let sweptSpills = false;
 
-/** A spill folder for one connection: TMPDIR/churn-duckdb-<pid>-XXXXXX. Once per process, those of dead pids go. */
+/**
+ * A spill folder for one connection: TMPDIR/churn-duckdb-<uid>/<pid>-XXXXXX (a parent per user, so nothing else
+ * in TMPDIR is listed). Once per process, the folders of dead pids (runs that were killed) are removed.
+ */
 function spillDir(): string {
+  const root = join(tmpdir(), `churn-duckdb-${process.getuid?.() ?? "user"}`);
+  mkdirSync(root, { recursive: true, mode: 0o700 });
   if (!sweptSpills) {
     sweptSpills = true;
-    try {
-      for (const name of readdirSync(tmpdir())) {
-        const pid = name.startsWith(SPILL_PREFIX) ? Number(name.slice(SPILL_PREFIX.length).split("-")[0]) : Number.NaN;
-        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) removePath(join(tmpdir(), name));
-      }
-    } catch {
-      // an unreadable temp dir only means nothing is swept
+    for (const name of readdirSync(root)) {
+      const pid = Number(name.split("-")[0]);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) removePath(join(root, name));
     }
   }
-  return makeTempDir(`${SPILL_PREFIX}${process.pid}-`);
+  return mkdtempSync(join(root, `${process.pid}-`));
 }
 
 export { SAFE_IDENT, SAFE_IDENT_HINT } from "../identifiers.js";

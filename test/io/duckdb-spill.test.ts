@@ -27,7 +27,7 @@ describe("DuckDB spill folder", () => {
     const da = await setting(a);
     const db = await setting(b);
     expect(da.startsWith(tmpdir())).toBe(true);
-    expect(da).toContain(`churn-duckdb-${process.pid}-`);
+    expect(da).toContain(`/churn-duckdb-${process.getuid?.() ?? "user"}/${process.pid}-`);
     expect(da).not.toBe(db);
     expect(existsSync(da)).toBe(true);
     a.close();

@@ -186,5 +186,17 @@ export const FAULT_CASES: FaultCase[] = [
     title: "--out on a full disk (512 KB tmpfs, an older output already there)",
     result: "exit 2, names the path and says to free space or choose another --out; the old file and its sidecar are kept, no temp or part file left (before: exit 1)",
   },
+  {
+    id: "spill-shared",
+    title: "two processes beyond their memory limit in the same working directory (queue mode: 2 shard workers scoring 1M subscribers)",
+    result:
+      "each DuckDB connection spills into a folder of its own, TMPDIR/churn-duckdb-<uid>/<pid>-*, removed at close; those of dead pids are removed by the next run (before: both used DuckDB's default `.tmp` in the working directory, overwrote each other's spill files, and a worker failed with \"internal error: cannot read usage.parquet ... Could not read enough bytes from file .tmp/duckdb_temp_storage...\"; test/io/duckdb-spill.test.ts crashed its test worker on the old code)",
+  },
+  { id: "spill-full", title: "the spill folder full or unwritable", result: "exit 2: names the folder and says to free space, set TMPDIR or raise the memory limit, instead of blaming the input file" },
+  {
+    id: "queue-user-error",
+    title: "a shard job that fails on a user mistake in queue mode (bad input, config, a quality gate)",
+    result: "`churn queue submit --wait` exits with the worker's code (2, 3 or 4) and message, and the job is not retried (before: exit 1 \"internal error\", after 3 attempts) (test/io/queue.test.ts)",
+  },
 ];
 

@@ -65,7 +65,9 @@ describe.runIf(strace.run)("nothing is read beyond the inputs (strace)", () => {
   function foreign(paths: string[]): string[] {
     const nodeDir = process.execPath.replace(/\/bin\/node$/, "");
     // /etc/ssl: node itself reads the CA bundle at start-up (`node -e 1` does too); no connection follows (network.test.ts).
-    const allowed = [ROOT, nodeDir, "/proc/", "/sys/", "/dev/", "/lib", "/usr/", "/etc/ld.so", "/etc/localtime", "/etc/ssl/"];
+    // TMPDIR/churn-duckdb-<uid>: churn's own DuckDB spill folders (src/io/duckdb.ts), nothing else in TMPDIR is listed
+    const spill = join(tmpdir(), `churn-duckdb-${process.getuid?.() ?? "user"}`);
+    const allowed = [ROOT, nodeDir, spill, "/proc/", "/sys/", "/dev/", "/lib", "/usr/", "/etc/ld.so", "/etc/localtime", "/etc/ssl/"];
     // Ancestors of the repo and of the temp dir (e.g. "/", "/tmp") are opened as directories while resolving
     // paths; opening a directory on the way to an allowed place reads nothing.
     const ancestor = (p: string) => [ROOT, tmpdir()].some((a) => p === "/" || a.startsWith(p.endsWith("/") ? p : `${p}/`));
