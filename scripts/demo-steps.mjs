@@ -29,7 +29,7 @@ export function demoSteps(o = {}) {
     ["train", "--features", `${out}/train.parquet`, "--model", "logistic", "--out", `${out}/models`, "--model-id", "demo-logistic", "--promote"],
     // earlier months are drifted against the model's reference (its latest snapshot): allowed for the history
     ...history.map((d) => ["score", "--model", `${out}/models/champion`, "--features", `${out}/train.parquet`, "--as-of", d, "--budget", budget, "--allow-drift", "--out", `${out}/run-${d}`]),
-    ...history.slice(-1).map((d) => ["evaluate", "--run", `${out}/run-${d}`, "--data", sample]),
+    ...history.slice(-1).map((d) => ["evaluate", "--run", `${out}/run-${d}`, "--data", sample, "--models", `${out}/models`]),
     ["score", "--model", `${out}/models/champion`, "--data", sample, "--as-of", asOf, "--budget", budget, "--out", `${out}/run`, ...scoreArgs],
   ];
 }
