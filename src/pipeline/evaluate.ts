@@ -148,12 +148,12 @@ export interface ModelSaw {
 
 const YES = ["yes", "true", "1", "y"];
 
-/** The label horizon the model was trained on (models/<id>/training.json, feature tables only), if readable. */
-function modelHorizon(modelsDir: string, modelId: string): string | undefined {
+/** The split record of the run's model (models/<id>/training.json), if readable: its horizon and snapshot dates. */
+function modelSplit(modelsDir: string, modelId: string): Record<string, unknown> | undefined {
   const p = join(modelsDir, modelId, "training.json");
   if (!isValidModelId(modelId) || !fileExists(p)) return undefined;
   const r = readJsonFile(p, trainingSchema);
-  return r.ok ? r.value.split?.horizon : undefined;
+  return r.ok ? r.value.split : undefined;
 }
 
 /**
@@ -162,11 +162,7 @@ function modelHorizon(modelsDir: string, modelId: string): string | undefined {
  * churners agree there by construction), its validation snapshot ("validation": neither the fit nor the calibrator
  * saw those outcomes) or a later one ("unseen"). Undefined when the model's training record is not readable.
  */
-export function modelSawAsOf(modelsDir: string, modelId: string, asOf: string): ModelSaw | undefined {
-  const p = join(modelsDir, modelId, "training.json");
-  if (!isValidModelId(modelId) || !fileExists(p)) return undefined;
-  const r = readJsonFile(p, trainingSchema);
-  const s = r.ok ? r.value.split : undefined;
+export function modelSawAsOf(s: Record<string, unknown> | undefined, asOf: string): ModelSaw | undefined {
   if (s?.["method"] !== "time-honest") return undefined;
   const at = (k: string) => (typeof s[k] === "string" ? (s[k] as string) : undefined);
   const train = at("trainAsOfMax");
@@ -183,7 +179,8 @@ export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
   const info = runInfoOf(await readRunManifest(o.runDir), o.runDir);
   const scoresPath = join(o.runDir, "scores.parquet");
   if (!fileExists(scoresPath)) throw new ConfigError(msg.runFileMissing(o.runDir, "scores.parquet"));
-  const horizonText = o.horizon ?? info.horizon ?? modelHorizon(o.modelsDir ?? "models", info.modelId);
+  const split = modelSplit(o.modelsDir ?? "models", info.modelId);
+  const horizonText = o.horizon ?? info.horizon ?? (typeof split?.["horizon"] === "string" ? split["horizon"] : undefined);
   if (horizonText === undefined) throw new UsageError(msg.runHorizonMissing(join(o.runDir, "manifest.json")));
   const horizon = parsePeriod(horizonText, "--horizon");
   const asOf = new Date(`${info.asOf}T00:00:00Z`);
@@ -297,7 +294,7 @@ export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
         selectedStayRate: selected.length > 0 ? stay(selected) / selected.length : null,
       },
     };
-    const saw = modelSawAsOf(o.modelsDir ?? "models", info.modelId, info.asOf);
+    const saw = modelSawAsOf(split, info.asOf);
     if (saw) result.modelSaw = saw;
     const contactsPath = join(o.runDir, CONTACTS_FILE);
     if (fileExists(contactsPath)) {
