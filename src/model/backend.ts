@@ -70,7 +70,17 @@ async function tryCpu(): Promise<string | undefined> {
  * Select and initialise the backend. With no preference: node, then wasm, then cpu.
  * Example: `const info = await initBackend(argv.backend); log.info(describeBackend(info));`
  */
-export async function initBackend(preference?: BackendName): Promise<BackendInfo> {
+export function initBackend(preference?: BackendName): Promise<BackendInfo> {
+  // one choice at a time: concurrent first calls (cross-validation folds side by side) each tried to set the wasm
+  // backend while another's was initialising, got `false` and fell back to cpu, which then trained every later mlp
+  // member in pure JS, about 20x slower
+  const run = initQueue.then(() => chooseBackend(preference));
+  initQueue = run.catch(() => undefined);
+  return run;
+}
+let initQueue: Promise<unknown> = Promise.resolve();
+
+async function chooseBackend(preference?: BackendName): Promise<BackendInfo> {
   if (current && (preference === undefined || preference === current.name)) return current;
   const skipped: string[] = [];
   const order: BackendName[] = preference ? [preference] : ["node", "wasm", "cpu"];

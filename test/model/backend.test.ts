@@ -4,6 +4,13 @@ import { ConfigError } from "../../src/errors.js";
 import { describeBackend, initBackend } from "../../src/model/backend.js";
 
 describe("TensorFlow.js backend choice", () => {
+  // first in this file: the calls below are the process's first choice
+  it("concurrent first calls all get the same backend (folds side by side once fell back to cpu)", async () => {
+    const got = await Promise.all([initBackend("wasm"), initBackend("wasm"), initBackend(), initBackend("wasm")]);
+    expect(got.map((b) => b.name)).toEqual(["wasm", "wasm", "wasm", "wasm"]);
+    expect(tf.getBackend()).toBe("wasm");
+  });
+
   it("loads wasm from node_modules (SIMD reported) and cpu on request", async () => {
     const w = await initBackend("wasm");
     expect(w.name).toBe("wasm");
