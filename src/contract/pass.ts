@@ -13,9 +13,8 @@
  * Every function takes the connection and values and leaves its result in named DuckDB tables; the file
  * system is only read through DuckDB (read_csv, read_parquet).
  */
-import { tmpdir } from "node:os";
 import type { Config } from "../config/schema.js";
-import { ConfigError, InputDataError } from "../errors.js";
+import { ChurnError, InputDataError } from "../errors.js";
 import { diagnoseCsv, readHeaderLine } from "../io/csv-diagnose.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import type { TableFile } from "../io/tables.js";
@@ -64,9 +63,9 @@ export async function scanning<T>(file: TableFile, csv: Config["data"]["csv"], f
   try {
     return await fn();
   } catch (e) {
+    // a typed error (a spill folder that filled up: Db names it) is already the user's message
+    if (e instanceof ChurnError) throw e;
     const text = (e as Error)?.message ?? "";
-    // DuckDB's spill files (beyond the memory limit) are not the input's fault: a full or unwritable temp folder
-    if (/duckdb_temp_storage|temp_directory|No space left on device/i.test(text)) throw new ConfigError(msg.spillFailed(tmpdir(), duckDetail(e)));
     if (/invalid unicode|CSV Error|parquet|IO Error/i.test(text)) throw readError(e, file, csv);
     throw e;
   }

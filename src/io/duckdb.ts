@@ -81,7 +81,21 @@ export class Db {
     readonly conn: DuckDBConnection,
     /** The spill folder this connection made (removed at close); undefined when the caller gave one. */
     private readonly ownSpill: string | undefined,
+    /** Where this connection spills (its own folder or the caller's). */
+    private readonly spillTo: string,
   ) {}
+
+  /**
+   * A statement that failed because DuckDB could not write its spill files (a full or unwritable temp folder) is
+   * the machine's or the config's problem, never the input's nor a bug in churn: exit 2 naming the folder.
+   */
+  private resourceError(e: unknown): unknown {
+    const text = (e as Error)?.message ?? "";
+    if (text.includes(this.spillTo) || /duckdb_temp_storage|temp_directory|No space left on device/i.test(text)) {
+      return new ConfigError(msg.spillFailed(this.spillTo, text.split("\n").slice(0, 3).join(" ").slice(0, 400)));
+    }
+    return e;
+  }
 
   static async open(opts: DbOptions = {}): Promise<Db> {
     const config: Record<string, string> = {
@@ -102,7 +116,7 @@ export class Db {
       const conn = await instance.connect();
       await conn.run("SET TimeZone = 'UTC'");
       await conn.run("SET lock_configuration = true");
-      return new Db(instance, conn, ownSpill);
+      return new Db(instance, conn, ownSpill, opts.tempDirectory ?? ownSpill!);
     } catch (e) {
       if (ownSpill) removePath(ownSpill);
       throw e;
@@ -111,13 +125,22 @@ export class Db {
 
   /** Run a statement for its effect. */
   async run(sql: string, params: Param[] = []): Promise<void> {
-    if (params.length) await this.conn.run(sql, params);
-    else await this.conn.run(sql);
+    try {
+      if (params.length) await this.conn.run(sql, params);
+      else await this.conn.run(sql);
+    } catch (e) {
+      throw this.resourceError(e);
+    }
   }
 
   /** All rows as plain objects; BIGINTs become numbers when safe, DATE/TIMESTAMP become JS Dates (UTC). */
   async all(sql: string, params: Param[] = []): Promise<Row[]> {
-    const reader = params.length ? await this.conn.runAndReadAll(sql, params) : await this.conn.runAndReadAll(sql);
+    let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
+    try {
+      reader = params.length ? await this.conn.runAndReadAll(sql, params) : await this.conn.runAndReadAll(sql);
+    } catch (e) {
+      throw this.resourceError(e);
+    }
     const rows = reader.getRowObjectsJS() as Row[];
     for (const r of rows) for (const k of Object.keys(r)) r[k] = toPlain(r[k]);
     return rows;

@@ -3,9 +3,10 @@
  * DuckDB's default (`.tmp` in the working directory) is shared by all connections and processes started there:
  * two shard workers spilling at once corrupted each other's temp files (the 1M-subscriber cluster benchmark).
  */
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
+import { ConfigError } from "../../src/errors.js";
 import { Db } from "../../src/io/duckdb.js";
 
 const setting = async (db: Db) => String((await db.one("SELECT current_setting('temp_directory') AS d"))?.["d"]);
@@ -53,4 +54,22 @@ describe("DuckDB spill folder", () => {
     expect(await setting(c)).toBe(dir);
     c.close();
   });
+
+  it("a query that cannot spill (the folder cannot be made) is exit 2 naming the folder, not an internal error", async () => {
+    const file = `${tmpdir()}/churn-spill-not-a-folder-${process.pid}`;
+    writeFileSync(file, "a file where the spill folder's parent should be");
+    const c = await Db.open({ memoryLimit: "48MB", threads: 1, tempDirectory: `${file}/spill` });
+    try {
+      const err = await sortBeyondMemory(c, 3).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).exitCode).toBe(2);
+      expect((err as Error).message).toContain(`under ${file}/spill`);
+      expect((err as Error).message).toMatch(/Free space there, point TMPDIR at a larger disk/);
+    } finally {
+      c.close();
+    }
+  }, 120_000);
 });

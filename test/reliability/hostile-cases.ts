@@ -192,7 +192,12 @@ export const FAULT_CASES: FaultCase[] = [
     result:
       "each DuckDB connection spills into a folder of its own, TMPDIR/churn-duckdb-<uid>/<pid>-*, removed at close; those of dead pids are removed by the next run (before: both used DuckDB's default `.tmp` in the working directory, overwrote each other's spill files, and a worker failed with \"internal error: cannot read usage.parquet ... Could not read enough bytes from file .tmp/duckdb_temp_storage...\"; test/io/duckdb-spill.test.ts crashed its test worker on the old code)",
   },
-  { id: "spill-full", title: "the spill folder full or unwritable", result: "exit 2: names the folder and says to free space, set TMPDIR or raise the memory limit, instead of blaming the input file" },
+  {
+    id: "spill-full",
+    title: "the spill folder full or unwritable",
+    result:
+      "exit 2 from any DuckDB statement (validation scans, feature SQL, scoring): names the folder and says to free space, set TMPDIR or raise the memory limit (before: a scan blamed the input file, and feature or scoring SQL was exit 1 \"internal error\") (test/io/duckdb-spill.test.ts)",
+  },
   {
     id: "queue-user-error",
     title: "a shard job that fails on a user mistake in queue mode (bad input, config, a quality gate)",
