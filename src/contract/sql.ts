@@ -271,5 +271,32 @@ export function firstFailure(checks: Check[]): string {
   return `CASE\n    ${whens.join("\n    ")}\n  END`;
 }
 
+/** Separator of the fields of firstFailureText's result (no reason, column name or detail holds it). */
+const SEP = "chr(31)";
+/** A field that may be NULL, as text: '0' for NULL, else '1' followed by the value. */
+const flagged = (x: string) => `CASE WHEN ${x} IS NULL THEN '0' ELSE '1' || ${x} END`;
+const unflagged = (x: string) => `CASE WHEN left(${x}, 1) = '1' THEN substr(${x}, 2) END`;
+
+/**
+ * firstFailure as one VARCHAR (NULL for a good row): reason, column, detail and value joined by chr(31),
+ * the value last (it may hold anything, chr(31) too). For tables that keep millions of parsed rows with
+ * their failure: a NULL text costs a fraction of a NULL struct of four texts to store. `failureOfText`
+ * turns it back into firstFailure's struct.
+ */
+export function firstFailureText(checks: Check[]): string {
+  if (checks.length === 0) return "CAST(NULL AS VARCHAR)";
+  const whens = checks.map(
+    (c) =>
+      `WHEN ${c.cond} THEN ${quoteLiteral(c.reason)} || ${SEP} || ${c.column === null ? "'0'" : quoteLiteral(`1${c.column}`)} || ${SEP} || ${flagged(`CAST(${c.detail} AS VARCHAR)`)} || ${SEP} || ${flagged(`CAST(${c.value} AS VARCHAR)`)}`,
+  );
+  return `CASE\n    ${whens.join("\n    ")}\n  END`;
+}
+
+/** firstFailure's struct from firstFailureText's result `x` (NULL stays NULL). */
+export function failureOfText(x: string): string {
+  const part = (i: number) => `string_split(${x}, ${SEP})[${i}]`;
+  return `CASE WHEN ${x} IS NOT NULL THEN {'column_name': ${unflagged(part(2))}, 'value': ${unflagged(`array_to_string(string_split(${x}, ${SEP})[4:], ${SEP})`)}, 'reason': ${part(1)}, 'detail': ${unflagged(part(3))}} END`;
+}
+
 /** The type of firstFailure's result. */
 export const FAILURE_TYPE = "STRUCT(column_name VARCHAR, value VARCHAR, reason VARCHAR, detail VARCHAR)";

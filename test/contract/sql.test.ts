@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fileIdent, Params, rowChecks } from "../../src/contract/sql.js";
+import { type Check, failureOfText, fileIdent, firstFailure, firstFailureText, Params, rowChecks } from "../../src/contract/sql.js";
 import { TABLES } from "../../src/contract/tables.js";
 import { withDb } from "../../src/io/duckdb.js";
 
@@ -17,6 +17,21 @@ describe("contract SQL builders", () => {
     const name = 'fee" FROM x; --';
     const rows = await withDb((db) => db.all(`SELECT 1 AS ${fileIdent(name)}`));
     expect(Object.keys(rows[0] ?? {})).toEqual([name]);
+  });
+
+  it("keeps a failure as one text that turns back into the same struct: NULL details, empty and separator-holding values", async () => {
+    const check = (reason: string, column: string | null, cond: string, value: string, detail: string): Check => ({ reason, column, cond, value, detail });
+    const checks = [
+      check("empty_id", "subscriber_id", "v = 'blank'", "''", "CAST(NULL AS VARCHAR)"),
+      check("bad_number", "sms", "v LIKE 'sep%'", "v", "'allowed: 0 to 1'"),
+      check("odd", null, "v = 'nulls'", "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)"),
+    ];
+    const values = "('blank'), ('sep' || chr(31) || 'x' || chr(31)), ('sep'), ('nulls'), ('good')";
+    const sql = (f: string) => `SELECT v, ${f} AS f FROM (VALUES ${values}) AS t(v) ORDER BY v`;
+    const [direct, viaText] = await withDb(async (db) => [await db.all(sql(firstFailure(checks))), await db.all(sql(failureOfText(`(${firstFailureText(checks)})`)))]);
+    expect(viaText).toEqual(direct);
+    expect(direct.find((r) => r["v"] === "good")?.["f"]).toBeNull();
+    expect(direct.filter((r) => r["f"] !== null)).toHaveLength(4);
   });
 
   it("runs the checks in the documented order: id, values, date order, future, subscriber", () => {
