@@ -16,7 +16,12 @@ import { tempDir } from "../model/helpers.js";
 import { chromiumAvailable, describeProblems, type OpenPage, openPage, VIEWS } from "./cdp.js";
 import { AS_OF, plannerModel, plannerRun } from "./planner-runs.js";
 
-const DOCS = resolve("docs/screenshots");
+/**
+ * Screenshots of the real runs' reports go to out/screenshots/runs/ on every run (out/screenshots/ holds
+ * browser.test.ts's, of the sample reports); with CHURN_WRITE_DOCS=1 also to
+ * docs/screenshots/ (the README's pictures), so a plain `npm test` leaves the checkout as it was.
+ */
+const SHOT_DIRS = [resolve("out/screenshots/runs"), ...(process.env["CHURN_WRITE_DOCS"] ? [resolve("docs/screenshots")] : [])];
 const available = chromiumAvailable();
 
 /** risk_list.csv rows (no quoted commas in the columns read here: ids, bands, actions, selected). */
@@ -66,7 +71,7 @@ describe.skipIf(!available)("the planner page of real runs", () => {
     dir = tempDir("churn-planner-page-");
     model = await plannerModel(dir);
     for (const asOf of AS_OF) await plannerRun(model, runDir(asOf), asOf, { budget: 150 });
-    mkdirSync(DOCS, { recursive: true });
+    for (const d of SHOT_DIRS) mkdirSync(d, { recursive: true });
   }, 180_000);
 
   it("the run history: changes since the last run, renewal events, call lists", () => {
@@ -169,7 +174,7 @@ describe.skipIf(!available)("the planner page of real runs", () => {
     }
   }, 180_000);
 
-  it("both reports read cleanly at 1280 px, 390 px and on A4 (screenshots in docs/screenshots/)", async () => {
+  it("both reports read cleanly at 1280 px, 390 px and on A4 (screenshots in out/screenshots/runs/)", async () => {
     const reports = [
       { name: "planner-report", file: join(runDir(AS_OF[2]), "report.html") },
       { name: "model-card", file: join(model.models, "lr", "model_card.html") },
@@ -184,7 +189,10 @@ describe.skipIf(!available)("the planner page of real runs", () => {
         for (const v of VIEWS) {
           await page.setView(v);
           problems.push(...describeProblems(`${r.name} ${v.name}`, await page.layoutProblems()));
-          if (v.media !== "print") writeFileSync(join(DOCS, `${r.name}-${v.name}.png`), await page.screenshot());
+          if (v.media !== "print") {
+            const png = await page.screenshot();
+            for (const d of SHOT_DIRS) writeFileSync(join(d, `${r.name}-${v.name}.png`), png);
+          }
         }
         problems.push(...page.errors.map((e) => `${r.name}: ${e}`), ...page.externalRequests.map((u) => `${r.name}: request ${u}`));
       } finally {
