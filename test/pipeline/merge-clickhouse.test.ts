@@ -4,35 +4,25 @@
  * on a second night that reads the runs folder's contacts log. In a file of its own so that it runs beside the
  * files and queue tests of merge.test.ts (one slow file would keep a test worker busy for both).
  */
-import { cpSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { withDb } from "../../src/io/duckdb.js";
 import { ClickHouse } from "../../src/io/clickhouse.js";
 import { loadIntoCluster } from "../../src/pipeline/load.js";
 import { mergeRun } from "../../src/pipeline/merge.js";
 import { scoreRun } from "../../src/pipeline/score.js";
 import { needsClickHouse, startClickHouse, uniqueDatabase } from "../servers.js";
-import { AS_OF, AS_OF2, BUDGET, config, type MergeWorld, mergeWorld, read, runFiles, scoreShared, stable } from "./merge-fixture.js";
+import { AS_OF, AS_OF2, BUDGET, config, read, runFiles, scoreShared, stable, useMergeWorld } from "./merge-fixture.js";
 
 const clickhouse = needsClickHouse();
 
-let w: MergeWorld;
-let dir: string;
-let world: string;
-let model: string;
-
-beforeAll(async () => {
-  w = await mergeWorld();
-  ({ dir, world, model } = w);
-  // the one-process run on the files that the merged ClickHouse shards must reproduce
-  await scoreShared(w, join(dir, "single", "run"));
-}, 240_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+// the one-process run on the files that the merged ClickHouse shards must reproduce
+const w = useMergeWorld((x) => scoreShared(x, join(x.dir, "single", "run")).then(() => undefined));
 
 describe("churn score --clickhouse --shard k/K and churn plan --merge", () => {
   it.skipIf(!clickhouse.ok)(`from ClickHouse: the shards' features computed in a 2-shard cluster give the same risk list and scores, also on a second night with a contacts log (${clickhouse.ok ? "ClickHouse" : clickhouse.why})`, async () => {
+    const { dir, world, model } = w;
     const server = startClickHouse();
     const database = uniqueDatabase("churn_merge");
     const chConfig = { ...config, clickhouse: { ...config.clickhouse, database } };

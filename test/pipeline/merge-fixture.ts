@@ -2,9 +2,10 @@
  * The small world, model and config shared by the sharded-scoring tests (merge.test.ts: files and queue mode;
  * merge-clickhouse.test.ts: features from a ClickHouse cluster), and helpers to compare run folders file for file.
  */
-import { type Dirent, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { type Dirent, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { defaultConfig } from "../../src/config/schema.js";
 import { buildFeatureTable } from "../../src/features/build.js";
 import { parseAsOf, parsePeriod } from "../../src/features/periods.js";
@@ -52,6 +53,22 @@ export async function mergeWorld(): Promise<MergeWorld> {
   const models = join(dir, "models");
   await trainAndRegister(await featureTrainingInput(feats, "30d"), { model: "logistic", seed: 1, calibration: "none", modelsDir: models, id: "lr" });
   return { dir, world, model: join(models, "lr") };
+}
+
+/**
+ * The fixture for one test file: built before its tests (then `then`, e.g. a reference run), removed after them.
+ * The returned object is filled in by the time the tests run.
+ */
+export function useMergeWorld(then?: (w: MergeWorld) => Promise<void>): MergeWorld {
+  const w = {} as MergeWorld;
+  beforeAll(async () => {
+    Object.assign(w, await mergeWorld());
+    await then?.(w);
+  }, 240_000);
+  afterAll(() => {
+    if (w.dir) rmSync(w.dir, { recursive: true, force: true });
+  });
+  return w;
 }
 
 /** `churn score` of the fixture's world on AS_OF with the shared budget, optionally one shard ("k/K"). */

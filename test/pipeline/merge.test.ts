@@ -5,10 +5,9 @@
  * The same from a ClickHouse cluster's features: merge-clickhouse.test.ts.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { Queue } from "bullmq";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import { withDb } from "../../src/io/duckdb.js";
 import { redisConnection } from "../../src/io/queue.js";
@@ -19,26 +18,17 @@ import { parseShard } from "../../src/pipeline/shard.js";
 import { shardOf } from "../../src/shard-hash.js";
 import { ensureBuilt, MAIN } from "../reliability/helpers.js";
 import { needsRedis, startRedis } from "../servers.js";
-import { AS_OF, BUDGET, config, type MergeWorld, mergeWorld, read, runFiles, scoreShared, stable } from "./merge-fixture.js";
+import { AS_OF, BUDGET, config, read, runFiles, scoreShared, stable, useMergeWorld } from "./merge-fixture.js";
 
 const redis = needsRedis();
 
-let w: MergeWorld;
-let dir: string;
-let world: string;
-let model: string;
-
-beforeAll(async () => {
-  w = await mergeWorld();
-  ({ dir, world, model } = w);
-}, 180_000);
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const w = useMergeWorld();
 
 const score = (out: string, shard?: string) => scoreShared(w, out, shard);
 
 describe("churn score --shard k/K and churn plan --merge", () => {
   it("write the run folder of one churn score, file for file, for K = 1, 2 and 4", async () => {
+    const { dir } = w;
     const single = join(dir, "single", "run");
     const r = await score(single);
     // the test means something: the budget and a capacity bind, effects were learned, some selected are held out
@@ -84,6 +74,7 @@ describe("churn score --shard k/K and churn plan --merge", () => {
   }, 600_000);
 
   it.skipIf(!redis.ok)(`queue mode: a SIGKILLed worker's shard is run again by another worker, result unchanged (${redis.ok ? "Redis" : redis.why})`, async () => {
+    const { dir, world, model } = w;
     ensureBuilt();
     const server = await startRedis();
     const queue = `churn-test-${process.pid}`;
@@ -127,6 +118,7 @@ describe("churn score --shard k/K and churn plan --merge", () => {
   }, 600_000);
 
   it("refuses shard results that are not one complete run", async () => {
+    const { dir } = w;
     const a = join(dir, "k2", "shard-0");
     const b = join(dir, "k4", "shard-1");
     await expect(mergeRun({ shards: [a], out: join(dir, "bad1"), config })).rejects.toThrow(UsageError);
