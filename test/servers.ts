@@ -78,34 +78,57 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** The Redis of CHURN_TEST_REDIS_URL, or a new one on a free loopback port without persistence. */
+/** The process id of the Redis answering on a loopback port (INFO server), or undefined when none answers. */
+function redisPid(port: number): Promise<number | undefined> {
+  return new Promise((ok) => {
+    const s = new Socket();
+    let reply = "";
+    const done = (pid: number | undefined) => {
+      s.destroy();
+      ok(pid);
+    };
+    s.setTimeout(2000, () => done(undefined));
+    s.once("error", () => done(undefined));
+    s.on("data", (d) => {
+      reply += d.toString("utf8");
+      const m = /process_id:(\d+)/.exec(reply);
+      if (m) done(Number(m[1]));
+    });
+    s.connect(port, "127.0.0.1", () => s.write("INFO server\r\n"));
+  });
+}
+
+/**
+ * The Redis of CHURN_TEST_REDIS_URL, or a new one on a free loopback port without persistence. Two test files
+ * starting one at the same moment may be handed the same free port: the one whose server lost the race (it exits,
+ * port in use) would talk to the other file's Redis and hang when that one stops, so the server answering must be
+ * ours (its process id), else another port is tried.
+ */
 export async function startRedis(): Promise<Server> {
   const given = process.env["CHURN_TEST_REDIS_URL"];
   if (given) return { url: given, stop: () => {} };
   const bin = onPath("redis-server", ["/usr/bin", "/usr/sbin"]) ?? "redis-server";
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), "churn-redis-"));
-  const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
-  const url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((ok) => {
-      const s = new Socket();
-      s.once("error", () => ok(false));
-      s.connect(port, "127.0.0.1", () => {
-        s.destroy();
-        ok(true);
-      });
-    });
-    if (up) break;
-    await new Promise((ok) => setTimeout(ok, 50));
-  }
-  return {
-    url,
-    stop: () => {
-      if (child.pid !== undefined) process.kill(child.pid, "SIGTERM");
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), "churn-redis-"));
+    const child = spawn(bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdio: "ignore" });
+    let ours = false;
+    for (let i = 0; i < 200 && child.exitCode === null && child.signalCode === null; i++) {
+      const pid = await redisPid(port);
+      if (pid !== undefined) {
+        ours = pid === child.pid;
+        break;
+      }
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    const stop = () => {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(child.pid, "SIGTERM");
       rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    };
+    if (ours) return { url: `redis://127.0.0.1:${port}`, stop };
+    stop();
+  }
+  throw new Error(`could not start ${bin} on a free loopback port (5 attempts)`);
 }
 
 /** A database name no other test file uses at the same time. */
