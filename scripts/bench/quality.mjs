@@ -8,7 +8,7 @@
 //   ../shared/benchmarks/quality/peer_baseline.py and Debian's python3-xgboost (/usr/bin/python3; skipped with a
 //   message when missing), and prints per dataset the mlp's AUC and fit seconds beside XGBoost's and their ratio.
 // --folds 0,2: score only those folds (for quick experiments; peers always run all five).
-// Writes out/bench/quality.json. Metrics are means over the scored folds. "fit s" is the wall time of the whole
+// Writes out/bench/quality.json after every dataset ("complete": false until the end). Metrics are means over the scored folds. "fit s" is the wall time of the whole
 // cross-validation (every fold's fits, the mlp's on CHURN_TRAIN_THREADS threads with folds side by side, plus
 // predicting the held-out fold), as peer_baseline.py's fit_seconds_5folds times XGBoost's fits and predictions;
 // "CPU s" is this process's CPU time over the same span (all threads).
@@ -55,6 +55,14 @@ function runPeers(name) {
   return { rows: r.stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)) };
 }
 
+const f = (v, n = 4) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(n) : "-");
+/** out/bench/quality.json; `complete` is false while datasets remain. */
+function writeOut(complete, summary) {
+  mkdirSync(dirname(outFile), { recursive: true });
+  const body = { generatedAt: new Date().toISOString(), complete, seed, trainThreads: wantedTrainThreads(), loadAverage: loadavg(), results: rows, peers, ...(withPeers ? { peersThisRun: live } : {}), ...(summary ? { mlpVsXgboost: summary } : {}) };
+  writeFileSync(outFile, `${JSON.stringify(body, null, 2)}\n`);
+}
+
 const rows = [];
 const live = [];
 let peerNote = "";
@@ -88,8 +96,10 @@ for (const d of datasets) {
       fold_auc: r.folds.map((x) => Number(x.metrics.auc.toFixed(6))),
       ...(model === "mlp" && mlpParams ? { mlp_params: mlpParams } : {}),
       wall_seconds: (performance.now() - t0) / 1000,
+      // the machine's 1, 5 and 15 minute load averages when this model's cross-validation ended
+      load_average: loadavg().map((x) => Number(x.toFixed(2))),
     });
-    process.stderr.write(`  ${d.name} ${model}: AUC ${r.mean.auc.toFixed(4)}, ${r.fitSeconds.toFixed(1)} s, ${(cpu() - c0).toFixed(1)} CPU s\n`);
+    process.stderr.write(`  ${d.name} ${model}: AUC ${r.mean.auc.toFixed(4)}, ${r.fitSeconds.toFixed(1)} s, ${(cpu() - c0).toFixed(1)} CPU s, load average ${loadavg().map((x) => x.toFixed(1)).join(" ")}\n`);
   }
   if (withPeers) {
     process.stderr.write(`${d.name} / XGBoost and scikit-learn (peer_baseline.py) ...\n`);
@@ -98,12 +108,16 @@ for (const d of datasets) {
       peerNote = `peers not timed: ${p.error}`;
       process.stderr.write(`  skipped: ${p.error}\n`);
     } else {
-      for (const x of p.rows) live.push({ ...x, model: `${x.model} (this run)`, peer: x.model });
+      for (const x of p.rows) {
+        live.push({ ...x, model: `${x.model} (this run)`, peer: x.model });
+        process.stderr.write(`  ${d.name} ${x.model}: AUC ${f(x.auc)}, ${f(x.fit_seconds_5folds, 1)} s, load average ${loadavg().map((v) => v.toFixed(1)).join(" ")}\n`);
+      }
     }
   }
+  // what is measured so far, so a run stopped part-way (cell2cell takes longest) still leaves its figures
+  writeOut(false);
 }
 
-const f = (v, n = 4) => (typeof v === "number" && Number.isFinite(v) ? v.toFixed(n) : "-");
 const lines = [];
 lines.push(`| dataset | model | AUC | AUC sd | PR-AUC | log loss | Brier | lift@10% | fit s (5 folds) | AUC vs sklearn-logreg |`);
 lines.push(`|---|---|---|---|---|---|---|---|---|---|`);
@@ -142,6 +156,5 @@ if (withPeers && models.includes("mlp")) {
 }
 if (peerNote) lines.push("", peerNote);
 process.stdout.write(`${lines.join("\n")}\n`);
-mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, `${JSON.stringify({ generatedAt: new Date().toISOString(), seed, trainThreads: wantedTrainThreads(), loadAverage: loadavg(), results: rows, peers, ...(withPeers ? { peersThisRun: live } : {}), ...(summary ? { mlpVsXgboost: summary } : {}) }, null, 2)}\n`);
+writeOut(true, summary);
 process.stderr.write(`wrote ${outFile}\n`);
