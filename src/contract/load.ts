@@ -35,14 +35,13 @@ import { relative } from "node:path";
 import type { Config } from "../config/schema.js";
 import { ConfigError, InputDataError } from "../errors.js";
 import { type CacheUse, type PartMeta, parsePartMeta, parseRefMeta, parseTableMeta, cacheKey, type ValidationCache } from "../io/cache.js";
-import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
+import { type Db, duckDetail, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import { produceAtomic, sha256File, sha256Text } from "../io/files.js";
 import { findTableFiles, globBase, isGlob, type TableFile, type TableFormat, type TableSource } from "../io/tables.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
 import {
   checkFile,
-  duckDetail,
   type FileShape,
   copyKeptRows,
   dropTemps,

@@ -16,7 +16,7 @@
 import type { Config } from "../config/schema.js";
 import { ChurnError, InputDataError } from "../errors.js";
 import { diagnoseCsv, readHeaderLine } from "../io/csv-diagnose.js";
-import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
+import { type Db, duckDetail, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import type { TableFile } from "../io/tables.js";
 import { msg } from "../messages.js";
 import { type Rule, referenceColumns, tableRules } from "./rules.js";
@@ -34,12 +34,6 @@ export const SET_SQL = inList(SET_REASONS);
 export interface FileShape {
   cols: ResolvedColumn[];
   delimiter: string | null;
-}
-
-/** The first line of a DuckDB error, kept short. */
-export function duckDetail(e: unknown): string {
-  const text = (e as Error)?.message ?? String(e);
-  return text.split("\n").slice(0, 3).join(" ").slice(0, 400);
 }
 
 /** Map a DuckDB read error to a typed InputDataError; for CSV, name the first bad line when it can be found. */

@@ -75,6 +75,12 @@ function toPlain(v: unknown): unknown {
   return v;
 }
 
+/** The first lines of a DuckDB error, kept short. */
+export function duckDetail(e: unknown): string {
+  const text = (e as Error)?.message ?? String(e);
+  return text.split("\n").slice(0, 3).join(" ").slice(0, 400);
+}
+
 export class Db {
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -92,7 +98,7 @@ export class Db {
   private resourceError(e: unknown): unknown {
     const text = (e as Error)?.message ?? "";
     if (text.includes(this.spillTo) || /duckdb_temp_storage|temp_directory|No space left on device/i.test(text)) {
-      return new ConfigError(msg.spillFailed(this.spillTo, text.split("\n").slice(0, 3).join(" ").slice(0, 400)));
+      return new ConfigError(msg.spillFailed(this.spillTo, duckDetail(e)));
     }
     return e;
   }
