@@ -2,7 +2,7 @@
 // The demo: the main job on the embedded sample world, every output under out/demo/.
 // Each step is a real `churn` command run as a child process, so the demo shows exactly what a user runs.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { DEMO, demoSteps } from "./demo-steps.mjs";
 
 const churn = (args) => {
@@ -17,6 +17,12 @@ const churn = (args) => {
 const sample = DEMO.sample;
 if (!existsSync(`${sample}/subscribers.parquet`)) {
   churn(["generate", "--subscribers", "20000", "--months", "12", "--seed", "7", "--format", "parquet", "--out", sample, "--summary"]);
+}
+// Each demo is the same job on the same world: an out/demo/ left by an earlier demo would make this one a re-run of
+// its nights, whose contact rules see the later nights' holdouts and contacts in the runs' contacts log.
+if (existsSync(DEMO.out)) {
+  process.stderr.write(`demo: removing the earlier demo's ${DEMO.out}/ (its runs' contacts log would change this demo's plan)\n`);
+  rmSync(DEMO.out, { recursive: true, force: true });
 }
 // validate → features (monthly snapshots) → train → score (the planner report lands in out/demo/run)
 for (const step of demoSteps()) churn(step);
