@@ -151,7 +151,7 @@ describe("mlp training curve", () => {
     await trainAndRegister(input, { model: "mlp", mlp, backend: "cpu", seed: 5, calibration: "auto", modelsDir: join(dir, "models"), id: "b", renderCard: renderModelCardHtml });
     const d = modelCardData(cardInputsFromDir(join(dir, "models", "b")));
     // members kept, and the TabM size and batch size chosen by data size
-    expect(d.model.params).toMatchObject({ members: 1, k: 4, batchSize: 128 });
+    expect(d.model.params).toMatchObject({ members: 1, k: 2, batchSize: 128 });
     const reason = "1 epoch before the CPU budget ran out, fewer than 3";
     const training = obj(cardInputsFromDir(join(dir, "models", "b")).state.spec["training"]);
     const dropped = (training["dropped"] as { member: number }[]).map((m) => m.member);
