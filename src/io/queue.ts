@@ -135,10 +135,16 @@ export async function waitForJobs(url: string, queue: string, ids: readonly stri
     for (const id of ids) {
       const job = await q.getJob(id);
       if (!job) throw new ConfigError(msg.queueJobMissing(id, queue));
+      // The queue's events plus a poll of the job's state: a job that ends between waitUntilFinished's own check
+      // and the first read of the event stream sends an event nobody reads (BullMQ advises against relying on
+      // waitUntilFinished alone), and the wait then ran into its timeout.
+      const poll = { stop: false };
       try {
-        out.push((await job.waitUntilFinished(events, timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000)) as ShardJobResult);
+        out.push((await Promise.race([job.waitUntilFinished(events, timeoutSeconds === undefined ? undefined : timeoutSeconds * 1000), pollFinished(q, id, poll)])) as ShardJobResult);
       } catch (e) {
         throw errorFromReason((e as Error)?.message ?? String(e), `${queue}/${id}`) ?? e;
+      } finally {
+        poll.stop = true;
       }
     }
     return out;
@@ -147,6 +153,31 @@ export async function waitForJobs(url: string, queue: string, ids: readonly stri
     await q.close();
   }
 }
+
+/** Resolves with the job's return value once it completed, rejects with its failed reason; never settles while running. */
+export function pollFinished(q: { getJob(id: string): Promise<Job | undefined> }, id: string, poll: { stop: boolean }): Promise<unknown> {
+  const run = async (): Promise<unknown> => {
+    while (!poll.stop) {
+      await new Promise((ok) => setTimeout(ok, POLL_MS).unref());
+      if (poll.stop) break;
+      try {
+        const job = await q.getJob(id);
+        if (!job) continue;
+        const state = await job.getState();
+        if (state === "completed") return job.returnvalue;
+        if (state === "failed") throw new Error(job.failedReason);
+      } catch (e) {
+        if (poll.stop) break; // the queue is closing: the wait is over
+        throw e;
+      }
+    }
+    return new Promise(() => {});
+  };
+  const p = run();
+  p.catch(() => {}); // a rejection after the race is settled is nobody's to handle
+  return p;
+}
+const POLL_MS = 1000;
 
 export interface WorkerOptions {
   concurrency: number;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ChurnError, ConfigError, InputDataError } from "../../src/errors.js";
-import { checkRedis, errorFromReason, redisConnection, runWorker, submitShardJobs, waitForJobs } from "../../src/io/queue.js";
+import { checkRedis, errorFromReason, pollFinished, redisConnection, runWorker, submitShardJobs, waitForJobs } from "../../src/io/queue.js";
 import { msg } from "../../src/messages.js";
 import { needsRedis, startRedis } from "../servers.js";
 
@@ -28,6 +28,32 @@ describe("queue connection", () => {
     // port 1 on loopback: nothing listens there
     await expect(checkRedis("redis://127.0.0.1:1")).rejects.toThrow(/cannot reach Redis at redis:\/\/127\.0\.0\.1:1: connect ECONNREFUSED/);
   });
+});
+
+describe("queue: waiting for a job whose end event was missed", () => {
+  // a fake queue: the job is active at the first poll, then ends
+  const queueOf = (end: { state: "completed" | "failed"; returnvalue?: unknown; failedReason?: string }) => {
+    let polls = 0;
+    const job = { getState: async () => (++polls > 1 ? end.state : "active"), returnvalue: end.returnvalue, failedReason: end.failedReason };
+    return { getJob: async () => job as never, polls: () => polls };
+  };
+
+  it("the poll of the job's state gives the result of a completed job and the reason of a failed one", async () => {
+    const done = queueOf({ state: "completed", returnvalue: { shard: 0, rows: 5 } });
+    await expect(pollFinished(done, "1", { stop: false })).resolves.toEqual({ shard: 0, rows: 5 });
+    expect(done.polls()).toBe(2);
+    const failed = queueOf({ state: "failed", failedReason: "churn-exit-code:3 usage.csv: column data_mb missing" });
+    await expect(pollFinished(failed, "1", { stop: false })).rejects.toThrow("churn-exit-code:3 usage.csv: column data_mb missing");
+  }, 10_000);
+
+  it("stops polling once the wait is over, and a closed queue's error then goes nowhere", async () => {
+    const poll = { stop: false };
+    let calls = 0;
+    const closing = { getJob: async () => { calls++; poll.stop = true; throw new Error("Connection is closed."); } };
+    const settled = await Promise.race([pollFinished(closing, "1", poll).then(() => "settled", () => "settled"), new Promise((ok) => setTimeout(() => ok("still waiting"), 2_500))]);
+    expect(settled).toBe("still waiting");
+    expect(calls).toBe(1);
+  }, 10_000);
 });
 
 describe("queue: a shard that fails on a user mistake", () => {
