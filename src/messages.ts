@@ -105,11 +105,15 @@ export const msg = {
   mlpColumnsMismatch: (expected: number, got: number, firstDiff: string) =>
     `the mlp model was trained on ${expected} feature columns but got ${got}${firstDiff ? ` (first difference: ${firstDiff})` : ""}. Score with the preprocessing saved in the same model artifact, or retrain.`,
   mlpNoRows: () => `the mlp cannot be trained on 0 rows. Check the training data and the filters applied to it.`,
+  mlpBaseOnly: (rows: number) =>
+    `mlp: no member's net beat its linear base on the early-stopping rows (best epoch 0 in each); the model is the linear base, logistic regression refitted on all ${rows.toLocaleString("en-US")} training rows`,
   mlpMemberDropped: (member: number, of: number, reason: string, keptAnyway: boolean) =>
     keptAnyway
       ? `mlp: no member converged; member ${member}/${of} (${reason}) is kept as the best of them. Compare with the logistic model (--model auto) before using this one, or give the mlp more CPU time (--mlp-budget).`
       : `mlp: member ${member}/${of} dropped, it did not converge (${reason}); the model averages the others.`,
   mlpCardMemberDropped: (member: string, reason: string, othersKept: boolean) => `Member ${member} of the mlp was dropped: it did not converge (${reason})${othersKept ? "; the model averages the others" : ""}.`,
+  mlpCardLinearOnly: () =>
+    `No net beat its linear base on its early-stopping rows, so this model is logistic regression refitted on all training rows: on this data the neural network adds nothing. The logistic model (--model logistic) ranks the same and explains each score exactly.`,
   mlpCardNoneConverged: (reason: string) => `No member of the mlp converged; the one kept is the best of them (${reason}). Compare it with the logistic model before using it.`,
   mlpBudgetStopped: (seconds: number) => `training stopped on the mlp's CPU budget (${seconds} s per member), so the result depends on machine speed; raise --mlp-budget for a model that trains to convergence.`,
 

@@ -161,9 +161,13 @@ export async function refitLogistic(p: FittedPipeline, table: RawTable, y: Label
  * learning-rate schedule, keeping the calibrator (fitted on the first model's validation predictions).
  */
 export async function refitMlp(p: FittedPipeline, table: RawTable, y: Labels, rows: number[], o: PipelineOptions): Promise<FittedPipeline> {
-  const members = ((await p.model.save()).spec["training"] as { members?: { schedule?: number[] }[] } | undefined)?.members;
+  const spec = (await p.model.save()).spec;
+  const members = (spec["training"] as { members?: { schedule?: number[] }[] } | undefined)?.members;
   const schedule = members?.map((m) => m.schedule ?? []);
   // nothing to replay (a member with a linear base may have none of its own: its best was the base alone)
   if (!schedule?.length || schedule.every((s) => s.length === 0)) return p;
-  return refit(p, table, y, rows, o, await trainerFor("mlp", { backend: o.backend, mlp: { ...(o.mlp ?? {}), schedule } }), o.onLog);
+  // the same architecture: a linear base chosen by data size ("auto") stays as chosen, whatever the refit's rows
+  const linearBase = (spec["params"] as { linearBase?: unknown } | undefined)?.linearBase;
+  const mlp = { ...(o.mlp ?? {}), schedule, ...(typeof linearBase === "boolean" ? { linearBase } : {}) };
+  return refit(p, table, y, rows, o, await trainerFor("mlp", { backend: o.backend, mlp }), o.onLog);
 }

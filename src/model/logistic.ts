@@ -216,6 +216,16 @@ export function fitLogisticTheta(X: Matrix, y: Labels, o: LogisticOptions, onLog
   return { theta, info: { iterations: it, converged, objective: f, gradientMax: gmax } };
 }
 
+/** P(churn) of each row under a linear model: float64 sums, float32 probabilities (what LogisticModel predicts). */
+export function linearProba(X: Matrix, coefficients: Float64Array, intercept: number): Float32Array {
+  const theta = new Float64Array(X.cols + 1);
+  theta.set(coefficients);
+  theta[X.cols] = intercept;
+  const z = new Float64Array(X.rows);
+  linear(X, theta, z);
+  return Float32Array.from(z, sigmoid);
+}
+
 export class LogisticModel implements FittedModel {
   readonly kind = "logistic" as const;
   constructor(
@@ -243,8 +253,7 @@ export class LogisticModel implements FittedModel {
 
   predictSync(X: Matrix): Float32Array {
     if (X.cols !== this.coefficients.length) throw new Error(`logistic: matrix has ${X.cols} columns, model has ${this.coefficients.length}`);
-    const z = this.logits(X);
-    return Float32Array.from(z, sigmoid);
+    return linearProba(X, this.coefficients, this.intercept);
   }
 
   async save(): Promise<ModelState> {

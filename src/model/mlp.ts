@@ -22,7 +22,7 @@
  */
 import { ConfigError, InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
-import { type LogisticModel, logisticTrainer } from "./logistic.js";
+import { type LogisticModel, linearProba, logisticTrainer } from "./logistic.js";
 import { MlpInference, type MlpParts, predictRange } from "./mlp-infer.js";
 import { initWeights, type MlpArch, type MlpWeights } from "./mlp-net.js";
 import { predictParallel, predictThreads } from "./mlp-parallel.js";
@@ -46,9 +46,11 @@ export interface MlpParams {
   /**
    * Start from logistic regression: a logistic model fitted on the member's training rows is a fixed base whose logit
    * is added to the net's (MlpArch.linear), so the net learns what the linear model misses, and a member is never
-   * worse than it on its early-stopping rows (epoch 0 is the base alone).
+   * worse than it on its early-stopping rows (epoch 0 is the base alone). When no member's net beats its base, the
+   * model is the base refitted on every training row: logistic regression. "auto": from LINEAR_BASE_FROM training
+   * rows.
    */
-  linearBase: boolean;
+  linearBase: boolean | "auto";
   /** One-hot groups with more levels than this are not used (0 keeps all); e.g. a 51-level US State. */
   maxOneHotLevels: number;
   /** Hidden layer widths. */
@@ -114,14 +116,15 @@ export interface MlpParams {
  *   patience 6: iranian-churn 0.9895 → 0.9894, bigml-telecom 0.9197 → 0.9229, telco-ibm 0.8495 → 0.8491,
  *   bank-churn 0.8683 → 0.8680; 0.33-0.63x the CPU seconds); k = 1 lost (iranian-churn 0.9888, bigml-telecom
  *   0.9147), k = 8 gave nothing on bigml-telecom; on large data the budget buys more epochs instead;
- * - members: 3 independent nets below 100k training rows, else 1 (bigml-telecom: 0.9124 → 0.9139 with 3; letting
+ * - members: 3 independent nets below 100k training rows, else 2, one per core (bigml-telecom: 0.9124 → 0.9139 with 3; letting
  *   each member carve its own early-stopping rows instead of sharing the fold's validation rows gave 0.9097;
  *   cell2cell, 41k training rows per fold, with rawNumeric: see README "Measured");
  * - rawNumeric: the numeric values also enter the first layer beside their embeddings (bigml-telecom
  *   0.9154 → 0.9199, bank-churn and cell2cell up too, telco-ibm and iranian-churn unchanged; a sum of columns,
  *   such as total charges, is then a linear function of the input);
- * - large data: epochs of at most 262,144 rows, validation on at most 100,000 rows, and a 480 s training budget,
- *   so a fit on 1M rows ends within 10 minutes (scripts/bench/model-speed.mjs --model mlp).
+ * - large data: epochs of at most 262,144 rows, validation on at most 100,000 rows, a 240 s CPU budget per member
+ *   (2 members train side by side), and from 200k rows a linear base, so that a fit on 1M rows ends within 5 minutes
+ *   and is never worse than logistic regression on its early-stopping rows (scripts/bench/model-speed.mjs --model mlp).
  */
 export const MLP_DEFAULTS: MlpParams = {
   nBins: 32,
@@ -129,7 +132,7 @@ export const MLP_DEFAULTS: MlpParams = {
   dEmb: 8,
   embRelu: true,
   rawNumeric: true,
-  linearBase: false,
+  linearBase: "auto",
   maxOneHotLevels: 20,
   hidden: [128, 128],
   members: 0,
@@ -145,7 +148,7 @@ export const MLP_DEFAULTS: MlpParams = {
   lrDecayPatience: 3,
   lrDecayFactor: 0.3,
   validFraction: 0.2,
-  timeBudgetSeconds: 480,
+  timeBudgetSeconds: 240,
   predictBatch: 2048,
   schedule: null,
 };
@@ -210,14 +213,21 @@ class FittedMlp implements FittedModel {
   readonly kind = "mlp" as const;
   /** Built on first predict from the members' weights (see mlp-infer.ts). */
   private inference: MlpInference[] | null = null;
+  /** The linear base alone (spec.linearOnly, float64 as fitted): the model is logistic regression. */
+  private readonly linearOnly: { coefficients: Float64Array; intercept: number } | null;
   constructor(
     private readonly members: Member[],
     private readonly spec: Record<string, unknown> & { columns: { name: string; kind: string }[]; predictBatch: number },
-  ) {}
+  ) {
+    const lo = spec["linearOnly"] as { coefficients: number[]; intercept: number } | undefined;
+    this.linearOnly = lo ? { coefficients: Float64Array.from(lo.coefficients), intercept: lo.intercept } : null;
+  }
 
   /** P(churn): the mean over members. */
   async predict(X: Matrix): Promise<Float32Array> {
     checkColumns(this.spec.columns, X);
+    // no net beat the base: the same arithmetic as LogisticModel, so the same probabilities as logistic regression
+    if (this.linearOnly) return linearProba(X, this.linearOnly.coefficients, this.linearOnly.intercept);
     const { numericCols, otherCols } = this.members[0]!.arch;
     // members with a linear base: its logit of each row, from all matrix columns
     const offsets = this.members.map((m) => (m.arch.linear !== undefined ? linearLogits(X, m.weights["lin_W"]!.values, m.weights["lin_b"]!.values[0]!) : null));
@@ -245,9 +255,16 @@ class FittedMlp implements FittedModel {
 
 /** Members by data size: variance between runs is largest on small data, where extra nets are also cheap. */
 function autoMembers(rows: number): number {
-  return rows < AUTO_MEMBERS_BELOW ? 3 : 1;
+  return rows < AUTO_MEMBERS_BELOW ? 3 : 2;
 }
 const AUTO_MEMBERS_BELOW = 100_000;
+
+/**
+ * From this many training rows the nets start from a linear base (1M rows x 90 columns from a logistic model,
+ * scripts/bench/model-speed.mjs: without it the mlp's held-out AUC stayed below logistic regression's; on small data
+ * it cost AUC, bank-churn 0.8680 -> 0.8671).
+ */
+const LINEAR_BASE_FROM = 200_000;
 
 function autoK(n: number): number {
   return n < 200000 ? 2 : 1;
@@ -371,6 +388,16 @@ interface LogisticPart {
   valid: Float32Array;
   /** AUC on the member's early-stopping rows: the bar the member must clear to count as converged. */
   auc: number;
+  /** The fit's float64 coefficients and intercept. */
+  exact: { coefficients: number[]; intercept: number };
+}
+
+/** Logistic regression on all of X: its coefficients as float32 weights and its intercept, and as fitted (float64). */
+async function linearFit(X: Matrix, y: Labels, seed: number): Promise<{ w: Float32Array; b: number; exact: { coefficients: number[]; intercept: number } }> {
+  const model = (await logisticTrainer().fit(X, y, { seed })) as LogisticModel;
+  const out = { w: Float32Array.from(model.coefficients), b: Math.fround(model.intercept), exact: { coefficients: Array.from(model.coefficients), intercept: model.intercept } };
+  model.dispose();
+  return out;
 }
 
 /**
@@ -380,11 +407,8 @@ interface LogisticPart {
  */
 async function logisticParts(X: Matrix, y: Labels, data: MemberData[], shared: boolean, seed: number): Promise<LogisticPart[]> {
   const fitOne = async (d: MemberData, validX: Matrix): Promise<Omit<LogisticPart, "auc">> => {
-    const model = (await logisticTrainer().fit(rowsOf(X, d.trainRows), takeRows(y, d.trainRows), { seed })) as LogisticModel;
-    const w = Float32Array.from(model.coefficients);
-    const b = Math.fround(model.intercept);
-    model.dispose();
-    return { w, b, train: linearLogits(rowsOf(X, d.trainRows), w, b), valid: linearLogits(validX, w, b) };
+    const { w, b, exact } = await linearFit(rowsOf(X, d.trainRows), takeRows(y, d.trainRows), seed);
+    return { w, b, exact, train: linearLogits(rowsOf(X, d.trainRows), w, b), valid: linearLogits(validX, w, b) };
   };
   if (shared) {
     const d0 = data[0]!;
@@ -403,8 +427,10 @@ async function logisticParts(X: Matrix, y: Labels, data: MemberData[], shared: b
   return out;
 }
 
-async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams): Promise<FittedModel> {
+async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, given: MlpParams): Promise<FittedModel> {
   if (X.rows === 0) throw new InputDataError(msg.mlpNoRows());
+  // the saved spec records what was used: a refit replays it (fit.ts refitMlp)
+  const params: MlpParams = { ...given, linearBase: given.linearBase === "auto" ? X.rows >= LINEAR_BASE_FROM : given.linearBase };
   if (opts.valid) checkColumns(X.columns, opts.valid.X);
   const log = opts.onLog ?? (() => {});
   const t0 = performance.now();
@@ -466,13 +492,25 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
   verdicts.forEach((v, m) => {
     if (v !== null) log(msg.mlpMemberDropped(m + 1, M, v, kept.includes(m)));
   });
-  const members = kept.map((m) => ({ arch, weights: results[m]!.weights }));
+  // With a linear base, when no member's net beat it on the early-stopping rows (best epoch 0 in every kept member),
+  // the model is the base alone: fitted on every training row, as logistic regression is, instead of an average of
+  // fits on each member's share of them.
+  const baseOnly = base !== null && !params.schedule && kept.every((m) => infos[m]!.bestEpoch === 0);
+  let members = kept.map((m) => ({ arch, weights: results[m]!.weights }));
+  let linearOnly: { coefficients: number[]; intercept: number } | null = null;
+  if (baseOnly) {
+    const all = sharedFit ? base[0]! : await linearFit(X, y, opts.seed);
+    const weights = { ...results[kept[0]!]!.weights, lin_W: { shape: [X.cols], values: Float32Array.from(all.w) }, lin_b: { shape: [1], values: Float32Array.of(all.b) } };
+    members = [{ arch, weights }];
+    linearOnly = all.exact;
+  }
   const stoppedByTimeBudget = infos.some((x) => x.stoppedByTimeBudget);
   const spec = {
     format: FORMAT,
     version: VERSION,
     arch,
     members: members.length,
+    ...(linearOnly ? { linearOnly } : {}),
     // the values used: members kept, TabM size and batch size as chosen by data size when 0
     params: { ...params, members: members.length, k: arch.k, batchSize },
     columns: X.columns.map((c) => ({ name: c.name, source: c.source, kind: c.kind })),
@@ -487,11 +525,13 @@ async function fitMlp(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams)
       members: kept.map((m) => ({ member: m + 1, ...memberSummary(infos[m]!) })),
       dropped: verdicts.flatMap((v, m) => (v !== null && !kept.includes(m) ? [{ member: m + 1, reason: v, ...memberSummary(infos[m]!) }] : [])),
       ...(noneConverged ? { noMemberConverged: verdicts[kept[0]!] } : {}),
+      ...(baseOnly ? { linearBaseOnly: true } : {}),
     },
   };
   const cpu = infos.reduce((a, x) => a + x.cpuSeconds, 0).toFixed(1);
   if (params.schedule) log(`mlp refit: ${M} member${M === 1 ? "" : "s"}, ${cpu} s CPU, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  else if (M > 1) log(`mlp: ${members.length} of ${M} members kept, best early-stopping AUC ${kept.map((m) => infos[m]!.bestValidAuc.toFixed(4)).join(", ")}, ${cpu} s CPU, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  else if (M > 1) log(`mlp: ${kept.length} of ${M} members kept, best early-stopping AUC ${kept.map((m) => infos[m]!.bestValidAuc.toFixed(4)).join(", ")}, ${cpu} s CPU, ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (baseOnly) log(msg.mlpBaseOnly(X.rows));
   return new FittedMlp(members, spec);
 }
 
@@ -553,6 +593,11 @@ export async function loadMlp(state: ModelState): Promise<FittedModel> {
     !Array.isArray(columns)
   ) {
     return bad("the architecture description is incomplete");
+  }
+  const lo = spec["linearOnly"] as { coefficients?: unknown; intercept?: unknown } | undefined;
+  if (lo !== undefined) {
+    const ok = Array.isArray(lo.coefficients) && lo.coefficients.length === (columns as unknown[]).length && lo.coefficients.every(Number.isFinite) && Number.isFinite(lo.intercept);
+    if (!ok) bad(`linearOnly must hold one finite coefficient per column (${(columns as unknown[]).length}) and a finite intercept`);
   }
   const arch = a as MlpArch;
   const predictBatch = Number.isInteger(spec["predictBatch"]) ? (spec["predictBatch"] as number) : MLP_DEFAULTS.predictBatch;

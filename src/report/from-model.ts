@@ -33,7 +33,8 @@ function paramsOf(kind: "logistic" | "mlp", spec: Obj): Record<string, string | 
 
 /**
  * What the mlp's training record says a reader must know: training stopped on the CPU budget, members dropped
- * because they did not converge, or none converged (spec.training, written by src/model/mlp.ts).
+ * because they did not converge, none converged, or no net beat its linear base (spec.training, written by
+ * src/model/mlp.ts).
  */
 function trainingWarningsOf(spec: Obj): string[] {
   const t = obj(spec["training"]);
@@ -44,6 +45,7 @@ function trainingWarningsOf(spec: Obj): string[] {
   const none = typeof t["noMemberConverged"] === "string";
   for (const m of dropped) out.push(msg.mlpCardMemberDropped(String(m["member"]), String(m["reason"]), !none));
   if (typeof t["noMemberConverged"] === "string") out.push(msg.mlpCardNoneConverged(t["noMemberConverged"]));
+  if (t["linearBaseOnly"] === true) out.push(msg.mlpCardLinearOnly());
   return out;
 }
 

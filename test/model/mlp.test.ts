@@ -392,4 +392,40 @@ describe("linear base (linearBase)", () => {
     }
     m.dispose();
   });
+
+  it("when no member's net beats its base, is logistic regression refitted on all training rows", async () => {
+    const { X, y } = xorData(500, 44);
+    const test = xorData(200, 45);
+    const logs: string[] = [];
+    // two members, each with its own early-stopping rows and its own base fitted on the rest; nets that cannot learn
+    const m = await createMlpTrainer({ ...small, maxEpochs: 2, members: 2, linearBase: true, learningRate: 1e-12 }).fit(X, y, { seed: 7, onLog: (l) => logs.push(l) });
+    const state = await m.save();
+    expect(state.spec["members"]).toBe(1);
+    expect((state.spec["training"] as { linearBaseOnly?: boolean }).linearBaseOnly).toBe(true);
+    expect(logs.some((l) => l.includes("the model is the linear base, logistic regression refitted on all 500 training rows"))).toBe(true);
+    // the same probabilities, to the bit, as logistic regression on the same rows; also after save and load
+    const lr = await logisticTrainer().fit(X, y, { seed: 7 });
+    const loaded = await loadMlp(state);
+    const pl = Array.from(await lr.predict(test.X));
+    expect(Array.from(await m.predict(test.X))).toEqual(pl);
+    expect(Array.from(await loaded.predict(test.X))).toEqual(pl);
+    const damaged = structuredClone(state);
+    (damaged.spec["linearOnly"] as { coefficients: number[] }).coefficients.pop();
+    await expect(loadMlp(damaged)).rejects.toThrow(/linearOnly must hold one finite coefficient per column \(4\)/);
+    for (const x of [m, lr, loaded]) x.dispose();
+  });
+
+  it("is on by default from 200,000 training rows", async () => {
+    for (const [rows, on] of [
+      [199_999, false],
+      [200_000, true],
+    ] as const) {
+      const { X, y } = xorData(rows, 46);
+      const fitted = await createMlpTrainer({ ...small, maxEpochs: 0, members: 1 }).fit(X, y, { seed: 8 });
+      const s = await fitted.save();
+      expect((s.spec["arch"] as { linear?: number }).linear).toBe(on ? X.cols : undefined);
+      expect((s.spec["params"] as { linearBase: unknown }).linearBase).toBe(on);
+      fitted.dispose();
+    }
+  });
 });

@@ -160,6 +160,19 @@ describe("mlp training curve", () => {
     const items = buildReport(d).sections.find((s) => s.id === "validation")?.items;
     expect(items?.map((i) => i.level)).toEqual(["warn", "warn", "warn"]);
   }, 30_000);
+
+  it("says so when no net beat its linear base and the model is logistic regression", async () => {
+    const dir = tempDir("churn-wiring-mlp-linear-");
+    const csv = join(dir, "t.csv");
+    writeFlatCsv(csv, 300);
+    const input = await tableTrainingInput({ path: csv, label: "churned", positive: "yes", id: "customer" }, 5);
+    // nets that cannot learn: every member's best is epoch 0, its base
+    const mlp = { hidden: [8], nBins: 4, dEmb: 2, maxEpochs: 2, members: 2, linearBase: true, learningRate: 1e-12 };
+    await trainAndRegister(input, { model: "mlp", mlp, backend: "cpu", seed: 5, calibration: "auto", modelsDir: join(dir, "models"), id: "l", renderCard: renderModelCardHtml });
+    const inputs = cardInputsFromDir(join(dir, "models", "l"));
+    expect(obj(inputs.state.spec["training"])["linearBaseOnly"]).toBe(true);
+    expect(modelCardData(inputs).warnings).toContain(msg.mlpCardLinearOnly());
+  }, 30_000);
 });
 
 function obj(v: unknown): Record<string, unknown> {

@@ -87,7 +87,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
       .option("folds", { type: "number", describe: "number of stratified folds when there is no fold column (default 5)" })
       .option("model", { choices: MODEL_CHOICES, default: "logistic" as ModelChoice, describe: "logistic, mlp, or auto (pick on validation)" })
       .option("calibration", { choices: ["auto", "platt", "isotonic", "none"] as const, default: "auto" as const, describe: "auto: Platt unless the held-out scores are already calibrated (ECE at most 0.02 and Platt does not lower their log loss)" })
-      .option("mlp-budget", { type: "number", describe: "CPU seconds each member of the mlp may train for (its own thread's CPU time); when it runs out, training stops and the model card says so (default 480)" })
+      .option("mlp-budget", { type: "number", describe: "CPU seconds each member of the mlp may train for (its own thread's CPU time); when it runs out, training stops and the model card says so (default 240)" })
       .option("backend", { choices: BACKENDS, describe: "TensorFlow.js backend for the mlp (default: node if installed, else wasm, else cpu)" })
       .option("oof", { type: "string", describe: "write out-of-fold probabilities (row, probability) to this CSV" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })

@@ -113,7 +113,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("horizon", { type: "string", describe: "label horizon of the feature table, e.g. 30d or 1mo (default: config features.horizon)" })
       .option("model", { choices: MODEL_CHOICES, default: "logistic" as ModelChoice, describe: "logistic, mlp, or auto (pick on validation)" })
       .option("calibration", { choices: ["auto", "platt", "isotonic", "none"] as const, default: "auto" as const, describe: "auto: Platt unless the held-out scores are already calibrated (ECE at most 0.02 and Platt does not lower their log loss)" })
-      .option("mlp-budget", { type: "number", describe: "CPU seconds each member of the mlp may train for (its own thread's CPU time); when it runs out, training stops and the model card says so (default 480)" })
+      .option("mlp-budget", { type: "number", describe: "CPU seconds each member of the mlp may train for (its own thread's CPU time); when it runs out, training stops and the model card says so (default 240)" })
       .option("backend", { choices: BACKENDS, describe: "TensorFlow.js backend for the mlp" })
       .option("out", { type: "string", default: "models", describe: "models directory" })
       .option("model-id", { type: "string", describe: "id of the new model (default <kind>-<UTC timestamp>)" })
