@@ -20,6 +20,13 @@ describe("churn cv / train / models from the command line", () => {
     io = capture();
     expect(await run(["models", "list", "--dir", models, "--json"])).toBe(0);
     expect(JSON.parse(io.out.join(""))).toEqual([expect.objectContaining({ id: "m1", kind: "logistic", champion: true })]);
+    // the folder as train names it (--out) and as evaluate does (--models)
+    for (const flag of ["--out", "--models"]) {
+      vi.restoreAllMocks();
+      io = capture();
+      expect(await run(["models", "list", flag, models, "--json"])).toBe(0);
+      expect(JSON.parse(io.out.join("")).map((m: { id: string }) => m.id)).toEqual(["m1"]);
+    }
     vi.restoreAllMocks();
     io = capture();
     writeFileSync(join(models, "m1", "bands.json"), "{}");

@@ -147,7 +147,7 @@ export const modelsCommand: CommandModule<object, ModelsArgs> = {
       .positional("action", { choices: ["list", "show", "compare", "promote"] as const, demandOption: true, describe: "what to do" })
       .positional("id", { type: "string", describe: "model id (show, promote; the first model of compare)" })
       .positional("other", { type: "string", describe: "compare: the second model id" })
-      .option("dir", { type: "string", alias: "models", default: "models", describe: "models directory (also --models, as churn evaluate spells it)" })
+      .option("dir", { type: "string", alias: ["models", "out"], default: "models", describe: "models directory (also --models, as churn evaluate spells it, and --out, as churn train does)" })
       .option("json", { type: "boolean", default: false, describe: "print the result as JSON" })
       .option("features", { type: "string", describe: "compare: score both on the latest complete snapshot of this feature table" })
       .option("table", { type: "string", describe: "compare: score both on every row of this labelled flat table (with --label, --positive)" })
