@@ -46,7 +46,6 @@ interface Acc {
   index?: Map<string, number>;
 }
 
-/** Accumulates bin counts over chunks. */
 /** A counter's bin counts: rows, score bins, per feature its bins. */
 export interface DriftState {
   n: number;
@@ -54,6 +53,7 @@ export interface DriftState {
   features: number[][];
 }
 
+/** Accumulates bin counts over chunks. */
 export class DriftCounter {
   private readonly accs: Acc[];
   private readonly scoreCounts: Float64Array;
@@ -116,7 +116,8 @@ export class DriftCounter {
     });
     const sv = round(psi(share(this.scoreCounts, this.n), this.ref.score.shares));
     const score: DriftEntry = { feature: "score", psi: sv, status: status(sv) };
-    const all = [score, ...features];
+    // the names in alerts and warnings come largest shift first, as the log's warning lists them
+    const all = [score, ...features].sort((a, b) => b.psi - a.psi);
     return {
       checked: true,
       warn,
