@@ -1,13 +1,15 @@
 /**
  * Rolling-origin backtest over the last N complete as-of dates of a feature table (`churn train --backtest N`).
- * Each test date t is scored by a model trained only on labelled snapshots whose outcome window closed by t
- * (as-of + horizon <= t), the same time-honest rule as the main split, so no label from t's future is seen.
- * Ranking metrics (AUC, PR-AUC, lift) are computed on the raw model scores: calibration is monotone and would
- * be fitted on the test rows themselves.
+ * Each test date t is scored the way the model itself is built (train.ts), moved back in time: calibrated on the
+ * latest snapshot whose outcome window closed by t (c), trained on the snapshots whose outcome window closed by c,
+ * so no label from t's future is seen. Ranking metrics (AUC, PR-AUC, lift) are computed on the raw model scores;
+ * the expected churners (sum of the calibrated probabilities) are set beside the churners t really had: how far
+ * the "expected churners" of a scoring run can be off from one month to the next.
  */
 import { type PipelineOptions, fitPipeline } from "./fit.js";
-import type { TrainingInput } from "./inputs.js";
+import { enoughRows, type TrainingInput } from "./inputs.js";
 import { averagePrecision, liftCapture, rocAuc } from "./metrics.js";
+import { timeHonestSplit3 } from "./split.js";
 import type { ModelKind } from "./trainers.js";
 
 export interface BacktestRow {
@@ -18,6 +20,12 @@ export interface BacktestRow {
   auc: number;
   prAuc: number;
   lift10: number;
+  /** Churners among the rows. */
+  churners: number;
+  /** Sum of the calibrated probabilities; null when no earlier snapshot could be the calibration one. */
+  expectedChurners: number | null;
+  /** The calibration snapshot (YYYY-MM-DD), or null (then the model trained on every row closed by t, uncalibrated). */
+  calibratedOn: string | null;
 }
 
 export interface BacktestResult {
@@ -60,17 +68,29 @@ export async function rollingBacktest(input: TrainingInput, n: number, kind: Mod
       out.skipped.push({ asOf: day(t), reason: "only one outcome among its rows" });
       continue;
     }
-    o.onLog?.(`backtest ${day(t)}: training on ${train.length} rows, testing on ${test.length}`);
-    const p = await fitPipeline(input.table, y, train, test, { ...o, model: kind, calibration: "none", validForEarlyStopping: false });
+    // the model's own three-way split, as of t: the rows after t count as unlabelled
+    const three = timeHonestSplit3(asOf, Array.from(asOf, (a, i) => a <= t && !Number.isNaN(y[i]!)), outcomeEnd);
+    const lab = (rows: number[]) => Float32Array.from(rows, (i) => y[i]!);
+    const split = three && three.validAsOf === t && enoughRows(lab(three.train)) && enoughRows(lab(three.calib)) ? three : undefined;
+    const fit = split ? split.train : train;
+    o.onLog?.(`backtest ${day(t)}: training on ${fit.length} rows${split ? `, calibrating on the ${day(split.calibAsOf)} snapshot` : ""}, testing on ${test.length}`);
+    const p = split
+      ? await fitPipeline(input.table, y, fit, test, { ...o, model: kind, calibrationRows: split.calib, validForEarlyStopping: false })
+      : await fitPipeline(input.table, y, train, test, { ...o, model: kind, calibration: "none", validForEarlyStopping: false });
     p.model.dispose();
+    let expected = 0;
+    for (const v of p.valid.calibrated) expected += v;
     out.rows.push({
       asOf: day(t),
       rows: test.length,
-      trainRows: train.length,
+      trainRows: fit.length,
       churnRate: testPos / test.length,
       auc: rocAuc(p.valid.y, p.valid.raw),
       prAuc: averagePrecision(p.valid.y, p.valid.raw),
       lift10: liftCapture(p.valid.y, p.valid.raw, 0.1).lift,
+      churners: testPos,
+      expectedChurners: split ? Math.round(expected * 100) / 100 : null,
+      calibratedOn: split ? day(split.calibAsOf) : null,
     });
   }
   return out;

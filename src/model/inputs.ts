@@ -56,13 +56,14 @@ function requireColumn(path: string, names: string[], option: string, column: st
 const positives = (y: Labels): number => y.reduce((a, v) => a + (v === 1 ? 1 : 0), 0);
 
 /** At least 20 rows with 5 of each class: enough to fit (or calibrate) on. */
-function enough(y: Labels): boolean {
+/** Enough rows to train or calibrate on: at least 20, with at least 5 of each outcome. */
+export function enoughRows(y: Labels): boolean {
   const pos = positives(y);
   return y.length >= 20 && pos >= 5 && y.length - pos >= 5;
 }
 
 function checkSize(where: string, y: Labels): void {
-  if (!enough(y)) throw new InputDataError(msg.tooFewRows(where, y.length, positives(y)));
+  if (!enoughRows(y)) throw new InputDataError(msg.tooFewRows(where, y.length, positives(y)));
 }
 
 /**
@@ -188,7 +189,7 @@ export async function featureTrainingInput(path: string, horizon: string, o: { e
   checkSize(`${path} (training snapshots)`, Float32Array.from(s.train, (i) => y[i]!));
   checkSize(`${path} (validation snapshot ${day(s.validAsOf)})`, Float32Array.from(s.valid, (i) => y[i]!));
   const three = timeHonestSplit3(asOf, labelled, outcomeEnd);
-  const usable = three && enough(Float32Array.from(three.train, (i) => y[i]!)) && enough(Float32Array.from(three.calib, (i) => y[i]!)) ? three : undefined;
+  const usable = three && enoughRows(Float32Array.from(three.train, (i) => y[i]!)) && enoughRows(Float32Array.from(three.calib, (i) => y[i]!)) ? three : undefined;
   const chosen = usable ?? s;
   return {
     source: { kind: "features", path, sha256: await sha256File(path), excluded: [...raw, ...exclude], ...(exclude.length ? { exclude } : {}) },

@@ -144,7 +144,25 @@ export function modelCardData(c: CardInputs): ModelCardData {
   if (importanceRows.length) d.featureImportance = { method: "permutation importance (drop in test ROC-AUC when the column is shuffled)", rows: importanceRows };
   if (trainingCurve) d.trainingCurve = trainingCurve;
   if (warnings.length) d.warnings = warnings;
-  if (card.backtest?.rows.length) d.backtest = card.backtest.rows.map((b) => ({ asOf: b.asOf, rows: b.rows, churnRate: b.churnRate, auc: b.auc, prAuc: b.prAuc, lift10: b.lift10 }));
+  if (card.backtest?.rows.length) {
+    d.backtest = card.backtest.rows.map((b) => {
+      // models trained before the backtest was calibrated have no expected churners
+      const expected = typeof b.expectedChurners === "number" ? b.expectedChurners : null;
+      const churners = typeof b.churners === "number" ? b.churners : null;
+      return {
+        asOf: b.asOf,
+        rows: b.rows,
+        churnRate: b.churnRate,
+        auc: b.auc,
+        prAuc: b.prAuc,
+        lift10: b.lift10,
+        churners,
+        expectedChurners: expected,
+        expectedRatio: expected !== null && churners ? expected / churners : null,
+        calibratedOn: b.calibratedOn ?? null,
+      };
+    });
+  }
   return d;
 }
 

@@ -101,7 +101,19 @@ export interface ModelCardData {
   /** Loss per epoch (mlp); absent for logistic. */
   trainingCurve?: { epoch: number; trainLoss: number; validLoss?: number }[];
   /** One row per backtest as-of date, oldest first. */
-  backtest?: { asOf: string; rows: number; churnRate: number; auc: number; prAuc: number; lift10?: number }[];
+  backtest?: {
+    asOf: string;
+    rows: number;
+    churnRate: number;
+    auc: number;
+    prAuc: number;
+    lift10?: number;
+    churners?: number | null;
+    /** Sum of the calibrated probabilities (null: no calibration snapshot before this date). */
+    expectedChurners?: number | null;
+    expectedRatio?: number | null;
+    calibratedOn?: string | null;
+  }[];
 }
 
 const CURVE_POINTS = 200;
@@ -317,7 +329,7 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
     sections.push({
       id: "backtest",
       title: "Backtest across as-of dates",
-      intro: "Each as-of date is scored by a model trained only on earlier dates: a stable line means the model keeps working as time moves on.",
+      intro: backtestIntro(d.backtest),
       charts: [{ id: "backtest", title: "Backtest metrics by as-of date", alt: `ROC-AUC from ${Math.min(...d.backtest.map((b) => b.auc)).toFixed(3)} to ${Math.max(...d.backtest.map((b) => b.auc)).toFixed(3)} over ${d.backtest.length} as-of dates.`, spec: backtestChart(rows), data: rows }],
       tables: [
         {
@@ -330,6 +342,9 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
             { key: "auc", label: "ROC-AUC", format: "num3" },
             { key: "prAuc", label: "PR-AUC", format: "num3" },
             { key: "lift10", label: "Lift @10%", format: "num" },
+            { key: "churners", label: "Churners", format: "int" },
+            { key: "expectedChurners", label: "Expected churners", format: "num" },
+            { key: "expectedRatio", label: "Expected ÷ churners", format: "num" },
           ],
           rows: d.backtest.map((b) => ({ ...b })),
         },
@@ -352,4 +367,19 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
     currency: "",
     sections,
   };
+}
+
+/**
+ * The backtest's introduction: what it shows, and how far its expected churners (each date calibrated on the snapshot
+ * before it, as the model itself was) were from the churners each date really had.
+ */
+function backtestIntro(rows: NonNullable<ModelCardData["backtest"]>): string {
+  const base =
+    "Each as-of date is scored the way this model was built, moved back in time: trained only on earlier snapshots, calibrated on the one before the date. A stable line means the model keeps working as time moves on.";
+  const ratios = rows.map((b) => b.expectedRatio).filter((r): r is number => typeof r === "number" && Number.isFinite(r));
+  if (!ratios.length) return base;
+  const lo = Math.min(...ratios);
+  const hi = Math.max(...ratios);
+  const within = ratios.filter((r) => Math.abs(r - 1) <= 0.1).length;
+  return `${base} Expected churners (the sum of the calibrated probabilities, what a scoring run reports) were ${lo.toFixed(2)}-${hi.toFixed(2)} times the churners each date really had, within ±10% on ${within} of ${ratios.length} dates: when the churn level moves from one month to the next, so does this error, and a run's expected churners can be off by as much.`;
 }

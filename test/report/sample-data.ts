@@ -89,7 +89,11 @@ export function sampleModelCard(opts: SampleOptions = {}): ModelCardData {
     ...base,
     champion: { name: "m-2026-03-31-logistic-9f8e", metrics: measure(labels, champ), scores: champ },
     trainingCurve: Array.from({ length: 30 }, (_, e) => ({ epoch: e + 1, trainLoss: 0.42 + 0.25 * Math.exp(-e / 5), validLoss: 0.45 + 0.22 * Math.exp(-e / 5) + 0.0008 * e })),
-    backtest: base.data.asOfDates.map((d, i) => ({ asOf: d, rows: 11_000 + i * 300, churnRate: 0.21 + 0.01 * i, auc: 0.78 + 0.008 * i, prAuc: 0.52 + 0.012 * i, lift10: 2.5 + 0.06 * i })),
+    backtest: base.data.asOfDates.map((d, i) => {
+      const churners = Math.round((11_000 + i * 300) * (0.21 + 0.01 * i));
+      const expectedChurners = i === 0 ? null : churners * (0.9 + 0.07 * i);
+      return { asOf: d, rows: 11_000 + i * 300, churnRate: 0.21 + 0.01 * i, auc: 0.78 + 0.008 * i, prAuc: 0.52 + 0.012 * i, lift10: 2.5 + 0.06 * i, churners, expectedChurners, expectedRatio: expectedChurners === null ? null : expectedChurners / churners };
+    }),
   };
 }
 

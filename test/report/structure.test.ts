@@ -94,7 +94,7 @@ describe("model card structure", () => {
     const x = byId(s);
     expect(columns(x["metrics"]!)).toEqual([["Model", "ROC-AUC", "PR-AUC", "Log loss", "Brier", "ECE", "Lift @10%", "Capture @10%"]]);
     expect(columns(x["calibration"]!)).toEqual([["Score range", "Subscribers", "Mean predicted", "Observed churn"]]);
-    expect(columns(x["backtest"]!)).toEqual([["As-of date", "Rows", "Churn rate", "ROC-AUC", "PR-AUC", "Lift @10%"]]);
+    expect(columns(x["backtest"]!)).toEqual([["As-of date", "Rows", "Churn rate", "ROC-AUC", "PR-AUC", "Lift @10%", "Churners", "Expected churners", "Expected ÷ churners"]]);
     expect(s.flatMap((v) => v.charts.map((c) => c.split(":")[0]))).toEqual(["roc", "pr", "gains", "lift", "calibration", "histogram", "importance", "training", "backtest"]);
     expect(x["data"]!.figures).toEqual(["Feature-table rows", "Subscribers", "As-of dates", "Churn rate", "Features"]);
   });

@@ -75,15 +75,25 @@ describe("model card written by churn train", () => {
     ]);
   });
 
-  it("backtest trains each date only on snapshots whose 30-day window closed by then", () => {
+  it("backtest scores each date as the model was built: trained and calibrated only on snapshots closed by then", () => {
     const card = JSON.parse(readFileSync(join(models, "second", "card.json"), "utf8"));
-    // Mar 31: Jan 31 (+30d = Mar 2) and Feb 28 (+30d = Mar 30); Apr 30: + Mar 31 (+30d = Apr 30); May 31: + Apr 30
-    expect(card.backtest.rows.map((b: { asOf: string; trainRows: number }) => [b.asOf, b.trainRows])).toEqual([
-      ["2026-03-31", 240],
-      ["2026-04-30", 360],
-      ["2026-05-31", 480],
+    // Mar 31: no snapshot before Feb 28 closed by Feb 28 (Jan 31 + 30d = Mar 2), so no calibration snapshot: trained on
+    // Jan 31 and Feb 28 (closed by Mar 30), uncalibrated. Apr 30: calibrated on Mar 31 (closed Apr 30), trained on
+    // Jan + Feb (closed by Mar 30). May 31: calibrated on Apr 30, trained on Jan-Mar (Mar 31 + 30d = Apr 30).
+    type Row = { asOf: string; trainRows: number; calibratedOn: string | null; churners: number; expectedChurners: number | null };
+    expect(card.backtest.rows.map((b: Row) => [b.asOf, b.trainRows, b.calibratedOn])).toEqual([
+      ["2026-03-31", 240, null],
+      ["2026-04-30", 240, "2026-03-31"],
+      ["2026-05-31", 360, "2026-04-30"],
     ]);
+    expect(card.backtest.rows.map((b: Row) => b.expectedChurners === null)).toEqual([true, false, false]);
+    for (const b of card.backtest.rows as Row[]) expect(b.churners).toBeGreaterThan(0);
     expect(card.backtest.skipped).toEqual([]);
+    // the card sets them side by side
+    const d = modelCardDataFromDir(join(models, "second"));
+    const may = d.backtest?.find((b) => b.asOf === "2026-05-31");
+    expect(may?.expectedRatio).toBeCloseTo(card.backtest.rows[2].expectedChurners / card.backtest.rows[2].churners, 10);
+    expect(buildReport(d).sections.find((s) => s.id === "backtest")?.intro).toMatch(/Expected churners .* times the churners each date really had, within ±10% on \d of 2 dates/);
   });
 
   it("the HTML written at training time equals the card rebuilt from the artifact", async () => {
