@@ -98,6 +98,7 @@ export const runSummarySchema = z.looseObject({
   bands: z.array(z.object({ band, subscribers: count, valueAtRisk: z.number(), selected: count })),
   budget: z.object({ total: z.number(), used: z.number() }),
   expectedRevenueSaved: z.number(),
+  expectedChurnersBacktest: z.object({ dates: count, low: z.number(), high: z.number(), within10: count }).exactOptional(),
   segmentLabel: z.string(),
   matrix: z.array(z.object({ band, segment: z.string(), subscribers: count, valueAtRisk: z.number().exactOptional() })),
   actions: z.array(

@@ -2,9 +2,10 @@
  * The model registry in `models/`: list, show, promote, and load a model for scoring (`loadScorer`), which
  * verifies the artifact (checksums, versions, safe weights paths) before anything is used.
  */
+import { z } from "zod";
 import { ConfigError } from "../errors.js";
 import { basename } from "node:path";
-import { type ArtifactManifest, artifactExists, isValidModelId, listArtifacts, readArtifact, readArtifactSummary, readChampion, type TrainingSummary, writeChampion } from "../io/artifact.js";
+import { type ArtifactManifest, artifactExists, artifactExtraJson, isValidModelId, listArtifacts, readArtifact, readArtifactSummary, readChampion, type TrainingSummary, writeChampion } from "../io/artifact.js";
 import type { ArtifactBands, ArtifactImportance, ArtifactMetrics, ArtifactTraining } from "../io/artifact-schemas.js";
 import { msg } from "../messages.js";
 import type { BackendName } from "./backend.js";
@@ -27,6 +28,31 @@ export interface Scorer {
   importance: ArtifactImportance;
   /** Training record: the split (label horizon) and the reference distributions for drift checks. */
   training: ArtifactTraining;
+  /** How far the expected churners were from the real ones in the model's backtest (`train --backtest`), when run. */
+  expectedBacktest?: ExpectedBacktest | undefined;
+}
+
+/** Expected ÷ real churners over the backtest's calibrated dates (card.json `backtest.rows`). */
+export interface ExpectedBacktest {
+  dates: number;
+  low: number;
+  high: number;
+  /** Dates within ±10%. */
+  within10: number;
+}
+
+const cardBacktest = z.looseObject({
+  backtest: z.looseObject({ rows: z.array(z.looseObject({ churners: z.number().optional(), expectedChurners: z.number().nullable().optional() })) }).optional(),
+});
+
+/** The backtest's range of expected ÷ real churners, from an artifact's card.json (undefined without one). */
+export function expectedBacktestOf(dir: string, card: Uint8Array | undefined): ExpectedBacktest | undefined {
+  if (!card) return undefined;
+  const rows = artifactExtraJson(dir, "card.json", card, cardBacktest).backtest?.rows ?? [];
+  const ratios = rows.flatMap((r) => (typeof r.expectedChurners === "number" && r.churners ? [r.expectedChurners / r.churners] : []));
+  if (!ratios.length) return undefined;
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  return { dates: ratios.length, low: round(Math.min(...ratios)), high: round(Math.max(...ratios)), within10: ratios.filter((r) => Math.abs(r - 1) <= 0.1).length };
 }
 
 /** Load `models/<id>` (or the champion when id is "champion" or omitted). */
@@ -58,6 +84,7 @@ export async function loadScorer(modelsDir: string, id?: string, backend?: Backe
     metrics: a.json["metrics.json"],
     importance: a.json["importance.json"],
     training: a.json["training.json"],
+    expectedBacktest: expectedBacktestOf(a.dir, a.extra["card.json"]),
   };
 }
 
@@ -139,6 +166,7 @@ export function showModel(modelsDir: string, id: string): Record<string, unknown
     calibration: a.json["calibration.json"],
     importance: a.json["importance.json"],
     training: a.json["training.json"],
+    expectedBacktest: expectedBacktestOf(a.dir, a.extra["card.json"]),
   };
 }
 

@@ -140,6 +140,7 @@ export async function mergeRun(o: MergeOptions): Promise<ScoreResult> {
       reasons: first.model.reasons as RunModel["reasons"],
       thresholds: first.model.thresholds,
       horizon: first.model.horizon,
+      expectedBacktest: first.model.expected_backtest,
       // the explainer's reason columns: the training population's standing and the contribution sizes
       rc: prepareReasonColumns(first.model.columns, first.features, {
         standing: standingOf(first.drift?.reference),

@@ -50,7 +50,7 @@ import { msg } from "../messages.js";
 import type { BackendName } from "../model/backend.js";
 import { type Explainer, makeExplainer, reasonTexts } from "../model/explain.js";
 import { standingOf } from "../model/reference-bins.js";
-import { loadScorer, type Scorer } from "../model/registry.js";
+import { type ExpectedBacktest, loadScorer, type Scorer } from "../model/registry.js";
 import { DriftCounter, type DriftSummary, describeDrift, noDrift, referenceOf } from "../monitoring/drift.js";
 import { describeFailures, type IntegrityFailure, IntegrityCounter } from "../monitoring/integrity.js";
 import { renderReport } from "../report/index.js";
@@ -160,6 +160,8 @@ export interface RunModel {
   rc: Explainer["rc"];
   /** The label horizon the model was trained for (modelHorizon), as text. */
   horizon: string;
+  /** The model's backtest of its expected churners (Scorer.expectedBacktest), when it has one. */
+  expectedBacktest?: ExpectedBacktest | undefined;
 }
 
 /** Run `churn score`. See the module comment for the stages. */
@@ -208,7 +210,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
     const { scored, explainer, drift, integrity, counters } = await scoreRows(db, src, scorer, config, log);
     if (!scored.planSources["arpu"]) log.warn(msg.scoreNoArpu(sourceName));
     const thresholds = scorer.bands.thresholds;
-    const model: RunModel = { id: scorer.id, kind: scorer.manifest.kind, reasons: explainer.method, thresholds, rc: explainer.rc, horizon: horizon.text };
+    const model: RunModel = { id: scorer.id, kind: scorer.manifest.kind, reasons: explainer.method, thresholds, rc: explainer.rc, horizon: horizon.text, expectedBacktest: scorer.expectedBacktest };
     if (o.shard) {
       // 4. the shard's part of what effects are learned from; planning waits for every shard (churn plan --merge)
       const r = config.retention;
@@ -236,6 +238,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
             columns: scorer.pre.columns.map((c) => c.name),
             scale: scorer.importance?.contributionScale ?? null,
             horizon: model.horizon,
+            ...(scorer.expectedBacktest ? { expected_backtest: scorer.expectedBacktest } : {}),
           },
           drift: shardChecks(counters),
           kpis,
@@ -335,6 +338,7 @@ export async function planAndWrite(db: Db, w: PlanAndWriteInput): Promise<ScoreR
       drift,
       kpis,
       run: { id: runId, asOf: src.asOf ?? "", modelId: model.id, scored: scored.n, currency: config.scoring.currency },
+      expectedBacktest: model.expectedBacktest,
       budget,
       contactRules: { holdoutShare: config.retention.holdout.share },
       periodBudget: period,
@@ -533,6 +537,7 @@ async function scoreClusterShard(db: Db, c: ClusterShardInput): Promise<ScoreRes
           columns: scorer.pre.columns.map((x) => x.name),
           scale: scorer.importance?.contributionScale ?? null,
           horizon: c.horizon.text,
+          ...(scorer.expectedBacktest ? { expected_backtest: scorer.expectedBacktest } : {}),
         },
         drift: shardChecks(counters),
         kpis: undefined,

@@ -103,6 +103,8 @@ export interface ShardManifest {
     scale: Record<string, number> | null;
     /** The label horizon the model was trained for. */
     horizon: string;
+    /** The model's backtest of its expected churners (absent when it has none). */
+    expected_backtest?: { dates: number; low: number; high: number; within10: number } | undefined;
   };
   /** The end of the data the features saw. */
   data_end: string | null;

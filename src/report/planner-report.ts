@@ -96,6 +96,11 @@ export interface PlannerReportData {
   expectedRevenueSaved: number;
   /** Sum of the churn probabilities: churners expected within the horizon without any action (absent in older runs). */
   expectedChurners?: number;
+  /**
+   * How far the model's expected churners were from the real ones in its backtest (`churn train --backtest N`):
+   * the range of expected ÷ real over its calibrated dates, and how many were within ±10%.
+   */
+  expectedChurnersBacktest?: { dates: number; low: number; high: number; within10: number };
   /** Band × segment counts; `segmentLabel` names the segment dimension (e.g. "contract type"). */
   segmentLabel: string;
   matrix: { band: Band; segment: string; subscribers: number; valueAtRisk?: number }[];
@@ -162,6 +167,13 @@ export interface RenewalMonth {
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
+/** What the expected churners are and, with a backtest, how far they were from the real churners before. */
+function expectedChurnersHint(b: PlannerReportData["expectedChurnersBacktest"]): string {
+  const what = "Σ P(churn) over the scored subscribers, without any action";
+  if (!b) return what;
+  return `${what}; in the model's backtest ${b.low.toFixed(2)}-${b.high.toFixed(2)}x the real churners (within ±10% on ${b.within10} of ${b.dates} dates)`;
+}
+
 function headline(d: PlannerReportData): Section {
   const byBand = new Map(d.bands.map((b) => [b.band, b]));
   const figures: Figure[] = BANDS.map((b) => ({
@@ -173,7 +185,7 @@ function headline(d: PlannerReportData): Section {
   }));
   const atRisk = sum(d.bands.map((b) => b.valueAtRisk));
   figures.push(
-    ...(d.expectedChurners !== undefined ? [{ label: "Expected churners", value: d.expectedChurners, format: "int" as const, hint: "Σ P(churn) over the scored subscribers, without any action" }] : []),
+    ...(d.expectedChurners !== undefined ? [{ label: "Expected churners", value: d.expectedChurners, format: "int" as const, hint: expectedChurnersHint(d.expectedChurnersBacktest) }] : []),
     { label: "Value at risk", value: atRisk, format: "money", hint: "Σ P(churn) × customer value" },
     { label: "Budget used", value: d.budget.used, format: "money", hint: `of ${Math.round(d.budget.total).toLocaleString("en-US")} ${d.run.currency} (${d.budget.total > 0 ? ((d.budget.used / d.budget.total) * 100).toFixed(0) : "0"}%)` },
     { label: "Expected revenue saved", value: d.expectedRevenueSaved, format: "money", hint: d.budget.used > 0 ? `${(d.expectedRevenueSaved / d.budget.used).toFixed(1)} per 1 spent` : "no spend" },

@@ -40,6 +40,8 @@ export interface SummariseInput {
   drift: DriftSummary;
   kpis?: KpiResult | undefined;
   run: { id: string; asOf: string; modelId: string; scored: number; currency: string };
+  /** The model's backtest of its expected churners, when it has one. */
+  expectedBacktest?: PlannerReportData["expectedChurnersBacktest"] | undefined;
   /** The run's budget (null: no limit, reported as the amount spent). */
   budget: number | null;
   /** The contact rules' exclusions and the holdout share, when the run applied them. */
@@ -140,6 +142,7 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
     budget: { total: o.budget ?? spent, used: spent },
     expectedRevenueSaved: round2(plan.totals.all.expected_saving),
     expectedChurners: round2(plan.totals.all.expected_churners),
+    ...(o.expectedBacktest ? { expectedChurnersBacktest: o.expectedBacktest } : {}),
     segmentLabel: "main driver",
     matrix: [...matrix.values()]
       .sort((a, b) => BANDS.indexOf(a.band) - BANDS.indexOf(b.band) || a.segment.localeCompare(b.segment))

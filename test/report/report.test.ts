@@ -73,7 +73,11 @@ describe("planner report", () => {
     const sec = (id: string) => doc.sections.find((s: { id: string }) => s.id === id);
     expect(sec("top").tables[0].rows.length).toBe(50);
     for (const id of ["drift", "trend", "outcome", "kpis"]) expect(sec(id).note).toMatch(/\w/);
-    expect(sec("headline").figures.map((f: { label: string }) => f.label)).toEqual(["critical risk", "high risk", "medium risk", "low risk", "Value at risk", "Budget used", "Expected revenue saved"]);
+    expect(sec("headline").figures.map((f: { label: string }) => f.label)).toEqual(["critical risk", "high risk", "medium risk", "low risk", "Expected churners", "Value at risk", "Budget used", "Expected revenue saved"]);
+    // how far the model's expected churners were from the real ones in its backtest, beside the figure
+    expect(await renderReport(d, "md")).toContain(
+      "**Expected churners**: 1,843 (Σ P(churn) over the scored subscribers, without any action; in the model's backtest 0.59-1.41x the real churners (within ±10% on 1 of 6 dates))",
+    );
   });
 
   it("shows how the uplift model ranked held-out contacts against segment cells and one effect per action, and which one the plan used", async () => {

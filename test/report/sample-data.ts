@@ -137,6 +137,8 @@ export function samplePlannerReport(opts: SampleOptions & { kpis?: KpiResult; wh
     bands,
     budget: { total: 50_000, used: 48_730 },
     expectedRevenueSaved: 131_400,
+    expectedChurners: 1_843,
+    expectedChurnersBacktest: { dates: 6, low: 0.586, high: 1.406, within10: 1 },
     segmentLabel: "contract type",
     matrix,
     actions: [

@@ -38,7 +38,7 @@ describe("planner report structure", () => {
 
   it("shows the headline figures, one chart per section with data, and the tables' columns", () => {
     const x = byId(s);
-    expect(x["headline"]!.figures).toEqual(["critical risk", "high risk", "medium risk", "low risk", "Value at risk", "Budget used", "Expected revenue saved"]);
+    expect(x["headline"]!.figures).toEqual(["critical risk", "high risk", "medium risk", "low risk", "Expected churners", "Value at risk", "Budget used", "Expected revenue saved"]);
     // one chart per KPI (small multiples were unreadable on a phone), the renewal rate from renewal events
     expect(s.flatMap((v) => v.charts.map((c) => c.split(":")[0]))).toEqual([
       "bands",

@@ -13,6 +13,7 @@ import { buildReport } from "../../src/report/index.js";
 import { cardInputsFromDir, modelCardData, modelCardDataFromDir, renderModelCardHtml } from "../../src/report/from-model.js";
 import { applyBaseline, chooseBaseline } from "../../src/model/baseline.js";
 import { tableTrainingInput } from "../../src/model/inputs.js";
+import { loadScorer } from "../../src/model/registry.js";
 import type { RawTable } from "../../src/raw-table.js";
 import { trainAndRegister } from "../../src/model/train.js";
 import { tempDir, writeFeatureCsv, writeFlatCsv } from "../model/helpers.js";
@@ -75,7 +76,7 @@ describe("model card written by churn train", () => {
     ]);
   });
 
-  it("backtest scores each date as the model was built: trained and calibrated only on snapshots closed by then", () => {
+  it("backtest scores each date as the model was built: trained and calibrated only on snapshots closed by then", async () => {
     const card = JSON.parse(readFileSync(join(models, "second", "card.json"), "utf8"));
     // Mar 31: no snapshot before Feb 28 closed by Feb 28 (Jan 31 + 30d = Mar 2), so no calibration snapshot: trained on
     // Jan 31 and Feb 28 (closed by Mar 30), uncalibrated. Apr 30: calibrated on Mar 31 (closed Apr 30), trained on
@@ -94,6 +95,17 @@ describe("model card written by churn train", () => {
     const may = d.backtest?.find((b) => b.asOf === "2026-05-31");
     expect(may?.expectedRatio).toBeCloseTo(card.backtest.rows[2].expectedChurners / card.backtest.rows[2].churners, 10);
     expect(buildReport(d).sections.find((s) => s.id === "backtest")?.intro).toMatch(/Expected churners .* times the churners each date really had, within ±10% on \d of 2 dates/);
+    // a scoring run gets the range from the model (the planner report shows it beside its expected churners)
+    const ratios = (card.backtest.rows as Row[]).slice(1).map((b) => b.expectedChurners! / b.churners);
+    const scorer = await loadScorer(models, "second");
+    expect(scorer.expectedBacktest).toEqual({
+      dates: 2,
+      low: Math.round(Math.min(...ratios) * 1000) / 1000,
+      high: Math.round(Math.max(...ratios) * 1000) / 1000,
+      within10: ratios.filter((r) => Math.abs(r - 1) <= 0.1).length,
+    });
+    expect((await loadScorer(models, "first")).expectedBacktest).toBeUndefined();
+    scorer.model.dispose();
   });
 
   it("the HTML written at training time equals the card rebuilt from the artifact", async () => {
