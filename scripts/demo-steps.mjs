@@ -26,7 +26,7 @@ export function demoSteps(o = {}) {
     ["validate", "--data", sample, "--rejects", `${out}/rejects.csv`],
     // Scoring run: monthly snapshots → train → earlier runs → score (the planner report lands in OUT/run)
     ["features", "--data", sample, "--as-of-range", asOfRange, "--every", "1mo", "--horizon", "30d", "--out", `${out}/train.parquet`],
-    ["train", "--features", `${out}/train.parquet`, "--model", "logistic", "--out", `${out}/models`, "--model-id", "demo-logistic", "--promote"],
+    ["train", "--features", `${out}/train.parquet`, "--model", "logistic", "--out", `${out}/models`, "--model-id", "demo-logistic", "--promote", "--backtest", "3"],
     // earlier months are drifted against the model's reference (its latest snapshot): allowed for the history
     ...history.map((d) => ["score", "--model", `${out}/models/champion`, "--features", `${out}/train.parquet`, "--as-of", d, "--budget", budget, "--allow-drift", "--out", `${out}/run-${d}`]),
     ...history.slice(-1).map((d) => ["evaluate", "--run", `${out}/run-${d}`, "--data", sample, "--models", `${out}/models`]),
