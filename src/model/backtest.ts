@@ -28,6 +28,20 @@ export interface BacktestRow {
   calibratedOn: string | null;
 }
 
+/** Expected ÷ real churners over a backtest's calibrated dates: the range, and how many dates were within ±10%. */
+export interface ExpectedBacktest {
+  dates: number;
+  low: number;
+  high: number;
+  within10: number;
+}
+
+/** The range of expected ÷ real churners (undefined without any). */
+export function expectedRange(ratios: readonly number[]): ExpectedBacktest | undefined {
+  if (!ratios.length) return undefined;
+  return { dates: ratios.length, low: Math.min(...ratios), high: Math.max(...ratios), within10: ratios.filter((r) => Math.abs(r - 1) <= 0.1).length };
+}
+
 export interface BacktestResult {
   rows: BacktestRow[];
   /** Dates that could not be tested, with the reason. */

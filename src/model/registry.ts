@@ -9,6 +9,7 @@ import { type ArtifactManifest, artifactExists, artifactExtraJson, isValidModelI
 import type { ArtifactBands, ArtifactImportance, ArtifactMetrics, ArtifactTraining } from "../io/artifact-schemas.js";
 import { msg } from "../messages.js";
 import type { BackendName } from "./backend.js";
+import { type ExpectedBacktest, expectedRange } from "./backtest.js";
 import { applyCalibration, type Calibrator } from "./calibration.js";
 import { Preprocessor } from "./preprocess.js";
 import type { RawTable } from "../raw-table.js";
@@ -32,15 +33,6 @@ export interface Scorer {
   expectedBacktest?: ExpectedBacktest | undefined;
 }
 
-/** Expected ÷ real churners over the backtest's calibrated dates (card.json `backtest.rows`). */
-export interface ExpectedBacktest {
-  dates: number;
-  low: number;
-  high: number;
-  /** Dates within ±10%. */
-  within10: number;
-}
-
 const cardBacktest = z.looseObject({
   backtest: z.looseObject({ rows: z.array(z.looseObject({ churners: z.number().optional(), expectedChurners: z.number().nullable().optional() })) }).optional(),
 });
@@ -49,10 +41,9 @@ const cardBacktest = z.looseObject({
 export function expectedBacktestOf(dir: string, card: Uint8Array | undefined): ExpectedBacktest | undefined {
   if (!card) return undefined;
   const rows = artifactExtraJson(dir, "card.json", card, cardBacktest).backtest?.rows ?? [];
-  const ratios = rows.flatMap((r) => (typeof r.expectedChurners === "number" && r.churners ? [r.expectedChurners / r.churners] : []));
-  if (!ratios.length) return undefined;
+  const range = expectedRange(rows.flatMap((r) => (typeof r.expectedChurners === "number" && r.churners ? [r.expectedChurners / r.churners] : [])));
   const round = (v: number) => Math.round(v * 1000) / 1000;
-  return { dates: ratios.length, low: round(Math.min(...ratios)), high: round(Math.max(...ratios)), within10: ratios.filter((r) => Math.abs(r - 1) <= 0.1).length };
+  return range && { ...range, low: round(range.low), high: round(range.high) };
 }
 
 /** Load `models/<id>` (or the champion when id is "champion" or omitted). */

@@ -27,6 +27,7 @@ import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import { fileExists, readText, sha256File, writeJsonAtomic } from "../io/files.js";
 import { msg } from "../messages.js";
 import { DRIVER_COUNT, REASONS_PER_ROW } from "../model/explain.js";
+import type { ExpectedBacktest } from "../model/backtest.js";
 import type { ReferenceDistributions } from "../model/reference-bins.js";
 import type { DriftState } from "../monitoring/drift.js";
 import type { KpiResult } from "../report/kpis.js";
@@ -104,7 +105,7 @@ export interface ShardManifest {
     /** The label horizon the model was trained for. */
     horizon: string;
     /** The model's backtest of its expected churners (absent when it has none). */
-    expected_backtest?: { dates: number; low: number; high: number; within10: number } | undefined;
+    expected_backtest?: ExpectedBacktest | undefined;
   };
   /** The end of the data the features saw. */
   data_end: string | null;

@@ -7,6 +7,7 @@
  * Sections whose data is absent (no champion, no backtest, no training curve for logistic) show one line instead.
  */
 import { type BandThresholds, BANDS } from "../retention/bands.js";
+import { expectedRange } from "../model/backtest.js";
 import {
   backtestChart,
   calibrationChart,
@@ -376,10 +377,7 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
 function backtestIntro(rows: NonNullable<ModelCardData["backtest"]>): string {
   const base =
     "Each as-of date is scored the way this model was built, moved back in time: trained only on earlier snapshots, calibrated on the one before the date. A stable line means the model keeps working as time moves on.";
-  const ratios = rows.map((b) => b.expectedRatio).filter((r): r is number => typeof r === "number" && Number.isFinite(r));
-  if (!ratios.length) return base;
-  const lo = Math.min(...ratios);
-  const hi = Math.max(...ratios);
-  const within = ratios.filter((r) => Math.abs(r - 1) <= 0.1).length;
-  return `${base} Expected churners (the sum of the calibrated probabilities, what a scoring run reports) were ${lo.toFixed(2)}-${hi.toFixed(2)} times the churners each date really had, within ±10% on ${within} of ${ratios.length} dates: when the churn level moves from one month to the next, so does this error, and a run's expected churners can be off by as much.`;
+  const r = expectedRange(rows.map((b) => b.expectedRatio).filter((x): x is number => typeof x === "number" && Number.isFinite(x)));
+  if (!r) return base;
+  return `${base} Expected churners (the sum of the calibrated probabilities, what a scoring run reports) were ${r.low.toFixed(2)}-${r.high.toFixed(2)} times the churners each date really had, within ±10% on ${r.within10} of ${r.dates} dates: when the churn level moves from one month to the next, so does this error, and a run's expected churners can be off by as much.`;
 }

@@ -6,6 +6,7 @@
  * Optional inputs (drift, trend, outcome, KPIs) that are absent show a one-line note.
  */
 import { EXCLUSION_TEXT, msg } from "../messages.js";
+import type { ExpectedBacktest } from "../model/backtest.js";
 import { type Band, BANDS } from "../retention/bands.js";
 import { actionChart, bandCountChart, bandSegmentChart, driftChart, kpiChart, outcomeChart, trendChart } from "./charts.js";
 import type { Chart, Figure, ReportDoc, Section, Table } from "./doc.js";
@@ -100,7 +101,7 @@ export interface PlannerReportData {
    * How far the model's expected churners were from the real ones in its backtest (`churn train --backtest N`):
    * the range of expected ÷ real over its calibrated dates, and how many were within ±10%.
    */
-  expectedChurnersBacktest?: { dates: number; low: number; high: number; within10: number };
+  expectedChurnersBacktest?: ExpectedBacktest;
   /** Band × segment counts; `segmentLabel` names the segment dimension (e.g. "contract type"). */
   segmentLabel: string;
   matrix: { band: Band; segment: string; subscribers: number; valueAtRisk?: number }[];
