@@ -46,6 +46,11 @@ export function addPeriod(d: Date, p: Period, k = 1): Date {
   return new Date(Date.UTC(y, mo, Math.min(d.getUTCDate(), last)));
 }
 
+/** The last day of d's month. */
+function monthEnd(d: Date): Date {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 0));
+}
+
 /** Whole days from a to b. */
 export function daysBetween(a: Date, b: Date): number {
   return Math.round((b.getTime() - a.getTime()) / 86_400_000);
@@ -56,7 +61,8 @@ export const MAX_AS_OF = 400;
 
 /**
  * The as-of dates from `--as-of a,b,c` or `--as-of-range START..END --every P`: sorted, unique.
- * Range steps count from START (START + i*P), so month-end starts stay at month ends.
+ * Range steps count from START (START + i*P). A monthly range that starts on the last day of a month steps from
+ * month end to month end (2025-11-30 → 2025-12-31, 2026-01-31, 2026-02-28, ...), not to the 30th of every month.
  */
 export function parseAsOf(opts: { asOf?: string | undefined; range?: string | undefined; every?: string | undefined }): Date[] {
   if (opts.asOf !== undefined && opts.range !== undefined) throw new UsageError(msg.featAsOfBoth());
@@ -72,9 +78,10 @@ export function parseAsOf(opts: { asOf?: string | undefined; range?: string | un
     const end = parseDate(m[2] ?? "", "--as-of-range");
     if (end < start) throw new UsageError(msg.featBadRange(opts.range));
     const step = parsePeriod(opts.every ?? "1mo", "--every");
+    const monthEnds = step.unit === "month" && addPeriod(start, { n: 1, unit: "day", text: "1d" }).getUTCDate() === 1;
     dates = [];
     for (let i = 0; ; i++) {
-      const d = addPeriod(start, step, i);
+      const d = monthEnds ? monthEnd(addPeriod(start, step, i)) : addPeriod(start, step, i);
       if (d > end) break;
       dates.push(d);
       if (dates.length > MAX_AS_OF) throw new UsageError(msg.featTooManyAsOf(dates.length, MAX_AS_OF));

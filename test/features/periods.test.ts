@@ -26,6 +26,18 @@ test("as-of lists and ranges; a month-end range stays at month ends", () => {
     "2026-04-30",
     "2026-05-31",
   ]);
+  // a start on a month's last day that is not the 31st: month ends too, not the 30th (or 28th) of every month
+  expect(parseAsOf({ range: "2025-11-30..2026-04-30", every: "1mo" }).map(isoDay)).toEqual([
+    "2025-11-30",
+    "2025-12-31",
+    "2026-01-31",
+    "2026-02-28",
+    "2026-03-31",
+    "2026-04-30",
+  ]);
+  expect(parseAsOf({ range: "2026-02-28..2026-08-31", every: "2mo" }).map(isoDay)).toEqual(["2026-02-28", "2026-04-30", "2026-06-30", "2026-08-31"]);
+  // a start in mid-month keeps its day of the month
+  expect(parseAsOf({ range: "2026-01-15..2026-03-20", every: "1mo" }).map(isoDay)).toEqual(["2026-01-15", "2026-02-15", "2026-03-15"]);
   expect(parseAsOf({ range: "2026-01-01..2026-01-20", every: "7d" }).map(isoDay)).toEqual(["2026-01-01", "2026-01-08", "2026-01-15"]);
   expect(() => parseAsOf({})).toThrow(new UsageError(msg.featAsOfMissing()));
   expect(() => parseAsOf({ asOf: "2026-01-01", range: "2026-01-01..2026-02-01" })).toThrow(new UsageError(msg.featAsOfBoth()));
