@@ -2,8 +2,11 @@
  * The realised effect of each action of a run, from its own holdout: churn of the contacted subscribers
  * (treatment) against churn of those selected for the same action and held out (control), over the same window.
  *
- *   relative effect = 1 - RR, RR = pT / pC with pX = (churnedX + 0.5) / (nX + 1)   (continuity correction)
- *   interval: log RR ± z sqrt(1/(cT+.5) - 1/(nT+1) + 1/(cC+.5) - 1/(nC+1))       (delta method, as effects.ts)
+ *   relative effect = 1 - pT / pC with the groups' churn rates pX = churnedX / nX; none when no held-out subscriber
+ *                     churned (a reduction of a zero rate), so the figure never contradicts the two rates shown
+ *   interval: log RR ± z sqrt(1/(cT+.5) - 1/(nT+1) + 1/(cC+.5) - 1/(nC+1)), RR from (churnedX + 0.5) / (nX + 1)
+ *             (delta method with a continuity correction, as effects.ts, so that 0 churners work)
+ *   fewer than MIN_HOLDOUT held out: no effect, the verdict says so (one held-out subscriber is no comparison)
  *   difference = churn rate of control - churn rate of treatment (churners prevented per contact)
  * No shrinkage toward a prior: this is what happened, for the planner to check the learned effects against.
  */
@@ -29,6 +32,9 @@ export interface RealisedEffect {
   verdict: string;
 }
 
+/** Held-out subscribers an action needs before its realised effect is shown. */
+export const MIN_HOLDOUT = 10;
+
 /** One action's realised effect from its treatment and control counts. */
 export function realisedEffect(action: string, nT: number, cT: number, nC: number, cC: number, confidence = 0.95): RealisedEffect {
   const rate = (n: number, c: number) => (n > 0 ? c / n : null);
@@ -36,16 +42,22 @@ export function realisedEffect(action: string, nT: number, cT: number, nC: numbe
   if (nT === 0 || nC === 0) {
     return { ...base, effect: null, ciLow: null, ciHigh: null, backfired: false, significant: false, verdict: nT === 0 ? "no contacted subscriber" : "no holdout to compare with" };
   }
+  const pct = (v: number | null) => (v === null ? "–" : `${(100 * v).toFixed(1)}%`);
+  const rates = `churn ${pct(base.treatedRate)} contacted vs ${pct(base.controlRate)} held out`;
+  if (nC < MIN_HOLDOUT) {
+    return { ...base, effect: null, ciLow: null, ciHigh: null, backfired: false, significant: false, verdict: `only ${nC} held out: too few to measure an effect yet (${rates})` };
+  }
   const z = normalQuantile(1 - (1 - confidence) / 2);
   const L = Math.log((cT + 0.5) / (nT + 1) / ((cC + 0.5) / (nC + 1)));
   const sd = Math.sqrt(1 / (cT + 0.5) - 1 / (nT + 1) + 1 / (cC + 0.5) - 1 / (nC + 1));
-  const effect = 1 - Math.exp(L);
+  const effect = cC > 0 ? 1 - (cT / nT) / (cC / nC) : null;
   const ciLow = 1 - Math.exp(L + z * sd);
   const ciHigh = 1 - Math.exp(L - z * sd);
   const backfired = (base.treatedRate ?? 0) > (base.controlRate ?? 0);
   const significant = ciLow > 0 || ciHigh < 0;
-  const pct = (v: number | null) => (v === null ? "–" : `${(100 * v).toFixed(1)}%`);
-  const verdict = backfired
+  const verdict = cT === 0 && cC === 0
+    ? `no churner in either group yet (${nT} contacted, ${nC} held out)`
+    : backfired
     ? `contacted subscribers stayed LESS than their holdout (churn ${pct(base.treatedRate)} vs ${pct(base.controlRate)})${significant ? ": the action drove customers away" : " (within chance)"}`
     : significant
       ? `contacted subscribers stayed more than their holdout (churn ${pct(base.treatedRate)} vs ${pct(base.controlRate)})`

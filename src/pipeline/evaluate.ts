@@ -347,7 +347,7 @@ export function evaluationText(e: RunEvaluation): string {
     lines.push(`realised effect per action (contacted vs held out, churn by ${e.horizonEnd}; effect = relative churn reduction, 95% interval):`);
     for (const r of e.realisedEffects) {
       lines.push(
-        `  ${r.action.padEnd(20)} ${String(r.treated).padStart(6)} contacted, ${String(r.control).padStart(5)} held out  effect ${r.effect === null ? "–" : `${pct(r.effect)} [${pct(r.ciLow)}, ${pct(r.ciHigh)}]`}  ${r.verdict}`,
+        `  ${r.action.padEnd(20)} ${String(r.treated).padStart(6)} contacted, ${String(r.control).padStart(5)} held out  effect ${r.ciLow === null ? "–" : `${pct(r.effect)} [${pct(r.ciLow)}, ${pct(r.ciHigh)}]`}  ${r.verdict}`,
       );
     }
   }

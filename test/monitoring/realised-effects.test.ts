@@ -4,8 +4,8 @@ import { realisedEffect } from "../../src/monitoring/realised-effects.js";
 describe("realised effect of an action from its holdout", () => {
   it("1 - RR with a delta-method interval (hand-worked: 40/1000 contacted vs 60/1000 held out churned)", () => {
     const r = realisedEffect("care_call", 1000, 40, 1000, 60);
-    // RR = (40.5/1001) / (60.5/1001) = 0.66942; sd = sqrt(1/40.5 - 1/1001 + 1/60.5 - 1/1001) = 0.198045
-    expect(r.effect).toBeCloseTo(1 - 40.5 / 60.5, 10);
+    // effect = 1 - 0.04 / 0.06; interval: RR = (40.5/1001) / (60.5/1001) = 0.66942, sd = sqrt(1/40.5 - 1/1001 + 1/60.5 - 1/1001) = 0.198045
+    expect(r.effect).toBeCloseTo(1 - 0.04 / 0.06, 10);
     expect(r.ciLow).toBeCloseTo(1 - Math.exp(Math.log(40.5 / 60.5) + 1.959964 * 0.198045), 5);
     expect(r.ciHigh).toBeCloseTo(1 - Math.exp(Math.log(40.5 / 60.5) - 1.959964 * 0.198045), 5);
     expect(r.significant).toBe(true);
@@ -17,6 +17,29 @@ describe("realised effect of an action from its holdout", () => {
     expect(r.significant).toBe(true);
     expect(r.verdict).toContain("stayed LESS than their holdout (churn 12.0% vs 6.0%): the action drove customers away");
     expect(realisedEffect("x", 100, 6, 100, 5).verdict).toContain("(within chance)");
+  });
+  it("never shows an effect that contradicts the two churn rates, nor one from a handful held out", () => {
+    // 1 of 13 contacted churned, the 1 held out stayed: the corrected rates would read as a 57% reduction
+    const tiny = realisedEffect("complaint_fasttrack", 13, 1, 1, 0);
+    expect(tiny).toMatchObject({ effect: null, ciLow: null, backfired: false, significant: false });
+    expect(tiny.verdict).toBe("only 1 held out: too few to measure an effect yet (churn 7.7% contacted vs 0.0% held out)");
+    // no held-out churner: a reduction of a zero rate is no number, but the rates and the interval still tell
+    const zero = realisedEffect("digital_nudge", 1000, 1, 50, 0);
+    expect(zero.effect).toBeNull();
+    expect(zero.backfired).toBe(true);
+    expect(zero.significant).toBe(false);
+    expect(zero.verdict).toContain("stayed LESS than their holdout (churn 0.1% vs 0.0%) (within chance)");
+    expect(realisedEffect("x", 200, 0, 40, 0).verdict).toBe("no churner in either group yet (200 contacted, 40 held out)");
+    // no contacted churner: a 100% reduction, inside its interval's direction
+    const all = realisedEffect("x", 400, 0, 100, 8);
+    expect(all.effect).toBe(1);
+    expect(all.ciLow! > 0).toBe(true);
+    // the sign of the effect always follows the rates
+    for (const [nT, cT, nC, cC] of [[13, 1, 20, 1], [500, 9, 40, 1], [100, 3, 10, 0], [2859, 63, 318, 11]] as const) {
+      const r = realisedEffect("x", nT, cT, nC, cC);
+      if (r.effect !== null) expect(Math.sign(r.effect)).toBe(Math.sign(cC / nC - cT / nT));
+      expect(r.backfired).toBe(cT / nT > cC / nC);
+    }
   });
   it("has no effect without a holdout or without contacts", () => {
     expect(realisedEffect("x", 100, 5, 0, 0)).toMatchObject({ effect: null, verdict: "no holdout to compare with" });
