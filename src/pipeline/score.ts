@@ -39,7 +39,7 @@ import { ConfigError, InputDataError, QualityGateError, UsageError } from "../er
 import { createHash } from "node:crypto";
 import { usableColumns } from "../features/build.js";
 import { openClusterSource } from "../features/build-cluster.js";
-import { type Period, parsePeriod } from "../features/periods.js";
+import { isoDay, type Period, parseDate, parsePeriod } from "../features/periods.js";
 import { libraryVersions } from "../io/artifact.js";
 import type { ValidationCache } from "../io/cache.js";
 import { Db } from "../io/duckdb.js";
@@ -483,6 +483,8 @@ function checkOptions(o: ScoreOptions): void {
   const nSources = [o.data, o.clickhouse, o.features, o.table].filter((x) => x !== undefined).length;
   if (nSources !== 1) throw new UsageError(msg.scoreSource());
   if ((o.data !== undefined || o.clickhouse !== undefined) && o.asOf === undefined) throw new UsageError(msg.scoreDataNeedsAsOf());
+  // before any table is read: a mistyped day names the option, not the loader's config key
+  if (o.asOf !== undefined) o.asOf = isoDay(parseDate(o.asOf, "--as-of"));
   if (o.budget !== undefined && o.budget !== null && !(o.budget >= 0)) throw new UsageError(msg.badBudget(o.budget));
   if (o.shard && o.data === undefined && o.clickhouse === undefined) throw new UsageError(msg.shardSource());
   if (o.clickhouse !== undefined && !o.shard) throw new UsageError(msg.scoreClickhouseNeedsShard());

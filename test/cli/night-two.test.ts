@@ -75,4 +75,12 @@ describe("night two", () => {
     expect(r.stderr).toContain("usage ends 2026-06-30; as-of 2026-11-30 is after it");
     expect(r.stderr).toContain(msg.asOfAfterData("usage", join(world, "usage.parquet"), "2026-06-30", "2026-11-30", 0));
   }, 120_000);
+
+  it("a mistyped as-of day is a usage error naming --as-of, before any table is read", async () => {
+    const r = await runInProcess(["score", "--model", join(dir, "models", "champion"), "--data", world, "--as-of", "2026-13-01", "--out", join(dir, "runs", "bad"), "--quiet"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(msg.featBadDate("--as-of", "2026-13-01"));
+    expect(r.stderr).not.toContain("validation.asOf");
+    expect(r.stderr).not.toMatch(STACK);
+  }, 60_000);
 });
