@@ -122,8 +122,11 @@ export const msg = {
   tableFormat: (path: string) => `table ${path} must be a .csv, .tsv, .txt or .parquet file. Convert it or rename it with the right extension.`,
   tableUnreadable: (path: string, detail: string) => `cannot read table ${path}: ${detail}. Check that it is a valid CSV (with a header row) or Parquet file.`,
   tableEmpty: (path: string) => `table ${path} has no data rows. Point --table at a file with a header and at least one row.`,
-  columnNotInTable: (path: string, option: string, column: string, available: string[]) =>
-    `${option}: column '${column}' is not in ${path}. Columns are: ${available.slice(0, 30).join(", ")}${available.length > 30 ? ", ..." : ""}. Use one of them (names are case-sensitive).`,
+  columnNotInTable: (path: string, option: string, column: string, available: string[]) => {
+    const near = available.find((a) => a.trim().toLowerCase() === column.trim().toLowerCase());
+    const hint = near !== undefined ? ` Did you mean '${near}'? (names are case-sensitive)` : " Use one of them (names are case-sensitive).";
+    return `${option}: column '${column}' is not in ${path}. Columns are: ${available.slice(0, 30).join(", ")}${available.length > 30 ? ", ..." : ""}.${hint}`;
+  },
   positiveNeverSeen: (path: string, column: string, value: string, seen: string[]) =>
     `--positive ${quoteValue(value)} never occurs in column '${column}' of ${path}; its values are ${seen.slice(0, 10).map((v) => quoteValue(v)).join(", ")}. Give the value that marks a churner.`,
   singleClass: (path: string, column: string, what: string) =>

@@ -37,6 +37,9 @@ describe("churn cv on a flat table", () => {
     writeFlatCsv(table, 60);
     const t = await readFlatTable(table);
     await expect(cvFromArgs({ ...base, table, label: "gone", folds: 3 })).rejects.toThrow(new UsageError(msg.columnNotInTable(table, "--label", "gone", t.names)));
+    // the same name in another case: the message says which column was meant
+    await expect(cvFromArgs({ ...base, table, label: "Churned", folds: 3 })).rejects.toThrow("--label: column 'Churned' is not in");
+    await expect(cvFromArgs({ ...base, table, label: "Churned", folds: 3 })).rejects.toThrow("Did you mean 'churned'? (names are case-sensitive)");
     await expect(cvFromArgs({ ...base, table, positive: "Yes", folds: 3 })).rejects.toThrow(new InputDataError(msg.positiveNeverSeen(table, "churned", "Yes", ["no", "yes"])));
     await expect(cvFromArgs({ ...base, table, folds: 3, foldsColumn: "fold" })).rejects.toThrow(new UsageError(msg.foldsOption()));
     const single = join(dir, "single.csv");
