@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/load.js";
+import { nearestKey, parseConfig } from "../../src/config/load.js";
 import { defaultConfig } from "../../src/config/schema.js";
 import { configJsonSchema } from "../../src/cli/commands/config.js";
 import { ConfigError } from "../../src/errors.js";
@@ -25,8 +25,26 @@ describe("config", () => {
     expect(m).toContain("c.yaml has 3 problems");
     expect(m).toContain("seed:");
     expect(m).toContain("data.columns.subscribers.monthly_fee: must be a plain column name");
-    expect(m).toContain('Unrecognized key: "bogus"');
+    expect(m).toContain('(top level): unrecognized key: "bogus"');
+    expect(m).not.toContain("did you mean");
     expect((err as ConfigError).exitCode).toBe(2);
+  });
+
+  it("a misspelt key names the key that was probably meant", () => {
+    const m = (() => {
+      try {
+        parseConfig("retention:\n  budgett: 5000\n  contactRules:\n    cooldowndays: 7\n    maxContact: 2\n", "c.yaml");
+      } catch (e) {
+        return (e as ConfigError).message;
+      }
+      return "";
+    })();
+    expect(m).toContain('retention: unrecognized key: "budgett" (did you mean "budget"?)');
+    expect(m).toContain('retention.contactRules: unrecognized keys: "cooldowndays" (did you mean "cooldownDays"?), "maxContact" (did you mean "maxContacts"?)');
+    expect(nearestKey("budgett", ["budget", "periodBudget"])).toBe("budget");
+    expect(nearestKey("xyz", ["budget"])).toBeUndefined();
+    // two equally close keys: no guess
+    expect(nearestKey("ab", ["aa", "bb"])).toBeUndefined();
   });
 
   it("names the file when the syntax is broken", () => {

@@ -165,7 +165,7 @@ export const HOSTILE_CASES: HostileCase[] = [
     title: "unknown config key",
     config: () => ({ data: { dirr: "x" } }),
     exit: 2,
-    message: () => "data: Unrecognized key",
+    message: () => 'data: unrecognized key: "dirr" (did you mean "dir"?)',
     result: "refused: every section is strict, so a typo is not silently ignored",
   },
 ];
