@@ -664,7 +664,8 @@ export function buildPlannerReport(d: PlannerReportData): ReportDoc {
       { label: "Run", value: d.run.id },
       { label: "As of", value: d.run.asOf },
       { label: "Model", value: d.run.modelId },
-      { label: "Created", value: d.run.createdAt },
+      // no "Created": the report's data carry the as-of day there (a re-run writes the same bytes), which read as
+      // the day the run was made; the run manifest has the real time (created_at)
     ],
     currency: d.run.currency,
     sections: [headline(d), whatIfSection(d.whatIf, d.run.currency), changesSection(d), matrixSection(d), actionSection(d), contactSection(d), callListSection(d), topSection(d), driftSection(d), trendSection(d), outcomeSection(d), kpiSection(d)],
