@@ -101,7 +101,7 @@ export function trainText(r: TrainResult): string {
 
 export const trainCommand: CommandModule<object, TrainArgs> = {
   command: "train",
-  describe: "train a model, write models/<id>/ (weights, preprocessing, calibration, bands, metrics, checksums) and update the champion",
+  describe: "train a model, write models/<id>/ (weights, preprocessing, calibration, bands, metrics, checksums) and promote it to champion when it beats the current one on the same rows",
   builder: (y) =>
     y
       .option("features", { type: "string", describe: "feature table from `churn features` (time-honest split)" })
