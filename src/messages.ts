@@ -365,7 +365,11 @@ export const msg = {
     `${file} (table ${table}): the header names column \`${column}\` ${positions.length} times (fields ${positions.join(", ")}), so it is not clear which to read. Rename or remove the extra one, or map another column with \`data.columns.${table}.<canonical>: <your column>\`.`,
   tooManyRejectsExample: (row: number, column: string | null, value: string | null, reason: string, all: boolean) =>
     ` First rejected: row ${row}${column ? `, column \`${column}\` = ${quoteValue(value ?? "")}` : ""} (${reason}).${
-      all ? " Every row was rejected: are the values in the order of the header (a shifted export), and is the column mapping right?" : ""
+      reason === "bad_number" && /^\s*[+-]?\d[\d.]*,\d+\s*$/.test(value ?? "")
+        ? ' The number has a decimal comma: set `data.csv.decimal: ","` in the config (a file whose fields are separated by semicolons also needs `data.csv.delimiter: ";"`).'
+        : all
+          ? " Every row was rejected: are the values in the order of the header (a shifted export), and is the column mapping right?"
+          : ""
     }`,
   tableFileNotRegular: (table: string, path: string) =>
     `data.tables.${table}: ${path} is not a regular file (a directory, device or pipe). Point it at the exported CSV or Parquet file.`,

@@ -57,6 +57,27 @@ describe("checkRejectShare", () => {
   });
 });
 
+describe("a decimal-comma export without the config for it", () => {
+  it("says which setting reads it, instead of guessing a shifted export", async () => {
+    // semicolon-separated with decimal commas, read with the default dialect (the delimiter is sniffed)
+    const semi = (t: string) => t.replaceAll(",", ";").replace(/(\d)\.(\d)/g, "$1,$2");
+    const dir = writeDir({ "subscribers.csv": semi(SUBS), "usage.csv": semi(USAGE) });
+    const result = await withDb((db) => loadData(db, { dir, config: configSchema.parse({}), asOf: AS_OF }));
+    let text = "";
+    try {
+      checkRejectShare(result, 0.01);
+    } catch (e) {
+      text = (e as Error).message;
+    }
+    expect(text).toContain("column `monthly_fee` = '10,5' (bad_number)");
+    expect(text).toContain('set `data.csv.decimal: ","` in the config');
+    expect(text).not.toContain("shifted export");
+    // with the setting, nothing is rejected
+    const ok = await withDb((db) => loadData(db, { dir, config: configSchema.parse({ data: { csv: { delimiter: ";", decimal: "," } } }), asOf: AS_OF }));
+    expect(Object.values(ok.tables).reduce((a, t) => a + t.rejected, 0)).toBe(0);
+  });
+});
+
 describe("finding files and safety", () => {
   it("takes explicit table files over the directory and refuses unknown table names", () => {
     const dir = writeDir({ "subscribers.csv": SUBS, "subs2.csv": SUBS });
