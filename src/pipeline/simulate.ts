@@ -135,6 +135,8 @@ const r2 = (v: number) => Math.round(v * 100) / 100;
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 
 export async function simulateRun(o: { plan: string; truth: string; config: Config; draws?: number | undefined; seed?: number | undefined }): Promise<SimulateResult> {
+  // the world's folder itself (WORLD rather than WORLD/truth) is what a user types first: take its truth/
+  if (!fileExists(`${o.truth}/monthly.parquet`) && fileExists(`${o.truth}/truth/monthly.parquet`)) o = { ...o, truth: `${o.truth}/truth` };
   if (!fileExists(`${o.truth}/monthly.parquet`)) throw new InputDataError(msg.simulateNoTruth(o.truth));
   const run = await readRun(o.plan);
   const monthStart = run.manifest.as_of ? monthStartAfter(run.manifest.as_of) : undefined;

@@ -129,6 +129,8 @@ describe("churn score", () => {
     expect(sim.oracle.net_value).toBeGreaterThanOrEqual(sim.plan.net_value);
     if (sim.oracle.budget !== null) expect(sim.oracle.cost).toBeLessThanOrEqual(sim.oracle.budget + 1e-6);
     expect(sim.plan_share_of_oracle).toBeCloseTo(sim.plan.net_value / sim.oracle.net_value, 3);
+    // --truth WORLD (the world's folder, not its truth/) reads the same truth
+    expect(await simulateRun({ plan: out, truth: world, config })).toEqual(sim);
     // the baselines never use an action this run's campaigns show raising churn (treated churn above control)
     const { summary } = await readRun(out);
     const pooled = new Map<string, { nT: number; cT: number; nC: number; cC: number }>();
