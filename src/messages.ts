@@ -11,6 +11,8 @@ const show = (v: unknown): string => {
   return s === undefined ? "undefined" : s.length > 80 ? `${s.slice(0, 77)}...` : s;
 };
 export const quoteValue = (v: unknown): string => `'${show(v)}'`;
+/** A p-value as people read it: 0.0123, or 1.7e-6 below 0.0001 (never a bare 0.0000). */
+export const pValueText = (p: number): string => (p < 0.0001 ? p.toExponential(1) : p.toFixed(4));
 
 export const msg = {
   // --- CLI / usage -------------------------------------------------------------------------------
@@ -174,7 +176,7 @@ export const msg = {
   promoteFirst: () => "no champion yet",
   promoteChampionFailed: (id: string, why: string) => `champion ${id} could not score the validation rows (${why}); use --promote to replace it`,
   promoteTest: (won: boolean, auc: number, champAuc: number, diff: number, low: number, high: number, p: number, alpha: number, rows: number) =>
-    `validation AUC ${auc.toFixed(4)} vs champion ${champAuc.toFixed(4)} on the same ${rows.toLocaleString("en-US")} rows: difference ${diff >= 0 ? "+" : ""}${diff.toFixed(4)} (95% interval ${low.toFixed(4)} to ${high.toFixed(4)}), DeLong one-sided p = ${p < 0.0001 ? p.toExponential(1) : p.toFixed(4)} ${won ? "<" : "≥"} alpha ${alpha}${won ? "" : ": not a significant gain (use --promote to force it)"}`,
+    `validation AUC ${auc.toFixed(4)} vs champion ${champAuc.toFixed(4)} on the same ${rows.toLocaleString("en-US")} rows: difference ${diff >= 0 ? "+" : ""}${diff.toFixed(4)} (95% interval ${low.toFixed(4)} to ${high.toFixed(4)}), DeLong one-sided p = ${pValueText(p)} ${won ? "<" : "≥"} alpha ${alpha}${won ? "" : ": not a significant gain (use --promote to force it)"}`,
   compareNeedsData: (a: string, b: string, why: string) =>
     `cannot compare ${a} and ${b} on the same rows without data: ${why}. Pass the rows to score with --features FILE (a feature table; its latest complete snapshot is used) or --table FILE --label COL --positive VALUE.`,
   compareNeedsTwo: () => "churn models compare needs two model ids, e.g. `churn models compare logistic-20260101T000000Z mlp-20260102T000000Z`. Run `churn models list` to see them.",

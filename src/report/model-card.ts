@@ -21,6 +21,7 @@ import {
 } from "./charts.js";
 import { areaUnder, calibrationBins, gainsPoints, prPoints, rocPoints, scoreHistogram, thin } from "./curves.js";
 import type { Chart, ReportDoc, Section, Table } from "./doc.js";
+import { pValueText } from "../messages.js";
 
 /** Metrics as src/model/metrics.ts `evaluate` returns them (its `Metrics` is assignable to this). */
 export interface ReportMetrics {
@@ -277,7 +278,7 @@ export function buildModelCard(d: ModelCardData): ReportDoc {
   if (!d.champion) notes.push("No champion model yet: this is the first model, nothing to compare against.");
   if (d.championTest) {
     const t = d.championTest;
-    const p = t.pOneSided < 0.0001 ? t.pOneSided.toExponential(1) : t.pOneSided.toFixed(4);
+    const p = pValueText(t.pOneSided);
     notes.push(
       `Against the champion on the same validation rows: AUC difference ${t.difference >= 0 ? "+" : ""}${t.difference.toFixed(4)} (95% interval ${t.low.toFixed(4)} to ${t.high.toFixed(4)}), one-sided DeLong p = ${p}; ${t.pOneSided < t.alpha ? `a significant gain at alpha ${t.alpha}` : `not a significant gain at alpha ${t.alpha}`}. ${t.promoted ? (t.forced ? "This model was promoted to champion by --promote." : "This model was promoted to champion.") : "This model was not promoted."}`,
     );

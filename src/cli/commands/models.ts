@@ -1,7 +1,7 @@
 import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
 import { UsageError } from "../../errors.js";
-import { msg } from "../../messages.js";
+import { msg, pValueText } from "../../messages.js";
 import type { BackendName } from "../../model/backend.js";
 import { type CompareResult, compareModels } from "../../model/compare.js";
 import { parseExclude } from "../../model/inputs.js";
@@ -91,7 +91,7 @@ export function showText(r: Obj): string {
     `calibration   ${String(obj(r["calibration"])["method"] ?? "?")}${cal["design"] ? ` (${cal["design"] === "separate-rows" ? "fitted on the calibration rows" : cal["design"] === "cross-fitted" ? "cross-fitted on the validation rows" : "fitted on the validation rows"}${cal["reason"] && cal["reason"] !== "requested" ? `; ${String(cal["reason"])}` : ""})` : ""}`,
     `risk bands    critical ≥ ${f4(num(bands["critical"]))}, high ≥ ${f4(num(bands["high"]))}, medium ≥ ${f4(num(bands["medium"]))}`,
     ...(num(test["difference"]) !== undefined
-      ? [`vs champion   ${String(champ["id"])}: AUC ${sign(num(test["difference"])!)} (95% interval ${sign(num(test["low"])!)} to ${sign(num(test["high"])!)}), DeLong p = ${f4(num(test["pOneSided"]))} → ${champ["promoted"] ? (champ["forced"] ? "promoted by --promote" : "promoted") : "not promoted"}`]
+      ? [`vs champion   ${String(champ["id"])}: AUC ${sign(num(test["difference"])!)} (95% interval ${sign(num(test["low"])!)} to ${sign(num(test["high"])!)}), DeLong p = ${num(test["pOneSided"]) === undefined ? "—" : pValueText(num(test["pOneSided"])!)} → ${champ["promoted"] ? (champ["forced"] ? "promoted by --promote" : "promoted") : "not promoted"}`]
       : []),
     `top features  ${perm.slice(0, 8).map((p) => `${p.column} (${p.aucDrop >= 0 ? "+" : ""}${p.aucDrop.toFixed(3)})`).join(", ") || "—"}`,
     `              (drop in validation AUC when the column is shuffled)`,
@@ -126,7 +126,7 @@ export function compareText(r: CompareResult): string {
     ["calibration", r.a.calibration, r.b.calibration],
     ["training data", r.a.trainingData, r.b.trainingData],
   ];
-  const p = t.pOneSided < 0.0001 ? t.pOneSided.toExponential(1) : t.pOneSided.toFixed(4);
+  const p = pValueText(t.pOneSided);
   return [
     `${r.a.id} (A) and ${r.b.id} (B) on ${r.rows.description}: ${r.rows.count.toLocaleString("en-US")} rows, ${r.rows.churners.toLocaleString("en-US")} churners`,
     "",
