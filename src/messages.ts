@@ -69,6 +69,8 @@ export const msg = {
   noDataRows: (file: string, table: string) =>
     `${file} (table ${table}) has a header but no data rows. Export it again with its rows.`,
   noDataRowsWarning: (file: string, table: string) => `${file} (table ${table}) has a header but no data rows; loaded as an empty table.`,
+  duckOutOfMemory: (limit: string | null, detail: string) =>
+    `DuckDB needed more memory than its limit${limit ? ` (${limit})` : ""} for a step it cannot spill to disk: ${detail}\nRaise the limit in churn.config.yaml: scoring.memoryLimit for churn score, features.memoryLimit for churn features (e.g. 4GB; leave the machine's other jobs room), or run on a machine with more memory.`,
   spillFailed: (dir: string, detail: string) =>
     `DuckDB could not use its spill files under ${dir} (the temp folder it writes to beyond its memory limit): ${detail}\nFree space there, point TMPDIR at a larger disk, or raise features.memoryLimit / scoring.memoryLimit in churn.config.yaml.`,
   unreadableFile: (file: string, table: string, detail: string) =>

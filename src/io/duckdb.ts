@@ -89,6 +89,8 @@ export class Db {
     private readonly ownSpill: string | undefined,
     /** Where this connection spills (its own folder or the caller's). */
     private readonly spillTo: string,
+    /** The memory limit it was opened with (null: DuckDB's default), for the out-of-memory message. */
+    private readonly memoryLimit: string | null = null,
   ) {}
 
   /**
@@ -100,6 +102,8 @@ export class Db {
     if (text.includes(this.spillTo) || /duckdb_temp_storage|temp_directory|No space left on device/i.test(text)) {
       return new ConfigError(msg.spillFailed(this.spillTo, duckDetail(e)));
     }
+    // a step that cannot spill needed more than the limit: the limit is the config's to raise, not a bug
+    if (/Out of Memory Error/i.test(text)) return new ConfigError(msg.duckOutOfMemory(this.memoryLimit, text.split("\n")[0] ?? text));
     return e;
   }
 
@@ -122,7 +126,7 @@ export class Db {
       const conn = await instance.connect();
       await conn.run("SET TimeZone = 'UTC'");
       await conn.run("SET lock_configuration = true");
-      return new Db(instance, conn, ownSpill, opts.tempDirectory ?? ownSpill!);
+      return new Db(instance, conn, ownSpill, opts.tempDirectory ?? ownSpill!, opts.memoryLimit ?? null);
     } catch (e) {
       if (ownSpill) removePath(ownSpill);
       throw e;

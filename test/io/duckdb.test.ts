@@ -22,4 +22,14 @@ describe("duckdb", () => {
       await expect(db.run("INSTALL httpfs")).rejects.toThrow(/local extension/);
     });
   });
+
+  it("a step that needs more memory than the limit is a config error naming the setting to raise, not a bug", async () => {
+    // a list aggregate cannot spill: 3M doubles in one list need more than 16MB
+    const err = await withDb((db) => db.run("CREATE TABLE l AS SELECT list(random()) AS x FROM range(3000000)"), { memoryLimit: "16MB" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(2);
+    expect((err as Error).message).toContain("DuckDB needed more memory than its limit (16MB)");
+    expect((err as Error).message).toContain("scoring.memoryLimit for churn score, features.memoryLimit for churn features");
+    expect((err as Error).message).not.toContain("Possible solutions");
+  });
 });
