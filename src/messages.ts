@@ -4,7 +4,7 @@
  * bad value and says the fix.
  */
 
-import { SAFE_IDENT_HINT } from "./identifiers.js";
+import { closestColumn, SAFE_IDENT_HINT } from "./identifiers.js";
 
 const show = (v: unknown): string => {
   const s = typeof v === "string" ? v : JSON.stringify(v);
@@ -127,7 +127,7 @@ export const msg = {
   tableUnreadable: (path: string, detail: string) => `cannot read table ${path}: ${detail}. Check that it is a valid CSV (with a header row) or Parquet file.`,
   tableEmpty: (path: string) => `table ${path} has no data rows. Point --table at a file with a header and at least one row.`,
   columnNotInTable: (path: string, option: string, column: string, available: string[]) => {
-    const near = available.find((a) => a.trim().toLowerCase() === column.trim().toLowerCase());
+    const near = closestColumn(column, available);
     const hint = near !== undefined ? ` Did you mean '${near}'? (names are case-sensitive)` : " Use one of them (names are case-sensitive).";
     return `${option}: column '${column}' is not in ${path}. Columns are: ${available.slice(0, 30).join(", ")}${available.length > 30 ? ", ..." : ""}.${hint}`;
   },

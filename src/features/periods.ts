@@ -78,7 +78,7 @@ export function parseAsOf(opts: { asOf?: string | undefined; range?: string | un
     const end = parseDate(m[2] ?? "", "--as-of-range");
     if (end < start) throw new UsageError(msg.featBadRange(opts.range));
     const step = parsePeriod(opts.every ?? "1mo", "--every");
-    const monthEnds = step.unit === "month" && addPeriod(start, { n: 1, unit: "day", text: "1d" }).getUTCDate() === 1;
+    const monthEnds = step.unit === "month" && monthEnd(start).getTime() === start.getTime();
     dates = [];
     for (let i = 0; ; i++) {
       const d = monthEnds ? monthEnd(addPeriod(start, step, i)) : addPeriod(start, step, i);

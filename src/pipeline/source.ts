@@ -28,6 +28,7 @@ import { featureSidecarSchema } from "../io/run-schemas.js";
 import type { Logger } from "../log.js";
 import { msg } from "../messages.js";
 import type { ReasonFeature } from "../retention/reasons.js";
+import { closestColumn } from "../identifiers.js";
 
 export interface SourceInput {
   name: string;
@@ -261,10 +262,4 @@ export async function countFileRejects(db: Db, src: ScoreSource, path: string): 
   }
   const rows = await db.all("SELECT reason, count(*) AS n FROM rejects GROUP BY reason ORDER BY reason");
   src.rejectedByReason = Object.fromEntries(rows.map((r) => [String(r["reason"]), Number(r["n"])]));
-}
-
-/** The file's column whose name differs from `name` only in case, spaces and punctuation, if there is one. */
-function closestColumn(name: string, cols: readonly string[]): string | undefined {
-  const norm = (c: string) => c.toLowerCase().replace(/[^\p{L}\p{N}]/gu, "");
-  return cols.find((c) => norm(c) === norm(name));
 }
