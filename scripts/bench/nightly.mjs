@@ -19,7 +19,7 @@
 // Targets (issue 18): first night <= 20 min, next night (one new daily partition) <= 10 min, peak RSS <= 8 GB,
 // on 2 cores. Run it under `nice -n 10`.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -220,10 +220,22 @@ for (const [night, days, asOf] of [
   setNight(night, days);
   const base = await scan();
   const r = churn(["score", "--model", join(dir, "models", "champion"), "--data", data, "--as-of", asOf, "--out", join(out, "runs", asOf), "--allow-drift", "--json"], night);
-  const res = JSON.parse(r.stderr.slice(0, 0) || "{}");
-  void res;
-  const line = { night, asOf, usageFiles: days, scanSeconds: base.seconds, inputRows: base.rows, seconds: r.seconds, cpuSeconds: r.cpuSeconds, peakRssMB: r.peakRssMB, ratioToScan: +(r.seconds / base.seconds).toFixed(2) };
+  // the run's own account: subscribers read, and seconds per step (load, features, score, effects, ...)
+  const manifest = JSON.parse(readFileSync(join(out, "runs", asOf, "manifest.json"), "utf8"));
+  const line = {
+    night,
+    asOf,
+    subscribers: manifest.counts?.in,
+    usageFiles: days,
+    scanSeconds: base.seconds,
+    inputRows: base.rows,
+    seconds: r.seconds,
+    cpuSeconds: r.cpuSeconds,
+    peakRssMB: r.peakRssMB,
+    ratioToScan: +(r.seconds / base.seconds).toFixed(2),
+    steps: manifest.durations,
+  };
   nights.push(line);
   console.log(JSON.stringify(line));
 }
-console.log(JSON.stringify({ subscribers: values.subscribers, days: DAYS, nights, usageBytes: readdirSync(join(data, "usage")).reduce((a, f) => a + bytes(join(data, "usage", f)), 0), targets: "night 1 <= 1200 s, night 2 <= 600 s, peak RSS <= 8192 MB" }));
+console.log(JSON.stringify({ days: DAYS, nights, usageBytes: readdirSync(join(data, "usage")).reduce((a, f) => a + bytes(join(data, "usage", f)), 0), targets: "night 1 <= 1200 s, night 2 <= 600 s, peak RSS <= 8192 MB" }));

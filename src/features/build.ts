@@ -36,6 +36,9 @@ export interface BuildOptions {
   threads?: number | undefined;
   /** Reuse and store validated input files here (none: validate in memory). */
   cache?: ValidationCache | undefined;
+  /** Subscriber passes and partition size (see computeFeatures); default: from features.memoryLimit. */
+  passes?: number | undefined;
+  partitionMinRows?: number | undefined;
 }
 
 export interface BuildResult {
@@ -91,7 +94,7 @@ export async function buildFeatureTable(opts: BuildOptions): Promise<BuildResult
     const files: string[] = [];
     const computed = await computeFeatures(
       db,
-      { asOf: opts.asOf, horizon: opts.horizon, dataEnd: opts.dataEnd, columns: usableColumns(loaded), log },
+      { asOf: opts.asOf, horizon: opts.horizon, dataEnd: opts.dataEnd, columns: usableColumns(loaded), log, passes: opts.passes, partitionMinRows: opts.partitionMinRows },
       async (select) => {
         const file = `${parts}/part-${String(files.length).padStart(4, "0")}.parquet`;
         await writing(() => db.run(`COPY (${select}) TO ${quoteLiteral(file)} (FORMAT parquet)`));

@@ -46,17 +46,24 @@ FROM (${grouped})`,
  * DuckDB: the families' tables live in the connection; the as-of date is parameter $1. With `only` (a table of
  * subscriber_id in the connection), the raw tables are read for those subscribers only (a shard's).
  */
-export function duckdbDialect(opts: { usageStart: string | null; complaintsStart?: string | null | undefined; only?: string | undefined }): Dialect {
-  const { only } = opts;
+export function duckdbDialect(opts: {
+  usageStart: string | null;
+  complaintsStart?: string | null | undefined;
+  only?: string | undefined;
+  /** Relations that stand for raw tables (a subscriber pass's partition of them, see runner.ts). */
+  parts?: ReadonlyMap<string, string> | undefined;
+}): Dialect {
+  const { only, parts } = opts;
   return {
     name: "duckdb",
     asOf: "$1::DATE",
     usageStart: opts.usageStart === null ? null : `DATE ${quoteLiteral(opts.usageStart)}`,
     complaintsStart: opts.complaintsStart == null ? null : `DATE ${quoteLiteral(opts.complaintsStart)}`,
     rel: (name) =>
-      only !== undefined && (TABLE_NAMES as readonly string[]).includes(name)
+      parts?.get(name) ??
+      (only !== undefined && (TABLE_NAMES as readonly string[]).includes(name)
         ? `(SELECT * FROM ${name} SEMI JOIN ${only} __only ON __only.subscriber_id = ${name}.subscriber_id)`
-        : name,
+        : name),
     date: (iso) => `DATE ${quoteLiteral(iso)}`,
     addMonths: (d, n) => `(${d} + to_months(${n}))::DATE`,
     monthStart: (d) => `date_trunc('month', ${d})`,

@@ -7,13 +7,15 @@
  */
 import { TABLE_NAMES, type TableName } from "../contract/tables.js";
 import { InputDataError } from "../errors.js";
+import { join } from "node:path";
 import { type Db, quoteLiteral } from "../io/duckdb.js";
+import { fileExists, makeTempDir, removePath } from "../io/files.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
 import { BASES } from "./bases.js";
 import { addPeriod, isoDay, type Period } from "./periods.js";
 import { FAMILIES } from "./registry.js";
-import { duckdbDialect } from "./dialect.js";
+import { type Dialect, duckdbDialect } from "./dialect.js";
 import { buildSpine, dataEndOf } from "./snapshot.js";
 import type { BaseId, FamilyContext, FeatureDef, FeatureFamily, FeatureType } from "./types.js";
 
@@ -73,6 +75,13 @@ export interface ComputeOptions {
    * are the ones computed without it.
    */
   only?: string | undefined;
+  /**
+   * Subscriber passes (see computeFeatures): 1 computes every subscriber at once; default: as many as the
+   * connection's memory limit needs.
+   */
+  passes?: number | undefined;
+  /** With passes: tables with more rows than this are written into per-pass partitions (default PARTITION_MIN_ROWS). */
+  partitionMinRows?: number | undefined;
 }
 
 export interface ComputeResult extends Omit<FeaturePlan, "contexts" | "bases"> {
@@ -151,7 +160,24 @@ export function resultOf(plan: FeaturePlan, dataEnd: Date, opts: Pick<ComputeOpt
 }
 
 /**
+ * Memory one subscriber takes in the feature step's largest aggregations (the usage windows of one as-of, and
+ * one row per month of usage history), in bytes: BASE + MONTH x months of usage. Set so that what
+ * scripts/bench/nightly.mjs showed to work is what it gives: 1M subscribers with 3 months of usage under
+ * score's 1 GB limit in 2 passes of 500k (in one pass it ran out of memory), peak RSS 2.2 GB.
+ */
+const BYTES_PER_SUBSCRIBER = { base: 800, month: 400 };
+/** Raw tables with more rows than this are written once into the passes' partitions; smaller ones are filtered per pass. */
+const PARTITION_MIN_ROWS = 1_000_000;
+
+/**
  * Compute the feature table. `emit(select, asOf)` receives, per as-of, a SELECT (no parameters) returning subscriber_id, as_of, the features and label, ordered by subscriber_id.
+ *
+ * When the subscribers' aggregates would not fit the connection's memory limit (a DuckDB GROUP BY of tens of
+ * millions of groups does not spill well: 10M subscribers' monthly usage ran out of memory at 1 GB and at 4 GB),
+ * the subscribers are split into passes by a hash of their id: the large raw tables are written once into one
+ * Parquet partition per pass (in the connection's spill folder), and each pass computes every as-of's features of
+ * its subscribers from its partitions alone. Features are per subscriber, so the rows are the ones a single pass
+ * computes (test/features-passes.test.ts compares the bytes).
  */
 export async function computeFeatures(
   db: Db,
@@ -171,55 +197,104 @@ export async function computeFeatures(
   const result: ComputeResult = { ...resultOf(plan, dataEnd, opts), asOf: [], rows: 0 };
 
   // days before the first usage row are not covered by the data: unknown, not inactive
-  const d = duckdbDialect({
-    usageStart: columns.has("usage") ? await firstDateOf(db, "usage", "date") : null,
-    complaintsStart: columns.get("complaints")?.has("opened_at") ? await firstDateOf(db, "complaints", "opened_at") : null,
-    only: opts.only,
-  });
-  // tables some bases read, built once over every row (of the shard's subscribers, with `only`)
-  for (const b of plan.bases) {
-    const prep = BASES[b].prepare;
-    if (prep) await db.run(`CREATE OR REPLACE TABLE ${prep.table} AS ${prep.sql(d, d.rel("usage"))}`);
-  }
-  const progress = log.progress("features", opts.asOf.length);
-  for (const [i, asOf] of opts.asOf.entries()) {
-    const day = isoDay(asOf);
-    if (asOf > dataEnd) log.warn(msg.featAsOfAfterDataEnd(day, isoDay(dataEnd)));
+  const usageStart = columns.has("usage") ? await firstDateOf(db, "usage", "date") : null;
+  const complaintsStart = columns.get("complaints")?.has("opened_at") ? await firstDateOf(db, "complaints", "opened_at") : null;
+  const passes = opts.passes ?? (await passesFor(db, opts.only, usageStart, dataEnd));
+  const summaries: AsOfSummary[] = opts.asOf.map((asOf) => {
     const horizonEnd = addPeriod(asOf, opts.horizon);
-    const labelKnown = horizonEnd <= dataEnd;
-    const timed = async (stage: string, fn: () => Promise<void>) => {
-      const t0 = performance.now();
-      const c0 = process.cpuUsage();
-      await fn();
-      const cpu = process.cpuUsage(c0);
-      result.timings.push({ as_of: day, stage, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
-    };
+    return { as_of: isoDay(asOf), horizon_end: isoDay(horizonEnd), label_known: horizonEnd <= dataEnd, rows: 0, positives: 0, negatives: 0, unknown: 0 };
+  });
+  for (const [i, asOf] of opts.asOf.entries()) if (asOf > dataEnd) log.warn(msg.featAsOfAfterDataEnd(summaries[i]!.as_of, isoDay(dataEnd)));
 
-    await timed("snapshot", () => buildSpine(db, asOf, horizonEnd, labelKnown, opts.only));
+  const timed = async (day: string, stage: string, fn: () => Promise<void>) => {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    await fn();
+    const cpu = process.cpuUsage(c0);
+    result.timings.push({ as_of: day, stage, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+  };
+  /** Every table of one as-of into the connection (the snapshot, the bases, the families); then `then`. */
+  const snapshot = async (d: Dialect, parts: ReadonlyMap<string, string> | undefined, i: number, only: string | undefined) => {
+    const asOf = opts.asOf[i]!;
+    const sum = summaries[i]!;
+    const day = sum.as_of;
+    await timed(day, "snapshot", () => buildSpine(db, asOf, new Date(`${sum.horizon_end}T00:00:00Z`), sum.label_known, only, parts));
     for (const b of plan.bases) {
       const base = BASES[b];
-      await timed(`base:${b}`, () => db.run(`CREATE OR REPLACE TABLE ${base.table} AS ${base.sql({ columns }, d)}`, [day]));
+      await timed(day, `base:${b}`, () => db.run(`CREATE OR REPLACE TABLE ${base.table} AS ${base.sql({ columns }, d)}`, [day]));
     }
     for (const f of families) {
       const ctx = plan.contexts.get(f.id);
       if (!ctx) continue;
       const sql = f.sql(ctx, d);
-      await timed(`family:${f.id}`, () => db.run(`CREATE OR REPLACE TABLE feat_fam_${f.id} AS ${sql}`, sql.includes("$1") ? [day] : []));
+      await timed(day, `family:${f.id}`, () => db.run(`CREATE OR REPLACE TABLE feat_fam_${f.id} AS ${sql}`, sql.includes("$1") ? [day] : []));
     }
-    await timed("write", () => emit(finalSelect(plan, families, day), day));
-
     const counts = await db.one(
       "SELECT count(*) AS n, count(*) FILTER (WHERE label = 1) AS pos, count(*) FILTER (WHERE label = 0) AS neg FROM feat_spine",
     );
     const n = Number(counts?.["n"] ?? 0);
     const pos = Number(counts?.["pos"] ?? 0);
     const neg = Number(counts?.["neg"] ?? 0);
-    if (n === 0) log.warn(msg.featEmptySnapshot(day));
-    result.asOf.push({ as_of: day, horizon_end: isoDay(horizonEnd), label_known: labelKnown, rows: n, positives: pos, negatives: neg, unknown: n - pos - neg });
-    result.rows += n;
-    progress.tick(i + 1);
+    sum.rows += n;
+    sum.positives += pos;
+    sum.negatives += neg;
+    sum.unknown += n - pos - neg;
+  };
+  // tables some bases read, built once over every row (of the shard's or the pass's subscribers)
+  const prepare = async (d: Dialect) => {
+    for (const b of plan.bases) {
+      const prep = BASES[b].prepare;
+      if (prep) await timed("", `prepare:${b}`, () => db.run(`CREATE OR REPLACE TABLE ${prep.table} AS ${prep.sql(d, d.rel("usage"))}`));
+    }
+  };
+
+  const progress = log.progress("features", opts.asOf.length * passes);
+  let split: SplitTables | undefined;
+  let few: Map<string, string> | undefined;
+  try {
+    if (passes <= 1) {
+      // a few subscribers (contacted ones, say): their rows of each table read once, not once per as-of and base
+      few = opts.only !== undefined ? await fewRows(db, columns, opts.only) : undefined;
+      const d = duckdbDialect({ usageStart, complaintsStart, only: opts.only, parts: few });
+      await prepare(d);
+      for (const i of opts.asOf.keys()) {
+        await snapshot(d, few, i, opts.only);
+        const day = summaries[i]!.as_of;
+        await timed(day, "write", () => emit(`${finalSelect(plan, families, day)}\nORDER BY s.subscriber_id`, day));
+        progress.tick(i + 1);
+      }
+    } else {
+      log.info(msg.featPasses(passes));
+      split = await splitTables(db, columns, passes, opts.only, opts.partitionMinRows ?? PARTITION_MIN_ROWS, (t, fn) => timed("", `split:${t}`, fn));
+      for (let p = 0; p < passes; p++) {
+        const parts = split.partsOf(p);
+        const d = duckdbDialect({ usageStart, complaintsStart, parts });
+        await prepare(d);
+        for (const i of opts.asOf.keys()) {
+          await snapshot(d, parts, i, undefined);
+          // each pass's rows into a file of the spill folder: kept out of memory until the last pass
+          const day = summaries[i]!.as_of;
+          const file = split.file(`out-${i}-${p}.parquet`);
+          await timed(day, "collect", () => db.run(`COPY (${finalSelect(plan, families, day)}) TO ${quoteLiteral(file)} (FORMAT parquet)`));
+          progress.tick(p * opts.asOf.length + i + 1);
+        }
+      }
+      for (const i of opts.asOf.keys()) {
+        const day = summaries[i]!.as_of;
+        const files = Array.from({ length: passes }, (_, p) => quoteLiteral(split!.file(`out-${i}-${p}.parquet`)));
+        await timed(day, "write", () => emit(`SELECT * FROM read_parquet([${files.join(", ")}]) ORDER BY subscriber_id`, day));
+      }
+    }
+    progress.done();
+  } finally {
+    for (const t of few?.values() ?? []) await db.run(`DROP TABLE IF EXISTS ${t}`);
+    split?.remove();
   }
-  progress.done();
+  for (const sum of summaries) {
+    if (sum.rows === 0) log.warn(msg.featEmptySnapshot(sum.as_of));
+    result.asOf.push(sum);
+    result.rows += sum.rows;
+  }
   const temps = [
     "feat_spine",
     ...plan.bases.flatMap((b) => [BASES[b].table, ...(BASES[b].prepare ? [BASES[b].prepare.table] : [])]),
@@ -229,6 +304,101 @@ export async function computeFeatures(
     await db.run(`DROP TABLE IF EXISTS ${t}`);
   }
   return result;
+}
+
+/**
+ * How many subscriber passes the features of these subscribers need under the connection's memory limit (1:
+ * all at once). Estimated from the number of subscribers and the months of usage (BYTES_PER_SUBSCRIBER).
+ */
+export async function passesFor(db: Db, only: string | undefined, usageStart: string | null, dataEnd: Date): Promise<number> {
+  const subscribers = Number((await db.one(`SELECT count(*) AS n FROM ${only ?? "subscribers"}`))?.["n"] ?? 0);
+  const months = usageStart === null ? 0 : Math.max(1, (dataEnd.getUTCFullYear() - Number(usageStart.slice(0, 4))) * 12 + dataEnd.getUTCMonth() + 2 - Number(usageStart.slice(5, 7)));
+  const bytes = subscribers * (BYTES_PER_SUBSCRIBER.base + BYTES_PER_SUBSCRIBER.month * months);
+  return Math.max(1, Math.ceil(bytes / db.memoryLimitBytes));
+}
+
+/** `only` at most this share of the subscribers: its rows of every table are copied into temp tables first. */
+const FEW_SHARE = 0.05;
+
+/**
+ * The rows of `only`'s subscribers of every present table in temp tables (feat_few_<table>), when `only` holds
+ * at most FEW_SHARE of the subscribers; else undefined (each read filters the table).
+ */
+async function fewRows(db: Db, columns: ReadonlyMap<TableName, ReadonlySet<string>>, only: string): Promise<Map<string, string> | undefined> {
+  const n = async (t: string) => Number((await db.one(`SELECT count(*) AS n FROM ${t}`))?.["n"] ?? 0);
+  if ((await n(only)) > FEW_SHARE * (await n("subscribers"))) return undefined;
+  const d0 = duckdbDialect({ usageStart: null, only });
+  const parts = new Map<string, string>();
+  for (const t of TABLE_NAMES) {
+    if (!columns.has(t)) continue;
+    await db.run(`CREATE OR REPLACE TEMP TABLE feat_few_${t} AS SELECT * FROM ${d0.rel(t)}`);
+    parts.set(t, `feat_few_${t}`);
+  }
+  return parts;
+}
+
+interface SplitTables {
+  /** The relation standing for each raw table in pass `p`. */
+  partsOf(p: number): Map<string, string>;
+  /** A path in the passes' folder. */
+  file(name: string): string;
+  remove(): void;
+}
+
+/**
+ * Split the raw tables by pass: pass p takes the subscribers whose hash of the id (as text) modulo `passes` is p.
+ * A table with more than PARTITION_MIN_ROWS rows is written once, with one Parquet partition per pass, into a
+ * folder of the spill directory (removed by `remove`), so a pass reads its own rows only; a smaller table is
+ * filtered by the hash in each pass. Values come back in their own types (cast on the way back).
+ */
+async function splitTables(
+  db: Db,
+  columns: ReadonlyMap<TableName, ReadonlySet<string>>,
+  passes: number,
+  only: string | undefined,
+  partitionMinRows: number,
+  time: (table: string, fn: () => Promise<void>) => Promise<void>,
+): Promise<SplitTables> {
+  const d0 = duckdbDialect({ usageStart: null, only });
+  const pass = `CAST(hash(CAST(subscriber_id AS VARCHAR)) % ${passes} AS INTEGER)`;
+  const dir = makeTempDir("passes-", db.spillDirectory);
+  const written = new Map<string, { dir: string; cols: string }>();
+  const filtered: TableName[] = [];
+  try {
+    for (const t of TABLE_NAMES) {
+      if (!columns.has(t)) continue;
+      const rows = Number((await db.one(`SELECT count(*) AS n FROM ${t}`))?.["n"] ?? 0);
+      if (rows <= partitionMinRows) {
+        filtered.push(t);
+        continue;
+      }
+      const cols = (await db.describe(`SELECT * FROM ${t}`)).map((c) => `CAST("${c.name.replaceAll('"', '""')}" AS ${c.type}) AS "${c.name.replaceAll('"', '""')}"`).join(", ");
+      const to = join(dir, t);
+      await time(t, () => db.run(`COPY (SELECT *, ${pass} AS __pass FROM ${d0.rel(t)}) TO ${quoteLiteral(to)} (FORMAT parquet, PARTITION_BY (__pass))`));
+      written.set(t, { dir: to, cols });
+    }
+  } catch (e) {
+    removePath(dir);
+    throw e;
+  }
+  return {
+    partsOf(p) {
+      const parts = new Map<string, string>();
+      for (const t of filtered) parts.set(t, `(SELECT * FROM ${d0.rel(t)} WHERE ${pass} = ${p})`);
+      for (const [t, w] of written) {
+        const folder = join(w.dir, `__pass=${p}`);
+        parts.set(
+          t,
+          fileExists(folder)
+            ? `(SELECT ${w.cols} FROM read_parquet(${quoteLiteral(join(folder, "*.parquet"))}, hive_partitioning = false))`
+            : `(SELECT * FROM ${t} LIMIT 0)`,
+        );
+      }
+      return parts;
+    },
+    file: (name) => join(dir, name),
+    remove: () => removePath(dir),
+  };
 }
 
 /** The first date of a table's date column (YYYY-MM-DD), or null when it has no rows. */
@@ -247,5 +417,5 @@ function finalSelect(plan: FeaturePlan, families: readonly FeatureFamily[], day:
   }
   for (const c of plan.columns) cols.push(`CAST(feat_fam_${c.family}."${c.name}" AS ${c.sqlType}) AS "${c.name}"`);
   cols.push("s.label");
-  return `SELECT ${cols.join(",\n  ")}\nFROM feat_spine s\n${joins.join("\n")}\nORDER BY s.subscriber_id`;
+  return `SELECT ${cols.join(",\n  ")}\nFROM feat_spine s\n${joins.join("\n")}`;
 }

@@ -7,7 +7,7 @@
  * parameters (`$1`, `$2`, ...), never spliced into SQL text.
  */
 import { mkdirSync, mkdtempSync, readdirSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance, type DuckDBValue } from "@duckdb/node-api";
 import { ConfigError } from "../errors.js";
@@ -92,6 +92,19 @@ export class Db {
     /** The memory limit it was opened with (null: DuckDB's default), for the out-of-memory message. */
     private readonly memoryLimit: string | null = null,
   ) {}
+
+  /** The folder this connection spills to (scratch files of its own go in subfolders of it). */
+  get spillDirectory(): string {
+    return this.spillTo;
+  }
+
+  /** The memory limit in bytes; DuckDB's default (80% of the machine's memory) when none was set. */
+  get memoryLimitBytes(): number {
+    const m = /^(\d+(?:\.\d+)?)\s*(MB|GB|MiB|GiB)$/.exec(this.memoryLimit ?? "");
+    if (!m) return Math.floor(totalmem() * 0.8);
+    const unit = { MB: 1e6, GB: 1e9, MiB: 2 ** 20, GiB: 2 ** 30 }[m[2] as "MB" | "GB" | "MiB" | "GiB"];
+    return Math.floor(Number(m[1]) * unit);
+  }
 
   /**
    * A statement that failed because DuckDB could not write its spill files (a full or unwritable temp folder) is

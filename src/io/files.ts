@@ -168,7 +168,7 @@ export function renamePath(from: string, to: string): void {
   renameSync(from, to);
 }
 
-/** A new private temporary folder (under TMPDIR) whose name starts with `prefix`; the caller removes it. */
-export function makeTempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+/** A new private temporary folder (under TMPDIR, or `under`) whose name starts with `prefix`; the caller removes it. */
+export function makeTempDir(prefix: string, under: string = tmpdir()): string {
+  return mkdtempSync(join(under, prefix));
 }
