@@ -367,13 +367,16 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
     keepRows = allMemory;
     const target = quoteIdent(name);
     step(view && !allMemory ? "keeping the valid rows (a view over the files)" : "keeping the valid rows", rows);
+    // the files with no rejected row (every check of the table is done: the list is final)
+    const dirty = new Set((await db.all("SELECT DISTINCT file FROM rejects WHERE table_name = $1", [name])).map((r) => String(r["file"])));
+    const clean = (x: (typeof parts)[number]) => !dirty.has(x.c.file.path);
     if (view) {
       const p = new Params(true);
-      await db.run(`CREATE VIEW ${target} AS ${parts.map((x) => goodRows(x.c, x.kept, p)).join("\nUNION ALL\n")}`);
+      await db.run(`CREATE VIEW ${target} AS ${parts.map((x) => goodRows(x.c, x.kept, p, clean(x))).join("\nUNION ALL\n")}`);
     } else {
       for (const [i, x] of parts.entries()) {
         const p = new Params();
-        const sql = goodRows(x.c, x.kept, p);
+        const sql = goodRows(x.c, x.kept, p, clean(x));
         await scanning(x.c.file, config.data.csv, () => db.run(i === 0 ? `CREATE TABLE ${target} AS ${sql}` : `INSERT INTO ${target} ${sql}`, p.values));
       }
     }

@@ -378,8 +378,12 @@ export async function dropTemps(c: Pick<FileCtx, "db" | "n">, keepRows: boolean)
 }
 
 /** The canonical columns of the file's good rows (kept rows minus every reject of the file). */
-export function goodRows(c: FileCtx, kept: KeptRows, p: Params): string {
-  return `SELECT ${canonCols(c.def).map((x) => `t.${x}`).join(", ")} FROM ${keptRelation(c, kept, p)} t ANTI JOIN ${rejectedRows(c)} b ON b.row = t._row`;
+export function goodRows(c: FileCtx, kept: KeptRows, p: Params, clean = false): string {
+  const cols = canonCols(c.def).map((x) => `t.${x}`).join(", ");
+  // a file without rejected rows needs no ANTI JOIN: against an empty reject list it made DuckDB read the file
+  // on one thread (a full read of 85M usage rows: 4.7 s wall on 1 core, 2.3 s on 2 without it)
+  if (clean) return `SELECT ${cols} FROM ${kept.kind === "source" ? parsedSource(c, p) : keptRelation(c, kept, p)} t`;
+  return `SELECT ${cols} FROM ${keptRelation(c, kept, p)} t ANTI JOIN ${rejectedRows(c)} b ON b.row = t._row`;
 }
 
 /** Hash of the source values of good rows (for duplicates across partitions): `_row`, `_h`. */
