@@ -193,6 +193,12 @@ export const FAULT_CASES: FaultCase[] = [
       "each DuckDB connection spills into a folder of its own, TMPDIR/churn-duckdb-<uid>/<pid>-*, removed at close; those of dead pids are removed by the next run (before: both used DuckDB's default `.tmp` in the working directory, overwrote each other's spill files, and a worker failed with \"internal error: cannot read usage.parquet ... Could not read enough bytes from file .tmp/duckdb_temp_storage...\"; test/io/duckdb-spill.test.ts crashed its test worker on the old code)",
   },
   {
+    id: "features-beyond-memory",
+    title: "features of more subscribers than the memory limit holds (1M subscribers x 90 days of daily usage under score's 1 GB; 10M under 1 GB or 4 GB)",
+    result:
+      "the subscribers are split into passes by a hash of their id (as many as the limit needs: 2 at 1M, 20 at 10M), the large tables written once into one Parquet part per pass in the spill folder (removed at the end, also on failure), each pass computing its subscribers' features from its parts; the feature rows are byte-identical to one pass (test/features/passes.test.ts). Before: exit 2 \"DuckDB needed more memory than its limit\", and before that, exit 1 \"internal error\" (the monthly usage aggregation, ~30M groups at 10M, does not spill well in DuckDB)",
+  },
+  {
     id: "spill-full",
     title: "the spill folder full or unwritable",
     result:
