@@ -177,7 +177,7 @@ const PARTITION_MIN_ROWS = 1_000_000;
  * the subscribers are split into passes by a hash of their id: the large raw tables are written once into one
  * Parquet partition per pass (in the connection's spill folder), and each pass computes every as-of's features of
  * its subscribers from its partitions alone. Features are per subscriber, so the rows are the ones a single pass
- * computes (test/features-passes.test.ts compares the bytes).
+ * computes (test/features/passes.test.ts compares the bytes).
  */
 export async function computeFeatures(
   db: Db,
@@ -213,12 +213,12 @@ export async function computeFeatures(
     const cpu = process.cpuUsage(c0);
     result.timings.push({ as_of: day, stage, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 });
   };
-  /** Every table of one as-of into the connection (the snapshot, the bases, the families); then `then`. */
-  const snapshot = async (d: Dialect, parts: ReadonlyMap<string, string> | undefined, i: number, only: string | undefined) => {
+  /** Every table of one as-of into the connection (the snapshot, the bases, the families), its counts into its summary. */
+  const snapshot = async (d: Dialect, i: number) => {
     const asOf = opts.asOf[i]!;
     const sum = summaries[i]!;
     const day = sum.as_of;
-    await timed(day, "snapshot", () => buildSpine(db, asOf, new Date(`${sum.horizon_end}T00:00:00Z`), sum.label_known, only, parts));
+    await timed(day, "snapshot", () => buildSpine(db, asOf, addPeriod(asOf, opts.horizon), sum.label_known, d));
     for (const b of plan.bases) {
       const base = BASES[b];
       await timed(day, `base:${b}`, () => db.run(`CREATE OR REPLACE TABLE ${base.table} AS ${base.sql({ columns }, d)}`, [day]));
@@ -258,7 +258,7 @@ export async function computeFeatures(
       const d = duckdbDialect({ usageStart, complaintsStart, only: opts.only, parts: few });
       await prepare(d);
       for (const i of opts.asOf.keys()) {
-        await snapshot(d, few, i, opts.only);
+        await snapshot(d, i);
         const day = summaries[i]!.as_of;
         await timed(day, "write", () => emit(`${finalSelect(plan, families, day)}\nORDER BY s.subscriber_id`, day));
         progress.tick(i + 1);
@@ -267,11 +267,10 @@ export async function computeFeatures(
       log.info(msg.featPasses(passes));
       split = await splitTables(db, columns, passes, opts.only, opts.partitionMinRows ?? PARTITION_MIN_ROWS, (t, fn) => timed("", `split:${t}`, fn));
       for (let p = 0; p < passes; p++) {
-        const parts = split.partsOf(p);
-        const d = duckdbDialect({ usageStart, complaintsStart, parts });
+        const d = duckdbDialect({ usageStart, complaintsStart, parts: split.partsOf(p) });
         await prepare(d);
         for (const i of opts.asOf.keys()) {
-          await snapshot(d, parts, i, undefined);
+          await snapshot(d, i);
           // each pass's rows into a file of the spill folder: kept out of memory until the last pass
           const day = summaries[i]!.as_of;
           const file = split.file(`out-${i}-${p}.parquet`);

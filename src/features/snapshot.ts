@@ -64,11 +64,7 @@ FROM ${d.rel("subscribers")}
 WHERE activation_date <= ${d.asOf} AND (deactivation_date IS NULL OR deactivation_date > ${d.asOf})`;
 }
 
-/**
- * The snapshot into table feat_spine; `only`: a table of the only subscriber ids to take, `parts`: relations
- * standing for raw tables (see duckdbDialect).
- */
-export async function buildSpine(db: Db, asOf: Date, horizonEnd: Date, labelKnown: boolean, only?: string, parts?: ReadonlyMap<string, string>): Promise<void> {
-  const d = duckdbDialect({ usageStart: null, only, parts });
+/** The snapshot into table feat_spine, reading subscribers through `d` (restricted to a shard's or a pass's, say). */
+export async function buildSpine(db: Db, asOf: Date, horizonEnd: Date, labelKnown: boolean, d: Dialect): Promise<void> {
   await db.run(`CREATE OR REPLACE TABLE feat_spine AS ${spineSelect(d, "* EXCLUDE (deactivation_date)", horizonEnd, labelKnown)}`, [isoDay(asOf)]);
 }
