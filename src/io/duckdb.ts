@@ -50,6 +50,22 @@ function spillDir(): string {
   return mkdtempSync(join(root, `${process.pid}-`));
 }
 
+/**
+ * A statement that failed because DuckDB could not write its spill files (a full or unwritable temp folder, `spillTo`)
+ * is the machine's or the config's problem, never the input's nor a bug in churn: exit 2 naming the folder. So is a
+ * step that needed more than the memory limit and could not spill. Other errors are returned as they are.
+ */
+export function duckResourceError(e: unknown, spillTo: string, memoryLimit: string | null): unknown {
+  const text = (e as Error)?.message ?? "";
+  if (text.includes(spillTo) || /duckdb_temp_storage|temp_directory|No space left on device/i.test(text)) {
+    return new ConfigError(msg.spillFailed(spillTo, duckDetail(e)));
+  }
+  // a step that cannot spill needed more than the limit: the limit is the config's to raise, not a bug (also when
+  // it surfaces as a FATAL error: "Failed to create checkpoint ... failed to pin block of size ...")
+  if (/Out of Memory Error|failed to pin block/i.test(text)) return new ConfigError(msg.duckOutOfMemory(memoryLimit, text.split("\n")[0] ?? text));
+  return e;
+}
+
 export { SAFE_IDENT, SAFE_IDENT_HINT } from "../identifiers.js";
 import { SAFE_IDENT } from "../identifiers.js";
 
@@ -106,18 +122,8 @@ export class Db {
     return Math.floor(Number(m[1]) * unit);
   }
 
-  /**
-   * A statement that failed because DuckDB could not write its spill files (a full or unwritable temp folder) is
-   * the machine's or the config's problem, never the input's nor a bug in churn: exit 2 naming the folder.
-   */
   private resourceError(e: unknown): unknown {
-    const text = (e as Error)?.message ?? "";
-    if (text.includes(this.spillTo) || /duckdb_temp_storage|temp_directory|No space left on device/i.test(text)) {
-      return new ConfigError(msg.spillFailed(this.spillTo, duckDetail(e)));
-    }
-    // a step that cannot spill needed more than the limit: the limit is the config's to raise, not a bug
-    if (/Out of Memory Error/i.test(text)) return new ConfigError(msg.duckOutOfMemory(this.memoryLimit, text.split("\n")[0] ?? text));
-    return e;
+    return duckResourceError(e, this.spillTo, this.memoryLimit);
   }
 
   static async open(opts: DbOptions = {}): Promise<Db> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { quoteIdent, withDb } from "../../src/io/duckdb.js";
+import { duckResourceError, quoteIdent, withDb } from "../../src/io/duckdb.js";
 import { ConfigError } from "../../src/errors.js";
 
 describe("duckdb", () => {
@@ -31,5 +31,16 @@ describe("duckdb", () => {
     expect((err as Error).message).toContain("DuckDB needed more memory than its limit (16MB)");
     expect((err as Error).message).toContain("scoring.memoryLimit for churn score, features.memoryLimit for churn features");
     expect((err as Error).message).not.toContain("Possible solutions");
+  });
+
+  it("out of memory reported as a FATAL checkpoint error is the same config error", () => {
+    // what `churn score` printed as "internal error" with scoring.memoryLimit 100MB on the demo's sample world
+    const fatal = new Error("FATAL Error: Failed to create checkpoint because of error: failed to pin block of size 256.0 KiB (95.2 MiB/95.3 MiB used)");
+    const err = duckResourceError(fatal, "/tmp/spill", "100MB");
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).exitCode).toBe(2);
+    expect((err as Error).message).toContain("DuckDB needed more memory than its limit (100MB)");
+    const other = new Error("Binder Error: Referenced column \"x\" not found");
+    expect(duckResourceError(other, "/tmp/spill", "100MB")).toBe(other);
   });
 });
