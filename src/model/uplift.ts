@@ -35,7 +35,7 @@
  * Intervals: the Laplace approximation (inverse penalised information) gives var(log m_a(x)) by the delta
  * method. Harmful effects (m > 1) are estimated like any other and kept: the plan never buys them.
  */
-import { cholesky, choleskyInverse, choleskySolve } from "./linalg.js";
+import { envelopeCholesky, envelopeInverse, envelopeSolve } from "./linalg.js";
 
 export interface UpliftRows {
   n: number;
@@ -138,50 +138,6 @@ function logMultiplier(theta: ArrayLike<number>, A: number, K: number, a: number
   return t;
 }
 
-/**
- * eta of row i and its nonzero derivatives d eta / d theta (indices idx, values val, increasing indices);
- * returns [eta, count].
- */
-function jacobianRow(rows: UpliftRows, i: number, theta: Float64Array, A: number, idx: Int32Array, val: Float64Array): [number, number] {
-  const [eta, m] = jacobianCore(rows, i, theta, A, idx, val);
-  if (!rows.campaign) return [eta, m];
-  const j = upliftIndex(A, rows.K).alpha(rows.campaign[i]!);
-  idx[m] = j;
-  val[m] = 1;
-  return [eta + theta[j]!, m + 1];
-}
-
-function jacobianCore(rows: UpliftRows, i: number, theta: Float64Array, A: number, idx: Int32Array, val: Float64Array): [number, number] {
-  const K = rows.K;
-  const ix = upliftIndex(A, K);
-  const off = rows.offset[i]!;
-  let eta = theta[ix.c0]! + theta[ix.c1]! * off;
-  idx[0] = ix.c0;
-  val[0] = 1;
-  idx[1] = ix.c1;
-  val[1] = off;
-  for (let k = 0; k < K; k++) {
-    const z = rows.z[i * K + k]!;
-    idx[2 + k] = ix.g(k);
-    val[2 + k] = z;
-    eta += theta[ix.g(k)]! * z;
-  }
-  if (!rows.treated[i]) return [eta, 2 + K];
-  const a = rows.action[i]!;
-  eta += (rows.effectOffset ? rows.effectOffset[i]! : 0) + theta[ix.b(a)]!;
-  idx[2 + K] = ix.b(a);
-  val[2 + K] = 1;
-  for (let k = 0; k < K; k++) {
-    const z = rows.z[i * K + k]!;
-    idx[3 + K + k] = ix.v(k);
-    val[3 + K + k] = z;
-    idx[3 + 2 * K + k] = ix.d(a, k);
-    val[3 + 2 * K + k] = z;
-    eta += (theta[ix.v(k)]! + theta[ix.d(a, k)]!) * z;
-  }
-  return [eta, 3 + 3 * K];
-}
-
 function priorOf(o: UpliftOptions, K: number, G: number): { mean: Float64Array; prec: Float64Array } {
   const A = o.actions.length;
   const ix = upliftIndex(A, K, G);
@@ -202,13 +158,115 @@ function priorOf(o: UpliftOptions, K: number, G: number): { mean: Float64Array; 
   return { mean, prec };
 }
 
+/**
+ * eta of row i: c0 + c1 offset + g.z, plus for a treated row its anchor + b_a + (v + d_a).z, plus its campaign's
+ * intercept.
+ */
+function etaOf(rows: UpliftRows, i: number, theta: Float64Array, A: number): number {
+  const K = rows.K;
+  const ix = upliftIndex(A, K);
+  let eta = theta[ix.c0]! + theta[ix.c1]! * rows.offset[i]!;
+  for (let k = 0; k < K; k++) eta += theta[ix.g(k)]! * rows.z[i * K + k]!;
+  if (rows.treated[i]) {
+    const a = rows.action[i]!;
+    eta += (rows.effectOffset ? rows.effectOffset[i]! : 0) + theta[ix.b(a)]!;
+    for (let k = 0; k < K; k++) eta += (theta[ix.v(k)]! + theta[ix.d(a, k)]!) * rows.z[i * K + k]!;
+  }
+  return rows.campaign ? eta + theta[ix.alpha(rows.campaign[i]!)]! : eta;
+}
+
 function penalisedLogLik(rows: UpliftRows, theta: Float64Array, A: number, prior: { mean: Float64Array; prec: Float64Array }): number {
-  const idx = new Int32Array(4 + 3 * rows.K);
-  const val = new Float64Array(4 + 3 * rows.K);
   let ll = 0;
-  for (let i = 0; i < rows.n; i++) ll += rowTerms(jacobianRow(rows, i, theta, A, idx, val)[0], rows.y[i]!).ll;
+  for (let i = 0; i < rows.n; i++) ll += rowTerms(etaOf(rows, i, theta, A), rows.y[i]!).ll;
   for (let j = 0; j < theta.length; j++) ll -= 0.5 * prior.prec[j]! * (theta[j]! - prior.mean[j]!) ** 2;
   return ll;
+}
+
+/**
+ * The rows grouped by the parameters their eta depends on (campaign, treated, action). Within a group every
+ * row's Jacobian is the same map of u = (1, offset, z): parameter params[s] reads u[src[s]] (params increasing).
+ * So the information matrix is sum over groups of M' (sum of w u u') M, and a row costs (K+2)(K+3)/2 products
+ * instead of (4+3K)^2/2: an order of magnitude fewer at a dozen modifiers.
+ */
+interface RowGroups {
+  of: Int32Array;
+  params: Int32Array[];
+  src: Int32Array[];
+  /** Each group's campaign and treated action (-1: none, a control group). */
+  campaign: number[];
+  action: number[];
+}
+
+function groupRows(rows: UpliftRows, A: number): RowGroups {
+  const K = rows.K;
+  const ix = upliftIndex(A, K);
+  const of = new Int32Array(rows.n);
+  const index = new Map<number, number>();
+  const params: Int32Array[] = [];
+  const src: Int32Array[] = [];
+  const campaign: number[] = [];
+  const action: number[] = [];
+  for (let i = 0; i < rows.n; i++) {
+    const c = rows.campaign ? rows.campaign[i]! : -1;
+    const t = rows.treated[i] ? rows.action[i]! : -1;
+    const key = (c + 1) * (A + 1) + (t + 1);
+    let g = index.get(key);
+    if (g === undefined) {
+      g = params.length;
+      index.set(key, g);
+      const p: number[] = [ix.c0, ix.c1];
+      const u: number[] = [0, 1];
+      for (let k = 0; k < K; k++) p.push(ix.g(k)), u.push(2 + k);
+      if (t >= 0) {
+        p.push(ix.b(t)), u.push(0);
+        for (let k = 0; k < K; k++) p.push(ix.v(k)), u.push(2 + k);
+        for (let k = 0; k < K; k++) p.push(ix.d(t, k)), u.push(2 + k);
+      }
+      if (c >= 0) p.push(ix.alpha(c)), u.push(0);
+      params.push(Int32Array.from(p));
+      src.push(Int32Array.from(u));
+      campaign.push(c);
+      action.push(t);
+    }
+    of[i] = g;
+  }
+  return { of, params, src, campaign, action };
+}
+
+/**
+ * An order of the parameters in which the information matrix is an arrow: one block per action (the intercepts
+ * of its campaigns, b_a, d_a), which share no row with another action's block, then the dense border (c0, c1,
+ * g, v, and the intercepts of campaigns with several actions). pos: each parameter's place in that order;
+ * first: the envelope of each row (the first column a group couples it with), for envelopeCholesky.
+ */
+function arrowOrder(groups: RowGroups, A: number, K: number, G: number): { pos: Int32Array; first: Int32Array } {
+  const ix = upliftIndex(A, K, G);
+  const actionsOf: Set<number>[] = Array.from({ length: G }, () => new Set<number>());
+  groups.campaign.forEach((c, grp) => {
+    if (c >= 0 && groups.action[grp]! >= 0) actionsOf[c]!.add(groups.action[grp]!);
+  });
+  const order: number[] = [];
+  for (let c = 0; c < G; c++) if (actionsOf[c]!.size === 0) order.push(ix.alpha(c));
+  for (let a = 0; a < A; a++) {
+    for (let c = 0; c < G; c++) if (actionsOf[c]!.size === 1 && actionsOf[c]!.has(a)) order.push(ix.alpha(c));
+    order.push(ix.b(a));
+    for (let k = 0; k < K; k++) order.push(ix.d(a, k));
+  }
+  order.push(ix.c0, ix.c1);
+  for (let k = 0; k < K; k++) order.push(ix.g(k));
+  for (let k = 0; k < K; k++) order.push(ix.v(k));
+  for (let c = 0; c < G; c++) if (actionsOf[c]!.size > 1) order.push(ix.alpha(c));
+  const pos = new Int32Array(ix.P);
+  order.forEach((p, i) => {
+    pos[p] = i;
+  });
+  const first = Int32Array.from({ length: ix.P }, (_, i) => i);
+  for (const params of groups.params) {
+    let m = ix.P;
+    for (const p of params) m = Math.min(m, pos[p]!);
+    for (const p of params) first[pos[p]!] = Math.min(first[pos[p]!]!, m);
+  }
+  return { pos, first };
 }
 
 /**
@@ -235,8 +293,14 @@ export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
   }
   const maxIter = o.maxIter ?? 50;
   const tol = o.tol ?? 1e-7;
-  const idx = new Int32Array(4 + 3 * K);
-  const val = new Float64Array(4 + 3 * K);
+  const groups = groupRows(rows, A);
+  const { pos, first } = arrowOrder(groups, A, K, G);
+  const NG = groups.params.length;
+  const U = K + 2;
+  const T = (U * (U + 1)) / 2;
+  const u = new Float64Array(U);
+  const S = new Float64Array(NG * T);
+  const R = new Float64Array(NG * U);
   let ll = penalisedLogLik(rows, theta, A, prior);
   let iterations = 0;
   let converged = false;
@@ -244,26 +308,49 @@ export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
   for (; iterations < maxIter; iterations++) {
     const g = new Float64Array(P);
     H = new Float64Array(P * P);
+    S.fill(0);
+    R.fill(0);
+    // per group: the sums of r u and of w u u' (lower triangle, row by row)
     for (let i = 0; i < rows.n; i++) {
-      const [eta, m] = jacobianRow(rows, i, theta, A, idx, val);
-      const { r, w } = rowTerms(eta, rows.y[i]!);
-      for (let s = 0; s < m; s++) {
-        const js = idx[s]!;
-        const vs = val[s]!;
-        g[js]! += r * vs;
-        const wv = w * vs;
-        for (let t = 0; t <= s; t++) H[js * P + idx[t]!]! += wv * val[t]!;
+      const { r, w } = rowTerms(etaOf(rows, i, theta, A), rows.y[i]!);
+      const grp = groups.of[i]!;
+      u[0] = 1;
+      u[1] = rows.offset[i]!;
+      for (let k = 0; k < K; k++) u[2 + k] = rows.z[i * K + k]!;
+      let at = grp * T;
+      const ru = grp * U;
+      for (let s = 0; s < U; s++) {
+        const us = u[s]!;
+        R[ru + s]! += r * us;
+        const wu = w * us;
+        for (let t = 0; t <= s; t++) S[at++]! += wu * u[t]!;
       }
     }
-    // the Jacobian rows list indices in increasing order, so only the lower triangle was filled: mirror it
+    // H = sum over groups of M' S M, g = sum of M' R; H in the arrow order, lower triangle only
+    for (let grp = 0; grp < NG; grp++) {
+      const params = groups.params[grp]!;
+      const src = groups.src[grp]!;
+      const base = grp * T;
+      for (let s = 0; s < params.length; s++) {
+        const ps = pos[params[s]!]!;
+        const us = src[s]!;
+        g[params[s]!]! += R[grp * U + us]!;
+        for (let t = 0; t <= s; t++) {
+          const pt = pos[params[t]!]!;
+          const ut = src[t]!;
+          H[ps >= pt ? ps * P + pt : pt * P + ps]! += S[base + (us >= ut ? (us * (us + 1)) / 2 + ut : (ut * (ut + 1)) / 2 + us)]!;
+        }
+      }
+    }
+    const gp = new Float64Array(P);
     for (let j = 0; j < P; j++) {
-      g[j]! -= prior.prec[j]! * (theta[j]! - prior.mean[j]!);
-      H[j * P + j]! += prior.prec[j]!;
-      for (let k = 0; k < j; k++) H[k * P + j] = H[j * P + k]!;
+      gp[pos[j]!] = g[j]! - prior.prec[j]! * (theta[j]! - prior.mean[j]!);
+      H[pos[j]! * (P + 1)]! += prior.prec[j]!;
     }
     const L = Float64Array.from(H);
-    if (!cholesky(L, P)) break;
-    const step = choleskySolve(L, P, g);
+    if (!envelopeCholesky(L, P, first)) break;
+    const stepP = envelopeSolve(L, P, first, gp);
+    const step = Float64Array.from(pos, (q) => stepP[q]!);
     // step halving keeps every iteration an ascent of the penalised likelihood
     let scale = 1;
     let next = theta;
@@ -285,7 +372,12 @@ export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
     }
   }
   const L = Float64Array.from(H);
-  const cov = cholesky(L, P) ? choleskyInverse(L, P) : new Float64Array(P * P).fill(Number.NaN);
+  let cov = new Float64Array(P * P).fill(Number.NaN);
+  if (envelopeCholesky(L, P, first)) {
+    const inv = envelopeInverse(L, P, first);
+    cov = new Float64Array(P * P);
+    for (let p = 0; p < P; p++) for (let q = 0; q < P; q++) cov[p * P + q] = inv[pos[p]! * P + pos[q]!]!;
+  }
   return { actions: [...o.actions], K, G, theta, cov, iterations, converged, logLik: ll };
 }
 
