@@ -9,6 +9,7 @@
  * (0-based, header excluded) of the file.
  */
 import { extname } from "node:path";
+import type { DuckDBVector } from "@duckdb/node-api";
 import { InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
 import { MISSING_TOKENS, type RawColumn, type RawTable } from "../raw-table.js";
@@ -82,13 +83,21 @@ const missingList = MISSING_TOKENS.map((t) => quoteLiteral(t)).join(", ");
 /** A column as trimmed VARCHAR with the missing tokens turned into NULL. */
 const cleaned = (name: string) => `CASE WHEN trim(CAST(${qid(name)} AS VARCHAR)) IN (${missingList}) THEN NULL ELSE trim(CAST(${qid(name)} AS VARCHAR)) END`;
 
-async function columnNames(db: Db, src: string, path: string): Promise<string[]> {
+async function columnTypes(db: Db, src: string, path: string): Promise<{ name: string; type: string }[]> {
   try {
-    return (await db.describe(`SELECT * FROM ${src}`)).map((c) => c.name);
+    return await db.describe(`SELECT * FROM ${src}`);
   } catch (e) {
     throw new InputDataError(msg.tableUnreadable(path, (e as Error).message.split("\n")[0] ?? ""));
   }
 }
+
+/**
+ * Column types whose values the text rule reads back exactly (integers; DOUBLE prints the shortest text that
+ * parses back to the same number): such a column of a Parquet file is numeric by the rule unless it holds an
+ * infinity, and is read as it is instead of through text (a feature table's 80 columns: seconds, not tenths).
+ * FLOAT and DECIMAL are not among them (their text parses to another double than their value).
+ */
+const EXACT_NUMERIC = new Set(["TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT", "HUGEINT", "DOUBLE"]);
 
 export async function readFlatTable(path: string, opts: FlatTableOptions = {}): Promise<FlatTable> {
   if (!fileExists(path)) throw new InputDataError(msg.tableNotFound(path));
@@ -96,19 +105,29 @@ export async function readFlatTable(path: string, opts: FlatTableOptions = {}): 
   const src = flatSourceSql(path, csv);
   return withDb(async (db) => {
     const skip = new Set(opts.skip ?? []);
-    const all = await columnNames(db, src, path);
+    const types = await columnTypes(db, src, path);
+    const all = types.map((c) => c.name);
     const names = all.filter((n) => !skip.has(n));
     const rawSet = new Set(opts.raw ?? []);
     const features = names.filter((n) => !rawSet.has(n));
     // One pass to decide numeric vs categorical: count non-missing values that are not finite numbers.
     const kinds = new Map<string, "numeric" | "categorical">();
-    const toInfer = features.filter((n) => !opts.kinds?.[n]);
     for (const n of features) if (opts.kinds?.[n]) kinds.set(n, opts.kinds[n]!);
+    const typed = new Set<string>();
     try {
-      await db.run(`CREATE TEMP TABLE t AS SELECT ${names.map((n) => `${cleaned(n)} AS ${qid(n)}`).join(", ")} FROM ${src}`);
+      const exact = types.filter((c) => EXACT_NUMERIC.has(c.type) && features.includes(c.name) && opts.kinds?.[c.name] !== "categorical").map((c) => c.name);
+      if (exact.length) {
+        const inf = (await db.one(`SELECT ${exact.map((n, k) => `count(*) FILTER (WHERE isinf(CAST(${qid(n)} AS DOUBLE))) AS i${k}`).join(", ")} FROM ${src}`)) ?? {};
+        exact.forEach((n, k) => {
+          if (Number(inf[`i${k}`]) === 0) typed.add(n);
+        });
+      }
+      for (const n of typed) kinds.set(n, "numeric");
+      await db.run(`CREATE TEMP TABLE t AS SELECT ${names.map((n) => `${typed.has(n) ? qid(n) : cleaned(n)} AS ${qid(n)}`).join(", ")} FROM ${src}`);
     } catch (e) {
       throw new InputDataError(msg.tableUnreadable(path, (e as Error).message.split("\n")[0] ?? ""));
     }
+    const toInfer = features.filter((n) => !kinds.has(n));
     if (toInfer.length) {
       // per column: values that are not finite numbers, and values that are not dates (both among non-missing)
       const exprs = toInfer.flatMap((n, k) => [
@@ -122,26 +141,39 @@ export async function readFlatTable(path: string, opts: FlatTableOptions = {}): 
         kinds.set(n, Number(row[`c${k}`]) === 0 || dates ? "numeric" : "categorical");
       });
     }
-    const select = names.map((n) => (kinds.get(n) === "numeric" ? numericValueSql(qid(n), csv) : qid(n)));
+    // numeric columns come as DOUBLE with NaN for missing (no NULL): each chunk's values go straight into the column
+    const numeric = names.map((n) => kinds.get(n) === "numeric" && !rawSet.has(n));
+    const select = names.map((n, j) => {
+      const value = typed.has(n) ? `CAST(${qid(n)} AS DOUBLE)` : kinds.get(n) === "numeric" ? numericValueSql(qid(n), csv) : qid(n);
+      return numeric[j] ? `coalesce(${value}, CAST('NaN' AS DOUBLE))` : value;
+    });
+    const rows = Number((await db.one("SELECT count(*) AS n FROM t"))?.["n"] ?? 0);
+    if (rows === 0) throw new InputDataError(msg.tableEmpty(path));
+    const nums = names.map((_, j) => (numeric[j] ? new Float64Array(rows) : undefined));
+    const texts: unknown[][] = names.map(() => []);
     const result = await db.conn.run(`SELECT ${select.join(", ")} FROM t`);
-    const cols: unknown[][] = names.map(() => []);
+    let at = 0;
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
       for (let j = 0; j < names.length; j++) {
-        const vals = chunk.getColumnValues(j);
-        const target = cols[j]!;
-        for (const v of vals) target.push(v);
+        const num = nums[j];
+        if (num) {
+          const v = chunk.getColumnVector(j) as DuckDBVector<number>;
+          for (let i = 0; i < v.itemCount; i++) num[at + i] = v.getItem(i) ?? Number.NaN;
+        } else {
+          const target = texts[j]!;
+          for (const v of chunk.getColumnValues(j)) target.push(v);
+        }
       }
+      at += chunk.rowCount;
     }
-    const rows = cols[0]?.length ?? 0;
-    if (rows === 0) throw new InputDataError(msg.tableEmpty(path));
     const raw: Record<string, (string | null)[]> = {};
     const columns: RawColumn[] = [];
     names.forEach((n, j) => {
-      const values = cols[j]!;
+      const values = texts[j]!;
       if (rawSet.has(n)) raw[n] = values.map((v) => (v === null ? null : String(v)));
-      else if (kinds.get(n) === "numeric") columns.push({ name: n, kind: "numeric", values: Float64Array.from(values, (v) => (v === null ? Number.NaN : Number(v))) });
+      else if (numeric[j]) columns.push({ name: n, kind: "numeric", values: nums[j]! });
       else columns.push({ name: n, kind: "categorical", values: values.map((v) => (v === null ? null : String(v))) });
     });
     return { path, rows, names: all, table: { rows, columns }, raw };

@@ -36,8 +36,14 @@ export function categoricalBin(index: ReadonlyMap<string, number>, levels: numbe
   return index.get(v) ?? levels;
 }
 
+/** The values without NaN, sorted (what decileCuts and percentilesOfSorted take). */
+const sortedFinite = (values: Float64Array): Float64Array => values.filter((v) => !Number.isNaN(v)).sort();
+
 function decileCuts(values: Float64Array): number[] {
-  const s = values.filter((v) => !Number.isNaN(v)).sort();
+  return decileCutsOfSorted(sortedFinite(values));
+}
+
+function decileCutsOfSorted(s: Float64Array): number[] {
   if (!s.length) return [];
   const cuts: number[] = [];
   for (let k = 1; k < 10; k++) {
@@ -49,7 +55,10 @@ function decileCuts(values: Float64Array): number[] {
 
 /** The 0th..100th percentiles of the finite values (type 7, as numpy's default); empty when there are none. */
 export function percentiles(values: Float64Array): number[] {
-  const s = values.filter((v) => !Number.isNaN(v)).sort();
+  return percentilesOfSorted(sortedFinite(values));
+}
+
+function percentilesOfSorted(s: Float64Array): number[] {
   if (!s.length) return [];
   const out: number[] = [];
   for (let k = 0; k <= 100; k++) {
@@ -83,10 +92,17 @@ export function referenceDistributions(table: RawTable, rows: readonly number[] 
   const features: ReferenceBins[] = table.columns.map((c) => {
     if (c.kind === "numeric") {
       const v = Float64Array.from(idx, (i) => c.values[i]!);
-      const cuts = decileCuts(v);
+      const sorted = sortedFinite(v);
+      const cuts = decileCutsOfSorted(sorted);
+      // v's bins from the sorted values: each run of values below the next cut, then the missing ones
       const counts = new Float64Array(cuts.length + 2);
-      for (const x of v) counts[numericBin(cuts, x)]!++;
-      return { name: c.name, kind: "numeric", cuts, shares: sharesOf(counts, n), percentiles: percentiles(v) };
+      let b = 0;
+      for (const x of sorted) {
+        while (b < cuts.length && x >= cuts[b]!) b++;
+        counts[b]!++;
+      }
+      counts[cuts.length + 1] = v.length - sorted.length;
+      return { name: c.name, kind: "numeric", cuts, shares: sharesOf(counts, n), percentiles: percentilesOfSorted(sorted) };
     }
     const freq = new Map<string, number>();
     for (const i of idx) {
