@@ -9,7 +9,6 @@
  */
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import * as tf from "@tensorflow/tfjs-core";
 import { ConfigError } from "../errors.js";
 import { msg } from "../messages.js";
 
@@ -28,10 +27,14 @@ export interface BackendInfo {
 
 let current: BackendInfo | undefined;
 
+/** TensorFlow.js, loaded when a backend is first chosen (a logistic run never needs it: a fifth of a second of start-up). */
+const tfCore = () => import("@tensorflow/tfjs-core");
+
 async function tryNode(): Promise<string | undefined> {
   try {
     const name = "@tensorflow/tfjs-node";
     await import(name);
+    const tf = await tfCore();
     return (await tf.setBackend("tensorflow")) ? undefined : "setBackend('tensorflow') returned false";
   } catch (e) {
     return (e as Error).message.split("\n")[0];
@@ -40,6 +43,7 @@ async function tryNode(): Promise<string | undefined> {
 
 async function tryWasm(): Promise<{ error?: string; simd?: boolean; threads?: boolean }> {
   try {
+    const tf = await tfCore();
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
     const require = createRequire(import.meta.url);
     const dir = dirname(require.resolve("@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm"));
@@ -59,6 +63,7 @@ let wasmPathsSet = false;
 
 async function tryCpu(): Promise<string | undefined> {
   try {
+    const tf = await tfCore();
     await import("@tensorflow/tfjs-backend-cpu");
     return (await tf.setBackend("cpu")) ? undefined : "setBackend('cpu') returned false";
   } catch (e) {

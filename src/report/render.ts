@@ -9,9 +9,15 @@
  * chart's edge in such browsers. Warnings from vega-lite and vega are collected; `renderSvg` fails on any, so a
  * spec mistake never ships silently. Data loading is disabled: every spec carries its rows inline.
  */
-import * as vega from "vega";
-import * as vl from "vega-lite";
+import type * as Vega from "vega";
 import type { TopLevelSpec } from "vega-lite";
+
+/** vega and vega-lite, loaded on the first chart: a third of a second of start-up that commands without a report do not pay. */
+let libs: Promise<{ vega: typeof import("vega"); vl: typeof import("vega-lite") }> | undefined;
+const loadVega = () => {
+  libs ??= Promise.all([import("vega"), import("vega-lite")]).then(([vega, vl]) => ({ vega, vl }));
+  return libs;
+};
 
 // Advance widths (1/1000 em) for ASCII 32..126: max(Helvetica AFM, DejaVu Sans), regular and bold.
 const REGULAR = [
@@ -47,7 +53,7 @@ interface TextItem {
 }
 
 let metricsInstalled = false;
-function installTextMetrics(): void {
+function installTextMetrics(vega: typeof Vega): void {
   if (metricsInstalled) return;
   metricsInstalled = true;
   const tm = (vega as unknown as { textMetrics: { width: (item: TextItem, text: unknown) => number } }).textMetrics;
@@ -94,15 +100,16 @@ function collector(sink: string[]) {
 
 /** Compile a vega-lite spec to SVG markup. Throws ChartRenderError on any vega-lite or vega warning. */
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
-  installTextMetrics();
+  const { vega, vl } = await loadVega();
+  installTextMetrics(vega);
   const problems: string[] = [];
   const logger = collector(problems);
   const vgSpec = vl.compile(spec, { logger: logger as never }).spec;
   const view = new vega.View(vega.parse(vgSpec), {
     renderer: "none",
-    logger: logger as unknown as vega.LoggerInterface,
+    logger: logger as unknown as Vega.LoggerInterface,
     logLevel: vega.Warn,
-    loader: noLoader as unknown as vega.Loader,
+    loader: noLoader as unknown as Vega.Loader,
   });
   try {
     const svg = await view.toSVG();
