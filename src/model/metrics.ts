@@ -27,25 +27,33 @@ export function rocAuc(y: Num, p: Num): number {
   const { n, pos } = counts(y);
   const neg = n - pos;
   if (pos === 0 || neg === 0) return Number.NaN;
-  const idx = orderByScoreDesc(p);
-  // Walk from the highest score down; within a tie group, negatives below count fully, the tie half.
-  let negSeen = 0;
+  // Each positive counts the negatives below it and half those tied with it: whole and half counts, exact in
+  // float64 in any order, so two numeric sorts of typed arrays give the exact pairwise value (permutation
+  // importance computes an AUC per column). A NaN score has no rank: the AUC is NaN (the ranking walk this
+  // replaced looped for ever on one).
+  const ps = new Float64Array(pos);
+  const ns = new Float64Array(neg);
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < n; i++) {
+    const v = p[i]!;
+    if (Number.isNaN(v)) return Number.NaN;
+    if (y[i]! > 0.5) ps[a++] = v;
+    else ns[b++] = v;
+  }
+  ps.sort();
+  ns.sort();
+  let below = 0;
   let sum = 0;
-  let i = 0;
-  while (i < n) {
-    const v = p[idx[i]!]!;
-    let gPos = 0;
-    let gNeg = 0;
-    let j = i;
-    while (j < n && p[idx[j]!] === v) {
-      if (y[idx[j]!]! > 0.5) gPos++;
-      else gNeg++;
-      j++;
-    }
-    // positives in this group beat every negative with a lower score: those not yet seen.
-    sum += gPos * (neg - negSeen - gNeg) + 0.5 * gPos * gNeg;
-    negSeen += gNeg;
-    i = j;
+  for (let i = 0; i < pos; ) {
+    const v = ps[i]!;
+    let k = i;
+    while (k < pos && ps[k] === v) k++;
+    while (below < neg && ns[below]! < v) below++;
+    let tied = below;
+    while (tied < neg && ns[tied] === v) tied++;
+    sum += (k - i) * (below + 0.5 * (tied - below));
+    i = k;
   }
   return sum / (pos * neg);
 }

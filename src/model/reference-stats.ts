@@ -16,8 +16,9 @@ import type { RawTable } from "../raw-table.js";
 
 const widen = (r: [number, number] | undefined, v: number): [number, number] => (r ? [Math.min(r[0], v), Math.max(r[1], v)] : [v, v]);
 
-function median(values: number[]): number {
-  values.sort((a, b) => a - b);
+/** Median of values without NaN (sorted in place: a typed array sorts numerically without a comparator). */
+function median(values: Float64Array): number {
+  values.sort();
   const m = values.length >> 1;
   return values.length % 2 ? values[m]! : (values[m - 1]! + values[m]!) / 2;
 }
@@ -50,7 +51,8 @@ export function referenceSnapshots(
       let constant = true;
       if (c.kind === "numeric") {
         let zeros = 0;
-        const nonZero: number[] = [];
+        const nonZeroValues = new Float64Array(idx.length);
+        let nonZeros = 0;
         for (const i of idx) {
           const v = c.values[i]!;
           if (Number.isNaN(v)) {
@@ -60,11 +62,11 @@ export function referenceSnapshots(
           if (first === undefined) first = v;
           else if (v !== first) constant = false;
           if (v === 0) zeros++;
-          else nonZero.push(Math.abs(v));
+          else nonZeroValues[nonZeros++] = Math.abs(v);
         }
         const present = idx.length - miss;
         if (present > 0) s.zeros = widen(s.zeros, zeros / present);
-        if (nonZero.length) s.level = widen(s.level, median(nonZero));
+        if (nonZeros) s.level = widen(s.level, median(nonZeroValues.subarray(0, nonZeros)));
       } else {
         let other = 0;
         for (const i of idx) {

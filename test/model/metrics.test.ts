@@ -16,6 +16,28 @@ describe("metrics, hand-worked", () => {
     expect(Number.isNaN(rocAuc([1, 1], [0.2, 0.3]))).toBe(true);
   });
 
+  it("ROC-AUC equals the count over every positive-negative pair exactly, with many ties and with -0", () => {
+    let seed = 7;
+    const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    for (const n of [2, 17, 500, 3000]) {
+      const y = Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === 1 ? 0 : r() < 0.3 ? 1 : 0));
+      const p = Array.from({ length: n }, () => (r() < 0.1 ? -0 : Math.round(r() * 40) / 40));
+      let sum = 0;
+      let pairs = 0;
+      for (let i = 0; i < n; i++) {
+        if (!y[i]) continue;
+        for (let j = 0; j < n; j++) {
+          if (y[j]) continue;
+          pairs++;
+          sum += p[i]! > p[j]! ? 1 : p[i] === p[j] ? 0.5 : 0;
+        }
+      }
+      expect(rocAuc(y, p)).toBe(sum / pairs);
+    }
+    // a NaN score has no rank: NaN (before, the ranking walk never ended)
+    expect(Number.isNaN(rocAuc([1, 0, 1, 0], [0.9, Number.NaN, 0.2, 0.1]))).toBe(true);
+  });
+
   it("average precision is the step-wise sum of precision times recall gain", () => {
     // ranked: 1 (P=1, R=.5), 0, 1 (P=2/3, R=1): AP = .5*1 + .5*2/3
     expect(averagePrecision([1, 0, 1], [0.9, 0.8, 0.7])).toBeCloseTo(0.5 + 1 / 3, 12);
