@@ -216,13 +216,17 @@ function groupRows(rows: UpliftRows, A: number): RowGroups {
       index.set(key, g);
       const p: number[] = [ix.c0, ix.c1];
       const u: number[] = [0, 1];
-      for (let k = 0; k < K; k++) p.push(ix.g(k)), u.push(2 + k);
+      const add = (param: number, from: number) => {
+        p.push(param);
+        u.push(from);
+      };
+      for (let k = 0; k < K; k++) add(ix.g(k), 2 + k);
       if (t >= 0) {
-        p.push(ix.b(t)), u.push(0);
-        for (let k = 0; k < K; k++) p.push(ix.v(k)), u.push(2 + k);
-        for (let k = 0; k < K; k++) p.push(ix.d(t, k)), u.push(2 + k);
+        add(ix.b(t), 0);
+        for (let k = 0; k < K; k++) add(ix.v(k), 2 + k);
+        for (let k = 0; k < K; k++) add(ix.d(t, k), 2 + k);
       }
-      if (c >= 0) p.push(ix.alpha(c)), u.push(0);
+      if (c >= 0) add(ix.alpha(c), 0);
       params.push(Int32Array.from(p));
       src.push(Int32Array.from(u));
       campaign.push(c);

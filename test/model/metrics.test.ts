@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { averagePrecision, brier, ece, evaluate, liftCapture, logLoss, meanMetrics, rocAuc } from "../../src/model/metrics.js";
+import { rng } from "../../src/rng.js";
 
 const ref = JSON.parse(readFileSync(new URL("../fixtures/model/sklearn-reference.json", import.meta.url), "utf8")) as {
   metrics: { y: number[]; p: number[]; auc: number; prAuc: number; logLoss: number; brier: number; ece10: number; lift5: number; lift10: number; lift20: number; capture5: number; capture10: number; capture20: number }[];
@@ -17,8 +18,7 @@ describe("metrics, hand-worked", () => {
   });
 
   it("ROC-AUC equals the count over every positive-negative pair exactly, with many ties and with -0", () => {
-    let seed = 7;
-    const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const r = rng(7);
     for (const n of [2, 17, 500, 3000]) {
       const y = Array.from({ length: n }, (_, i) => (i === 0 ? 1 : i === 1 ? 0 : r() < 0.3 ? 1 : 0));
       const p = Array.from({ length: n }, () => (r() < 0.1 ? -0 : Math.round(r() * 40) / 40));
