@@ -33,19 +33,6 @@ export function choleskySolve(L: Float64Array, D: number, b: Float64Array): Floa
   return x;
 }
 
-/** Inverse of a symmetric positive definite D x D matrix from its Cholesky factor L (column by column). */
-export function choleskyInverse(L: Float64Array, D: number): Float64Array {
-  const inv = new Float64Array(D * D);
-  const e = new Float64Array(D);
-  for (let j = 0; j < D; j++) {
-    e.fill(0);
-    e[j] = 1;
-    const col = choleskySolve(L, D, e);
-    for (let i = 0; i < D; i++) inv[i * D + j] = col[i]!;
-  }
-  return inv;
-}
-
 /**
  * The envelope (profile) versions for sparse symmetric matrices: row i of the matrix is zero left of column
  * first[i] (first[i] <= i), and so is row i of its Cholesky factor, so every sum skips those zeros. With the

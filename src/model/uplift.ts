@@ -162,9 +162,8 @@ function priorOf(o: UpliftOptions, K: number, G: number): { mean: Float64Array; 
  * eta of row i: c0 + c1 offset + g.z, plus for a treated row its anchor + b_a + (v + d_a).z, plus its campaign's
  * intercept.
  */
-function etaOf(rows: UpliftRows, i: number, theta: Float64Array, A: number): number {
+function etaOf(rows: UpliftRows, i: number, theta: Float64Array, ix: ReturnType<typeof upliftIndex>): number {
   const K = rows.K;
-  const ix = upliftIndex(A, K);
   let eta = theta[ix.c0]! + theta[ix.c1]! * rows.offset[i]!;
   for (let k = 0; k < K; k++) eta += theta[ix.g(k)]! * rows.z[i * K + k]!;
   if (rows.treated[i]) {
@@ -176,8 +175,9 @@ function etaOf(rows: UpliftRows, i: number, theta: Float64Array, A: number): num
 }
 
 function penalisedLogLik(rows: UpliftRows, theta: Float64Array, A: number, prior: { mean: Float64Array; prec: Float64Array }): number {
+  const ix = upliftIndex(A, rows.K);
   let ll = 0;
-  for (let i = 0; i < rows.n; i++) ll += rowTerms(etaOf(rows, i, theta, A), rows.y[i]!).ll;
+  for (let i = 0; i < rows.n; i++) ll += rowTerms(etaOf(rows, i, theta, ix), rows.y[i]!).ll;
   for (let j = 0; j < theta.length; j++) ll -= 0.5 * prior.prec[j]! * (theta[j]! - prior.mean[j]!) ** 2;
   return ll;
 }
@@ -308,15 +308,16 @@ export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
   let ll = penalisedLogLik(rows, theta, A, prior);
   let iterations = 0;
   let converged = false;
-  let H = new Float64Array(P * P);
+  // the factor of the last information matrix (undefined when it was not positive definite): the covariance's
+  let factor: Float64Array | undefined;
   for (; iterations < maxIter; iterations++) {
     const g = new Float64Array(P);
-    H = new Float64Array(P * P);
+    const H = new Float64Array(P * P);
     S.fill(0);
     R.fill(0);
     // per group: the sums of r u and of w u u' (lower triangle, row by row)
     for (let i = 0; i < rows.n; i++) {
-      const { r, w } = rowTerms(etaOf(rows, i, theta, A), rows.y[i]!);
+      const { r, w } = rowTerms(etaOf(rows, i, theta, ix), rows.y[i]!);
       const grp = groups.of[i]!;
       u[0] = 1;
       u[1] = rows.offset[i]!;
@@ -351,9 +352,9 @@ export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
       gp[pos[j]!] = g[j]! - prior.prec[j]! * (theta[j]! - prior.mean[j]!);
       H[pos[j]! * (P + 1)]! += prior.prec[j]!;
     }
-    const L = Float64Array.from(H);
-    if (!envelopeCholesky(L, P, first)) break;
-    const stepP = envelopeSolve(L, P, first, gp);
+    factor = envelopeCholesky(H, P, first) ? H : undefined;
+    if (!factor) break;
+    const stepP = envelopeSolve(factor, P, first, gp);
     const step = Float64Array.from(pos, (q) => stepP[q]!);
     // step halving keeps every iteration an ascent of the penalised likelihood
     let scale = 1;
@@ -375,10 +376,9 @@ export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
       break;
     }
   }
-  const L = Float64Array.from(H);
   let cov = new Float64Array(P * P).fill(Number.NaN);
-  if (envelopeCholesky(L, P, first)) {
-    const inv = envelopeInverse(L, P, first);
+  if (factor) {
+    const inv = envelopeInverse(factor, P, first);
     cov = new Float64Array(P * P);
     for (let p = 0; p < P; p++) for (let q = 0; q < P; q++) cov[p * P + q] = inv[pos[p]! * P + pos[q]!]!;
   }

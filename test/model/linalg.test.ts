@@ -1,7 +1,19 @@
 /** The envelope (profile) Cholesky the uplift model's Newton steps use: the dense results, at a fraction of the work. */
 import { describe, expect, it } from "vitest";
-import { cholesky, choleskyInverse, choleskySolve, envelopeCholesky, envelopeInverse, envelopeSolve } from "../../src/model/linalg.js";
+import { cholesky, choleskySolve, envelopeCholesky, envelopeInverse, envelopeSolve } from "../../src/model/linalg.js";
 import { rng } from "../../src/rng.js";
+
+/** The dense inverse from the dense factor, column by column: the reference for envelopeInverse. */
+function choleskyInverse(L: Float64Array, D: number): Float64Array {
+  const inv = new Float64Array(D * D);
+  for (let j = 0; j < D; j++) {
+    const e = new Float64Array(D);
+    e[j] = 1;
+    const col = choleskySolve(L, D, e);
+    for (let i = 0; i < D; i++) inv[i * D + j] = col[i]!;
+  }
+  return inv;
+}
 
 /** An SPD arrow matrix: 3 diagonal blocks of 4 that share nothing, then a dense border of 3; and its envelope. */
 function arrow(seed: number): { a: Float64Array; D: number; first: Int32Array } {
