@@ -46,19 +46,22 @@ export interface SimOutcome {
   harmful_contacts: number;
 }
 
+/** Per action: contacts and true net value (revenue saved - cost), most net value first. */
+export type ByAction = Record<string, { contacts: number; net_value: number }>;
+
 export interface ExcludedAction {
   action: string;
   why: string;
 }
 
 export interface SimulateResult {
-  plan: SimOutcome;
+  plan: SimOutcome & { by_action: ByAction };
   random: SimOutcome & { draws: number };
   /** `effect`: the action's effect averaged over the run's subscribers (its source: learned in some segment, or prior). */
   top_risk_first: SimOutcome & { action: string; effect: number; source: "learned" | "prior"; excluded: ExcludedAction[] };
   /** Actions used, with how many subscribers got each. */
   best_per_segment: SimOutcome & { actions: Record<string, number> };
-  oracle: SimOutcome & { budget: number | null };
+  oracle: SimOutcome & { budget: number | null; by_action: ByAction };
   /** plan net value / oracle net value (null when the oracle finds nothing worth buying). */
   plan_share_of_oracle: number | null;
   month_start: string;
@@ -189,9 +192,20 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
     }
     return { contacts: picks.length, cost: r2(cost), churners_saved: r3(saved), revenue_saved: r2(revenue), net_value: r2(revenue - cost), harmful_contacts: harmful };
   };
+  const byAction = (picks: { s: (typeof subs)[number]; action: string; cost: number }[]): ByAction => {
+    const m = new Map<string, { contacts: number; net: number }>();
+    for (const k of picks) {
+      const e = m.get(k.action) ?? { contacts: 0, net: 0 };
+      e.contacts++;
+      e.net += gain(k.s, k.action) * k.s.cv - k.cost;
+      m.set(k.action, e);
+    }
+    const rows = [...m].sort((a, b) => b[1].net - a[1].net || a[0].localeCompare(b[0]));
+    return Object.fromEntries(rows.map(([a, e]) => [a, { contacts: e.contacts, net_value: r2(e.net) }]));
+  };
   // plan
   const planPicks = subs.filter((s) => s.selected && !s.heldOut && s.action !== "none").map((s) => ({ s, action: s.action, cost: s.cost }));
-  const plan = outcome(planPicks);
+  const plan = { ...outcome(planPicks), by_action: byAction(planPicks) };
   const budget = plan.cost;
   const actions = o.config.retention.actions.filter((a) => a.id !== "none");
   // random: random subscribers with random actions until the plan's spend is used
@@ -307,7 +321,7 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
     const a = sel.choice[i]!;
     if (a >= 0) oraclePicks.push({ s, action: actions[a]!.id, cost: actionCost(actions[a]!, s.arpu) });
   });
-  const oracle = { ...outcome(oraclePicks), budget: runBudget };
+  const oracle = { ...outcome(oraclePicks), budget: runBudget, by_action: byAction(oraclePicks) };
   const share = oracle.net_value > 0 ? Math.round((plan.net_value / oracle.net_value) * 1e4) / 1e4 : null;
   return {
     plan,

@@ -129,6 +129,14 @@ describe("churn score", () => {
     expect(sim.oracle.net_value).toBeGreaterThanOrEqual(sim.plan.net_value);
     if (sim.oracle.budget !== null) expect(sim.oracle.cost).toBeLessThanOrEqual(sim.oracle.budget + 1e-6);
     expect(sim.plan_share_of_oracle).toBeCloseTo(sim.plan.net_value / sim.oracle.net_value, 3);
+    // what each bought, per action: the contacts and the net values add up to the totals
+    for (const k of ["plan", "oracle"] as const) {
+      const by = Object.values(sim[k].by_action);
+      expect(by.reduce((t, e) => t + e.contacts, 0)).toBe(sim[k].contacts);
+      expect(by.reduce((t, e) => t + e.net_value, 0)).toBeCloseTo(sim[k].net_value, 0);
+      const nets = by.map((e) => e.net_value);
+      expect(nets).toEqual([...nets].sort((a, b) => b - a));
+    }
     // --truth WORLD (the world's folder, not its truth/) reads the same truth
     expect(await simulateRun({ plan: out, truth: world, config })).toEqual(sim);
     // the baselines never use an action this run's campaigns show raising churn (treated churn above control)

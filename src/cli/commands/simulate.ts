@@ -1,6 +1,6 @@
 import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
-import { type SimulateResult, simulateRun } from "../../pipeline/simulate.js";
+import { type SimOutcome, type SimulateResult, simulateRun } from "../../pipeline/simulate.js";
 import { emit } from "../output.js";
 
 interface Args {
@@ -12,10 +12,16 @@ interface Args {
   config?: string;
 }
 
+/** "care_call 120 (net 1,234), ..." */
+const mix = (by: SimulateResult["plan"]["by_action"]): string =>
+  Object.entries(by)
+    .map(([a, e]) => `${a} ${e.contacts} (net ${Math.round(e.net_value)})`)
+    .join(", ") || "nothing";
+
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
 
 export function simulateText(r: SimulateResult): string {
-  const line = (name: string, o: SimulateResult["plan"]) =>
+  const line = (name: string, o: SimOutcome) =>
     `${name.padEnd(18)} contacts ${String(o.contacts).padStart(8)}  cost ${o.cost.toFixed(0).padStart(10)}  churners saved ${o.churners_saved.toFixed(1).padStart(8)}  revenue saved ${o.revenue_saved.toFixed(0).padStart(10)}  net ${o.net_value.toFixed(0).padStart(10)}  harmful ${String(o.harmful_contacts).padStart(6)}`;
   const share = r.plan_share_of_oracle === null ? "n/a (the oracle finds nothing worth buying)" : `${(r.plan_share_of_oracle * 100).toFixed(1)}%`;
   const t = r.top_risk_first;
@@ -29,6 +35,8 @@ export function simulateText(r: SimulateResult): string {
     line("oracle", r.oracle),
     `top risk first used ${t.action} (${t.source} effect ${(t.effect * 100).toFixed(1)}% on average)${t.excluded.length ? `; left out: ${t.excluded.map((e) => e.why).join("; ")}` : ""}`,
     `best per segment used ${seg || "no action"}`,
+    `plan bought ${mix(r.plan.by_action)}`,
+    `oracle bought ${mix(r.oracle.by_action)}`,
     `plan revenue saved vs top risk first ${ratio(r.plan.revenue_saved, t.revenue_saved)}, vs best per segment ${ratio(r.plan.revenue_saved, r.best_per_segment.revenue_saved)}, vs random ${ratio(r.plan.revenue_saved, r.random.revenue_saved)}`,
     `plan net value / oracle net value (the best plan the same budget and capacities buy knowing the true effects): ${share}`,
   ].join("\n");
