@@ -18,6 +18,11 @@
  * relative churn reductions of a few percent for digital nudges, 10-20% for agent contact and offers,
  * more when the action removes the cause, e.g. a fixed network fault or a resolved complaint). They are
  * starting points that campaign learning corrects; they were not fitted to any data set.
+ *
+ * Marketing contacts (loyalty points, digital nudges, referral invites) are not made while a complaint is open
+ * (`maxOpenComplaints: 0`): a common suppression rule in retention practice, since an offer pushed at someone who
+ * waits for a fix tends to annoy more than it retains, and a campaigns table rarely holds enough such contacts to
+ * learn it (9-40 per action in the worlds measured in the README). complaint_fasttrack is the action for them.
  */
 import { z } from "zod";
 import { ACTION_IDS, BANDS, CHANNELS, SEGMENT_DIMS, type SegmentDim } from "../ids.js";
@@ -68,6 +73,12 @@ export const actionSchema = z
         contract: z.array(z.enum(SEGMENT_DIMS.contract)).optional().describe("contract stages; all when omitted"),
         driver: z.array(z.enum(SEGMENT_DIMS.driver)).optional().describe("main drivers; all when omitted"),
         minOpenComplaints: z.number().int().min(0).default(0).describe("needs at least this many open complaints"),
+        maxOpenComplaints: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe("at most this many open complaints (0 = not while a complaint is open: no marketing to someone waiting for a fix)"),
         maxProducts: z.number().int().min(1).optional().describe("at most this many products held (1 = single-product)"),
       })
       .strict()
@@ -166,7 +177,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     channel: "app",
     unitCost: 4,
     channels: { email: {}, sms: {} },
-    eligibility: { tenure: ["established", "loyal"] },
+    eligibility: { maxOpenComplaints: 0, tenure: ["established", "loyal"] },
     effect: { default: 0.05, segments: { "value=high": 0.07 } },
   },
   {
@@ -175,7 +186,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     channel: "app",
     unitCost: 0.2,
     channels: { sms: { unitCost: 0.05 }, email: { unitCost: 0.02 } },
-    eligibility: { value: ["low", "mid"] },
+    eligibility: { maxOpenComplaints: 0, value: ["low", "mid"] },
     effect: { default: 0.03, segments: { "driver=disengagement": 0.05 } },
   },
   {
@@ -184,7 +195,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     channel: "email",
     unitCost: 1,
     channels: { sms: {}, app: {} },
-    eligibility: { bands: ["low", "medium"], tenure: ["loyal"] },
+    eligibility: { maxOpenComplaints: 0, bands: ["low", "medium"], tenure: ["loyal"] },
     effect: { default: 0.02 },
   },
   {

@@ -14,6 +14,7 @@ export interface EligibilityMask {
   contract: number;
   driver: number;
   minOpenComplaints: number;
+  maxOpenComplaints: number;
   maxProducts: number;
 }
 
@@ -30,12 +31,14 @@ export function eligibilityMask(a: ActionDef): EligibilityMask {
     contract: mask(e.contract, SEGMENT_DIMS.contract),
     driver: mask(e.driver, SEGMENT_DIMS.driver),
     minOpenComplaints: e.minOpenComplaints,
+    maxOpenComplaints: e.maxOpenComplaints ?? Number.POSITIVE_INFINITY,
     maxProducts: e.maxProducts ?? Number.POSITIVE_INFINITY,
   };
 }
 
 /**
- * Is a subscriber eligible? Unknown open complaints / products (NaN) fail a requirement on them.
+ * Is a subscriber eligible? Unknown open complaints / products (NaN) fail a requirement on them (a minimum, a
+ * product cap) but not a cap on open complaints: nothing says a complaint is open.
  * @example isEligible(eligibilityMask(networkFix), 0, {value: 1, price: 1, tenure: 1, contract: 0, driver: 0}, 0, 2) // true
  */
 export function isEligible(m: EligibilityMask, band: number, s: SegmentIndex, openComplaints: number, products: number): boolean {
@@ -47,6 +50,7 @@ export function isEligible(m: EligibilityMask, band: number, s: SegmentIndex, op
     ((m.contract >> s.contract) & 1) === 1 &&
     ((m.driver >> s.driver) & 1) === 1 &&
     (m.minOpenComplaints === 0 || openComplaints >= m.minOpenComplaints) &&
+    !(openComplaints > m.maxOpenComplaints) &&
     (m.maxProducts === Number.POSITIVE_INFINITY || products <= m.maxProducts)
   );
 }

@@ -14,6 +14,7 @@ describe("action catalog", () => {
     expect(price.eligibility.price).toEqual(["sensitive"]);
     expect(catalog.find((a) => a.id === "network_fix")!.eligibility.driver).toEqual(["network"]);
     expect(catalog.find((a) => a.id === "complaint_fasttrack")!.eligibility.minOpenComplaints).toBe(1);
+    for (const id of ["digital_nudge", "loyalty_points", "referral_invite"]) expect(catalog.find((a) => a.id === id)!.eligibility.maxOpenComplaints, id).toBe(0);
     expect(catalog.find((a) => a.id === "bundle_addon")!.eligibility.maxProducts).toBe(1);
     expect(catalog.find((a) => a.id === "renewal_offer")!.eligibility.contract).toEqual(["renewal_window"]);
   });

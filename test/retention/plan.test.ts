@@ -78,6 +78,30 @@ describe("retention plan", () => {
     expect(row.effect_source).toBe("prior");
   });
 
+  it("sends no marketing contact while a complaint is open (maxOpenComplaints), and does when the cap is lifted", () => {
+    // two low-value, disengaging subscribers alike but for an open complaint; the default catalog allows a nudge or
+    // loyalty points for the first only, and complaint_fasttrack (from one open complaint) for the second
+    const input: PlanInput = {
+      subscriberId: ["A", "B", "C", "D"],
+      probability: [0.3, 0.3, 0.02, 0.02],
+      arpu: [12, 12, 60, 60],
+      tenureDays: [900, 900, 900, 900],
+      openComplaints: [0, 2, 0, 0],
+      products: [2, 2, 2, 2],
+    };
+    const marketing = new Set(["digital_nudge", "loyalty_points", "referral_invite"]);
+    const rows = planRetention(input, { thresholds, config: config() }).rows();
+    const a = rows.find((r) => r.subscriber_id === "A")!;
+    const b = rows.find((r) => r.subscriber_id === "B")!;
+    expect(marketing.has(a.recommended_action)).toBe(true);
+    expect(marketing.has(b.recommended_action)).toBe(false);
+    const lifted = config();
+    lifted.actions = lifted.actions.map((x) => ({ ...x, eligibility: { ...x.eligibility, maxOpenComplaints: undefined } }));
+    lifted.actions = lifted.actions.filter((x) => x.id !== "complaint_fasttrack");
+    const b2 = planRetention(input, { thresholds, config: lifted }).rows().find((r) => r.subscriber_id === "B")!;
+    expect(marketing.has(b2.recommended_action)).toBe(true);
+  });
+
   it("recommends none when no action pays for itself", () => {
     const plan = planRetention({ subscriberId: ["A"], probability: [0.01], arpu: [5] }, { thresholds, config: config() });
     expect(plan.rows()[0]).toMatchObject({ recommended_action: "none", action_cost: 0, expected_net_value: 0, selected: false });
