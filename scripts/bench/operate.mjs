@@ -195,7 +195,7 @@ for (let m = 1; m <= MONTHS; m++) {
   const ev = churn(["evaluate", "--run", runDir, "--data", world, "--config", config], { json: true });
   row.evaluate_exit = ev.code;
   if (ev.json?.realisedEffects) {
-    row.realised_effects = ev.json.realisedEffects.map((r) => ({ action: r.action, treated: r.treated, control: r.control, effect: r.effect === null ? null : round(r.effect, 4), ci: r.ciLow === null ? null : [round(r.ciLow, 4), round(r.ciHigh, 4)], backfired: r.backfired }));
+    row.realised_effects = ev.json.realisedEffects.map((r) => ({ action: r.action, treated: r.treated, control: r.control, effect: r.effect === null ? null : round(r.effect, 4), ci: r.ciLow === null ? null : [round(r.ciLow, 4), round(r.ciHigh, 4)], backfired: r.backfired, detectable: r.detectableEffect === null ? null : round(r.detectableEffect, 4) }));
   }
   row.completed = true;
   asOf = iso(monthEnd(day(asOf) + 1));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { realisedEffect } from "../../src/monitoring/realised-effects.js";
+import { detectableEffect, realisedEffect } from "../../src/monitoring/realised-effects.js";
 
 describe("realised effect of an action from its holdout", () => {
   it("1 - RR with a delta-method interval (hand-worked: 40/1000 contacted vs 60/1000 held out churned)", () => {
@@ -44,5 +44,23 @@ describe("realised effect of an action from its holdout", () => {
   it("has no effect without a holdout or without contacts", () => {
     expect(realisedEffect("x", 100, 5, 0, 0)).toMatchObject({ effect: null, verdict: "no holdout to compare with" });
     expect(realisedEffect("x", 0, 0, 10, 1)).toMatchObject({ effect: null, verdict: "no contacted subscriber" });
+  });
+  it("says how large an effect the holdout could show (80% power), so 'no clear difference' is read rightly", () => {
+    // hand-worked: 9,000 contacted and 1,000 held out at 3% churn: (1.959964 + 0.841621) x sqrt(0.03 x 0.97 x (1/9000 + 1/1000)) / 0.03
+    const hand = (2.801585 * Math.sqrt(0.03 * 0.97 * (1 / 9000 + 1 / 1000))) / 0.03;
+    expect(detectableEffect(9000, 1000, 0.03)).toBeCloseTo(hand, 5);
+    expect(hand).toBeGreaterThan(0.53);
+    expect(hand).toBeLessThan(0.54);
+    // four times the holdout halves it (roughly: the treated group is large)
+    expect(detectableEffect(36000, 4000, 0.03)! / hand).toBeCloseTo(0.5, 2);
+    expect(detectableEffect(100, 0, 0.03)).toBeNull();
+    expect(detectableEffect(100, 10, 0)).toBeNull();
+    // in the verdict: 2.1% vs 2.3% churn with 775 held out cannot show a 20% effect
+    const r = realisedEffect("digital_nudge", 6974, 146, 775, 18);
+    expect(r.significant).toBe(false);
+    expect(r.detectableEffect!).toBeGreaterThan(0.5);
+    expect(r.verdict).toBe(`no clear difference yet (churn 2.1% contacted vs 2.3% held out; this holdout shows only effects of ${Math.round(100 * r.detectableEffect!)}% or more)`);
+    // tiny groups: not even a total stop of churn would show
+    expect(realisedEffect("x", 40, 1, 12, 1).verdict).toContain("could not show even an effect that stopped all churn");
   });
 });
