@@ -74,14 +74,14 @@ export function realisedEffect(action: string, nT: number, cT: number, nC: numbe
   const ciHigh = 1 - Math.exp(L - z * sd);
   const backfired = (base.treatedRate ?? 0) > (base.controlRate ?? 0);
   const significant = ciLow > 0 || ciHigh < 0;
+  const power =
+    detectable === null ? "more contacts will tell" : detectable >= 1 ? "this holdout could not show even an effect that stopped all churn" : `this holdout shows only effects of ${Math.round(100 * detectable)}% or more`;
   const verdict = cT === 0 && cC === 0
     ? `no churner in either group yet (${nT} contacted, ${nC} held out)`
     : backfired
-    ? `contacted subscribers stayed LESS than their holdout (churn ${pct(base.treatedRate)} vs ${pct(base.controlRate)})${significant ? ": the action drove customers away" : " (within chance)"}`
+    ? `contacted subscribers stayed LESS than their holdout (churn ${pct(base.treatedRate)} vs ${pct(base.controlRate)})${significant ? ": the action drove customers away" : ` (within chance; ${power})`}`
     : significant
       ? `contacted subscribers stayed more than their holdout (churn ${pct(base.treatedRate)} vs ${pct(base.controlRate)})`
-      : `no clear difference yet (churn ${pct(base.treatedRate)} contacted vs ${pct(base.controlRate)} held out; ${
-          detectable === null ? "more contacts will tell" : detectable >= 1 ? "this holdout could not show even an effect that stopped all churn" : `this holdout shows only effects of ${Math.round(100 * detectable)}% or more`
-        })`;
+      : `no clear difference yet (churn ${pct(base.treatedRate)} contacted vs ${pct(base.controlRate)} held out; ${power})`;
   return { ...base, effect, ciLow, ciHigh, backfired, significant, detectableEffect: detectable, verdict };
 }

@@ -16,7 +16,7 @@ describe("realised effect of an action from its holdout", () => {
     expect(r.backfired).toBe(true);
     expect(r.significant).toBe(true);
     expect(r.verdict).toContain("stayed LESS than their holdout (churn 12.0% vs 6.0%): the action drove customers away");
-    expect(realisedEffect("x", 100, 6, 100, 5).verdict).toContain("(within chance)");
+    expect(realisedEffect("x", 100, 6, 100, 5).verdict).toContain("(within chance; this holdout could not show even an effect that stopped all churn)");
   });
   it("never shows an effect that contradicts the two churn rates, nor one from a handful held out", () => {
     // 1 of 13 contacted churned, the 1 held out stayed: the corrected rates would read as a 57% reduction
@@ -28,7 +28,7 @@ describe("realised effect of an action from its holdout", () => {
     expect(zero.effect).toBeNull();
     expect(zero.backfired).toBe(true);
     expect(zero.significant).toBe(false);
-    expect(zero.verdict).toContain("stayed LESS than their holdout (churn 0.1% vs 0.0%) (within chance)");
+    expect(zero.verdict).toContain("stayed LESS than their holdout (churn 0.1% vs 0.0%) (within chance; ");
     expect(realisedEffect("x", 200, 0, 40, 0).verdict).toBe("no churner in either group yet (200 contacted, 40 held out)");
     // no contacted churner: a 100% reduction, inside its interval's direction
     const all = realisedEffect("x", 400, 0, 100, 8);
