@@ -135,7 +135,7 @@ describe.skipIf(!need.ok)(`features inside ClickHouse (${need.ok ? "2-shard clus
       expect(Number((await db.one("SELECT count(*) AS n FROM a WHERE data_mb_per_day_7d > 0"))?.["n"])).toBeGreaterThan(100);
       // the families that read far back were compared on real values: own past, 12-month trends, contact history
       const far = await db.one(
-        "SELECT count(*) FILTER (WHERE own_past_months > 0) AS past, count(data_mb_trend_12m_pct) AS trend, count(arpu_vs_own_past_pct) AS arpu, count(*) FILTER (WHERE contacts_365d > 0) AS contacted FROM a",
+        "SELECT count(data_mb_60d_vs_own_past_pct) AS past, count(data_mb_trend_12m_pct) AS trend, count(arpu_vs_own_past_pct) AS arpu, count(*) FILTER (WHERE contacts_365d > 0) AS contacted FROM a",
       );
       expect(Number(far?.["past"])).toBeGreaterThan(100);
       expect(Number(far?.["trend"])).toBeGreaterThan(100);
