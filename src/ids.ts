@@ -72,3 +72,13 @@ export type SegmentColumn = (typeof SEGMENT_COLUMNS)[number];
  * of `retention.segments.contract.renewalWindowDays`, the segment that renewal offers target).
  */
 export const RENEWAL_WINDOW_DAYS = 60;
+/**
+ * A fixed term that started fewer than this many days before as-of is not taken as in force at as-of (unless it is
+ * the subscriber's first): the subscribers table holds only the current term, and a renewal signed after as-of
+ * usually starts its new term where the old one ended, before as-of. Without this, training snapshots a few days
+ * after a term ended show every subscriber who later renewed as bound for a whole new term and only the leavers as
+ * out of contract, so the model learns "just out of contract" as near-certain churn (0.93 for a subscriber 7 days
+ * past the end on the nightly loop's first run, who renewed). Applied the same way at every as-of, so training
+ * and scoring agree whenever the renewal was signed within this many days of the new term's start.
+ */
+export const RENEWAL_SIGN_GRACE_DAYS = 30;

@@ -19,6 +19,8 @@ async function baseWorld(db: Db): Promise<void> {
     sub("S2", { activation_date: "2025-11-20", contract_type: "month_to_month" }),
     sub("S3", { activation_date: "2024-06-01", contract_type: "fixed_24m", contract_end_date: "2026-06-01", deactivation_date: "2026-05-20" }),
     sub("S4", { activation_date: "2026-03-01", contract_type: "prepaid" }),
+    // a fixed term that ended between the two as-of dates
+    sub("S5", { activation_date: "2024-03-20", contract_type: "fixed_12m", contract_end_date: "2026-03-20" }),
   ]);
   const usage: Record<string, unknown>[] = [];
   const start = Date.UTC(2025, 11, 1);
@@ -90,6 +92,10 @@ const MUTATIONS: [string, string[]][] = [
     ["UPDATE subscribers SET deactivation_date = '2026-04-02' WHERE subscriber_id = 'S3'", "UPDATE subscribers SET deactivation_date = '2026-06-10' WHERE subscriber_id = 'S2'"],
   ],
   ["subscribers: a fixed term renewed after as-of (contract_end_date one term later)", ["UPDATE subscribers SET contract_end_date = '2027-05-15' WHERE subscriber_id = 'S1'"]],
+  [
+    "subscribers: a term that ended 11 days before as-of, renewed after it from its old end (contract_end_date one term later)",
+    ["UPDATE subscribers SET contract_end_date = '2027-03-20' WHERE subscriber_id = 'S5'"],
+  ],
   ["campaigns: contacts after as-of", [`INSERT INTO campaigns VALUES ('S2', '${AFTER}', 'price_incentive', 'treatment')`]],
 ];
 
@@ -103,7 +109,7 @@ describe("leakage", () => {
       await baseWorld(db);
       baseline = features((await run(db, AS_OF, { dataEnd: new Date("2026-06-30T00:00:00Z") })).rows);
     });
-    expect(baseline.length).toBe(8); // 4 subscribers x 2 as-of dates
+    expect(baseline.length).toBe(10); // 5 subscribers x 2 as-of dates
   });
 
   test.each(MUTATIONS)("%s changes no feature value", async (_name, statements) => {

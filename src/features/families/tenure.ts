@@ -2,23 +2,37 @@
  * Tenure and contract. The subscribers table holds each subscriber's current contract (as of the data
  * extract), so a renewal after the as-of date would show a later contract_end_date. To read no future: a fixed
  * term whose current term starts after as-of (contract_end_date more than one term after as-of) is rolled back
- * by whole terms to the term that was running at as-of. A change of contract type after as-of cannot be seen
+ * by whole terms to the term that was running at as-of; so is one that started fewer than RENEWAL_SIGN_GRACE_DAYS
+ * before as-of (a renewal signed after as-of starts where the old term ended), except a subscriber's first term. A change of contract type after as-of cannot be seen
  * in the data; plan changes cannot be seen at all (one plan per subscriber), so `plan_changed_90d` is skipped.
  */
-import { RENEWAL_WINDOW_DAYS } from "../../ids.js";
+import { RENEWAL_SIGN_GRACE_DAYS, RENEWAL_WINDOW_DAYS } from "../../ids.js";
 import type { Dialect } from "../dialect.js";
 import type { FeatureFamily } from "../types.js";
 
 const term = "(CASE WHEN s.contract_type = 'fixed_12m' THEN 12 WHEN s.contract_type = 'fixed_24m' THEN 24 END)";
 
-/** The contract end that was in force at as-of: the latest end no more than one term after as-of. */
-function effectiveEnd(d: Dialect): string {
-  /** Calendar months from as-of to contract end, and the whole terms to roll back (k0 or k0 + 1, see below). */
-  const k0 = d.greatest("0", d.intDiv(`${d.monthsBetween(d.asOf, "s.contract_end_date")} - ${term}`, term));
+/**
+ * The contract end that was in force at `at`: the latest end no more than one term after it (a term that ends
+ * later started after `at`: a renewal signed later, rolled back by whole terms).
+ */
+function endInForce(d: Dialect, at: string): string {
+  /** Calendar months from `at` to contract end, and the whole terms to roll back (k0 or k0 + 1, see below). */
+  const k0 = d.greatest("0", d.intDiv(`${d.monthsBetween(at, "s.contract_end_date")} - ${term}`, term));
   const endAt = (k: string) => d.addMonths("s.contract_end_date", `-(${k} * ${term})`);
-  const withinTerm = (k: string) => `${endAt(k)} <= ${d.addMonths(d.asOf, term)}`;
+  const withinTerm = (k: string) => `${endAt(k)} <= ${d.addMonths(at, term)}`;
+  return `CASE WHEN ${withinTerm(k0)} THEN ${endAt(k0)} ELSE ${endAt(`(${k0} + 1)`)} END`;
+}
+
+/**
+ * The contract end in force at as-of: the term in force RENEWAL_SIGN_GRACE_DAYS before as-of (a term that started
+ * in those days may have been signed after as-of), unless that rolls back to activation (the first term, signed
+ * at activation: an earlier term would end a whole term after it), then the term in force at as-of.
+ */
+function effectiveEnd(d: Dialect): string {
+  const graced = endInForce(d, `(${d.asOf} - ${RENEWAL_SIGN_GRACE_DAYS})`);
   return `CASE WHEN ${term} IS NULL OR s.contract_end_date IS NULL THEN NULL
-    WHEN ${withinTerm(k0)} THEN ${endAt(k0)} ELSE ${endAt(`(${k0} + 1)`)} END`;
+    WHEN ${graced} > s.activation_date + ${RENEWAL_SIGN_GRACE_DAYS} THEN ${graced} ELSE ${endInForce(d, d.asOf)} END`;
 }
 
 export const tenure: FeatureFamily = {
@@ -33,7 +47,7 @@ export const tenure: FeatureFamily = {
       name: "days_to_contract_end",
       type: "integer",
       unit: "days",
-      description: "days from as-of to the end of the fixed term in force at as-of (0 or less: the term has ended); empty for prepaid and month-to-month",
+      description: `days from as-of to the end of the fixed term in force at as-of (0 or less: the term has ended; a renewal term that started fewer than ${RENEWAL_SIGN_GRACE_DAYS} days before as-of counts from the term before it); empty for prepaid and month-to-month`,
       reason: "contract ends in {value} day{s}",
     },
     {
