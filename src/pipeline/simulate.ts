@@ -178,34 +178,36 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
     const q = truth.pAfter(s.id, action as ActionId) ?? p;
     return p - q;
   };
-  const outcome = (picks: { s: (typeof subs)[number]; action: string; cost: number }[]): SimOutcome => {
+  type Pick = { s: (typeof subs)[number]; action: string; cost: number };
+  /** One pass over the picks: the outcome, and contacts and true net value per action (most net value first). */
+  const tally = (picks: Pick[]): { outcome: SimOutcome; byAction: ByAction } => {
     let cost = 0;
     let saved = 0;
     let revenue = 0;
     let harmful = 0;
+    const per = new Map<string, { contacts: number; net: number }>();
     for (const k of picks) {
       const g = gain(k.s, k.action);
       cost += k.cost;
       saved += g;
       revenue += g * k.s.cv;
       if (g < 0) harmful++;
-    }
-    return { contacts: picks.length, cost: r2(cost), churners_saved: r3(saved), revenue_saved: r2(revenue), net_value: r2(revenue - cost), harmful_contacts: harmful };
-  };
-  const byAction = (picks: { s: (typeof subs)[number]; action: string; cost: number }[]): ByAction => {
-    const m = new Map<string, { contacts: number; net: number }>();
-    for (const k of picks) {
-      const e = m.get(k.action) ?? { contacts: 0, net: 0 };
+      const e = per.get(k.action) ?? { contacts: 0, net: 0 };
       e.contacts++;
-      e.net += gain(k.s, k.action) * k.s.cv - k.cost;
-      m.set(k.action, e);
+      e.net += g * k.s.cv - k.cost;
+      per.set(k.action, e);
     }
-    const rows = [...m].sort((a, b) => b[1].net - a[1].net || a[0].localeCompare(b[0]));
-    return Object.fromEntries(rows.map(([a, e]) => [a, { contacts: e.contacts, net_value: r2(e.net) }]));
+    const rows = [...per].sort((a, b) => b[1].net - a[1].net || a[0].localeCompare(b[0]));
+    return {
+      outcome: { contacts: picks.length, cost: r2(cost), churners_saved: r3(saved), revenue_saved: r2(revenue), net_value: r2(revenue - cost), harmful_contacts: harmful },
+      byAction: Object.fromEntries(rows.map(([a, e]) => [a, { contacts: e.contacts, net_value: r2(e.net) }])),
+    };
   };
+  const outcome = (picks: Pick[]): SimOutcome => tally(picks).outcome;
   // plan
   const planPicks = subs.filter((s) => s.selected && !s.heldOut && s.action !== "none").map((s) => ({ s, action: s.action, cost: s.cost }));
-  const plan = { ...outcome(planPicks), by_action: byAction(planPicks) };
+  const planTally = tally(planPicks);
+  const plan = { ...planTally.outcome, by_action: planTally.byAction };
   const budget = plan.cost;
   const actions = o.config.retention.actions.filter((a) => a.id !== "none");
   // random: random subscribers with random actions until the plan's spend is used
@@ -219,7 +221,7 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
       [order[i], order[j]] = [order[j]!, order[i]!];
     }
     let spent = 0;
-    const picks: { s: (typeof subs)[number]; action: string; cost: number }[] = [];
+    const picks: Pick[] = [];
     for (const i of order) {
       const s = subs[i]!;
       const a = actions[Math.floor(rnd() * actions.length)]!;
@@ -253,7 +255,7 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
   const byRisk = [...subs].sort((a, b) => b.p - a.p || (a.id < b.id ? -1 : 1));
   const fill = (actionFor: (s: (typeof subs)[number]) => ActionDef | undefined) => {
     let spent = 0;
-    const picks: { s: (typeof subs)[number]; action: string; cost: number }[] = [];
+    const picks: Pick[] = [];
     for (const s of byRisk) {
       const a = actionFor(s);
       if (!a) continue;
@@ -316,12 +318,13 @@ export async function simulateRun(o: { plan: string; truth: string; config: Conf
     budget: runBudget ?? Number.POSITIVE_INFINITY,
     tiebreak: (i, j) => (subs[i]!.id < subs[j]!.id ? -1 : subs[i]!.id > subs[j]!.id ? 1 : 0),
   });
-  const oraclePicks: { s: (typeof subs)[number]; action: string; cost: number }[] = [];
+  const oraclePicks: Pick[] = [];
   subs.forEach((s, i) => {
     const a = sel.choice[i]!;
     if (a >= 0) oraclePicks.push({ s, action: actions[a]!.id, cost: actionCost(actions[a]!, s.arpu) });
   });
-  const oracle = { ...outcome(oraclePicks), budget: runBudget, by_action: byAction(oraclePicks) };
+  const oracleTally = tally(oraclePicks);
+  const oracle = { ...oracleTally.outcome, budget: runBudget, by_action: oracleTally.byAction };
   const share = oracle.net_value > 0 ? Math.round((plan.net_value / oracle.net_value) * 1e4) / 1e4 : null;
   return {
     plan,

@@ -3,8 +3,9 @@
  * extract), so a renewal after the as-of date would show a later contract_end_date. To read no future: a fixed
  * term whose current term starts after as-of (contract_end_date more than one term after as-of) is rolled back
  * by whole terms to the term that was running at as-of; so is one that started fewer than RENEWAL_SIGN_GRACE_DAYS
- * before as-of (a renewal signed after as-of starts where the old term ended), except a subscriber's first term. A change of contract type after as-of cannot be seen
- * in the data; plan changes cannot be seen at all (one plan per subscriber), so `plan_changed_90d` is skipped.
+ * before as-of (a renewal signed after as-of starts where the old term ended), except a subscriber's first term.
+ * A change of contract type after as-of cannot be seen in the data; plan changes cannot be seen at all (one plan
+ * per subscriber), so `plan_changed_90d` is skipped.
  */
 import { RENEWAL_SIGN_GRACE_DAYS, RENEWAL_WINDOW_DAYS } from "../../ids.js";
 import type { Dialect } from "../dialect.js";
