@@ -144,6 +144,8 @@ export const msg = {
     `${where} has ${rows} row(s) with ${positives} churner(s): too few to train and validate a model (need at least 20 rows and 5 of each class). Add data or use fewer folds.`,
   noFeatureColumns: (path: string) =>
     `${path} has no feature columns left after removing the id, label and fold columns. Check --id, --label and --folds-column.`,
+  modelFeaturesNotComputed: (model: string, unknown: readonly string[]) =>
+    `model ${model} reads ${unknown.length === 1 ? "a column" : `${unknown.length} columns`} that churn does not compute from raw tables: ${unknown.join(", ")}. Nothing was scored. A model trained by an earlier version of churn: train it again on features made by this version (churn features, then churn train). A model trained on a flat table: score it with --table.`,
   modelColumnMissing: (where: string, column: string) =>
     `${where} has no column '${column}', which the model was trained with. Provide that column (or retrain the model without it).`,
   mlpUnavailable: (detail: string) =>

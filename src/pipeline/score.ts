@@ -70,6 +70,7 @@ import { markShardRejects, SHARD_IDS, shardIds, type ShardSpec, type ShardWrite,
 import { contactWavesFromCluster, sourceFromCluster, withContactsLog } from "./source-clickhouse.js";
 import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FILES } from "./run-dir.js";
 import { type Scored, scoreChunks } from "./score-chunks.js";
+import { FAMILIES } from "../features/registry.js";
 import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
 import { CONTACTS_FILE, type ContactRow, writeContacts } from "../io/contacts-log.js";
 import {
@@ -631,6 +632,14 @@ async function scoreRows(
   config: Config,
   log: Logger,
 ): Promise<{ scored: Scored; explainer: Explainer; drift: DriftSummary; integrity: { checked: boolean; failures: IntegrityFailure[] }; counters: ScoreCounters }> {
+  // a model may read columns no feature family computes (one trained by an earlier churn, or on a flat table);
+  // features a family computes but the input lacks are the integrity check's (a table missing), a file source was
+  // checked against the model when it was opened
+  if (src.kind === "data") {
+    const known = new Set(FAMILIES.flatMap((f) => f.features.map((x) => x.name)));
+    const unknown = [...new Set(scorer.pre.columns.map((c) => c.source))].filter((c) => !src.columns.includes(c) && !known.has(c));
+    if (unknown.length) throw new InputDataError(msg.modelFeaturesNotComputed(scorer.id, unknown));
+  }
   const reference = referenceOf(scorer.training);
   if (!reference) log.warn(msg.driftNoReference(scorer.id));
   else if (!reference.snapshots) log.warn(msg.integrityNotChecked(scorer.id));

@@ -77,6 +77,16 @@ describe("night two", () => {
     expect(ok.code, ok.stderr).toBe(0);
   }, 120_000);
 
+  it("a model that reads columns no feature family computes (a flat-table model, or one of an earlier churn) is exit 3 with the fix, not an internal error", async () => {
+    const r = await runInProcess(["score", "--model", join(dir, "flat-models", "champion"), "--data", world, "--as-of", "2026-06-30", "--out", join(dir, "runs", "flat-on-data"), "--quiet"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(STACK);
+    expect(r.stderr).not.toContain("internal error");
+    expect(r.stderr).toContain("that churn does not compute from raw tables: ");
+    expect(r.stderr).toContain("TotalCharges");
+    expect(r.stderr).toContain("score it with --table");
+  }, 120_000);
+
   it("score reads the config's data.dir when --data is not given", async () => {
     const cfg = join(dir, "datadir.yaml");
     writeFileSync(cfg, `data:\n  dir: ${JSON.stringify(world)}\n`);
