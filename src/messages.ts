@@ -307,6 +307,10 @@ export const msg = {
   synthBadEnd: (value: unknown) =>
     `--end: ${quoteValue(value)} is not a calendar date in YYYY-MM-DD form. Give the last day of data, e.g. --end 2026-06-30.`,
   synthBadFormat: (value: unknown) => `--format: ${quoteValue(value)} is not an output format. Use csv or parquet.`,
+  truthEndsBefore: (dir: string, last: string, month: string) =>
+    `the truth in ${dir} ends with the month starting ${last}, but the run's outcome month starts ${month}: the world has not lived that month yet. Continue it first (churn generate --continue WORLD --contacts RUN --months 1, with the scoring run as RUN so its contacts take effect), then simulate again.`,
+  truthStartsAfter: (dir: string, first: string, month: string) =>
+    `the truth in ${dir} starts with the month starting ${first}, but the run's outcome month starts ${month}: the run was scored before this world's first month. Simulate a run scored on this world.`,
   synthTruthMissing: (dir: string, file: string) =>
     `${dir}/${file} does not exist: ${dir} is not a truth folder. Point to the truth/ folder that \`churn generate --out DIR\` wrote (DIR/truth).`,
 

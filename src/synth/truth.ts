@@ -159,8 +159,12 @@ export async function loadTruth(dir: string, opts: { monthStart?: string } = {})
   return withDb(async (db) => {
     const monthly = quoteLiteral(`${dir}/monthly.parquet`);
     const subs = quoteLiteral(`${dir}/subscribers.parquet`);
-    const last = await db.one(`SELECT CAST(max(month_start) AS VARCHAR) AS ms FROM read_parquet(${monthly})`);
-    const monthStart = opts.monthStart ?? String(last?.["ms"]);
+    const range = await db.one(`SELECT CAST(min(month_start) AS VARCHAR) AS lo, CAST(max(month_start) AS VARCHAR) AS hi FROM read_parquet(${monthly})`);
+    const last = String(range?.["hi"]);
+    const monthStart = opts.monthStart ?? last;
+    // an outcome month the truth does not reach yet (the world was not continued) or no longer holds
+    if (monthStart > last) throw new InputDataError(msg.truthEndsBefore(dir, last, monthStart));
+    if (monthStart < String(range?.["lo"])) throw new InputDataError(msg.truthStartsAfter(dir, String(range?.["lo"]), monthStart));
     const cols = new Set((await db.describe(`SELECT * FROM read_parquet(${monthly})`)).map((c) => c.name));
     const perAction = ACTIONS.every((a) => cols.has(`m_${a}`));
     const flag = (c: string) => (cols.has(c) ? `m.${c}` : "false");

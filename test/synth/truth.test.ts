@@ -108,6 +108,9 @@ describe("truth/ for campaign simulation", () => {
     expect(t.pAfter("S9999999", "care_call")).toBeUndefined();
     await expect(loadTruth(w.dir)).rejects.toThrow(InputDataError);
     await expect(loadTruth(w.dir)).rejects.toThrow(msg.synthTruthMissing(w.dir, "monthly.parquet"));
+    // a run whose outcome month the world has not lived yet: say so and point to --continue
+    await expect(loadTruth(`${w.dir}/truth`, { monthStart: "2026-07-01" })).rejects.toThrow(msg.truthEndsBefore(`${w.dir}/truth`, "2026-06-01", "2026-07-01"));
+    await expect(loadTruth(`${w.dir}/truth`, { monthStart: "2020-01-01" })).rejects.toThrow(/starts with the month starting .* but the run's outcome month starts 2020-01-01/);
   });
 
   it("monthly truth has one row per active subscriber and month start, outcome NULL past the data", async () => {
