@@ -126,6 +126,39 @@ describe("loadData with the validated-table cache", () => {
     expect(seen(second)).toEqual(seen(await load(dir)));
   });
 
+  it("Parquet partitions: new ones checked in one scan, and re-checked together when the subscribers change", async () => {
+    const dir = world();
+    rmSync(join(dir, "usage.csv"));
+    mkdirSync(join(dir, "usage"));
+    const parts: Record<string, string[]> = {
+      "2025-01": ["S1,2025-01-01,1.5,100,2,1", "S1,2025-01-02,1,1,1,1", "S9,2025-01-03,1,1,1,1", "S2,2023-01-01,1,1,1,1"],
+      "2025-02": ["S3,2025-02-01,1,1,1,1", "S3,2025-02-01,1,1,1,1", "S1,2025-02-01,-4,1,1,1", "S2,2025-07-05,1,1,1,1"],
+      "2025-03": ["S2,2025-03-01,0,50,0,0", "S1,2026-03-01,1,1,1,1", "S3,2025-03-02,1,1,1,1"],
+    };
+    await withDb(async (db) => {
+      for (const [name, rows] of Object.entries(parts)) {
+        const csv = join(dir, `${name}.tmp.csv`);
+        writeFileSync(csv, usage(rows));
+        await db.run(`COPY (SELECT * FROM read_csv('${csv}', all_varchar = true)) TO '${join(dir, "usage", `${name}.parquet`)}' (FORMAT parquet)`);
+        rmSync(csv);
+      }
+    });
+    const cacheDir = join(dir, ".cache");
+    const first = await load(dir, new ValidationCache(cacheDir));
+    expect(first.result.tables.usage).toMatchObject({ files: 3, rows: 11, reused: 0 });
+    // unknown subscriber, before activation, after deactivation, negative, duplicate, future: one of each at least
+    expect(new Set(first.rejects.map((r) => (r as { reason: string }).reason))).toEqual(
+      new Set(["unknown_subscriber", "before_activation", "after_deactivation", "negative", "duplicate_row", "future_date"]),
+    );
+    expect(seen(first)).toEqual(seen(await load(dir)));
+    // S3 leaves the subscribers table and S9 joins it: every partition's kept rows are checked again, together
+    writeFileSync(join(dir, "subscribers.csv"), SUBS.replace("S3,2023-05-05", "S9,2023-05-05"));
+    const second = await load(dir, new ValidationCache(cacheDir));
+    expect(second.result.cache).toMatchObject({ rechecked: 4 });
+    expect(seen(second)).toEqual(seen(await load(dir)));
+    expect(second.rejects).not.toEqual(first.rejects);
+  });
+
   it("two loads at once on one cache both succeed and agree; nothing half-written is left", async () => {
     const dir = world();
     const cacheDir = join(dir, ".cache");
