@@ -378,7 +378,7 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
     for (const cs of groups.values()) {
       const bytes = cs.reduce((a, c) => a + c.file.bytes, 0);
       const results = await checkParquetFiles(cs, (what) => step(cs.length === 1 ? `${cs[0]!.file.path}: ${what}` : what, bytes / 40));
-      cs.forEach((c, i) => checked.set(c, results[i]!));
+      for (const [i, c] of cs.entries()) checked.set(c, results[i]!);
     }
 
     for (const slot of slots) {
