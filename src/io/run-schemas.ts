@@ -96,7 +96,8 @@ export const runSummarySchema = z.looseObject({
   kind: z.literal("planner-report"),
   run: z.object({ id: z.string(), asOf: z.string(), createdAt: z.string(), modelId: z.string(), scored: count, currency: z.string() }),
   bands: z.array(z.object({ band, subscribers: count, valueAtRisk: z.number(), selected: count })),
-  budget: z.object({ total: z.number(), used: z.number() }),
+  /** total: the run's budget, or what it spent when it had none (`unlimited`). */
+  budget: z.object({ total: z.number(), used: z.number(), unlimited: z.boolean().optional() }),
   expectedRevenueSaved: z.number(),
   expectedChurnersBacktest: z.object({ dates: count, low: z.number(), high: z.number(), within10: count }).exactOptional(),
   segmentLabel: z.string(),

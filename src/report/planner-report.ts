@@ -93,7 +93,7 @@ export interface PlannerReportData {
   kind: "planner-report";
   run: { id: string; asOf: string; createdAt: string; modelId: string; scored: number; currency: string };
   bands: BandSummary[];
-  budget: { total: number; used: number };
+  budget: { total: number; used: number; unlimited?: boolean | undefined };
   expectedRevenueSaved: number;
   /** Sum of the churn probabilities: churners expected within the horizon without any action (absent in older runs). */
   expectedChurners?: number;
@@ -188,7 +188,14 @@ function headline(d: PlannerReportData): Section {
   figures.push(
     ...(d.expectedChurners !== undefined ? [{ label: "Expected churners", value: d.expectedChurners, format: "int" as const, hint: expectedChurnersHint(d.expectedChurnersBacktest) }] : []),
     { label: "Value at risk", value: atRisk, format: "money", hint: "Σ P(churn) × customer value" },
-    { label: "Budget used", value: d.budget.used, format: "money", hint: `of ${Math.round(d.budget.total).toLocaleString("en-US")} ${d.run.currency} (${d.budget.total > 0 ? ((d.budget.used / d.budget.total) * 100).toFixed(0) : "0"}%)` },
+    {
+      label: "Budget used",
+      value: d.budget.used,
+      format: "money",
+      hint: d.budget.unlimited
+        ? "no budget limit: every action worth more than it costs"
+        : `of ${Math.round(d.budget.total).toLocaleString("en-US")} ${d.run.currency} (${d.budget.total > 0 ? ((d.budget.used / d.budget.total) * 100).toFixed(0) : "0"}%)`,
+    },
     { label: "Expected revenue saved", value: d.expectedRevenueSaved, format: "money", hint: d.budget.used > 0 ? `${(d.expectedRevenueSaved / d.budget.used).toFixed(1)} per 1 spent` : "no spend" },
   );
   const pb = d.periodBudget;

@@ -139,7 +139,7 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
     // createdAt: the as-of day (taken from the inputs), so a re-run writes the same bytes
     run: { id: o.run.id, asOf: o.run.asOf, createdAt: o.run.asOf, modelId: o.run.modelId, scored: o.run.scored, currency: o.run.currency },
     bands,
-    budget: { total: o.budget ?? spent, used: spent },
+    budget: { total: o.budget ?? spent, used: spent, ...(o.budget === null ? { unlimited: true } : {}) },
     expectedRevenueSaved: round2(plan.totals.all.expected_saving),
     expectedChurners: round2(plan.totals.all.expected_churners),
     ...(o.expectedBacktest ? { expectedChurnersBacktest: o.expectedBacktest } : {}),

@@ -74,6 +74,11 @@ describe("planner report", () => {
     expect(sec("top").tables[0].rows.length).toBe(50);
     for (const id of ["drift", "trend", "outcome", "kpis"]) expect(sec(id).note).toMatch(/\w/);
     expect(sec("headline").figures.map((f: { label: string }) => f.label)).toEqual(["critical risk", "high risk", "medium risk", "low risk", "Expected churners", "Value at risk", "Budget used", "Expected revenue saved"]);
+    const budgetLine = async (budget: typeof d.budget) => (await renderReport({ ...d, budget }, "md")).split("\n").find((l) => l.includes("**Budget used**"));
+    expect(await budgetLine({ total: 400, used: 100 })).toContain("(of 400 EUR (25%))");
+    // a run without a budget: not "100% of a budget" that equals the spend
+    expect(await budgetLine({ total: 100, used: 100, unlimited: true })).toContain("(no budget limit");
+    expect(await budgetLine({ total: 100, used: 100, unlimited: true })).not.toContain("100%");
     // how far the model's expected churners were from the real ones in its backtest, beside the figure
     expect(await renderReport(d, "md")).toContain(
       "**Expected churners**: 1,843 (Σ P(churn) over the scored subscribers, without any action; in the model's backtest 0.59-1.41x the real churners (within ±10% on 1 of 6 dates))",

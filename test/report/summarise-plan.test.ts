@@ -162,7 +162,7 @@ describe("summarisePlan", () => {
     const checked: DriftSummary = { ...noDrift(0.1, 0.25), checked: true, score: { feature: "score", psi: 0.01, status: "ok" }, features: [{ feature: "arpu_3m", psi: 0.3, status: "alert" }] };
     const s = summarisePlan({ ...base, drift: checked, budget: null });
     expect(s.summary.drift).toEqual({ threshold: 0.25, items: [{ feature: "score", psi: 0.01, status: "ok" }, { feature: "arpu_3m", psi: 0.3, status: "alert" }] });
-    expect(s.summary.budget).toEqual({ total: 31, used: 31 });
+    expect(s.summary.budget).toEqual({ total: 31, used: 31, unlimited: true });
     expect(s.summary.effects.cells).toHaveLength(2);
     expect(s.summary.kpis).toBeUndefined();
   });
