@@ -82,3 +82,10 @@ export const RENEWAL_WINDOW_DAYS = 60;
  * and scoring agree whenever the renewal was signed within this many days of the new term's start.
  */
 export const RENEWAL_SIGN_GRACE_DAYS = 30;
+
+/**
+ * The contact-history features (src/features/families/contacts.ts). They move whenever subscribers are contacted:
+ * once churn's nightly loop contacts thousands a month, their distribution shifts from the training data's by
+ * design, and the drift reports say so instead of calling it a data problem.
+ */
+export const CONTACT_HISTORY_FEATURES = ["days_since_last_contact", "contacts_90d", "contacts_365d"] as const;

@@ -66,6 +66,16 @@ describe("planner report", () => {
     }
   });
 
+  it("says the contact history moves because subscribers are contacted, not that the data broke", async () => {
+    const d = samplePlannerReport();
+    const drift = { threshold: 0.25, items: [...d.drift!.items, { feature: "contacts_90d", psi: 1.04, status: "alert" as const }] };
+    const md = await renderReport({ ...d, drift }, "md");
+    const line = (f: string) => md.split("\n").find((l) => l.includes(`${f.replaceAll("_", "\\_")}: PSI`)) ?? "";
+    expect(line("contacts_90d")).toContain("contact history, moved by the contacts made since the training data");
+    expect(line("active_days_30d_vs_own_past_pct")).toContain("(above the threshold 0.25)");
+    expect(line("active_days_30d_vs_own_past_pct")).not.toContain("contact history");
+  });
+
   it("shows the top 50 only, and one-line notes for absent drift, trend, outcome and KPIs", async () => {
     const d = samplePlannerReport({ minimal: true });
     expect(d.top.length).toBe(60);

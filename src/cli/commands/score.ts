@@ -1,6 +1,7 @@
 import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
 import { CALL_LIST_FORMATS, type CallListFormat } from "../../config/retention.js";
+import { CONTACT_HISTORY_FEATURES } from "../../ids.js";
 import { createLogger } from "../../log.js";
 import { BACKENDS, type BackendName } from "../../model/backend.js";
 import { parseExclude } from "../../model/inputs.js";
@@ -9,6 +10,13 @@ import { type CacheArgs, cacheFrom, cacheOptions } from "../cache-options.js";
 import { parseShard } from "../../pipeline/shard.js";
 import { emit } from "../output.js";
 import { clickhouseUrl } from "./features.js";
+
+/** "; above T: a, b; moved by contacts since training (expected): c": contact-history features apart, they move by design. */
+function driftAlerts(alerts: readonly string[], threshold: number): string {
+  const contact = alerts.filter((a) => (CONTACT_HISTORY_FEATURES as readonly string[]).includes(a));
+  const data = alerts.filter((a) => !contact.includes(a));
+  return `${data.length ? `; above ${threshold}: ${data.join(", ")}` : ""}${contact.length ? `; contact history moved by the contacts since training (expected): ${contact.join(", ")}` : ""}`;
+}
 
 interface Args extends CacheArgs {
   model: string;
@@ -59,7 +67,7 @@ export function scoreText(r: ScoreResult): string {
     `budget ${r.budget ?? "unlimited"}, used ${r.budgetUsed}, expected revenue saved ${r.expectedRevenueSaved}; expected churners without action ${r.expectedChurners}`,
     ...(r.periodBudget ? [`period budget ${r.periodBudget.period}: ${r.periodBudget.amount}; spent by earlier runs ${r.periodBudget.spent}, committed ${r.periodBudget.committed}, remaining ${r.periodBudget.remaining}`] : []),
     `effects: ${r.effects.note}`,
-    `input: ${r.integrity?.checked ? (r.integrity.failures.length ? `looks broken (allowed by --allow-drift): ${r.integrity.failures.map((f) => `${f.column} ${f.kind}`).join(", ")}` : "integrity ok") : "integrity not checked"}; population shift: ${r.drift.checked ? `score PSI ${r.drift.score_psi}, max feature ${r.drift.max_feature ? `${r.drift.max_feature.feature} ${r.drift.max_feature.psi}` : "-"}${r.drift.alerts.length ? `; above ${r.drift.threshold}: ${r.drift.alerts.join(", ")}` : ""}` : "not checked"}`,
+    `input: ${r.integrity?.checked ? (r.integrity.failures.length ? `looks broken (allowed by --allow-drift): ${r.integrity.failures.map((f) => `${f.column} ${f.kind}`).join(", ")}` : "integrity ok") : "integrity not checked"}; population shift: ${r.drift.checked ? `score PSI ${r.drift.score_psi}, max feature ${r.drift.max_feature ? `${r.drift.max_feature.feature} ${r.drift.max_feature.psi}` : "-"}${driftAlerts(r.drift.alerts, r.drift.threshold)}` : "not checked"}`,
   ].join("\n");
 }
 

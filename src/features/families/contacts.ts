@@ -4,9 +4,11 @@
  * is in the same format. A second contact soon after the first usually does much less, so the uplift model
  * and the churn model both see these. Only contacts dated on or before as-of are read.
  */
+import { CONTACT_HISTORY_FEATURES } from "../../ids.js";
 import type { FeatureFamily } from "../types.js";
 
 export const CONTACT_WINDOW_DAYS = 90;
+const [DAYS_SINCE, RECENT, YEAR] = CONTACT_HISTORY_FEATURES;
 
 export const contacts: FeatureFamily = {
   id: "contacts",
@@ -15,21 +17,21 @@ export const contacts: FeatureFamily = {
   requires: ["campaigns"],
   features: [
     {
-      name: "days_since_last_contact",
+      name: DAYS_SINCE,
       type: "integer",
       unit: "days",
       description: "days since the latest retention contact (treatment) on or before as-of; empty when never contacted",
       reason: "contacted {value} days ago",
     },
     {
-      name: `contacts_${CONTACT_WINDOW_DAYS}d`,
+      name: RECENT,
       type: "integer",
       unit: "count",
       description: `retention contacts (treatment) in the last ${CONTACT_WINDOW_DAYS} days`,
       reason: `contacted {value} times in the last ${CONTACT_WINDOW_DAYS} days`,
     },
     {
-      name: "contacts_365d",
+      name: YEAR,
       type: "integer",
       unit: "count",
       description: "retention contacts (treatment) in the last 365 days",
