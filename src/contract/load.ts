@@ -9,6 +9,8 @@
  *                        yes ─► its rejects, duplicate map (and for CSV its parsed rows)
  *                               ─► cached reference stage for this as-of date and these subscribers?
  *                                  no ─► reference rules alone on the kept rows (one scan) ─► store
+ *   (new Parquet files of one shape, such as daily partitions, are checked together: one scan of all of them and
+ *   one join to the subscribers, rejects per file; likewise the reference re-check of cached Parquet files)
  *   then, for the table: duplicate rows (first kept) ─► duplicates across partitions whose dates overlap ─►
  *   duplicate subscriber ids ─► the canonical table or view (valid rows only) ─► counts, date range
  *
