@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, InputDataError } from "../../src/errors.js";
 import { msg } from "../../src/messages.js";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadError, loadFiles, SUB_HEADER, SUBS, USAGE, USAGE_HEADER } from "./helpers.js";
+import { configSchema } from "../../src/config/schema.js";
+import { loadData } from "../../src/contract/load.js";
+import { withDb } from "../../src/io/duckdb.js";
+import { AS_OF, loadError, loadFiles, SUB_HEADER, SUBS, tempDir, USAGE, USAGE_HEADER } from "./helpers.js";
 
 /** Rejects of one table as [row, reason, column, value] tuples. */
 const rej = (rows: Record<string, unknown>[], table: string) =>
@@ -255,6 +259,32 @@ describe("loadData: file-level errors (exit 3) name the file, the column and the
     const { error, dir } = await loadError({ "subscribers.parquet": "not parquet at all" });
     expect(error).toBeInstanceOf(InputDataError);
     expect(error.message.startsWith(`cannot read ${join(dir, "subscribers.parquet")} (table subscribers)`)).toBe(true);
+  });
+
+  it("a damaged partition among Parquet partitions checked together is named", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "subscribers.csv"), SUBS);
+    mkdirSync(join(dir, "usage"));
+    await withDb(async (db) => {
+      for (const k of [1, 2, 3]) {
+        await db.run(
+          `COPY (SELECT 'S1' AS subscriber_id, DATE '2024-02-01' + CAST(i % 300 AS INTEGER) AS date, i * 1.5 AS voice_minutes, i * 2.5 AS data_mb, i % 7 AS sms, i % 5 AS sessions
+                 FROM range(${k * 20000}, ${k * 20000 + 20000}) t(i)) TO '${join(dir, "usage", `part-${k}.parquet`)}' (FORMAT parquet)`,
+        );
+      }
+    });
+    // bytes in the middle of part 2's data pages overwritten; its footer (all that reading its header needs) intact: the
+    // one scan of the three fails, and checking them one by one names the damaged file
+    const bad = join(dir, "usage", "part-2.parquet");
+    const bytes = readFileSync(bad);
+    bytes.fill(0x55, Math.floor(bytes.length / 4), Math.floor(bytes.length / 4) + 400);
+    writeFileSync(bad, bytes);
+    const error = await withDb((db) => loadData(db, { dir, config: configSchema.parse({}), asOf: AS_OF })).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error).toBeInstanceOf(InputDataError);
+    expect(error?.message.startsWith(`cannot read ${bad} (table usage)`)).toBe(true);
   });
 
   it("a CSV line with more fields than the header stops the run", async () => {
