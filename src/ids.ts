@@ -89,3 +89,4 @@ export const RENEWAL_SIGN_GRACE_DAYS = 30;
  * design, and the drift reports say so instead of calling it a data problem.
  */
 export const CONTACT_HISTORY_FEATURES = ["days_since_last_contact", "contacts_90d", "contacts_365d"] as const;
+export const isContactHistoryFeature = (name: string): boolean => (CONTACT_HISTORY_FEATURES as readonly string[]).includes(name);

@@ -235,19 +235,29 @@ async function subscriberReference(db: Db, overTable: boolean): Promise<void> {
   await db.run(`CREATE TEMP ${overTable ? "VIEW" : "TABLE"} ${SUBSCRIBER_REF} AS SELECT subscriber_id, activation_date, deactivation_date FROM subscribers`);
 }
 
-async function dropSubscriberReference(db: Db): Promise<void> {
-  const kind = await db.one(
-    "SELECT 'VIEW' AS k FROM duckdb_views() WHERE view_name = $1 UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $1",
-    [SUBSCRIBER_REF],
-  );
-  if (kind) await db.run(`DROP ${kind["k"] === "VIEW" ? "VIEW" : "TABLE"} ${SUBSCRIBER_REF}`);
+const dropSubscriberReference = (db: Db) => dropRelation(db, SUBSCRIBER_REF, "temp");
+
+/** Groups of files with the same shape (shapeKey), in first-seen order: each can be read as one relation. */
+function byShape(cs: FileCtx[]): FileCtx[][] {
+  const groups = new Map<string, FileCtx[]>();
+  for (const c of cs) {
+    const k = shapeKey(c.shape);
+    const g = groups.get(k);
+    if (g) g.push(c);
+    else groups.set(k, [c]);
+  }
+  return [...groups.values()];
 }
 
-/** Drop a canonical table or view (and the parsed rows under a view) left by an earlier load in this connection. */
-async function dropRelation(db: Db, name: string): Promise<void> {
+/**
+ * Drop a table or view of this name in `database` (default the connection's own: a canonical table, and the
+ * parsed rows under a view, left by an earlier load in this connection; "temp" for temporary ones).
+ */
+async function dropRelation(db: Db, name: string, database?: string): Promise<void> {
+  const where = `database_name = ${database === undefined ? "current_database()" : "$2"}`;
   const kind = await db.one(
-    "SELECT 'VIEW' AS k FROM duckdb_views() WHERE view_name = $1 AND database_name = current_database() UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $1 AND database_name = current_database()",
-    [name],
+    `SELECT 'VIEW' AS k FROM duckdb_views() WHERE view_name = $1 AND ${where} UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = $1 AND ${where}`,
+    database === undefined ? [name] : [name, database],
   );
   if (kind) await db.run(`DROP ${kind["k"] === "VIEW" ? "VIEW" : "TABLE"} ${quoteIdent(name)}`);
 }
@@ -320,7 +330,7 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
     type Fresh = { c: FileCtx; sha256: string | Promise<string>; valueKey?: string };
     const slots: (Part | Fresh)[] = [];
     /** Files whose value stage came from the cache but whose reference stage must run again. */
-    const stale: Pick<Part, "c" | "kept" | "refKey">[] = [];
+    const stale: Pick<Part, "c" | "kept" | "refKey" | "meta">[] = [];
     for (const file of source.parts) {
       if (!cache) {
         // no cache to look up: the content hash (for the run's manifest) is read while DuckDB checks the file
@@ -355,29 +365,22 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
     // rows kept from an earlier run, against these subscribers and this as-of date: Parquet files of one shape
     // in one scan (a new subscribers file changes every file's reference stage: 90 joins became one)
     if (stale.length > 0) {
-      step(`checking the rows of ${stale.length} file${stale.length > 1 ? "s" : ""} kept from an earlier run against the subscribers and the as-of date`, Number.POSITIVE_INFINITY);
-      const sameShape = new Map<string, FileCtx[]>();
-      for (const x of stale) {
-        if (x.kept.kind !== "source") await recheckFile(x.c, x.kept);
-        else sameShape.set(shapeKey(x.c.shape), [...(sameShape.get(shapeKey(x.c.shape)) ?? []), x.c]);
-      }
-      for (const cs of sameShape.values()) await recheckParquetFiles(cs);
+      step(
+        `checking the rows of ${stale.length} file${stale.length > 1 ? "s" : ""} kept from an earlier run against the subscribers and the as-of date`,
+        stale.reduce((a, x) => a + x.meta.rows, 0),
+      );
+      for (const x of stale) if (x.kept.kind !== "source") await recheckFile(x.c, x.kept);
+      for (const cs of byShape(stale.filter((x) => x.kept.kind === "source").map((x) => x.c))) await recheckParquetFiles(cs);
       for (const x of stale) await publishRef(x.c, x.refKey, cache!);
     }
 
     // the check pass: Parquet files of the same shape in one scan (the join to the subscribers built once)
     const fresh = slots.filter((x): x is Fresh => !("meta" in x));
     const checked = new Map<FileCtx, CheckResult>();
-    const groups = new Map<string, FileCtx[]>();
     for (const { c } of fresh) {
-      if (c.file.format !== "parquet") {
-        checked.set(c, await checkFile(c, (what) => step(`${c.file.path}: ${what}`, c.file.bytes / 40)));
-        continue;
-      }
-      const k = shapeKey(c.shape);
-      groups.set(k, [...(groups.get(k) ?? []), c]);
+      if (c.file.format !== "parquet") checked.set(c, await checkFile(c, (what) => step(`${c.file.path}: ${what}`, c.file.bytes / 40)));
     }
-    for (const cs of groups.values()) {
+    for (const cs of byShape(fresh.map((x) => x.c).filter((c) => c.file.format === "parquet"))) {
       const bytes = cs.reduce((a, c) => a + c.file.bytes, 0);
       const results = await checkParquetFiles(cs, (what) => step(cs.length === 1 ? `${cs[0]!.file.path}: ${what}` : what, bytes / 40));
       for (const [i, c] of cs.entries()) checked.set(c, results[i]!);

@@ -288,8 +288,7 @@ export async function checkFile(c: FileCtx, log: (what: string) => void): Promis
     // the dates of every row (a wider range only makes later runs compare more partitions): one narrow scan
     const p3 = new Params();
     stats = await scanning(file, csv, () => db.one(`SELECT ${statsSelect(c)} FROM ${parsedSource(c, p3)} t`, p3.values));
-    await parquetDups(c);
-    return { rows, refMax: isoOrNull(stats?.["refmax"]), eventMin: isoOrNull(stats?.["emin"]), eventMax: isoOrNull(stats?.["emax"]) };
+    await parquetRepeatedHashes(c);
   }
   await dupMap(c);
   return { rows, refMax: isoOrNull(stats?.["refmax"]), eventMin: isoOrNull(stats?.["emin"]), eventMax: isoOrNull(stats?.["emax"]) };
@@ -299,12 +298,11 @@ export async function checkFile(c: FileCtx, log: (what: string) => void): Promis
 const parquetRows = async (c: FileCtx) =>
   Number((await scanning(c.file, c.config.data.csv, () => c.db.one("SELECT count(*) AS n FROM read_parquet($1)", [c.file.path])))?.["n"] ?? 0);
 
-/** The duplicate map `_dups_<n>` of a Parquet file. */
-async function parquetDups(c: FileCtx): Promise<void> {
+/** `_duph`: the repeated hashes of a Parquet file, for dupMap. */
+async function parquetRepeatedHashes(c: FileCtx): Promise<void> {
   // identical rows pass or fail the rules alike: hashes are grouped over all rows, nothing to filter
   const p = new Params();
   await scanning(c.file, c.config.data.csv, () => c.db.run(`CREATE OR REPLACE TEMP TABLE _duph AS ${repeatedHashes(`SELECT ${typedHash(c.def)} AS h FROM ${parsedSource(c, p)} t`)}`, p.values));
-  await dupMap(c);
 }
 
 /** The parsed rows of several Parquet files of one shape, with `_file` (the path) and `_row`. */
@@ -328,7 +326,6 @@ export async function checkParquetFiles(cs: FileCtx[], log: (what: string) => vo
   const { db, def } = c0;
   const rows: number[] = [];
   for (const c of cs) rows.push(await parquetRows(c));
-  const source = (p: Params) => parquetFilesSource(cs, p);
   log(`checking values of ${cs.length} files in one scan (pass 1 of 2)`);
   const p = new Params();
   const f = firstFailure(renderRules(rulesOf(c0), { asOf: `CAST(${p.add(c0.asOf)} AS DATE)`, raw: sourceRaw(c0.shape.cols) }));
@@ -336,11 +333,11 @@ export async function checkParquetFiles(cs: FileCtx[], log: (what: string) => vo
   try {
     await db.run(
       `INSERT INTO rejects SELECT ${quoteLiteral(def.name)}, _file, _row, f.column_name, f.value, f.reason, f.detail
-       FROM (SELECT t._file, t._row, ${f} AS f FROM ${source(p)} t ${subscriberJoin(def)}) WHERE f IS NOT NULL`,
+       FROM (SELECT t._file, t._row, ${f} AS f FROM ${parquetFilesSource(cs, p)} t ${subscriberJoin(def)}) WHERE f IS NOT NULL`,
       p.values,
     );
     const p3 = new Params();
-    stats = await db.all(`SELECT t._file, ${statsSelect(c0)} FROM ${source(p3)} t GROUP BY t._file`, p3.values);
+    stats = await db.all(`SELECT t._file, ${statsSelect(c0)} FROM ${parquetFilesSource(cs, p3)} t GROUP BY t._file`, p3.values);
   } catch (e) {
     if (e instanceof ChurnError) throw e;
     // one statement: nothing was inserted; file by file, the unreadable one is named
@@ -353,7 +350,8 @@ export async function checkParquetFiles(cs: FileCtx[], log: (what: string) => vo
   log(`looking for duplicate rows in ${cs.length} files (pass 2 of 2)`);
   const out: CheckResult[] = [];
   for (const [i, c] of cs.entries()) {
-    await parquetDups(c);
+    await parquetRepeatedHashes(c);
+    await dupMap(c);
     const st = byFile.get(c.file.path);
     out.push({ rows: rows[i] ?? 0, refMax: isoOrNull(st?.["refmax"]), eventMin: isoOrNull(st?.["emin"]), eventMax: isoOrNull(st?.["emax"]) });
   }

@@ -31,9 +31,9 @@
  * same run gives byte-identical files except manifest.json (created_at, durations), and replaces its contacts
  * and spend in the runs folder.
  */
-import { CONTACT_HISTORY_FEATURES } from "../ids.js";
 import { basename, dirname, join } from "node:path";
 import type { LoadResult } from "../contract/load.js";
+import { isContactHistoryFeature } from "../ids.js";
 import type { CallListFormat, RetentionConfig } from "../config/retention.js";
 import type { Config } from "../config/schema.js";
 import { ConfigError, InputDataError, QualityGateError, UsageError } from "../errors.js";
@@ -701,7 +701,7 @@ export function inputGate(
   }
   const entries = d.score ? [d.score, ...d.features] : d.features;
   // the contact history moves because subscribers are being contacted (churn's own runs among them): never a stop
-  const stopping = d.alerts.filter((a) => !(CONTACT_HISTORY_FEATURES as readonly string[]).includes(a));
+  const stopping = d.alerts.filter((a) => !isContactHistoryFeature(a));
   if (stopping.length && o.stopOnShift && !o.allowed) throw new QualityGateError(msg.driftGate(describeDrift(entries, stopping), d.threshold, o.reference));
   if (d.warnings.length || d.alerts.length) log.warn(msg.driftWarn(describeDrift(entries, [...d.alerts, ...d.warnings]), o.reference));
 }

@@ -5,7 +5,7 @@
  * `buildPlannerReport(data)` returns a ReportDoc; render it with renderReport (index.ts).
  * Optional inputs (drift, trend, outcome, KPIs) that are absent show a one-line note.
  */
-import { CONTACT_HISTORY_FEATURES } from "../ids.js";
+import { isContactHistoryFeature } from "../ids.js";
 import { EXCLUSION_TEXT, msg } from "../messages.js";
 import type { ExpectedBacktest } from "../model/backtest.js";
 import { type Band, BANDS } from "../retention/bands.js";
@@ -412,8 +412,6 @@ function contactSection(d: PlannerReportData): Section {
   };
 }
 
-const isContactFeature = (f: string) => (CONTACT_HISTORY_FEATURES as readonly string[]).includes(f);
-
 function driftSection(d: PlannerReportData): Section {
   if (!d.drift) return { id: "drift", title: "Data drift", note: "Drift was not checked in this run." };
   const flagged = d.drift.items.filter((i) => i.status !== "ok").sort((a, b) => b.psi - a.psi || a.feature.localeCompare(b.feature));
@@ -425,9 +423,9 @@ function driftSection(d: PlannerReportData): Section {
     intro: "Population stability index (PSI) of this run's features against the training data. Above 0.1 is worth a look, above the threshold the scores may be off.",
     items: flagged.map((i) => ({
       text: `${i.feature}: PSI ${i.psi.toFixed(3)}${i.status === "alert" ? ` (above the threshold ${d.drift!.threshold})` : ""}${
-        isContactFeature(i.feature) ? "; contact history, moved by the contacts made since the training data (churn's own runs log theirs): expected while subscribers are being contacted, not a data problem" : ""
+        isContactHistoryFeature(i.feature) ? "; contact history, moved by the contacts made since the training data (churn's own runs log theirs): expected while subscribers are being contacted, not a data problem" : ""
       }`,
-      level: i.status === "alert" && !isContactFeature(i.feature) ? "alert" : "warn",
+      level: i.status === "alert" && !isContactHistoryFeature(i.feature) ? "alert" : "warn",
     })),
     charts: [{ id: "drift", title: "Drifting features", alt: `${flagged.length} features drifted; largest PSI ${flagged[0]!.psi.toFixed(3)} (${flagged[0]!.feature}).`, spec: driftChart(rows, d.drift.threshold), data: rows }],
   };

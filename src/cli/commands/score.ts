@@ -1,7 +1,7 @@
 import type { CommandModule } from "yargs";
 import { loadConfig } from "../../config/load.js";
 import { CALL_LIST_FORMATS, type CallListFormat } from "../../config/retention.js";
-import { CONTACT_HISTORY_FEATURES } from "../../ids.js";
+import { isContactHistoryFeature } from "../../ids.js";
 import { createLogger } from "../../log.js";
 import { BACKENDS, type BackendName } from "../../model/backend.js";
 import { parseExclude } from "../../model/inputs.js";
@@ -13,7 +13,7 @@ import { clickhouseUrl } from "./features.js";
 
 /** "; above T: a, b; moved by contacts since training (expected): c": contact-history features apart, they move by design. */
 function driftAlerts(alerts: readonly string[], threshold: number): string {
-  const contact = alerts.filter((a) => (CONTACT_HISTORY_FEATURES as readonly string[]).includes(a));
+  const contact = alerts.filter(isContactHistoryFeature);
   const data = alerts.filter((a) => !contact.includes(a));
   return `${data.length ? `; above ${threshold}: ${data.join(", ")}` : ""}${contact.length ? `; contact history moved by the contacts since training (expected): ${contact.join(", ")}` : ""}`;
 }
