@@ -41,10 +41,13 @@ export const TENURE_STAGES = ["new", "established", "loyal"] as const;
 export const CONTRACT_STAGES = ["in_contract", "renewal_window", "out_of_contract"] as const;
 /** Main drivers of churn risk (the reasons' families), `none` when no reason stands out. */
 export const DRIVERS = ["network", "billing", "service", "disengagement", "price", "contract_end", "none"] as const;
+/** Use against the subscriber's own past: falling (down by at least `segments.usage.fallingPct`), else steady. */
+export const USAGE_TRENDS = ["falling", "steady"] as const;
 export type ValueTier = (typeof VALUE_TIERS)[number];
 export type TenureStage = (typeof TENURE_STAGES)[number];
 export type ContractStage = (typeof CONTRACT_STAGES)[number];
 export type Driver = (typeof DRIVERS)[number];
+export type UsageTrend = (typeof USAGE_TRENDS)[number];
 
 /** The segment dimensions, in key order, with their levels. */
 export const SEGMENT_DIMS = {
@@ -53,6 +56,7 @@ export const SEGMENT_DIMS = {
   tenure: TENURE_STAGES,
   contract: CONTRACT_STAGES,
   driver: DRIVERS,
+  usage: USAGE_TRENDS,
 } as const;
 export type SegmentDim = keyof typeof SEGMENT_DIMS;
 export const SEGMENT_DIM_NAMES = Object.keys(SEGMENT_DIMS) as SegmentDim[];

@@ -19,6 +19,11 @@
  * more when the action removes the cause, e.g. a fixed network fault or a resolved complaint). They are
  * starting points that campaign learning corrects; they were not fitted to any data set.
  *
+ * Engagement actions are priced by the usage level (segments.ts): a digital nudge (usage tips, an offer reminder)
+ * is what wins back use that is going away, and a blanket nudge to steady users changes little, so 10% where use is
+ * falling against the subscriber's own past and 1% elsewhere; it costs cents, so it is offered in every value tier
+ * (a high-value subscriber whose use falls has the most to lose). A bundle add-on gets 15% where use is falling.
+ *
  * Marketing contacts (loyalty points, digital nudges, referral invites) are not made while a complaint is open
  * (`maxOpenComplaints: 0`): a common suppression rule in retention practice, since an offer pushed at someone who
  * waits for a fix tends to annoy more than it retains, and a campaigns table rarely holds enough such contacts to
@@ -72,6 +77,7 @@ export const actionSchema = z
         tenure: z.array(z.enum(SEGMENT_DIMS.tenure)).optional().describe("tenure stages; all when omitted"),
         contract: z.array(z.enum(SEGMENT_DIMS.contract)).optional().describe("contract stages; all when omitted"),
         driver: z.array(z.enum(SEGMENT_DIMS.driver)).optional().describe("main drivers; all when omitted"),
+        usage: z.array(z.enum(SEGMENT_DIMS.usage)).optional().describe("use against the subscriber's own past (falling, steady); all when omitted"),
         minOpenComplaints: z.number().int().min(0).default(0).describe("needs at least this many open complaints"),
         maxOpenComplaints: z
           .number()
@@ -132,7 +138,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     channel: "email",
     unitCost: 12,
     eligibility: { bands: [...NO_HIGH], maxProducts: 1 },
-    effect: { default: 0.12, segments: { "driver=disengagement": 0.15 } },
+    effect: { default: 0.12, segments: { "usage=falling": 0.15, "driver=disengagement": 0.15 } },
   },
   {
     id: "care_call",
@@ -186,8 +192,8 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     channel: "app",
     unitCost: 0.2,
     channels: { sms: { unitCost: 0.05 }, email: { unitCost: 0.02 } },
-    eligibility: { maxOpenComplaints: 0, value: ["low", "mid"] },
-    effect: { default: 0.03, segments: { "driver=disengagement": 0.05 } },
+    eligibility: { maxOpenComplaints: 0 },
+    effect: { default: 0.01, segments: { "usage=falling": 0.1, "driver=disengagement": 0.05 } },
   },
   {
     id: "referral_invite",

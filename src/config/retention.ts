@@ -65,10 +65,23 @@ export const segmentsConfigSchema = z
       })
       .strict()
       .default({ renewalWindowDays: RENEWAL_WINDOW_DAYS }),
+    usage: z
+      .object({
+        fallingPct: z
+          .number()
+          .min(1)
+          .max(100)
+          .default(30)
+          .describe(
+            "falling when use in the last 30 days is at least this many % below the subscriber's own months 4-9 (data, voice, sessions or active days; without an own past: the last 30 vs the previous 60 days)",
+          ),
+      })
+      .strict()
+      .default({ fallingPct: 30 }),
     effectKey: z
       .array(z.enum(SEGMENT_DIM_NAMES as [string, ...string[]]))
-      .default(["value", "price", "driver"])
-      .describe("segment dimensions that effects are priced and learned on (value, price, tenure, contract, driver)"),
+      .default(["value", "price", "driver", "usage"])
+      .describe("segment dimensions that effects are priced and learned on (value, price, tenure, contract, driver, usage)"),
   })
   .strict();
 
@@ -111,6 +124,8 @@ export const callListsSchema = z
       });
     });
   });
+
+const DEFAULT_EFFECTS = new Map(catalogSchema.parse(DEFAULT_CATALOG).map((a) => [a.id, JSON.stringify(a.effect)]));
 
 export const retentionConfigSchema = z
   .object({
@@ -213,6 +228,9 @@ export const retentionConfigSchema = z
   .strict()
   .superRefine((r, ctx) => {
     r.actions.forEach((a, i) => {
+      // the shipped catalogue's own overrides on a dimension the operator left out of the key simply do not apply
+      // (its default holds there); an override someone wrote is refused, so that it is never ignored unseen
+      if (JSON.stringify(a.effect) === DEFAULT_EFFECTS.get(a.id)) return;
       for (const dim of effectDims(a))
         if (!r.segments.effectKey.includes(dim))
           ctx.addIssue({

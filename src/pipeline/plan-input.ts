@@ -17,6 +17,8 @@ export function planInputOf(s: Scored): PlanInput {
   if (s.num.priceIncrease) input.priceIncrease = s.num.priceIncrease;
   if (s.num.openComplaints) input.openComplaints = s.num.openComplaints;
   if (s.num.products) input.products = s.num.products;
+  if (s.num.usageVsOwnPast) input.usageVsOwnPast = s.num.usageVsOwnPast;
+  if (s.num.usageTrend) input.usageTrend = s.num.usageTrend;
   if (s.text.contractType) input.contractType = s.text.contractType;
   if (s.text.preferredChannel) input.preferredChannel = s.text.preferredChannel;
   return input;

@@ -24,7 +24,13 @@ export const PLAN_COLUMNS = {
   priceIncrease: ["price_increase_90d"],
   openComplaints: ["open_complaints"],
   products: ["active_products"],
+  // the largest fall of use against the subscriber's own months 4-9, and of the last 30 days against the previous 60
+  // (PLAN_LEAST: every present column, the least of them; segments.ts usageTrendIndex)
+  usageVsOwnPast: ["data_mb_30d_vs_own_past_pct", "voice_min_30d_vs_own_past_pct", "sessions_30d_vs_own_past_pct", "active_days_30d_vs_own_past_pct"],
+  usageTrend: ["data_mb_trend_30v60_pct", "voice_min_trend_30v60_pct", "sessions_trend_30v60_pct"],
 } as const;
+/** Plan inputs that combine every present column of their list (the least value, empty ones skipped). */
+export const PLAN_LEAST: ReadonlySet<string> = new Set(["usageVsOwnPast", "usageTrend"]);
 export const PLAN_TEXT_COLUMNS = { contractType: ["contract_type", "Contract"], preferredChannel: ["preferred_channel"] } as const;
 type NumKey = keyof typeof PLAN_COLUMNS;
 type TextKey = keyof typeof PLAN_TEXT_COLUMNS;
@@ -94,6 +100,12 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
   const numPos: [NumKey, number][] = [];
   const textPos: [TextKey, number][] = [];
   for (const k of numKeys) {
+    if (PLAN_LEAST.has(k)) {
+      const cols = PLAN_COLUMNS[k].filter((c) => types.has(c));
+      planSources[k] = cols.length ? cols.join(",") : null;
+      if (cols.length) numPos.push([k, select.push(`least(${cols.map((c) => numericExpr(c, types.get(c), o.csv)).join(", ")})`) - 1]);
+      continue;
+    }
     const col = PLAN_COLUMNS[k].find((c) => types.has(c)) ?? null;
     planSources[k] = col;
     if (col) numPos.push([k, select.push(numericExpr(col, types.get(col), o.csv)) - 1]);

@@ -13,6 +13,7 @@ export interface EligibilityMask {
   tenure: number;
   contract: number;
   driver: number;
+  usage: number;
   minOpenComplaints: number;
   maxOpenComplaints: number;
   maxProducts: number;
@@ -30,6 +31,7 @@ export function eligibilityMask(a: ActionDef): EligibilityMask {
     tenure: mask(e.tenure, SEGMENT_DIMS.tenure),
     contract: mask(e.contract, SEGMENT_DIMS.contract),
     driver: mask(e.driver, SEGMENT_DIMS.driver),
+    usage: mask(e.usage, SEGMENT_DIMS.usage),
     minOpenComplaints: e.minOpenComplaints,
     maxOpenComplaints: e.maxOpenComplaints ?? Number.POSITIVE_INFINITY,
     maxProducts: e.maxProducts ?? Number.POSITIVE_INFINITY,
@@ -39,7 +41,7 @@ export function eligibilityMask(a: ActionDef): EligibilityMask {
 /**
  * Is a subscriber eligible? Unknown open complaints / products (NaN) fail a requirement on them (a minimum, a
  * product cap) but not a cap on open complaints: nothing says a complaint is open.
- * @example isEligible(eligibilityMask(networkFix), 0, {value: 1, price: 1, tenure: 1, contract: 0, driver: 0}, 0, 2) // true
+ * @example isEligible(eligibilityMask(networkFix), 0, {value: 1, price: 1, tenure: 1, contract: 0, driver: 0, usage: 1}, 0, 2) // true
  */
 export function isEligible(m: EligibilityMask, band: number, s: SegmentIndex, openComplaints: number, products: number): boolean {
   return (
@@ -49,6 +51,7 @@ export function isEligible(m: EligibilityMask, band: number, s: SegmentIndex, op
     ((m.tenure >> s.tenure) & 1) === 1 &&
     ((m.contract >> s.contract) & 1) === 1 &&
     ((m.driver >> s.driver) & 1) === 1 &&
+    ((m.usage >> s.usage) & 1) === 1 &&
     (m.minOpenComplaints === 0 || openComplaints >= m.minOpenComplaints) &&
     !(openComplaints > m.maxOpenComplaints) &&
     (m.maxProducts === Number.POSITIVE_INFINITY || products <= m.maxProducts)

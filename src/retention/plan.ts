@@ -45,6 +45,7 @@ import {
   type SegmentIndex,
   TENURE_STAGES,
   tenureStageIndex,
+  usageTrendIndex,
   VALUE_TIERS,
   type ValueTierCutoffs,
   valueTierCutoffs,
@@ -77,6 +78,10 @@ export interface PlanInput {
   priceIncrease?: Num;
   openComplaints?: Num;
   products?: Num;
+  /** The largest change of use (%) in the last 30 days against the subscriber's own months 4-9; NaN when unknown. */
+  usageVsOwnPast?: Num;
+  /** The largest change of use (%) in the last 30 days against the previous 60; NaN when unknown. */
+  usageTrend?: Num;
   preferredChannel?: readonly (string | null)[];
   /** Per-subscriber feature contributions (row-major n x columns), the feature values, and references. */
   contributions?: {
@@ -214,6 +219,8 @@ function checkLengths(input: PlanInput, n: number): void {
     ["priceIncrease", input.priceIncrease],
     ["openComplaints", input.openComplaints],
     ["products", input.products],
+    ["usageVsOwnPast", input.usageVsOwnPast],
+    ["usageTrend", input.usageTrend],
     ["preferredChannel", input.preferredChannel],
   ];
   for (const [name, col] of cols) if (col && col.length !== n) throw new InputDataError(msg.planColumnLength(name, col.length, n));
@@ -260,7 +267,9 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const scratch = rc ? reasonScratch(rc) : undefined;
   const none = DRIVERS.indexOf("none");
   const lowBand = BANDS.indexOf("low");
-  const seg = { value: new Uint8Array(n), price: new Uint8Array(n), tenure: new Uint8Array(n), contract: new Uint8Array(n), driver: new Uint8Array(n) };
+  const seg = { value: new Uint8Array(n), price: new Uint8Array(n), tenure: new Uint8Array(n), contract: new Uint8Array(n), driver: new Uint8Array(n), usage: new Uint8Array(n) };
+  const ownPast = [Number.NaN];
+  const recent = [Number.NaN];
   for (let i = 0; i < n; i++) {
     const arpu = input.arpu[i]!;
     seg.value[i] = valueTierIndex(sc.valueTier.by === "arpu" ? arpu : cv[i]!, cut);
@@ -268,6 +277,9 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     seg.price[i] = priceIndex(signals, sc.priceSensitivity);
     seg.tenure[i] = tenureStageIndex(at(input.tenureDays, i), sc.tenure);
     seg.contract[i] = contractStageIndex(at(input.daysToContractEnd, i), sc.contract);
+    ownPast[0] = at(input.usageVsOwnPast, i);
+    recent[0] = at(input.usageTrend, i);
+    seg.usage[i] = usageTrendIndex(ownPast, recent, sc.usage);
     // the low band gets no main driver (and no reasons): nothing about its risk needs acting on
     seg.driver[i] = rc && input.contributions && contribValues && band[i] !== lowBand ? mainDriverIndex(contribValues, i, rc, scratch, input.contributions.featureValues) : none;
   }
@@ -328,13 +340,14 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const envOf = (i: number, a: number): number =>
     eligible[i * A + a] ? savingOf(i, a, input.probability[i]!) - costOf(i, a) : Number.NaN;
   const envAt = (k: number) => envOf(Math.floor(k / A), k % A);
-  const s: SegmentIndex = { value: 0, price: 0, tenure: 0, contract: 0, driver: 0 };
+  const s: SegmentIndex = { value: 0, price: 0, tenure: 0, contract: 0, driver: 0, usage: 0 };
   for (let i = 0; i < n; i++) {
     s.value = seg.value[i]!;
     s.price = seg.price[i]!;
     s.tenure = seg.tenure[i]!;
     s.contract = seg.contract[i]!;
     s.driver = seg.driver[i]!;
+    s.usage = seg.usage[i]!;
     const oc = at(input.openComplaints, i);
     const pr = at(input.products, i);
     for (let a = 0; a < A; a++) eligible[i * A + a] = isEligible(masks[a]!, band[i]!, s, oc, pr) ? 1 : 0;

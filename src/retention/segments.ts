@@ -11,11 +11,15 @@
  * - contract: renewal window (fixed term ending within `renewalWindowDays`), in contract (ending later),
  *   out of contract (no fixed term, or the term has ended).
  * - driver: the main driver of the risk, taken from the reasons (see reasons.ts).
+ * - usage: falling when the subscriber's use in the last 30 days is at least `fallingPct` % below their own months
+ *   4-9 in any of data, voice, SMS, sessions or active days (a subscriber without such a past: the last 30 vs the
+ *   previous 60 days), else steady. It says whether engagement is going away, whatever drives the risk: actions
+ *   that win back use (a usage nudge, a bundle) are priced and learned on it.
  *
  * The effect segment (the key effects are priced and learned on) joins the dimensions listed in
  * `retention.segments.effectKey`, e.g. "value=high;price=insensitive;driver=network".
  */
-import { CONTRACT_STAGES, DRIVERS, PRICE_SENSITIVITY, SEGMENT_DIM_NAMES, SEGMENT_DIMS, type SegmentDim, TENURE_STAGES, VALUE_TIERS } from "../ids.js";
+import { CONTRACT_STAGES, DRIVERS, PRICE_SENSITIVITY, SEGMENT_DIM_NAMES, SEGMENT_DIMS, type SegmentDim, TENURE_STAGES, USAGE_TRENDS, VALUE_TIERS } from "../ids.js";
 import type { SegmentsConfig } from "../config/retention.js";
 
 export {
@@ -29,6 +33,8 @@ export {
   type SegmentDim,
   TENURE_STAGES,
   type TenureStage,
+  USAGE_TRENDS,
+  type UsageTrend,
   VALUE_TIERS,
   type ValueTier,
 } from "../ids.js";
@@ -114,6 +120,23 @@ export function contractStageIndex(daysToEnd: number, cfg: SegmentsConfig["contr
   return daysToEnd <= cfg.renewalWindowDays ? 1 : 0;
 }
 
+/**
+ * 0 falling, 1 steady. `ownPast`: changes in % of recent use against the subscriber's own months 4-9 (NaN where
+ * not known); `recent`: changes of the last 30 days against the previous 60, used only when no own past is known.
+ * @example usageTrendIndex([-35, NaN], [], { fallingPct: 30 }) // 0
+ */
+export function usageTrendIndex(ownPast: readonly number[], recent: readonly number[], cfg: SegmentsConfig["usage"]): number {
+  let known = false;
+  for (const v of ownPast) {
+    if (!Number.isFinite(v)) continue;
+    known = true;
+    if (v <= -cfg.fallingPct) return 0;
+  }
+  if (known) return 1;
+  for (const v of recent) if (Number.isFinite(v) && v <= -cfg.fallingPct) return 0;
+  return 1;
+}
+
 /** A subscriber's segment as level indexes, one per dimension. */
 export interface SegmentIndex {
   value: number;
@@ -121,6 +144,7 @@ export interface SegmentIndex {
   tenure: number;
   contract: number;
   driver: number;
+  usage: number;
 }
 
 /** Level names of a segment. */
@@ -131,12 +155,13 @@ export function segmentLevels(s: SegmentIndex): Record<SegmentDim, string> {
     tenure: TENURE_STAGES[s.tenure]!,
     contract: CONTRACT_STAGES[s.contract]!,
     driver: DRIVERS[s.driver]!,
+    usage: USAGE_TRENDS[s.usage]!,
   };
 }
 
 /**
  * The effect-segment key over the chosen dimensions, in SEGMENT_DIM_NAMES order; "all" when none.
- * @example segmentKey({value: 0, price: 1, tenure: 1, contract: 0, driver: 0}, ["value", "driver"]) // "value=high;driver=network"
+ * @example segmentKey({value: 0, price: 1, tenure: 1, contract: 0, driver: 0, usage: 1}, ["value", "driver"]) // "value=high;driver=network"
  */
 export function segmentKey(s: SegmentIndex, dims: readonly SegmentDim[]): string {
   const levels = segmentLevels(s);

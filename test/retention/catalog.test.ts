@@ -23,7 +23,7 @@ describe("action catalog", () => {
     const cfg = configSchema.parse({});
     expect(cfg.retention.actions).toHaveLength(DEFAULT_CATALOG.length);
     expect(cfg.retention.budget).toBeNull();
-    expect(cfg.retention.segments.effectKey).toEqual(["value", "price", "driver"]);
+    expect(cfg.retention.segments.effectKey).toEqual(["value", "price", "driver", "usage"]);
   });
 
   it("picks the most specific matching prior effect", () => {
@@ -56,5 +56,15 @@ describe("action catalog", () => {
     expect(outside.success).toBe(false);
     expect(outside.error?.issues[0]?.message).toMatch(/not in retention.segments.effectKey/);
     expect(defaultRetentionConfig().actions.length).toBe(10);
+    // a narrower effect key with the shipped catalogue: its overrides on the dims left out do not apply, no error
+    const narrow = retentionConfigSchema.parse({ segments: { effectKey: ["value", "driver"] } });
+    const nudge = narrow.actions.find((a) => a.id === "digital_nudge")!;
+    expect(priorEffect(nudge, "value=low;driver=none")).toBe(nudge.effect.default);
+    // the same override written by the operator is refused
+    const written = retentionConfigSchema.safeParse({
+      segments: { effectKey: ["value", "driver"] },
+      actions: [{ ...base, id: "digital_nudge", effect: { default: 0.01, segments: { "usage=falling": 0.2 } } }],
+    });
+    expect(written.error?.issues[0]?.message).toMatch(/'usage', which is not in retention.segments.effectKey/);
   });
 });

@@ -74,8 +74,46 @@ describe("retention plan", () => {
     expect(row.selected).toBe(true);
     expect(row.reasons).toEqual(["9 dropped calls in the last 30 days"]);
     expect(row.preferred_channel).toBe("sms");
-    expect(row.segment).toBe("value=high;price=insensitive;driver=network");
+    expect(row.segment).toBe("value=high;price=insensitive;driver=network;usage=steady");
     expect(row.effect_source).toBe("prior");
+  });
+
+  it("prices a usage nudge by whether the subscriber's use is falling against their own past", () => {
+    // alike but for use: A down 50% against months 4-9, B steady, C without an own past but down 40% in the last 30
+    // days against the previous 60, D unknown (no usage columns: steady)
+    const input: PlanInput = {
+      subscriberId: ["A", "B", "C", "D"],
+      probability: [0.2, 0.2, 0.2, 0.2],
+      arpu: [20, 20, 20, 20],
+      tenureDays: [900, 900, 900, 900],
+      openComplaints: [0, 0, 0, 0],
+      products: [2, 2, 2, 2],
+      usageVsOwnPast: [-50, 5, Number.NaN, Number.NaN],
+      usageTrend: [0, -60, -40, Number.NaN],
+    };
+    const base = config();
+    // every subscriber in the low value tier, where the default catalog offers nudges
+    const cfg = config({ segments: { ...base.segments, valueTier: { ...base.segments.valueTier, method: "amount", high: 1e9, mid: 1e8 } } });
+    cfg.actions = cfg.actions.filter((a) => a.id === "digital_nudge" || a.id === "none");
+    const rows = new Map(planRetention(input, { thresholds, config: cfg }).rows().map((r) => [r.subscriber_id, r]));
+    expect(rows.get("A")!.segment).toContain("usage=falling");
+    expect(rows.get("B")!.segment).toContain("usage=steady");
+    expect(rows.get("C")!.segment).toContain("usage=falling");
+    expect(rows.get("D")!.segment).toContain("usage=steady");
+    const nudge = cfg.actions.find((a) => a.id === "digital_nudge")!;
+    expect(rows.get("A")!.effect).toBe(nudge.effect.segments!["usage=falling"]);
+    expect(rows.get("B")!.effect).toBe(nudge.effect.default);
+    expect(rows.get("A")!.expected_saving).toBeGreaterThan(rows.get("B")!.expected_saving);
+    // the threshold is the config's
+    const strict = config({ segments: { ...cfg.segments, usage: { fallingPct: 60 } } });
+    strict.actions = cfg.actions;
+    const again = new Map(planRetention(input, { thresholds, config: strict }).rows().map((r) => [r.subscriber_id, r]));
+    expect(again.get("A")!.segment).toContain("usage=steady");
+    // eligibility can name the usage level
+    const onlyFalling = config({ segments: cfg.segments });
+    onlyFalling.actions = cfg.actions.map((a) => (a.id === "digital_nudge" ? { ...a, eligibility: { ...a.eligibility, usage: ["falling" as const] } } : a));
+    const picked = planRetention(input, { thresholds, config: onlyFalling, budget: null }).rows().filter((r) => r.recommended_action === "digital_nudge");
+    expect(picked.map((r) => r.subscriber_id).sort()).toEqual(["A", "C"]);
   });
 
   it("sends no marketing contact while a complaint is open (maxOpenComplaints), and does when the cap is lifted", () => {

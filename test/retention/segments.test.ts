@@ -9,6 +9,7 @@ import {
   quantile,
   segmentKey,
   tenureStageIndex,
+  usageTrendIndex,
   valueTierCutoffs,
   valueTierIndex,
 } from "../../src/retention/segments.js";
@@ -58,8 +59,19 @@ describe("segments", () => {
     expect(contractStageIndex(Number.NaN, cfg.contract)).toBe(2);
   });
 
+  it("calls use falling when it is down by fallingPct against the own past, else against the last 60 days", () => {
+    const cfg = { fallingPct: 30 };
+    expect(usageTrendIndex([-30], [], cfg)).toBe(0);
+    expect(usageTrendIndex([-29.9], [-80], cfg)).toBe(1); // an own past is known and steady: the 60-day change is not read
+    expect(usageTrendIndex([Number.NaN, -45], [], cfg)).toBe(0);
+    expect(usageTrendIndex([Number.NaN], [-50], cfg)).toBe(0); // no own past (a young subscriber): the recent trend decides
+    expect(usageTrendIndex([Number.NaN], [Number.NaN], cfg)).toBe(1);
+    expect(usageTrendIndex([], [], cfg)).toBe(1);
+    expect(usageTrendIndex([-40], [], { fallingPct: 50 })).toBe(1);
+  });
+
   it("builds effect-segment keys over the chosen dimensions", () => {
-    const s = { value: 0, price: 1, tenure: 2, contract: 1, driver: 0 };
+    const s = { value: 0, price: 1, tenure: 2, contract: 1, driver: 0, usage: 1 };
     expect(segmentKey(s, ["value", "price", "driver"])).toBe("value=high;price=insensitive;driver=network");
     expect(segmentKey(s, ["driver", "value"])).toBe("value=high;driver=network");
     expect(segmentKey(s, [])).toBe("all");
