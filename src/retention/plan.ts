@@ -268,8 +268,6 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const none = DRIVERS.indexOf("none");
   const lowBand = BANDS.indexOf("low");
   const seg = { value: new Uint8Array(n), price: new Uint8Array(n), tenure: new Uint8Array(n), contract: new Uint8Array(n), driver: new Uint8Array(n), usage: new Uint8Array(n) };
-  const ownPast = [Number.NaN];
-  const recent = [Number.NaN];
   for (let i = 0; i < n; i++) {
     const arpu = input.arpu[i]!;
     seg.value[i] = valueTierIndex(sc.valueTier.by === "arpu" ? arpu : cv[i]!, cut);
@@ -277,9 +275,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     seg.price[i] = priceIndex(signals, sc.priceSensitivity);
     seg.tenure[i] = tenureStageIndex(at(input.tenureDays, i), sc.tenure);
     seg.contract[i] = contractStageIndex(at(input.daysToContractEnd, i), sc.contract);
-    ownPast[0] = at(input.usageVsOwnPast, i);
-    recent[0] = at(input.usageTrend, i);
-    seg.usage[i] = usageTrendIndex(ownPast, recent, sc.usage);
+    seg.usage[i] = usageTrendIndex(at(input.usageVsOwnPast, i), at(input.usageTrend, i), sc.usage);
     // the low band gets no main driver (and no reasons): nothing about its risk needs acting on
     seg.driver[i] = rc && input.contributions && contribValues && band[i] !== lowBand ? mainDriverIndex(contribValues, i, rc, scratch, input.contributions.featureValues) : none;
   }

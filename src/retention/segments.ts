@@ -12,7 +12,7 @@
  *   out of contract (no fixed term, or the term has ended).
  * - driver: the main driver of the risk, taken from the reasons (see reasons.ts).
  * - usage: falling when the subscriber's use in the last 30 days is at least `fallingPct` % below their own months
- *   4-9 in any of data, voice, SMS, sessions or active days (a subscriber without such a past: the last 30 vs the
+ *   4-9 in any of data, voice, sessions or active days (a subscriber without such a past: the last 30 vs the
  *   previous 60 days), else steady. It says whether engagement is going away, whatever drives the risk: actions
  *   that win back use (a usage nudge, a bundle) are priced and learned on it.
  *
@@ -121,20 +121,14 @@ export function contractStageIndex(daysToEnd: number, cfg: SegmentsConfig["contr
 }
 
 /**
- * 0 falling, 1 steady. `ownPast`: changes in % of recent use against the subscriber's own months 4-9 (NaN where
- * not known); `recent`: changes of the last 30 days against the previous 60, used only when no own past is known.
- * @example usageTrendIndex([-35, NaN], [], { fallingPct: 30 }) // 0
+ * 0 falling, 1 steady. `ownPast`: the largest change (%) of recent use against the subscriber's own months 4-9 (the
+ * least over the measures, NaN when none is known); `recent`: the same for the last 30 days against the previous
+ * 60, read only when no own past is known.
+ * @example usageTrendIndex(-35, Number.NaN, { fallingPct: 30 }) // 0
  */
-export function usageTrendIndex(ownPast: readonly number[], recent: readonly number[], cfg: SegmentsConfig["usage"]): number {
-  let known = false;
-  for (const v of ownPast) {
-    if (!Number.isFinite(v)) continue;
-    known = true;
-    if (v <= -cfg.fallingPct) return 0;
-  }
-  if (known) return 1;
-  for (const v of recent) if (Number.isFinite(v) && v <= -cfg.fallingPct) return 0;
-  return 1;
+export function usageTrendIndex(ownPast: number, recent: number, cfg: SegmentsConfig["usage"]): number {
+  const change = Number.isFinite(ownPast) ? ownPast : recent;
+  return change <= -cfg.fallingPct ? 0 : 1;
 }
 
 /** A subscriber's segment as level indexes, one per dimension. */

@@ -61,13 +61,12 @@ describe("segments", () => {
 
   it("calls use falling when it is down by fallingPct against the own past, else against the last 60 days", () => {
     const cfg = { fallingPct: 30 };
-    expect(usageTrendIndex([-30], [], cfg)).toBe(0);
-    expect(usageTrendIndex([-29.9], [-80], cfg)).toBe(1); // an own past is known and steady: the 60-day change is not read
-    expect(usageTrendIndex([Number.NaN, -45], [], cfg)).toBe(0);
-    expect(usageTrendIndex([Number.NaN], [-50], cfg)).toBe(0); // no own past (a young subscriber): the recent trend decides
-    expect(usageTrendIndex([Number.NaN], [Number.NaN], cfg)).toBe(1);
-    expect(usageTrendIndex([], [], cfg)).toBe(1);
-    expect(usageTrendIndex([-40], [], { fallingPct: 50 })).toBe(1);
+    expect(usageTrendIndex(-30, Number.NaN, cfg)).toBe(0);
+    expect(usageTrendIndex(-29.9, -80, cfg)).toBe(1); // an own past is known and steady: the 60-day change is not read
+    expect(usageTrendIndex(-45, Number.NaN, cfg)).toBe(0);
+    expect(usageTrendIndex(Number.NaN, -50, cfg)).toBe(0); // no own past (a young subscriber): the recent trend decides
+    expect(usageTrendIndex(Number.NaN, Number.NaN, cfg)).toBe(1);
+    expect(usageTrendIndex(-40, Number.NaN, { fallingPct: 50 })).toBe(1);
   });
 
   it("builds effect-segment keys over the chosen dimensions", () => {
