@@ -41,8 +41,11 @@ export const TENURE_STAGES = ["new", "established", "loyal"] as const;
 export const CONTRACT_STAGES = ["in_contract", "renewal_window", "out_of_contract"] as const;
 /** Main drivers of churn risk (the reasons' families), `none` when no reason stands out. */
 export const DRIVERS = ["network", "billing", "service", "disengagement", "price", "contract_end", "none"] as const;
-/** Use against the subscriber's own past: falling (down by at least `segments.usage.fallingPct`), else steady. */
-export const USAGE_TRENDS = ["falling", "steady"] as const;
+/**
+ * Use: falling (down by at least `segments.usage.fallingPct` against the subscriber's own past), quiet (not falling,
+ * and among the least active subscribers: `segments.usage.quietQuantile`), else steady.
+ */
+export const USAGE_TRENDS = ["falling", "steady", "quiet"] as const;
 export type ValueTier = (typeof VALUE_TIERS)[number];
 export type TenureStage = (typeof TENURE_STAGES)[number];
 export type ContractStage = (typeof CONTRACT_STAGES)[number];

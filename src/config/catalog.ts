@@ -24,6 +24,13 @@
  * falling against the subscriber's own past and 1% elsewhere; it costs cents, so it is offered in every value tier
  * (a high-value subscriber whose use falls has the most to lose). A bundle add-on gets 15% where use is falling.
  *
+ * Marketing contacts (loyalty points, digital nudges, referral invites) have no prior effect on quiet subscribers
+ * (use not falling, among the least active: segments.ts), the "sleeping dogs" of retention practice: settled customers
+ * who use little, whom an unsolicited offer reminds of a contract they had stopped thinking about. Uplift studies find
+ * such contacts neutral at best and harmful for some, and the harm is too rare to measure in a campaign (a few percent
+ * more churn among a sixth of the quiet), so the plan leaves them alone unless campaigns show a gain. A tie between
+ * "usage=quiet" and another one-token key goes to the first listed, so it is listed first.
+ *
  * Marketing contacts (loyalty points, digital nudges, referral invites) are not made while a complaint is open
  * (`maxOpenComplaints: 0`): a common suppression rule in retention practice, since an offer pushed at someone who
  * waits for a fix tends to annoy more than it retains, and a campaigns table rarely holds enough such contacts to
@@ -77,7 +84,7 @@ export const actionSchema = z
         tenure: z.array(z.enum(SEGMENT_DIMS.tenure)).optional().describe("tenure stages; all when omitted"),
         contract: z.array(z.enum(SEGMENT_DIMS.contract)).optional().describe("contract stages; all when omitted"),
         driver: z.array(z.enum(SEGMENT_DIMS.driver)).optional().describe("main drivers; all when omitted"),
-        usage: z.array(z.enum(SEGMENT_DIMS.usage)).optional().describe("use against the subscriber's own past (falling, steady); all when omitted"),
+        usage: z.array(z.enum(SEGMENT_DIMS.usage)).optional().describe("use: falling against the subscriber's own past, steady, or quiet (not falling, among the least active); all when omitted"),
         minOpenComplaints: z.number().int().min(0).default(0).describe("needs at least this many open complaints"),
         maxOpenComplaints: z
           .number()
@@ -184,7 +191,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     unitCost: 4,
     channels: { email: {}, sms: {} },
     eligibility: { maxOpenComplaints: 0, tenure: ["established", "loyal"] },
-    effect: { default: 0.05, segments: { "value=high": 0.07 } },
+    effect: { default: 0.05, segments: { "usage=quiet": 0, "value=high": 0.07 } },
   },
   {
     id: "digital_nudge",
@@ -193,7 +200,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     unitCost: 0.2,
     channels: { sms: { unitCost: 0.05 }, email: { unitCost: 0.02 } },
     eligibility: { maxOpenComplaints: 0 },
-    effect: { default: 0.01, segments: { "usage=falling": 0.1, "driver=disengagement": 0.05 } },
+    effect: { default: 0.01, segments: { "usage=falling": 0.1, "usage=quiet": 0, "driver=disengagement": 0.05 } },
   },
   {
     id: "referral_invite",
@@ -202,7 +209,7 @@ export const DEFAULT_CATALOG: ActionInput[] = [
     unitCost: 1,
     channels: { sms: {}, app: {} },
     eligibility: { maxOpenComplaints: 0, bands: ["low", "medium"], tenure: ["loyal"] },
-    effect: { default: 0.02 },
+    effect: { default: 0.02, segments: { "usage=quiet": 0 } },
   },
   {
     id: "none",

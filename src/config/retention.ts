@@ -75,9 +75,24 @@ export const segmentsConfigSchema = z
           .describe(
             "falling when use in the last 30 days is at least this many % below the subscriber's own months 4-9 (data, voice, sessions or active days; without an own past: the last 30 vs the previous 60 days)",
           ),
+        quietQuantile: z
+          .number()
+          .min(0)
+          .max(0.5)
+          .default(0.2)
+          .describe(
+            "quiet when use is not falling and the active days of the last 30 are at or below this quantile of the scored subscribers' (0.2: the least active fifth; 0: nobody is quiet)",
+          ),
+        quietActiveDays: z
+          .number()
+          .min(0)
+          .max(31)
+          .nullable()
+          .default(null)
+          .describe("a fixed number of active days in the last 30 at or below which a subscriber whose use is not falling is quiet, instead of quietQuantile"),
       })
       .strict()
-      .default({ fallingPct: 30 }),
+      .default({ fallingPct: 30, quietQuantile: 0.2, quietActiveDays: null }),
     effectKey: z
       .array(z.enum(SEGMENT_DIM_NAMES as [string, ...string[]]))
       .default(["value", "price", "driver", "usage"])

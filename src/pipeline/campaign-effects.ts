@@ -18,7 +18,7 @@ import type { Db } from "../io/duckdb.js";
 import type { Logger } from "../log.js";
 import { DRIVER_FEATURES } from "../model/explain.js";
 import { type EffectEstimate, estimateEffects } from "../retention/effects.js";
-import { allSegmentKeys, lowArpuCutoff, type SegmentDim, valueTierCutoffs } from "../retention/segments.js";
+import { allSegmentKeys, lowArpuCutoff, quietActivityCutoff, type SegmentDim, valueTierCutoffs } from "../retention/segments.js";
 import type { UpliftReport } from "../report/planner-report.js";
 import type { Period } from "../features/periods.js";
 import { customerValues } from "../retention/value.js";
@@ -101,11 +101,16 @@ export function planDrivers(): { features: typeof DRIVER_FEATURES } {
   return { features: DRIVER_FEATURES };
 }
 
-/** This run's value-tier and low-ARPU cutoffs over the scored subscribers (all shards' in a merge). */
+/** This run's value-tier, low-ARPU and quiet-use cutoffs over the scored subscribers (all shards' in a merge). */
 export function effectCutoffs(scored: Scored, config: Config): Omit<SegmentCutoffs, "thresholds"> {
   const r = config.retention;
   const arpu = scored.num.arpu ?? new Float32Array(scored.n);
   const cv = customerValues(scored.prob, arpu, r.value);
   const cut = valueTierCutoffs(r.segments.valueTier.by === "arpu" ? arpu : cv, r.segments.valueTier);
-  return { valueHigh: cut.high, valueMid: cut.mid, lowArpu: lowArpuCutoff(arpu, r.segments.priceSensitivity) };
+  return {
+    valueHigh: cut.high,
+    valueMid: cut.mid,
+    lowArpu: lowArpuCutoff(arpu, r.segments.priceSensitivity),
+    quietActiveDays: quietActivityCutoff(scored.num.activeDays, r.segments.usage),
+  };
 }

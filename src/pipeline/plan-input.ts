@@ -19,6 +19,7 @@ export function planInputOf(s: Scored): PlanInput {
   if (s.num.products) input.products = s.num.products;
   if (s.num.usageVsOwnPast) input.usageVsOwnPast = s.num.usageVsOwnPast;
   if (s.num.usageTrend) input.usageTrend = s.num.usageTrend;
+  if (s.num.activeDays) input.activeDays = s.num.activeDays;
   if (s.text.contractType) input.contractType = s.text.contractType;
   if (s.text.preferredChannel) input.preferredChannel = s.text.preferredChannel;
   return input;

@@ -28,6 +28,8 @@ export const PLAN_COLUMNS = {
   // (PLAN_LEAST: every present column, the least of them; segments.ts usageTrendIndex)
   usageVsOwnPast: ["data_mb_30d_vs_own_past_pct", "voice_min_30d_vs_own_past_pct", "sessions_30d_vs_own_past_pct", "active_days_30d_vs_own_past_pct"],
   usageTrend: ["data_mb_trend_30v60_pct", "voice_min_trend_30v60_pct", "sessions_trend_30v60_pct"],
+  // active days of the last 30: how quiet a subscriber whose use is not falling is (segments.ts usageTrendIndex)
+  activeDays: ["active_days_30d"],
 } as const;
 /** Plan inputs that combine every present column of their list (the least value, empty ones skipped). */
 export const PLAN_LEAST: ReadonlySet<string> = new Set(["usageVsOwnPast", "usageTrend"]);

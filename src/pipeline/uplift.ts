@@ -267,6 +267,8 @@ export interface SegmentCutoffs {
   valueHigh: number;
   valueMid: number;
   lowArpu: number;
+  /** Active days at or below which use that is not falling is quiet; NaN: nobody is. */
+  quietActiveDays: number;
   thresholds: { critical: number; high: number; medium: number };
 }
 
@@ -283,6 +285,10 @@ export function contactRowsOf(w: ContactWaves, o: SegmentCutoffs & { retention: 
       ...o.retention.segments,
       valueTier: { ...o.retention.segments.valueTier, method: "amount" as const, high: o.valueHigh, mid: o.valueMid },
       priceSensitivity: { ...o.retention.segments.priceSensitivity, lowArpuAmount: o.lowArpu },
+      // the run's cutoff as a fixed amount (NaN, nobody quiet: a quantile of 0)
+      usage: Number.isFinite(o.quietActiveDays)
+        ? { ...o.retention.segments.usage, quietActiveDays: o.quietActiveDays }
+        : { ...o.retention.segments.usage, quietQuantile: 0, quietActiveDays: null },
     },
   };
   const ids: string[] = [];

@@ -45,6 +45,7 @@ import {
   type SegmentIndex,
   TENURE_STAGES,
   tenureStageIndex,
+  quietActivityCutoff,
   usageTrendIndex,
   VALUE_TIERS,
   type ValueTierCutoffs,
@@ -82,6 +83,8 @@ export interface PlanInput {
   usageVsOwnPast?: Num;
   /** The largest change of use (%) in the last 30 days against the previous 60; NaN when unknown. */
   usageTrend?: Num;
+  /** Active days of the last 30 (usage=quiet at or below the cutoff when use is not falling). */
+  activeDays?: Num;
   preferredChannel?: readonly (string | null)[];
   /** Per-subscriber feature contributions (row-major n x columns), the feature values, and references. */
   contributions?: {
@@ -221,6 +224,7 @@ function checkLengths(input: PlanInput, n: number): void {
     ["products", input.products],
     ["usageVsOwnPast", input.usageVsOwnPast],
     ["usageTrend", input.usageTrend],
+    ["activeDays", input.activeDays],
     ["preferredChannel", input.preferredChannel],
   ];
   for (const [name, col] of cols) if (col && col.length !== n) throw new InputDataError(msg.planColumnLength(name, col.length, n));
@@ -261,6 +265,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const sc = cfg.segments;
   const cut = valueTierCutoffs(sc.valueTier.by === "arpu" ? input.arpu : cv, sc.valueTier);
   const lowArpu = lowArpuCutoff(input.arpu, sc.priceSensitivity);
+  const quietCut = quietActivityCutoff(input.activeDays, sc.usage);
   const rc = input.contributions ? prepareReasonColumns(input.contributions.columns, opts.features, { references: input.contributions.references }) : undefined;
   // structural zeros (a voice feature of a line without voice) are neither a driver nor a reason: gated on a copy
   const contribValues = rc && input.contributions ? gatedContributions(rc, input.contributions) : undefined;
@@ -275,7 +280,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
     seg.price[i] = priceIndex(signals, sc.priceSensitivity);
     seg.tenure[i] = tenureStageIndex(at(input.tenureDays, i), sc.tenure);
     seg.contract[i] = contractStageIndex(at(input.daysToContractEnd, i), sc.contract);
-    seg.usage[i] = usageTrendIndex(at(input.usageVsOwnPast, i), at(input.usageTrend, i), sc.usage);
+    seg.usage[i] = usageTrendIndex(at(input.usageVsOwnPast, i), at(input.usageTrend, i), at(input.activeDays, i), quietCut, sc.usage);
     // the low band gets no main driver (and no reasons): nothing about its risk needs acting on
     seg.driver[i] = rc && input.contributions && contribValues && band[i] !== lowBand ? mainDriverIndex(contribValues, i, rc, scratch, input.contributions.featureValues) : none;
   }

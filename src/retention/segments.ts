@@ -13,8 +13,11 @@
  * - driver: the main driver of the risk, taken from the reasons (see reasons.ts).
  * - usage: falling when the subscriber's use in the last 30 days is at least `fallingPct` % below their own months
  *   4-9 in any of data, voice, sessions or active days (a subscriber without such a past: the last 30 vs the
- *   previous 60 days), else steady. It says whether engagement is going away, whatever drives the risk: actions
- *   that win back use (a usage nudge, a bundle) are priced and learned on it.
+ *   previous 60 days); quiet when it is not falling and the subscriber was active on few days of the last 30 (at or
+ *   below the `quietQuantile` of the scored subscribers, or `quietActiveDays`); else steady. It says whether
+ *   engagement is going away, whatever drives the risk: actions that win back use (a usage nudge, a bundle) are
+ *   priced and learned on it. Quiet and stable is the retention literature's "sleeping dog": settled, using little,
+ *   and reminded by an unsolicited offer of a contract they had stopped thinking about.
  *
  * The effect segment (the key effects are priced and learned on) joins the dimensions listed in
  * `retention.segments.effectKey`, e.g. "value=high;price=insensitive;driver=network".
@@ -120,15 +123,24 @@ export function contractStageIndex(daysToEnd: number, cfg: SegmentsConfig["contr
   return daysToEnd <= cfg.renewalWindowDays ? 1 : 0;
 }
 
+/** The active days (of the last 30) at or below which a subscriber whose use is not falling is quiet; NaN: nobody. */
+export function quietActivityCutoff(activeDays: ArrayLike<number> | undefined, cfg: SegmentsConfig["usage"]): number {
+  if (cfg.quietActiveDays !== null) return cfg.quietActiveDays;
+  if (!activeDays || cfg.quietQuantile <= 0) return Number.NaN;
+  return quantile(activeDays, cfg.quietQuantile);
+}
+
 /**
- * 0 falling, 1 steady. `ownPast`: the largest change (%) of recent use against the subscriber's own months 4-9 (the
- * least over the measures, NaN when none is known); `recent`: the same for the last 30 days against the previous
- * 60, read only when no own past is known.
- * @example usageTrendIndex(-35, Number.NaN, { fallingPct: 30 }) // 0
+ * 0 falling, 1 steady, 2 quiet. `ownPast`: the largest change (%) of recent use against the subscriber's own months
+ * 4-9 (the least over the measures, NaN when none is known); `recent`: the same for the last 30 days against the
+ * previous 60, read only when no own past is known; `activeDays`: active days of the last 30, quiet at or below
+ * `quietCut` (quietActivityCutoff) when use is not falling. An unknown value (NaN) is no signal.
+ * @example usageTrendIndex(-35, Number.NaN, 3, 12, { fallingPct: 30 }) // 0
  */
-export function usageTrendIndex(ownPast: number, recent: number, cfg: SegmentsConfig["usage"]): number {
+export function usageTrendIndex(ownPast: number, recent: number, activeDays: number, quietCut: number, cfg: Pick<SegmentsConfig["usage"], "fallingPct">): number {
   const change = Number.isFinite(ownPast) ? ownPast : recent;
-  return change <= -cfg.fallingPct ? 0 : 1;
+  if (change <= -cfg.fallingPct) return 0;
+  return activeDays <= quietCut ? 2 : 1;
 }
 
 /** A subscriber's segment as level indexes, one per dimension. */

@@ -4,6 +4,7 @@ import { InputDataError } from "../../src/errors.js";
 import { network } from "../../src/features/families/network.js";
 import { msg } from "../../src/messages.js";
 import { type PlanInput, planRetention } from "../../src/retention/plan.js";
+import { priorEffect } from "../../src/retention/catalog.js";
 import { customerValue } from "../../src/retention/value.js";
 import { COLUMNS, population, rng } from "./helpers.js";
 
@@ -105,7 +106,7 @@ describe("retention plan", () => {
     expect(rows.get("B")!.effect).toBe(nudge.effect.default);
     expect(rows.get("A")!.expected_saving).toBeGreaterThan(rows.get("B")!.expected_saving);
     // the threshold is the config's
-    const strict = config({ segments: { ...cfg.segments, usage: { fallingPct: 60 } } });
+    const strict = config({ segments: { ...cfg.segments, usage: { ...cfg.segments.usage, fallingPct: 60 } } });
     strict.actions = cfg.actions;
     const again = new Map(planRetention(input, { thresholds, config: strict }).rows().map((r) => [r.subscriber_id, r]));
     expect(again.get("A")!.segment).toContain("usage=steady");
@@ -114,6 +115,41 @@ describe("retention plan", () => {
     onlyFalling.actions = cfg.actions.map((a) => (a.id === "digital_nudge" ? { ...a, eligibility: { ...a.eligibility, usage: ["falling" as const] } } : a));
     const picked = planRetention(input, { thresholds, config: onlyFalling, budget: null }).rows().filter((r) => r.recommended_action === "digital_nudge");
     expect(picked.map((r) => r.subscriber_id).sort()).toEqual(["A", "C"]);
+  });
+
+  it("leaves quiet subscribers (use not falling, among the least active) out of marketing contacts, unless their use falls", () => {
+    // alike but for activity and use: Q active 6 of the last 30 days and steady, F as quiet but its use fell, S active
+    // every day; the rest of the scored base sets the quantile: 20% of it is at or below 10 active days
+    const n = 20;
+    const ids = ["Q", "F", "S", ...Array.from({ length: n - 3 }, (_, i) => `x${i}`)];
+    const active = [6, 6, 30, ...Array.from({ length: n - 3 }, (_, i) => (i < 2 ? 10 : 25))];
+    const input: PlanInput = {
+      subscriberId: ids,
+      probability: ids.map(() => 0.3),
+      arpu: ids.map(() => 30),
+      tenureDays: ids.map(() => 1200),
+      openComplaints: ids.map(() => 0),
+      products: ids.map(() => 2),
+      usageVsOwnPast: ids.map((id) => (id === "F" ? -60 : 0)),
+      activeDays: active,
+    };
+    const cfg = config();
+    const rows = new Map(planRetention(input, { thresholds, config: cfg, budget: null }).rows().map((r) => [r.subscriber_id, r]));
+    expect(rows.get("Q")!.segment).toContain("usage=quiet");
+    expect(rows.get("F")!.segment).toContain("usage=falling");
+    expect(rows.get("S")!.segment).toContain("usage=steady");
+    expect(rows.get("x0")!.segment).toContain("usage=quiet"); // 10 days: the 20% quantile itself
+    const marketing = new Set(["digital_nudge", "loyalty_points", "referral_invite"]);
+    expect(marketing.has(rows.get("Q")!.recommended_action)).toBe(false);
+    expect(rows.get("F")!.recommended_action).not.toBe("none");
+    expect(marketing.has(rows.get("S")!.recommended_action)).toBe(true);
+    // the prior is the catalogue's (0 for the marketing contacts), so a learned effect can still buy a contact
+    for (const id of marketing) expect(priorEffect(cfg.actions.find((a) => a.id === id)!, rows.get("Q")!.segment)).toBe(0);
+    // a fixed cutoff replaces the quantile; a quantile of 0 makes nobody quiet
+    const fixed = config({ segments: { ...cfg.segments, usage: { ...cfg.segments.usage, quietActiveDays: 5 } } });
+    expect(planRetention(input, { thresholds, config: fixed }).rows().find((r) => r.subscriber_id === "Q")!.segment).toContain("usage=steady");
+    const off = config({ segments: { ...cfg.segments, usage: { ...cfg.segments.usage, quietQuantile: 0 } } });
+    expect(planRetention(input, { thresholds, config: off }).rows().some((r) => r.segment.includes("usage=quiet"))).toBe(false);
   });
 
   it("sends no marketing contact while a complaint is open (maxOpenComplaints), and does when the cap is lifted", () => {

@@ -7,6 +7,7 @@ import {
   priceIndex,
   priceSignals,
   quantile,
+  quietActivityCutoff,
   segmentKey,
   tenureStageIndex,
   usageTrendIndex,
@@ -61,12 +62,28 @@ describe("segments", () => {
 
   it("calls use falling when it is down by fallingPct against the own past, else against the last 60 days", () => {
     const cfg = { fallingPct: 30 };
-    expect(usageTrendIndex(-30, Number.NaN, cfg)).toBe(0);
-    expect(usageTrendIndex(-29.9, -80, cfg)).toBe(1); // an own past is known and steady: the 60-day change is not read
-    expect(usageTrendIndex(-45, Number.NaN, cfg)).toBe(0);
-    expect(usageTrendIndex(Number.NaN, -50, cfg)).toBe(0); // no own past (a young subscriber): the recent trend decides
-    expect(usageTrendIndex(Number.NaN, Number.NaN, cfg)).toBe(1);
-    expect(usageTrendIndex(-40, Number.NaN, { fallingPct: 50 })).toBe(1);
+    const u = (ownPast: number, recent: number, c = cfg) => usageTrendIndex(ownPast, recent, 28, 12, c);
+    expect(u(-30, Number.NaN)).toBe(0);
+    expect(u(-29.9, -80)).toBe(1); // an own past is known and steady: the 60-day change is not read
+    expect(u(-45, Number.NaN)).toBe(0);
+    expect(u(Number.NaN, -50)).toBe(0); // no own past (a young subscriber): the recent trend decides
+    expect(u(Number.NaN, Number.NaN)).toBe(1);
+    expect(u(-40, Number.NaN, { fallingPct: 50 })).toBe(1);
+  });
+
+  it("calls use quiet when it is not falling and the active days are at or below the cutoff", () => {
+    const cfg = { fallingPct: 30 };
+    expect(usageTrendIndex(0, Number.NaN, 12, 12, cfg)).toBe(2);
+    expect(usageTrendIndex(0, Number.NaN, 13, 12, cfg)).toBe(1);
+    expect(usageTrendIndex(-50, Number.NaN, 3, 12, cfg)).toBe(0); // falling wins: a quiet subscriber whose use fell
+    expect(usageTrendIndex(0, Number.NaN, Number.NaN, 12, cfg)).toBe(1); // unknown activity: no signal
+    expect(usageTrendIndex(0, Number.NaN, 3, Number.NaN, cfg)).toBe(1); // no cutoff: nobody is quiet
+    // the cutoff: the quantile of the scored subscribers' active days, a fixed amount, or none
+    const days = Float32Array.from({ length: 101 }, (_, i) => i % 31);
+    expect(quietActivityCutoff(days, { fallingPct: 30, quietQuantile: 0.2, quietActiveDays: null })).toBe(quantile(days, 0.2));
+    expect(quietActivityCutoff(days, { fallingPct: 30, quietQuantile: 0.2, quietActiveDays: 8 })).toBe(8);
+    expect(quietActivityCutoff(days, { fallingPct: 30, quietQuantile: 0, quietActiveDays: null })).toBeNaN();
+    expect(quietActivityCutoff(undefined, { fallingPct: 30, quietQuantile: 0.2, quietActiveDays: null })).toBeNaN();
   });
 
   it("builds effect-segment keys over the chosen dimensions", () => {
