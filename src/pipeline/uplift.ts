@@ -477,6 +477,42 @@ function cellEstimates(data: ContactRows, sel: readonly number[], actions: reado
   return estimateEffects([...counts.values()], actions, allSegmentKeys(retention.segments.effectKey as SegmentDim[]), retention.effects);
 }
 
+/** Pseudo-rows at the model's own level that each held-out campaign's control churn is shrunk toward. */
+const CONTROL_PRIOR_ROWS = 50;
+
+/**
+ * The baseline probabilities of one held-out wave's rows `test`, each campaign (action) set to its control group's
+ * churn: p' = 1 − (1 − p)^s with the s (the campaign's hazard level against the model's) at which the controls'
+ * expected churners equal their churners, shrunk toward s = 1 by CONTROL_PRIOR_ROWS rows at the model's level.
+ */
+export function campaignLevels(p0: Float64Array, test: readonly number[], data: Pick<ContactRows, "action" | "treated" | "churned">): Float64Array {
+  const out = Float64Array.from(p0);
+  const byAction = new Map<number, number[]>();
+  test.forEach((i, r) => {
+    const a = data.action[i]!;
+    byAction.set(a, [...(byAction.get(a) ?? []), r]);
+  });
+  for (const rs of byAction.values()) {
+    const ctl = rs.filter((r) => !data.treated[test[r]!]);
+    if (!ctl.length) continue;
+    const expected = ctl.reduce((s, r) => s + p0[r]!, 0);
+    const observed = ctl.reduce((s, r) => s + data.churned[test[r]!]!, 0);
+    const k = CONTROL_PRIOR_ROWS / ctl.length;
+    const target = (observed + k * expected) / (1 + k);
+    const sum = (s: number) => ctl.reduce((acc, r) => acc - Math.expm1(s * Math.log1p(-p0[r]!)), 0);
+    let lo = 1 / 64;
+    let hi = 64;
+    for (let it = 0; it < 60; it++) {
+      const mid = Math.sqrt(lo * hi);
+      if (sum(mid) < target) lo = mid;
+      else hi = mid;
+    }
+    const s = Math.sqrt(lo * hi);
+    for (const r of rs) out[r] = -Math.expm1(s * Math.log1p(-p0[r]!));
+  }
+  return out;
+}
+
 /**
  * Step 4: time-honest judgement over the last `folds` waves that have at least one earlier wave whose outcome
  * window closed before them. Undefined when no wave qualifies.
@@ -506,7 +542,9 @@ export function judgeUplift(data: ContactRows, actions: readonly ActionDef[], re
     // one baseline for all three (one effect per action's recalibrated one), so only the effects differ: each
     // method's multiplier for the row's action, the cells' being the anchor both models correct
     const flatRows = modelRows(flatModel, data, test, actions);
-    const base = predictRows(flatModel.fit, flatRows);
+    // the held-out campaign's own level, from its control group: the churn level moves from one wave to the next
+    // (and the churn model's calibration with it), which no effect should be credited or blamed for
+    const base = { p0: campaignLevels(predictRows(flatModel.fit, flatRows).p0, test, data) };
     const logM: Record<EffectMethod, Float64Array> = {
       uplift: rowLogMultipliers(fullModel.fit, modelRows(fullModel, data, test, actions)),
       no_heterogeneity: rowLogMultipliers(flatModel.fit, flatRows),

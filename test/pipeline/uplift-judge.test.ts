@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defaultRetentionConfig } from "../../src/config/retention.js";
 import { probabilityAfter } from "../../src/model/uplift.js";
-import { type ContactRows, DEFAULT_UPLIFT, judgeUplift, learnFromContacts } from "../../src/pipeline/uplift.js";
+import { type ContactRows, campaignLevels, DEFAULT_UPLIFT, judgeUplift, learnFromContacts } from "../../src/pipeline/uplift.js";
 import { priorEffect } from "../../src/retention/catalog.js";
 import { allSegmentKeys, type SegmentDim } from "../../src/retention/segments.js";
 import { rng } from "../../src/rng.js";
@@ -15,7 +15,13 @@ const MODEL_DAYS = 30.4375;
  * Six waves 40 days apart of contacts with two actions and random control groups (25%), one modifier x (0/1,
  * 30% of rows); `logM(a, x)` is the truth. Outcomes over 90 days from a 30-day probability p.
  */
-function contacts(perWave: number, seed: number, logM: (a: number, x: number) => number): ContactRows {
+function contacts(
+  perWave: number,
+  seed: number,
+  logM: (a: number, x: number) => number,
+  level: (wave: number) => number = () => 1,
+  segments: readonly string[] = [segment],
+): ContactRows {
   const r = rng(seed);
   const W = 6;
   const n = W * perWave;
@@ -38,13 +44,14 @@ function contacts(perWave: number, seed: number, logM: (a: number, x: number) =>
     const x = r() < 0.3 ? 1 : 0;
     const p = 0.01 + 0.06 * r();
     const t = r() < 0.75 ? 1 : 0;
-    const p90 = 1 - (1 - p) ** (90 / MODEL_DAYS);
+    // the wave's churn level (a hazard multiplier on treated and control alike) is not in the model's p
+    const p90 = 1 - (1 - p) ** ((90 / MODEL_DAYS) * level(Math.floor(i / perWave)));
     data.ids.push(`S${i}`);
     data.wave[i] = Math.floor(i / perWave);
     data.action[i] = a;
     data.treated[i] = t;
     data.p[i] = p;
-    data.segment.push(segment);
+    data.segment.push(segments.length === 1 ? segments[0]! : segments[Math.floor(r() * segments.length)]!);
     data.raw[i] = x;
     data.churned[i] = r() < (t ? probabilityAfter(p90, Math.exp(logM(a, x))) : p90) ? 1 : 0;
   }
@@ -65,6 +72,37 @@ describe("judging the uplift model on later waves (time-honest) and the plan's c
     const learned = learnFromContacts(data, retention, settings, MODEL_DAYS);
     expect(learned.method).toBe("uplift");
     expect(learned.note).toMatch(/Per-subscriber uplift from 30000 contacts/);
+  });
+
+  it("judges each held-out campaign at its own control group's churn level, not the churn model's", () => {
+    // both actions halve the hazard; the rows are spread over every segment cell, too thin to learn, so the cells
+    // keep the catalogue's priors (10-30%) and one correction per action is what the earlier waves teach. The
+    // held-out waves churn 1.8x what the model predicts, in both arms: judged at the model's level, the priors'
+    // weaker effects fit the treated outcomes better and the right correction would be turned down
+    const keys = allSegmentKeys(retention.segments.effectKey as SegmentDim[]);
+    const data = contacts(5000, 3, () => Math.log(0.5), (w) => (w >= 3 ? 1.8 : 1), keys);
+    const j = judgeUplift(data, actions, retention, settings, MODEL_DAYS)!;
+    expect(j.winner).not.toBe("segment_cells");
+    expect(j.logLoss.no_heterogeneity).toBeLessThan(j.logLoss.segment_cells);
+  });
+
+  it("sets a campaign's baseline to its control churn, shrunk toward the model by 50 rows at its level", () => {
+    const n = 400;
+    const p0 = new Float64Array(n).fill(0.05);
+    const test = Array.from({ length: n }, (_, i) => i);
+    const data = {
+      action: Int32Array.from(test, (i) => i % 2), // action 0: controls churn 20%; action 1: no controls
+      treated: Uint8Array.from(test, (i) => (i % 2 === 1 || i % 4 === 2 ? 1 : 0)),
+      churned: Uint8Array.from(test, (i) => (i % 20 < 4 ? 1 : 0)),
+    };
+    const out = campaignLevels(p0, test, data);
+    const ctl = test.filter((i) => data.action[i] === 0 && !data.treated[i]);
+    const observed = ctl.reduce((s, i) => s + data.churned[i]!, 0);
+    const expected = (observed + 50 * 0.05) / (ctl.length + 50); // the shrunk control rate
+    expect(out[ctl[0]!]).toBeCloseTo(expected, 6);
+    // the campaign's treated rows move with it; a campaign without controls keeps the model's level
+    expect(out[2]).toBeCloseTo(expected, 6);
+    expect(out[1]).toBe(0.05);
   });
 
   it("keeps the segment cells when the contacts say the cells are right", () => {
