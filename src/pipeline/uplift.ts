@@ -285,10 +285,8 @@ export function contactRowsOf(w: ContactWaves, o: SegmentCutoffs & { retention: 
       ...o.retention.segments,
       valueTier: { ...o.retention.segments.valueTier, method: "amount" as const, high: o.valueHigh, mid: o.valueMid },
       priceSensitivity: { ...o.retention.segments.priceSensitivity, lowArpuAmount: o.lowArpu },
-      // the run's cutoff as a fixed amount (NaN, nobody quiet: a quantile of 0)
-      usage: Number.isFinite(o.quietActiveDays)
-        ? { ...o.retention.segments.usage, quietActiveDays: o.quietActiveDays }
-        : { ...o.retention.segments.usage, quietQuantile: 0, quietActiveDays: null },
+      // the run's cutoff as a fixed amount (NaN: nobody is quiet, as in the run)
+      usage: { ...o.retention.segments.usage, quietActiveDays: o.quietActiveDays },
     },
   };
   const ids: string[] = [];
@@ -489,8 +487,9 @@ export function campaignLevels(p0: Float64Array, test: readonly number[], data: 
   const out = Float64Array.from(p0);
   const byAction = new Map<number, number[]>();
   test.forEach((i, r) => {
-    const a = data.action[i]!;
-    byAction.set(a, [...(byAction.get(a) ?? []), r]);
+    const rs = byAction.get(data.action[i]!);
+    if (rs) rs.push(r);
+    else byAction.set(data.action[i]!, [r]);
   });
   for (const rs of byAction.values()) {
     const ctl = rs.filter((r) => !data.treated[test[r]!]);

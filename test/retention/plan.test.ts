@@ -38,6 +38,9 @@ const config = (patch: Partial<RetentionConfig> = {}): RetentionConfig => {
   return cfg;
 };
 
+/** The default catalogue's marketing contacts (no prior effect on quiet subscribers, none while a complaint is open). */
+const MARKETING = new Set(["digital_nudge", "loyalty_points", "referral_invite"]);
+
 describe("retention plan", () => {
   it("prices one subscriber by hand", () => {
     const cfg = config();
@@ -139,12 +142,11 @@ describe("retention plan", () => {
     expect(rows.get("F")!.segment).toContain("usage=falling");
     expect(rows.get("S")!.segment).toContain("usage=steady");
     expect(rows.get("x0")!.segment).toContain("usage=quiet"); // 10 days: the 20% quantile itself
-    const marketing = new Set(["digital_nudge", "loyalty_points", "referral_invite"]);
-    expect(marketing.has(rows.get("Q")!.recommended_action)).toBe(false);
+    expect(MARKETING.has(rows.get("Q")!.recommended_action)).toBe(false);
     expect(rows.get("F")!.recommended_action).not.toBe("none");
-    expect(marketing.has(rows.get("S")!.recommended_action)).toBe(true);
+    expect(MARKETING.has(rows.get("S")!.recommended_action)).toBe(true);
     // the prior is the catalogue's (0 for the marketing contacts), so a learned effect can still buy a contact
-    for (const id of marketing) expect(priorEffect(cfg.actions.find((a) => a.id === id)!, rows.get("Q")!.segment)).toBe(0);
+    for (const id of MARKETING) expect(priorEffect(cfg.actions.find((a) => a.id === id)!, rows.get("Q")!.segment)).toBe(0);
     // a fixed cutoff replaces the quantile; a quantile of 0 makes nobody quiet
     const fixed = config({ segments: { ...cfg.segments, usage: { ...cfg.segments.usage, quietActiveDays: 5 } } });
     expect(planRetention(input, { thresholds, config: fixed }).rows().find((r) => r.subscriber_id === "Q")!.segment).toContain("usage=steady");
@@ -163,17 +165,16 @@ describe("retention plan", () => {
       openComplaints: [0, 2, 0, 0],
       products: [2, 2, 2, 2],
     };
-    const marketing = new Set(["digital_nudge", "loyalty_points", "referral_invite"]);
     const rows = planRetention(input, { thresholds, config: config() }).rows();
     const a = rows.find((r) => r.subscriber_id === "A")!;
     const b = rows.find((r) => r.subscriber_id === "B")!;
-    expect(marketing.has(a.recommended_action)).toBe(true);
-    expect(marketing.has(b.recommended_action)).toBe(false);
+    expect(MARKETING.has(a.recommended_action)).toBe(true);
+    expect(MARKETING.has(b.recommended_action)).toBe(false);
     const lifted = config();
     lifted.actions = lifted.actions.map((x) => ({ ...x, eligibility: { ...x.eligibility, maxOpenComplaints: undefined } }));
     lifted.actions = lifted.actions.filter((x) => x.id !== "complaint_fasttrack");
     const b2 = planRetention(input, { thresholds, config: lifted }).rows().find((r) => r.subscriber_id === "B")!;
-    expect(marketing.has(b2.recommended_action)).toBe(true);
+    expect(MARKETING.has(b2.recommended_action)).toBe(true);
   });
 
   it("recommends none when no action pays for itself", () => {
