@@ -75,6 +75,15 @@ export const segmentsConfigSchema = z
           .describe(
             "falling when use in the last 30 days is at least this many % below the subscriber's own months 4-9 (data, voice, sessions or active days; without an own past: the last 30 vs the previous 60 days)",
           ),
+        fallingMeasures: z
+          .number()
+          .int()
+          .min(1)
+          .max(4)
+          .default(1)
+          .describe(
+            "how many measures of use (of those the subscriber has) must have fallen by fallingPct for use to count as falling; with fewer measures, all of them. 1: a fall in any measure; 2: a fall in one measure alone (often noise at low use) is not disengagement",
+          ),
         quietQuantile: z
           .number()
           .min(0)
@@ -92,7 +101,7 @@ export const segmentsConfigSchema = z
           .describe("a fixed number of active days in the last 30 at or below which a subscriber whose use is not falling is quiet, instead of quietQuantile"),
       })
       .strict()
-      .default({ fallingPct: 30, quietQuantile: 0.2, quietActiveDays: null }),
+      .default({ fallingPct: 30, fallingMeasures: 1, quietQuantile: 0.2, quietActiveDays: null }),
     effectKey: z
       .array(z.enum(SEGMENT_DIM_NAMES as [string, ...string[]]))
       .default(["value", "price", "driver", "usage"])

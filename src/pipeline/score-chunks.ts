@@ -24,14 +24,14 @@ export const PLAN_COLUMNS = {
   priceIncrease: ["price_increase_90d"],
   openComplaints: ["open_complaints"],
   products: ["active_products"],
-  // the largest fall of use against the subscriber's own months 4-9, and of the last 30 days against the previous 60
-  // (PLAN_LEAST: every present column, the least of them; segments.ts usageTrendIndex)
+  // the fall of use against the subscriber's own months 4-9, and of the last 30 days against the previous 60, that
+  // `fallingMeasures` of the measures reach (PLAN_LEAST: the k-th least of the present columns; segments.ts usageTrendIndex)
   usageVsOwnPast: ["data_mb_30d_vs_own_past_pct", "voice_min_30d_vs_own_past_pct", "sessions_30d_vs_own_past_pct", "active_days_30d_vs_own_past_pct"],
   usageTrend: ["data_mb_trend_30v60_pct", "voice_min_trend_30v60_pct", "sessions_trend_30v60_pct"],
   // active days of the last 30: how quiet a subscriber whose use is not falling is (segments.ts usageTrendIndex)
   activeDays: ["active_days_30d"],
 } as const;
-/** Plan inputs that combine every present column of their list (the least value, empty ones skipped). */
+/** Plan inputs that combine every present column of their list (the k-th least value, empty ones skipped). */
 export const PLAN_LEAST: ReadonlySet<string> = new Set(["usageVsOwnPast", "usageTrend"]);
 export const PLAN_TEXT_COLUMNS = { contractType: ["contract_type", "Contract"], preferredChannel: ["preferred_channel"] } as const;
 type NumKey = keyof typeof PLAN_COLUMNS;
@@ -74,6 +74,21 @@ export interface ScoreChunksOptions {
   minProbability?: number | undefined;
   /** The CSV dialect of text columns (a flat table or feature table read from CSV). */
   csv?: CsvDialect | undefined;
+  /**
+   * PLAN_LEAST inputs take the k-th least of their columns (retention.segments.usage.fallingMeasures; with fewer
+   * known values, the largest of them): use counts as falling when this many measures fell. Default 1, the least.
+   */
+  fallingMeasures?: number | undefined;
+}
+
+/**
+ * SQL for the k-th least of `exprs`, NULLs skipped; with fewer than k values the largest of them; NULL when none.
+ * @example kthLeast(["a", "b"], 1) // "least(a, b)"
+ */
+export function kthLeast(exprs: readonly string[], k: number): string {
+  if (k <= 1 || exprs.length === 1) return `least(${exprs.join(", ")})`;
+  const known = `list_filter([${exprs.join(", ")}], x -> x IS NOT NULL)`;
+  return `CASE WHEN len(${known}) = 0 THEN NULL ELSE list_sort(${known})[least(${k}, len(${known}))] END`;
 }
 
 const NUMERIC_TYPE = /^(DOUBLE|FLOAT|REAL|DECIMAL.*|BIGINT|INTEGER|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT)$/i;
@@ -105,7 +120,7 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
     if (PLAN_LEAST.has(k)) {
       const cols = PLAN_COLUMNS[k].filter((c) => types.has(c));
       planSources[k] = cols.length ? cols.join(",") : null;
-      if (cols.length) numPos.push([k, select.push(`least(${cols.map((c) => numericExpr(c, types.get(c), o.csv)).join(", ")})`) - 1]);
+      if (cols.length) numPos.push([k, select.push(kthLeast(cols.map((c) => numericExpr(c, types.get(c), o.csv)), o.fallingMeasures ?? 1)) - 1]);
       continue;
     }
     const col = PLAN_COLUMNS[k].find((c) => types.has(c)) ?? null;

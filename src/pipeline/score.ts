@@ -674,6 +674,7 @@ async function scoreRows(
     label: "scoring",
     minProbability: lowBandBelow(scorer, config),
     csv: config.data.csv,
+    fallingMeasures: config.retention.segments.usage.fallingMeasures,
   });
   const { driftWarn, driftFail } = config.scoring;
   const drift = counter ? counter.summary(driftWarn, driftFail) : noDrift(driftWarn, driftFail);

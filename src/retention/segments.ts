@@ -124,7 +124,7 @@ export function contractStageIndex(daysToEnd: number, cfg: SegmentsConfig["contr
 }
 
 /** The active days (of the last 30) at or below which a subscriber whose use is not falling is quiet; NaN: nobody. */
-export function quietActivityCutoff(activeDays: ArrayLike<number> | undefined, cfg: SegmentsConfig["usage"]): number {
+export function quietActivityCutoff(activeDays: ArrayLike<number> | undefined, cfg: Pick<SegmentsConfig["usage"], "quietQuantile" | "quietActiveDays">): number {
   if (cfg.quietActiveDays !== null) return cfg.quietActiveDays;
   if (!activeDays || cfg.quietQuantile <= 0) return Number.NaN;
   return quantile(activeDays, cfg.quietQuantile);

@@ -80,10 +80,10 @@ describe("segments", () => {
     expect(usageTrendIndex(0, Number.NaN, 3, Number.NaN, cfg)).toBe(1); // no cutoff: nobody is quiet
     // the cutoff: the quantile of the scored subscribers' active days, a fixed amount, or none
     const days = Float32Array.from({ length: 101 }, (_, i) => i % 31);
-    expect(quietActivityCutoff(days, { fallingPct: 30, quietQuantile: 0.2, quietActiveDays: null })).toBe(quantile(days, 0.2));
-    expect(quietActivityCutoff(days, { fallingPct: 30, quietQuantile: 0.2, quietActiveDays: 8 })).toBe(8);
-    expect(quietActivityCutoff(days, { fallingPct: 30, quietQuantile: 0, quietActiveDays: null })).toBeNaN();
-    expect(quietActivityCutoff(undefined, { fallingPct: 30, quietQuantile: 0.2, quietActiveDays: null })).toBeNaN();
+    expect(quietActivityCutoff(days, { quietQuantile: 0.2, quietActiveDays: null })).toBe(quantile(days, 0.2));
+    expect(quietActivityCutoff(days, { quietQuantile: 0.2, quietActiveDays: 8 })).toBe(8);
+    expect(quietActivityCutoff(days, { quietQuantile: 0, quietActiveDays: null })).toBeNaN();
+    expect(quietActivityCutoff(undefined, { quietQuantile: 0.2, quietActiveDays: null })).toBeNaN();
   });
 
   it("builds effect-segment keys over the chosen dimensions", () => {
