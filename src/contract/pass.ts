@@ -30,10 +30,25 @@ const inList = (xs: readonly string[]) => xs.map(quoteLiteral).join(", ");
 export const REFERENCE_SQL = inList(REFERENCE_REASONS);
 export const SET_SQL = inList(SET_REASONS);
 
-/** How a file was read: its columns mapped to the contract, and the CSV delimiter used. */
+/**
+ * A CSV file's dialect as DuckDB's sniffer found it (delimiter, quote, escape, line ending, comment, header names):
+ * passed to every later read of the file, so it is sniffed once (each sniff reads a sample again: 50-150 ms a file).
+ */
+export interface CsvDialect {
+  delim: string;
+  quote: string;
+  escape: string;
+  newLine: string;
+  comment: string;
+  names: string[];
+}
+
+/** How a file was read: its columns mapped to the contract, the CSV delimiter used, and its sniffed dialect. */
 export interface FileShape {
   cols: ResolvedColumn[];
   delimiter: string | null;
+  /** Absent: every read sniffs the file again (a shape from the cache, or a dialect the sniffer reported oddly). */
+  dialect?: CsvDialect | undefined;
 }
 
 /** Map a DuckDB read error to a typed InputDataError; for CSV, name the first bad line when it can be found. */
@@ -65,11 +80,51 @@ export async function scanning<T>(file: TableFile, csv: Config["data"]["csv"], f
   }
 }
 
-/** read_csv(...) of a file with the config's options, every column as text. */
-export function readCsv(file: TableFile, csv: Config["data"]["csv"], delimiter: string | null | undefined, p: Params): string {
+/**
+ * read_csv(...) of a file with the config's options, every column as text; with a sniffed dialect, the same read
+ * without sniffing again (auto_detect off, the dialect and header names as the sniffer found them).
+ */
+export function readCsv(file: TableFile, csv: Config["data"]["csv"], delimiter: string | null | undefined, p: Params, dialect?: CsvDialect): string {
   const opts = [`${p.add(file.path)}`, "header = true", "skip = 0", "all_varchar = true", `encoding = ${p.add(csv.encoding)}`];
-  if (delimiter !== undefined && delimiter !== null) opts.push(`delim = ${p.add(delimiter)}`);
+  if (dialect) {
+    const cols = dialect.names.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(", ");
+    opts.push(
+      "auto_detect = false",
+      `delim = ${p.add(dialect.delim)}`,
+      `quote = ${p.add(dialect.quote)}`,
+      `escape = ${p.add(dialect.escape)}`,
+      `new_line = ${p.add(dialect.newLine)}`,
+      `comment = ${p.add(dialect.comment)}`,
+      `columns = {${cols}}`,
+    );
+  } else if (delimiter !== undefined && delimiter !== null) opts.push(`delim = ${p.add(delimiter)}`);
   return `read_csv(${opts.join(", ")})`;
+}
+
+/** sniff_csv's marker for an option without a character. */
+const EMPTY = "(empty)";
+
+/**
+ * The file's dialect by DuckDB's own sniffer, with the options readCsv passes; undefined when its report is not
+ * exactly the read it describes (its `Prompt`, rebuilt from the fields): then reads keep sniffing, as before.
+ */
+async function sniffDialect(db: Db, file: TableFile, csv: Config["data"]["csv"], delimiter: string | null): Promise<{ dialect: CsvDialect | undefined; header: { name: string; type: string }[] }> {
+  const p = new Params();
+  const args = ["header = true", "skip = 0", "all_varchar = true", `encoding = ${p.add(csv.encoding)}`];
+  if (delimiter !== null) args.push(`delim = ${p.add(delimiter)}`);
+  const r = await db.one(`SELECT * FROM sniff_csv(${p.add(file.path)}, ${args.join(", ")})`, p.values);
+  const columns = (r?.["Columns"] ?? []) as { name: string; type: string }[];
+  const header = columns.map((c) => ({ name: String(c.name), type: String(c.type) }));
+  const text = (k: string) => {
+    const v = String(r?.[k] ?? "");
+    return v === EMPTY ? "" : v;
+  };
+  const dialect: CsvDialect = { delim: text("Delimiter"), quote: text("Quote"), escape: text("Escape"), newLine: text("NewLineDelimiter"), comment: text("Comment"), names: header.map((h) => h.name) };
+  const lit = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  const cols = header.map((h) => `${lit(h.name)}: ${lit(h.type)}`).join(", ");
+  const expected = `FROM read_csv(${lit(file.path)}, auto_detect=false, delim=${lit(dialect.delim)}, quote=${lit(dialect.quote)}, escape=${lit(dialect.escape)}, new_line=${lit(dialect.newLine)}, comment=${lit(dialect.comment)}, columns={${cols}}, ${String(r?.["UserArguments"] ?? "")});`;
+  const exact = String(r?.["Prompt"] ?? "") === expected && header.every((h) => h.type === "VARCHAR") && dialect.delim.length > 0;
+  return { dialect: exact ? dialect : undefined, header };
 }
 
 /** Read a file's header and map the contract's columns to it. */
@@ -78,18 +133,17 @@ export async function readShape(db: Db, def: TableDef, file: TableFile, config: 
   if (file.bytes === 0) throw new InputDataError(msg.emptyFile(file.path, def.name));
   let delimiter = csv.delimiter ?? null;
   let header: { name: string; type: string }[];
+  let dialect: CsvDialect | undefined;
   try {
     if (file.format === "csv") {
-      const p = new Params();
-      header = await db.describe(`SELECT * FROM ${readCsv(file, csv, delimiter, p)}`, p.values);
+      ({ header, dialect } = await sniffDialect(db, file, csv, delimiter));
       // The sniffer falls back to one column when a line is malformed; the header shows the real delimiter,
       // and reading with it reports the bad line instead.
       const only = header.length === 1 ? (header[0]?.name ?? "") : "";
       const guess = delimiter === null ? [",", ";", "\t", "|"].find((d) => only.includes(d)) : undefined;
       if (guess !== undefined) {
         delimiter = guess;
-        const p2 = new Params();
-        header = await db.describe(`SELECT * FROM ${readCsv(file, csv, delimiter, p2)}`, p2.values);
+        ({ header, dialect } = await sniffDialect(db, file, csv, delimiter));
       }
     } else {
       header = await db.describe("SELECT * FROM read_parquet($1)", [file.path]);
@@ -122,7 +176,7 @@ export async function readShape(db: Db, def: TableDef, file: TableFile, config: 
     }
     return { def: c, source: h.name, sourceType: h.type };
   });
-  return { cols, delimiter: file.format === "csv" ? delimiter : null };
+  return { cols, delimiter: file.format === "csv" ? delimiter : null, ...(dialect ? { dialect } : {}) };
 }
 
 /** InputDataError when a column this table reads (canonical or mapped name) appears twice in the header. */
@@ -175,7 +229,7 @@ export function parsedSource(c: FileCtx, p: Params): string {
   const csv = c.config.data.csv;
   if (c.file.format === "csv") {
     // a streaming row number over the file in order; used only to re-read a few rows (exact duplicates)
-    return `(SELECT row_number() OVER () AS _row, * FROM (SELECT ${typedSelect(c.shape.cols, null, csv, p)} FROM ${readCsv(c.file, csv, c.shape.delimiter, p)}))`;
+    return `(SELECT row_number() OVER () AS _row, * FROM (SELECT ${typedSelect(c.shape.cols, null, csv, p)} FROM ${readCsv(c.file, csv, c.shape.delimiter, p, c.shape.dialect)}))`;
   }
   return `(SELECT ${typedSelect(c.shape.cols, "file_row_number + 1", csv, p)} FROM read_parquet(${p.add(c.file.path)}, file_row_number = true))`;
 }
@@ -267,7 +321,7 @@ export async function checkFile(c: FileCtx, log: (what: string) => void): Promis
       db.run(
         `CREATE TEMP TABLE ${t.chk} AS
          SELECT ${keptColumns(c, p).join(", ")}, ${hash} AS _h, ${f1} AS _f1
-         FROM (SELECT ${typedSelect(c.shape.cols, null, csv, p)} FROM ${readCsv(file, csv, c.shape.delimiter, p)}) t`,
+         FROM (SELECT ${typedSelect(c.shape.cols, null, csv, p)} FROM ${readCsv(file, csv, c.shape.delimiter, p, c.shape.dialect)}) t`,
         p.values,
       ),
     );

@@ -126,7 +126,7 @@ export async function loadIntoCluster(o: LoadClusterOptions): Promise<LoadCluste
       const skippedBy: Record<string, number> = {};
       for (const { file, shape } of shapes) {
         const p = new Params();
-        const from = file.format === "csv" ? readCsv(file, config.data.csv, shape.delimiter, p) : `read_parquet(${p.add(file.path)})`;
+        const from = file.format === "csv" ? readCsv(file, config.data.csv, shape.delimiter, p, shape.dialect) : `read_parquet(${p.add(file.path)})`;
         const parse = shape.cols
           .filter((c) => c.source !== null && PARSE_REASON[c.def.type] !== undefined)
           .map((c) => `WHEN ${rawExpr(c)} IS NOT NULL AND t.${quoteIdent(c.def.name)} IS NULL THEN ${quoteLiteral(PARSE_REASON[c.def.type] ?? "")}`);
