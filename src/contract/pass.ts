@@ -120,7 +120,8 @@ async function sniffDialect(db: Db, file: TableFile, csv: Config["data"]["csv"],
     return v === EMPTY ? "" : v;
   };
   const dialect: CsvDialect = { delim: text("Delimiter"), quote: text("Quote"), escape: text("Escape"), newLine: text("NewLineDelimiter"), comment: text("Comment"), names: header.map((h) => h.name) };
-  const lit = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  // as sniff_csv writes its Prompt: values between single quotes, as they are (a quote inside is not doubled)
+  const lit = (v: string) => `'${v}'`;
   const cols = header.map((h) => `${lit(h.name)}: ${lit(h.type)}`).join(", ");
   const expected = `FROM read_csv(${lit(file.path)}, auto_detect=false, delim=${lit(dialect.delim)}, quote=${lit(dialect.quote)}, escape=${lit(dialect.escape)}, new_line=${lit(dialect.newLine)}, comment=${lit(dialect.comment)}, columns={${cols}}, ${String(r?.["UserArguments"] ?? "")});`;
   const exact = String(r?.["Prompt"] ?? "") === expected && header.every((h) => h.type === "VARCHAR") && dialect.delim.length > 0;
