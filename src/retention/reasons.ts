@@ -47,13 +47,17 @@ export interface ReasonFeature {
   structural?: boolean;
 }
 
-/** Name patterns → driver, first match wins (complaint categories before generic words). */
+/**
+ * Name patterns → driver, first match wins (complaint categories before generic words). "service" is the
+ * experience of customer service (calls to it, complaints, tickets, surveys), not a product or a period of service:
+ * InternetService, PhoneService or TechSupport (what a customer holds) and MonthsInService (tenure) match none.
+ */
 export const DRIVER_PATTERNS: readonly [RegExp, Driver][] = [
-  [/complain.*network|network.*complain|dropped|coverage|outage|signal|network/i, "network"],
+  [/complain.*network|network.*complain|dropped|blocked\W*_?calls?|call\W*_?fail|coverage|outage|signal|network/i, "network"],
   [/complain.*billing|billing.*complain|paid_late|late_pay|bill_shock|overdue|billing/i, "billing"],
-  [/complain|ticket|nps|survey|unresolved|resolution|service|support/i, "service"],
+  [/complain|ticket|nps|survey|unresolved|resolution|cust(omer)?\W*_?(serv|care)|(care|support|service|retention)\W*_?calls?\b/i, "service"],
   [/contract|renewal/i, "contract_end"],
-  [/fee|arpu|price|discount|amount|cheaper|tariff/i, "price"],
+  [/fee|arpu|price|discount|amount|charge|cheaper|tariff/i, "price"],
   [/data|voice|sms|session|activ|usage|engag|product|streak/i, "disengagement"],
 ];
 

@@ -91,6 +91,18 @@ describe("reasons", () => {
     expect(driverOf("data_mb_trend_30v60_pct")).toBe("disengagement");
     expect(driverOf("days_since_last_activity")).toBe("disengagement");
     expect(driverOf("region=north")).toBeUndefined();
+    // flat tables name their columns freely: "service" is customer service (calls to it), not a product held or
+    // a length of service; call failures and blocked calls are the network
+    expect(driverOf("Customer service calls")).toBe("service");
+    expect(driverOf("CustomerCareCalls")).toBe("service");
+    expect(driverOf("Complains")).toBe("service");
+    expect(driverOf("InternetService=Fiber optic")).toBeUndefined();
+    expect(driverOf("PhoneService=Yes")).toBeUndefined();
+    expect(driverOf("TechSupport=No")).toBeUndefined();
+    expect(driverOf("MonthsInService")).toBeUndefined();
+    expect(driverOf("Call  Failure")).toBe("network");
+    expect(driverOf("BlockedCalls")).toBe("network");
+    expect(driverOf("MonthlyCharges")).toBe("price");
     expect(driverOf("region=north", new Map([["region", { name: "region", driver: "network" as const }]]))).toBe("network");
   });
 
