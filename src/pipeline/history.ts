@@ -1,6 +1,6 @@
 /**
  * Stage 8 of `churn score`: this run against the run history (monitoring/changes.ts). The previous run is the latest
- * sibling run folder with an earlier as-of date; renewal events are judged for the months that have become
+ * sibling run folder with an earlier as-of date (for a flat table without one: the latest earlier flat-table run); renewal events are judged for the months that have become
  * judgeable since it, each against the latest run from before the month began. Earlier runs written before these
  * files existed (no risk_list.parquet, or scores.parquet without contract columns) are skipped, not failed on.
  * So is a reference run whose data ran past the month's start (its manifest's data_end): the subscribers table holds
@@ -27,7 +27,12 @@ export interface History {
 
 /** Changes since the previous run and the renewal months newly judgeable; needs `risk_list` and `rejects` in db. */
 export async function historyOf(db: Db, o: { asOf: string | null; earlier: { dir: string; manifest: RunManifest }[]; log: Logger }): Promise<History> {
-  if (o.asOf === null) return { renewals: [] };
+  if (o.asOf === null) {
+    // a flat table (no as-of date): against the latest earlier run of one, in the order they ran; no renewal months
+    const flat = o.earlier.filter((r) => r.manifest.as_of === null && fileExists(join(r.dir, "risk_list.parquet")));
+    const prev = flat[flat.length - 1];
+    return prev ? { renewals: [], changes: await computeChanges(db, { dir: prev.dir, runId: prev.manifest.run_id, asOf: "" }) } : { renewals: [] };
+  }
   const asOf = o.asOf;
   const runs = o.earlier.filter((r) => r.manifest.as_of !== null && r.manifest.as_of < asOf && fileExists(join(r.dir, "risk_list.parquet")));
   const last = runs[runs.length - 1];

@@ -209,7 +209,7 @@ function headline(d: PlannerReportData): Section {
   return {
     id: "headline",
     title: "At a glance",
-    intro: `${d.run.scored.toLocaleString("en-US")} subscribers scored as of ${d.run.asOf}.`,
+    intro: `${d.run.scored.toLocaleString("en-US")} subscribers scored${d.run.asOf ? ` as of ${d.run.asOf}` : " from a flat table (no as-of date)"}.`,
     figures,
     figureColumns: 4,
     // budget left unspent: say why (the what-if's reading of this run's plan)
@@ -482,7 +482,10 @@ function changesSection(d: PlannerReportData): Section {
     { label: "Newly critical", value: c.newlyCritical, format: "int", band: "critical", hint: "critical now, not before" },
     { label: "Newly high", value: c.newlyHigh, format: "int", band: "high", hint: "high now, lower or not scored before" },
     { label: "Moved down", value: c.movedDown, format: "int", hint: "in a lower risk band than before" },
-    { label: "Left", value: c.left, format: "int", hint: `deactivated since ${c.previous.asOf}` },
+    // a flat table has no deactivation dates: who is no longer in it is what can be told
+    c.previous.asOf
+      ? { label: "Left", value: c.left, format: "int", hint: `deactivated since ${c.previous.asOf}` }
+      : { label: "Not in this table", value: c.notInData, format: "int", hint: `scored in run ${c.previous.runId}, absent now` },
   ];
   const contacted = c.contacted.reduce((a, x) => a + x.selected, 0);
   const order = [...BANDS, "left", "not in data"];
@@ -530,7 +533,7 @@ function changesSection(d: PlannerReportData): Section {
   return {
     id: "changes",
     title,
-    intro: `Against run ${c.previous.runId} (as of ${c.previous.asOf}). ${c.new.toLocaleString("en-US")} subscribers are scored for the first time; ${c.movedUp.toLocaleString("en-US")} moved up a band.${c.notInData ? ` ${c.notInData.toLocaleString("en-US")} scored then are not in this run's data at all.` : ""}${grouped ? " Those the previous plan selected are shown apart: contacted, or held out as its control group (who left among each is a first sign of what the action did; `churn evaluate` measures it once the horizon has passed)." : " The previous plan's selections are shown as selected: that run did not record which were contacted and which held out."}`,
+    intro: `Against run ${c.previous.runId}${c.previous.asOf ? ` (as of ${c.previous.asOf})` : ""}. ${c.new.toLocaleString("en-US")} subscribers are scored for the first time; ${c.movedUp.toLocaleString("en-US")} moved up a band.${c.notInData ? ` ${c.notInData.toLocaleString("en-US")} scored then are not in this run's data at all.` : ""}${grouped ? " Those the previous plan selected are shown apart: contacted, or held out as its control group (who left among each is a first sign of what the action did; `churn evaluate` measures it once the horizon has passed)." : " The previous plan's selections are shown as selected: that run did not record which were contacted and which held out."}`,
     figures,
     figureColumns: 4,
     tables,
@@ -671,11 +674,12 @@ function pageData(w: WhatIfData): Record<string, unknown> {
 export function buildPlannerReport(d: PlannerReportData): ReportDoc {
   return {
     kind: "planner-report",
-    title: `Retention plan: ${d.run.asOf}`,
+    // a flat table has no as-of date: the run names the page
+    title: `Retention plan: ${d.run.asOf || d.run.id}`,
     subtitle: "Who is likely to leave, what to do about it, at what cost and for what expected return.",
     meta: [
       { label: "Run", value: d.run.id },
-      { label: "As of", value: d.run.asOf },
+      ...(d.run.asOf ? [{ label: "As of", value: d.run.asOf }] : []),
       { label: "Model", value: d.run.modelId },
       // no "Created": the report's data carry the as-of day there (a re-run writes the same bytes), which read as
       // the day the run was made; the run manifest has the real time (created_at)

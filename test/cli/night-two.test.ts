@@ -60,6 +60,13 @@ describe("night two", () => {
     const html = readFileSync(join(dir, "flat-runs", "second", "report.html"), "utf8");
     expect(html).toContain("Trend against earlier runs");
     expect(html).toContain("Run (oldest first)");
+    // no as-of date: the run names the page, and it is compared with the flat-table run before it
+    expect(html).toContain("<title>Retention plan: second</title>");
+    expect(html).not.toMatch(/as of \./);
+    expect(html).toContain("Against run first.");
+    expect(html).not.toContain("This is the first run in its folder");
+    const summary = JSON.parse(readFileSync(join(dir, "flat-runs", "second", "summary.json"), "utf8")) as { changes?: { previous: { runId: string } } };
+    expect(summary.changes?.previous.runId).toBe("first");
   }, 120_000);
 
   it("a column renamed in the scoring export is exit 3 naming it and the mapping line to add; the mapping makes it score", async () => {
