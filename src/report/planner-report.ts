@@ -460,7 +460,8 @@ function trendSection(d: PlannerReportData): Section {
         caption: "Runs",
         rowHeader: true,
         columns: [
-          { key: "asOf", label: "As of", format: "date" },
+          // flat-table runs have no as-of date: the run is the row's name
+          ...(byRun ? [] : [{ key: "asOf", label: "As of", format: "date" as const }]),
           { key: "runId", label: "Run", format: "text" },
           { key: "scored", label: "Scored", format: "int" },
           ...BANDS.map((b) => ({ key: b, label: b, format: "int" as const })),
