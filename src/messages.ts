@@ -255,6 +255,8 @@ export const msg = {
 
   // --- planner report notes (src/report/planner-report.ts): what happened, and what to run next ---
   outcomeFirstRun: () => "No earlier run to evaluate: this is the first scoring run in its folder.",
+  outcomeFlatTable: () =>
+    "Runs scored from a flat table have no as-of date and no horizon, so their outcome is not measured here: who left is not in the table. Score raw tables (--data) to have each run evaluated once its horizon has passed (`churn evaluate`).",
   outcomeNotEvaluated: (runId: string, dir: string, horizonEnd: string | null) =>
     `No earlier run has been evaluated yet: run \`churn evaluate --run ${dir} --data DIR\`${horizonEnd ? ` (the horizon of run ${runId} ended on ${horizonEnd})` : ` once the horizon of run ${runId} has passed`}.`,
   outcomePending: (runId: string, asOf: string, horizonEnd: string) =>

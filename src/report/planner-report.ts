@@ -543,6 +543,7 @@ function changesSection(d: PlannerReportData): Section {
 
 /** Why there is no outcome to show: no earlier run, none evaluated yet (and the command to run), or none past its horizon. */
 export function outcomeNote(d: PlannerReportData): string {
+  if (!d.run.asOf) return msg.outcomeFlatTable();
   const earlier = (d.earlierRuns ?? []).filter((r) => r.asOf < d.run.asOf);
   if (!earlier.length) return msg.outcomeFirstRun();
   // the most recent run whose horizon has passed (or whose horizon is not recorded) and that was not evaluated

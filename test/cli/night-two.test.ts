@@ -65,6 +65,8 @@ describe("night two", () => {
     expect(html).not.toMatch(/as of \./);
     expect(html).toContain("Against run first.");
     expect(html).not.toContain("This is the first run in its folder");
+    expect(html).not.toContain("this is the first scoring run in its folder");
+    expect(html).toContain("Runs scored from a flat table have no as-of date and no horizon");
     const summary = JSON.parse(readFileSync(join(dir, "flat-runs", "second", "summary.json"), "utf8")) as { changes?: { previous: { runId: string } } };
     expect(summary.changes?.previous.runId).toBe("first");
   }, 120_000);
