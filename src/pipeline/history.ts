@@ -1,7 +1,7 @@
 /**
  * Stage 8 of `churn score`: this run against the run history (monitoring/changes.ts). The previous run is the latest
- * sibling run folder with an earlier as-of date (for a flat table without one: the latest earlier flat-table run); renewal events are judged for the months that have become
- * judgeable since it, each against the latest run from before the month began. Earlier runs written before these
+ * sibling run folder with an earlier as-of date (for a flat table, which has none: the latest earlier flat-table run,
+ * in the order they ran); renewal events are judged for the months that have become judgeable since it, each against the latest run from before the month began. Earlier runs written before these
  * files existed (no risk_list.parquet, or scores.parquet without contract columns) are skipped, not failed on.
  * So is a reference run whose data ran past the month's start (its manifest's data_end): the subscribers table holds
  * each contract as of the export, so such a run saw a term that ended and rolled over to month-to-month as never
@@ -27,20 +27,18 @@ export interface History {
 
 /** Changes since the previous run and the renewal months newly judgeable; needs `risk_list` and `rejects` in db. */
 export async function historyOf(db: Db, o: { asOf: string | null; earlier: { dir: string; manifest: RunManifest }[]; log: Logger }): Promise<History> {
-  if (o.asOf === null) {
-    // a flat table (no as-of date): against the latest earlier run of one, in the order they ran; no renewal months
-    const flat = o.earlier.filter((r) => r.manifest.as_of === null && fileExists(join(r.dir, "risk_list.parquet")));
-    const prev = flat[flat.length - 1];
-    return prev ? { renewals: [], changes: await computeChanges(db, { dir: prev.dir, runId: prev.manifest.run_id, asOf: "" }) } : { renewals: [] };
-  }
   const asOf = o.asOf;
-  const runs = o.earlier.filter((r) => r.manifest.as_of !== null && r.manifest.as_of < asOf && fileExists(join(r.dir, "risk_list.parquet")));
+  // earlier: a dated run, an earlier dated run; a flat-table run, an earlier flat-table run (o.earlier is in run order)
+  const earlier = (m: RunManifest) => (asOf === null ? m.as_of === null : m.as_of !== null && m.as_of < asOf);
+  const runs = o.earlier.filter((r) => earlier(r.manifest) && fileExists(join(r.dir, "risk_list.parquet")));
   const last = runs[runs.length - 1];
   const out: History = { renewals: [] };
   if (last) {
-    const prev: PreviousRun = { dir: last.dir, runId: last.manifest.run_id, asOf: last.manifest.as_of! };
+    const prev: PreviousRun = { dir: last.dir, runId: last.manifest.run_id, asOf: last.manifest.as_of ?? "" };
     out.changes = await computeChanges(db, prev);
   }
+  // a flat table has no dates: no renewal months
+  if (asOf === null) return out;
   for (const month of renewalMonths(asOf, last?.manifest.as_of ?? null)) {
     const ref = [...runs].reverse().find((r) => r.manifest.as_of! < month);
     if (!ref) continue;
