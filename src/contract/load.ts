@@ -205,6 +205,9 @@ export async function loadData(db: Db, opts: LoadOptions): Promise<LoadResult> {
       asOf: iso(asOf),
       log,
       materializeMaxRows: opts.materialize === false ? -1 : (opts.materializeMaxRows ?? 10_000_000),
+      // validation alone (nothing reads the rows afterwards, nothing stored for later): keep only what the checks
+      // read; the subscribers in full, as every event table is checked against them
+      checksOnly: opts.materialize === false && !opts.cache && name !== "subscribers",
       cache: opts.cache,
       facts,
       use,
@@ -287,6 +290,8 @@ interface TableCtx {
   asOf: string;
   log: Logger;
   materializeMaxRows: number;
+  /** Parsed CSV rows keep only the columns the checks read (FileCtx.checksOnly); the table is a view over the files. */
+  checksOnly: boolean;
   cache: ValidationCache | undefined;
   /** The key of the subscribers the event tables are checked against ("none" for subscribers itself). */
   facts: string;
@@ -338,7 +343,7 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
         hashing.catch(() => undefined);
         const shape = await readShape(db, def, file, config);
         ctx.use.files++;
-        slots.push({ c: { db, def, file, shape, config, asOf: ctx.asOf, n: ++tempCounter }, sha256: hashing });
+        slots.push({ c: { db, def, file, shape, config, asOf: ctx.asOf, n: ++tempCounter, checksOnly: ctx.checksOnly }, sha256: hashing });
         continue;
       }
       const sha256 = await cache.fileHash(file.path);
@@ -414,7 +419,7 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
         });
         await publishRef(c, refKey, cache);
       }
-      parts.push({ c, kept: file.format === "csv" ? { kind: "memory" } : { kind: "source" }, sha256, valueKey, refKey, meta, reused: false, label: labelOf(source, file.path) });
+      parts.push({ c, kept: file.format === "csv" ? { kind: c.checksOnly ? "checks" : "memory" } : { kind: "source" }, sha256, valueKey, refKey, meta, reused: false, label: labelOf(source, file.path) });
     }
 
     const rows = parts.reduce((a, p) => a + p.meta.rows, 0);
@@ -472,7 +477,11 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
       }
     }
 
-    const loaded = Number((await db.one(`SELECT count(*) AS n FROM ${target}`))?.["n"] ?? 0);
+    // what the figures read: the view, or (rows kept for the checks alone) the checked rows, not the files again
+    const fp = new Params(true);
+    const ev = def.eventDate !== undefined ? `t.${quoteIdent(def.eventDate)}` : "NULL";
+    const counted = parts.some((x) => x.kept.kind === "checks") ? `(${parts.map((x) => `SELECT ${ev} AS ${quoteIdent(def.eventDate ?? "_none")} FROM ${goodRelation(x, fp)} t`).join(" UNION ALL ")})` : target;
+    const loaded = Number((await db.one(`SELECT count(*) AS n FROM ${counted}`))?.["n"] ?? 0);
     const rejected = Number((await db.one("SELECT count(*) AS n FROM rejects WHERE table_name = $1", [name]))?.["n"] ?? 0);
     if (loaded + rejected !== rows) {
       throw new Error(`${name}: ${rows} rows in ${source.path} but ${loaded} loaded + ${rejected} rejected`);
@@ -481,7 +490,7 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
     if (tableHit && setFromCache) {
       range = { min: dateOrNull(tableHit.meta.minDate), max: dateOrNull(tableHit.meta.maxDate) };
     } else {
-      range = await dateRange(db, def);
+      range = await dateRange(db, def, counted);
       if (cache) {
         await cache.publish("table", key, { kind: "churn-validated-table", version: VALIDATION_VERSION, table: name, minDate: range.min ? iso(range.min) : null, maxDate: range.max ? iso(range.max) : null }, async (dir) => {
           await db.run(`COPY (SELECT * FROM _setrej ORDER BY part, row) TO ${quoteLiteral(`${dir}/rejects.parquet`)} (FORMAT parquet)`);
@@ -716,8 +725,7 @@ async function duplicateIds(db: Db, parts: Part[]): Promise<void> {
   await db.run("DROP TABLE IF EXISTS _ids");
 }
 
-async function dateRange(db: Db, def: TableDef): Promise<{ min: Date | null; max: Date | null }> {
-  const t = quoteIdent(def.name);
+async function dateRange(db: Db, def: TableDef, t: string): Promise<{ min: Date | null; max: Date | null }> {
   const sql =
     def.name === "subscribers"
       ? `SELECT min(activation_date) AS lo, greatest(max(activation_date), max(deactivation_date)) AS hi FROM ${t}`

@@ -206,6 +206,12 @@ export interface FileCtx {
   /** YYYY-MM-DD */
   asOf: string;
   n: number;
+  /**
+   * Keep of a CSV's parsed rows only what the later checks read (subscriber id, the dates of the reference stage
+   * and the event date, the hash, the value-stage failure): validation alone, whose rows nothing reads afterwards.
+   * Storing the five usage measures of 5M rows in memory cost 0.9 s of a 3.0 s pass.
+   */
+  checksOnly?: boolean | undefined;
 }
 
 const present = (shape: FileShape) => new Set(shape.cols.filter((c) => c.source !== null).map((c) => c.def.name));
@@ -249,11 +255,14 @@ function renderDate(c: FileCtx, col: string, expr: string, p: Params): string {
  * parsed date rendered back (NULL almost always: nearly nothing to store).
  */
 function keptColumns(c: FileCtx, p: Params): string[] {
-  const devs = referenceColumns(c.def, present(c.shape)).map((col) => {
+  const refs = referenceColumns(c.def, present(c.shape));
+  const devs = refs.map((col) => {
     const rc = c.shape.cols.find((x) => x.def.name === col)!;
     return `CASE WHEN t.${srcName(col)} IS DISTINCT FROM ${renderDate(c, col, `t.${quoteIdent(col)}`, p)} THEN ${rawExpr(rc)} END AS ${rawName(col)}`;
   });
-  return [...canonCols(c.def).map((x) => `t.${x}`), ...devs];
+  const checked = new Set(["subscriber_id", ...refs, ...(c.def.eventDate !== undefined ? [c.def.eventDate] : [])]);
+  const cols = c.checksOnly ? c.def.columns.filter((x) => checked.has(x.name)).map((x) => quoteIdent(x.name)) : canonCols(c.def);
+  return [...cols.map((x) => `t.${x}`), ...devs];
 }
 
 /** The source text of a kept row for the reference stage: `_raw_<c>` where kept, else the parsed date rendered back. */
@@ -460,6 +469,8 @@ async function dupMap(c: FileCtx): Promise<void> {
 export type KeptRows =
   /** CSV just checked: temp table _chk_<n> */
   | { kind: "memory" }
+  /** CSV just checked with `checksOnly`: temp table _chk_<n> without the columns no check reads (the good rows are the file parsed again) */
+  | { kind: "checks" }
   /** CSV checked earlier: rows.parquet of its cache entry (value-valid rows only) */
   | { kind: "parquet"; path: string }
   /** Parquet: the file itself, parsed again on each read */
@@ -467,7 +478,7 @@ export type KeptRows =
 
 /** SQL relation of the kept rows with `_row`, the canonical columns (and `_raw_<c>` of reported dates). */
 export function keptRelation(c: FileCtx, kept: KeptRows, p: Params): string {
-  if (kept.kind === "memory") return `(SELECT rowid + 1 AS _row, * FROM ${tempNames(c.n).chk} WHERE _f1 IS NULL)`;
+  if (kept.kind === "memory" || kept.kind === "checks") return `(SELECT rowid + 1 AS _row, * FROM ${tempNames(c.n).chk} WHERE _f1 IS NULL)`;
   if (kept.kind === "parquet") return `read_parquet(${p.add(kept.path)})`;
   return `(SELECT t.* FROM ${parsedSource(c, p)} t ANTI JOIN ${rejectedRows(c, { notIn: REFERENCE_SQL })} b ON b.row = t._row)`;
 }
@@ -528,8 +539,9 @@ export function goodRows(c: FileCtx, kept: KeptRows, p: Params, clean = false): 
   const cols = canonCols(c.def).map((x) => `t.${x}`).join(", ");
   // a file without rejected rows needs no ANTI JOIN: against an empty reject list it made DuckDB read the file
   // on one thread (a full read of 85M usage rows: 4.7 s wall on 1 core, 2.3 s on 2 without it)
-  if (clean) return `SELECT ${cols} FROM ${kept.kind === "source" ? parsedSource(c, p) : keptRelation(c, kept, p)} t`;
-  return `SELECT ${cols} FROM ${keptRelation(c, kept, p)} t ANTI JOIN ${rejectedRows(c)} b ON b.row = t._row`;
+  if (clean) return `SELECT ${cols} FROM ${kept.kind === "source" || kept.kind === "checks" ? parsedSource(c, p) : keptRelation(c, kept, p)} t`;
+  const from = kept.kind === "checks" ? parsedSource(c, p) : keptRelation(c, kept, p);
+  return `SELECT ${cols} FROM ${from} t ANTI JOIN ${rejectedRows(c)} b ON b.row = t._row`;
 }
 
 /** Hash of the source values of good rows (for duplicates across partitions): `_row`, `_h`. */
