@@ -107,7 +107,12 @@ export function typedSelect(cols: ResolvedColumn[], rowExpr: string | null, csv:
         else if (rc.sourceType.startsWith("TIMESTAMP")) typed = `CAST(${src} AS DATE)`;
         else {
           fmtParam ??= p.add(fmt);
-          typed = `CAST(try_strptime(${raw}, ${fmtParam}) AS DATE)`;
+          const parsed = `CAST(try_strptime(${raw}, ${fmtParam}) AS DATE)`;
+          // ten characters that the date cast reads and writes back unchanged (YYYY-MM-DD, a year of four digits:
+          // not 10000-01-01 nor a BC date, which strptime refuses) are exactly what %Y-%m-%d reads, the same date;
+          // the cast costs a third of strptime's CPU (5M usage dates: 0.37 against 0.56 CPU s)
+          const cast = `TRY_CAST(${raw} AS DATE)`;
+          typed = fmt === "%Y-%m-%d" ? `(CASE WHEN strlen(${raw}) = 10 AND CAST(${cast} AS VARCHAR) = ${raw} THEN ${cast} ELSE ${parsed} END)` : parsed;
         }
         break;
       case "number":
@@ -125,7 +130,12 @@ export function typedSelect(cols: ResolvedColumn[], rowExpr: string | null, csv:
                 `CAST(${src} AS BIGINT)`
               : rc.sourceType === "BIGINT"
                 ? `(CASE WHEN ${src} BETWEEN -${MAX_INTEGER} AND ${MAX_INTEGER} THEN ${src} END)`
-                : `(CASE WHEN isfinite(${num}) AND ${num} = round(${num}) AND abs(${num}) < 9e15 THEN CAST(${num} AS BIGINT) END)`;
+                : text
+                  ? // text an integer cast writes back unchanged (no sign, zeros, exponent or blanks) is that integer
+                    // by the DOUBLE route too: read that way first (5M values: 0.13 against 0.17 CPU s)
+                    `(CASE WHEN CAST(TRY_CAST(${src} AS BIGINT) AS VARCHAR) = ${src} AND TRY_CAST(${src} AS BIGINT) BETWEEN -${MAX_INTEGER} AND ${MAX_INTEGER} THEN TRY_CAST(${src} AS BIGINT)
+                           WHEN isfinite(${num}) AND ${num} = round(${num}) AND abs(${num}) < 9e15 THEN CAST(${num} AS BIGINT) END)`
+                  : `(CASE WHEN isfinite(${num}) AND ${num} = round(${num}) AND abs(${num}) < 9e15 THEN CAST(${num} AS BIGINT) END)`;
         break;
       }
       case "boolean":
