@@ -79,6 +79,43 @@ export interface ScoreChunksOptions {
    * known values, the largest of them): use counts as falling when this many measures fell. Default 1, the least.
    */
   fallingMeasures?: number | undefined;
+  /** A measure's fall counts only beyond this many standard errors of its recent level (fallSignificance); 0 or absent: any fall. */
+  fallingZ?: number | undefined;
+}
+
+/**
+ * The relative standard error of a measure's last-30-day level, from the subscriber's own day-to-day spread, by the
+ * measure's column prefix: data and voice from their daily coefficient of variation (cv / sqrt(30)); sessions as
+ * counts (Poisson: 1 / sqrt(the 30-day count at the larger of the 30- and 90-day rates)); active days as a share of
+ * days (binomial, at the larger of the two rates). Each with the feature columns it reads.
+ */
+const FALL_NOISE: Record<string, { needs: string[]; se: (v: (c: string) => string) => string }> = {
+  data_mb: { needs: ["data_mb_cv_30d"], se: (v) => `${v("data_mb_cv_30d")} / sqrt(30)` },
+  voice_min: { needs: ["voice_min_cv_30d"], se: (v) => `${v("voice_min_cv_30d")} / sqrt(30)` },
+  sessions: {
+    needs: ["sessions_per_day_30d", "sessions_per_day_90d"],
+    se: (v) => `1 / sqrt(30 * nullif(greatest(${v("sessions_per_day_30d")}, ${v("sessions_per_day_90d")}), 0))`,
+  },
+  active_days: {
+    needs: ["active_days_30d", "active_days_90d"],
+    se: (v) => {
+      const p = `least(1, greatest(${v("active_days_30d")}, ${v("active_days_90d")} / 3) / 30)`;
+      return `sqrt((1 - ${p}) / nullif(30 * ${p}, 0))`;
+    },
+  },
+};
+
+/**
+ * SQL of a usage change (%) whose fall within `z` standard errors of the recent level (FALL_NOISE) reads as no fall (0);
+ * the change as it is when the measure's spread is unknown (a column missing, no use at all).
+ * @example fallSignificance("data_mb_30d_vs_own_past_pct", "x", 2, ...) // CASE WHEN -(x) / 100 < 2 * (se) THEN greatest(x, 0) ELSE x END
+ */
+export function fallSignificance(column: string, expr: string, z: number, has: (c: string) => boolean, value: (c: string) => string): string {
+  if (!(z > 0)) return expr;
+  const m = /^(.*)_(30d_vs_own_past|trend_30v60)_pct$/.exec(column);
+  const noise = m ? FALL_NOISE[m[1]!] : undefined;
+  if (!noise?.needs.every(has)) return expr;
+  return `(CASE WHEN -(${expr}) / 100 < ${z} * (${noise.se(value)}) THEN greatest(${expr}, 0) ELSE ${expr} END)`;
 }
 
 /**
@@ -120,7 +157,9 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
     if (PLAN_LEAST.has(k)) {
       const cols = PLAN_COLUMNS[k].filter((c) => types.has(c));
       planSources[k] = cols.length ? cols.join(",") : null;
-      if (cols.length) numPos.push([k, select.push(kthLeast(cols.map((c) => numericExpr(c, types.get(c), o.csv)), o.fallingMeasures ?? 1)) - 1]);
+      const value = (c: string) => numericExpr(c, types.get(c), o.csv);
+      const change = (c: string) => fallSignificance(c, value(c), o.fallingZ ?? 0, (x) => types.has(x), value);
+      if (cols.length) numPos.push([k, select.push(kthLeast(cols.map(change), o.fallingMeasures ?? 1)) - 1]);
       continue;
     }
     const col = PLAN_COLUMNS[k].find((c) => types.has(c)) ?? null;

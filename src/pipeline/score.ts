@@ -675,6 +675,7 @@ async function scoreRows(
     minProbability: lowBandBelow(scorer, config),
     csv: config.data.csv,
     fallingMeasures: config.retention.segments.usage.fallingMeasures,
+    fallingZ: config.retention.segments.usage.fallingZ,
   });
   const { driftWarn, driftFail } = config.scoring;
   const drift = counter ? counter.summary(driftWarn, driftFail) : noDrift(driftWarn, driftFail);

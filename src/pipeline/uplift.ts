@@ -231,7 +231,7 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
     const rel = `(SELECT * FROM upl_input WHERE as_of = DATE ${quoteLiteral(asOf)})`;
     const n = Number((await db.one(`SELECT count(*) AS n FROM ${rel}`))?.["n"] ?? 0);
     if (!n) continue;
-    const scored = await scoreChunks(db, { relation: rel, idColumn: "subscriber_id", columns: cols, scorer: o.scorer, explainer: o.explainer, chunkRows: o.chunkRows, rows: n, fallingMeasures: o.retention.segments.usage.fallingMeasures });
+    const scored = await scoreChunks(db, { relation: rel, idColumn: "subscriber_id", columns: cols, scorer: o.scorer, explainer: o.explainer, chunkRows: o.chunkRows, rows: n, fallingMeasures: o.retention.segments.usage.fallingMeasures, fallingZ: o.retention.segments.usage.fallingZ });
     // the modifiers' raw values, and the contacts of the wave with their outcome within H days
     const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
     const featSel = present.map((f) => `CAST(f.${quoteIdent(f, "feature")} AS DOUBLE) AS ${quoteIdent(f, "feature")}`);
