@@ -88,7 +88,7 @@ export const segmentsConfigSchema = z
           .number()
           .min(0)
           .max(10)
-          .default(0)
+          .default(2)
           .describe(
             "a measure's fall counts only when it is at least this many standard errors of its last-30-day level, from the subscriber's own day-to-day spread (data and voice: their daily coefficient of variation; sessions: as counts; active days: as a share of days); 0: any fall of fallingPct counts. A third of the usual use moving by 30% in a month is often chance",
           ),
@@ -109,7 +109,7 @@ export const segmentsConfigSchema = z
           .describe("a fixed number of active days in the last 30 at or below which a subscriber whose use is not falling is quiet, instead of quietQuantile"),
       })
       .strict()
-      .default({ fallingPct: 30, fallingMeasures: 1, fallingZ: 0, quietQuantile: 0.2, quietActiveDays: null }),
+      .default({ fallingPct: 30, fallingMeasures: 1, fallingZ: 2, quietQuantile: 0.2, quietActiveDays: null }),
     effectKey: z
       .array(z.enum(SEGMENT_DIM_NAMES as [string, ...string[]]))
       .default(["value", "price", "driver", "usage"])

@@ -59,10 +59,10 @@ describe("fallSignificance (retention.segments.usage.fallingZ)", () => {
     expect(await run("data_mb_30d_vs_own_past_pct", 2)).toEqual([0, -30, -100, null]);
   });
 
-  it("changes nothing at z = 0 (the default), for a measure without a noise model, or without the columns it reads", async () => {
+  it("changes nothing at z = 0, for a measure without a noise model, or without the columns it reads", async () => {
     expect(await run("active_days_30d_vs_own_past_pct", 0)).toEqual([-30, -30, -100, null]);
     expect(fallSignificance("sms_30d_vs_own_past_pct", "x", 2, has, (c) => c)).toBe("x");
     expect(fallSignificance("voice_min_30d_vs_own_past_pct", "x", 2, has, (c) => c)).toBe("x");
-    expect(defaultConfig().retention.segments.usage.fallingZ).toBe(0);
+    expect(defaultConfig().retention.segments.usage.fallingZ).toBe(2);
   });
 });
