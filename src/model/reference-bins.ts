@@ -36,8 +36,17 @@ export function categoricalBin(index: ReadonlyMap<string, number>, levels: numbe
   return index.get(v) ?? levels;
 }
 
-/** The values without NaN, sorted (what decileCuts and percentilesOfSorted take). */
-const sortedFinite = (values: Float64Array): Float64Array => values.filter((v) => !Number.isNaN(v)).sort();
+/** The values without NaN, sorted (what decileCuts and percentilesOfSorted take). Plain loops: a callback per value
+ * (filter, Float64Array.from with a map) cost more than the sort itself on 32k rows x 90 columns. */
+function sortedFinite(values: Float64Array): Float64Array {
+  const out = new Float64Array(values.length);
+  let m = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isNaN(v)) out[m++] = v;
+  }
+  return out.subarray(0, m).sort();
+}
 
 function decileCuts(values: Float64Array): number[] {
   return decileCutsOfSorted(sortedFinite(values));
@@ -91,7 +100,8 @@ export function referenceDistributions(table: RawTable, rows: readonly number[] 
   const n = idx.length;
   const features: ReferenceBins[] = table.columns.map((c) => {
     if (c.kind === "numeric") {
-      const v = Float64Array.from(idx, (i) => c.values[i]!);
+      const v = new Float64Array(n);
+      for (let j = 0; j < n; j++) v[j] = c.values[idx[j]!]!;
       const sorted = sortedFinite(v);
       const cuts = decileCutsOfSorted(sorted);
       // v's bins from the sorted values: each run of values below the next cut, then the missing ones
