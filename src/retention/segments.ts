@@ -14,10 +14,10 @@
  * - usage: falling when the subscriber's use in the last 30 days is at least `fallingPct` % below their own months
  *   4-9 in any of data, voice, sessions or active days (a subscriber without such a past: the last 30 vs the
  *   previous 60 days), by more than `fallingZ` standard errors of that measure's recent level (a month of low use
- *   moves by chance: score-chunks.ts fallSignificance); quiet when it is not falling and the subscriber was active on few days of the last 30 (at or
- *   below the `quietQuantile` of the scored subscribers, or `quietActiveDays`); else steady. It says whether
- *   engagement is going away, whatever drives the risk: actions that win back use (a usage nudge, a bundle) are
- *   priced and learned on it. Quiet and stable is the retention literature's "sleeping dog": settled, using little,
+ *   moves by chance: score-chunks.ts fallSignificance); quiet when it is not falling and the subscriber was active on
+ *   few days of the last 30 (at or below the `quietQuantile` of the scored subscribers, or `quietActiveDays`); else
+ *   steady. It says whether engagement is going away, whatever drives the risk: actions that win back use (a usage
+ *   nudge, a bundle) are priced and learned on it. Quiet and stable is the retention literature's "sleeping dog": settled, using little,
  *   and reminded by an unsolicited offer of a contract they had stopped thinking about.
  *
  * The effect segment (the key effects are priced and learned on) joins the dimensions listed in
