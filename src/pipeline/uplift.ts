@@ -654,7 +654,9 @@ export async function modifierInputs(db: Db, relation: string, idColumn: string,
 
 export interface LearnedUplift {
   method: EffectMethod;
+  /** The per-subscriber uplift model on every row: fitted only when the plan buys with it (method "uplift"). */
   model?: UpliftModel;
+  /** One correction per action on every row: fitted only when the plan buys with it (method "no_heterogeneity"). */
   flat?: UpliftModel;
   judgement?: Judgement | undefined;
   cells: EffectEstimate[];
@@ -672,9 +674,10 @@ export function learnFromContacts(data: ContactRows, retention: RetentionConfig,
     return { method: "segment_cells", cells, contacts: data.n, note: `${data.n} contacts with a known outcome, fewer than ${s.minRows}: effects per segment cell, no per-subscriber uplift.` };
   }
   const judgement = judgeUplift(data, actions, retention, s, modelDays);
-  const model = learnUpliftModel(data, all, actions, s, modelDays, retention, true);
-  const flat = learnUpliftModel(data, all, actions, s, modelDays, retention, false);
   const method: EffectMethod = s.method !== "auto" ? s.method : judgement ? judgement.winner : "segment_cells";
+  // only the model the plan buys with is fitted on every row (the per-subscriber one costs most of this step)
+  const model = method === "uplift" ? learnUpliftModel(data, all, actions, s, modelDays, retention, true) : undefined;
+  const flat = method === "no_heterogeneity" ? learnUpliftModel(data, all, actions, s, modelDays, retention, false) : undefined;
   const f = (q: number) => q.toFixed(4);
   const note = s.method !== "auto"
     ? `The plan uses ${METHOD_WORDS[method]} (set by retention.uplift.method).`
@@ -685,7 +688,7 @@ export function learnFromContacts(data: ContactRows, retention: RetentionConfig,
       : method === "no_heterogeneity"
         ? `Per-subscriber uplift did not beat one correction per action on ${judgement.rows} held-out contacts (treated log loss ${f(judgement.logLoss.uplift)} vs ${f(judgement.logLoss.no_heterogeneity)}, segment cells ${f(judgement.logLoss.segment_cells)}; Qini ${f(judgement.results.uplift.qini)} vs ${f(judgement.results.no_heterogeneity.qini)}): the plan buys with the segment cells corrected by one learned factor per action.`
         : `Neither per-subscriber uplift nor one correction per action predicted the ${judgement.rows} held-out contacts clearly better than the segment cells (treated log loss ${f(judgement.logLoss.uplift)} and ${f(judgement.logLoss.no_heterogeneity)} vs ${f(judgement.logLoss.segment_cells)}; Qini ${f(judgement.results.uplift.qini)}, ${f(judgement.results.no_heterogeneity.qini)} vs ${f(judgement.results.segment_cells.qini)}): the plan buys with the segment cells.`;
-  return { method, model, flat, judgement, cells, contacts: data.n, note };
+  return { method, ...(model ? { model } : {}), ...(flat ? { flat } : {}), judgement, cells, contacts: data.n, note };
 }
 
 /**

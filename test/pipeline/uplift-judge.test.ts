@@ -72,6 +72,9 @@ describe("judging the uplift model on later waves (time-honest) and the plan's c
     const learned = learnFromContacts(data, retention, settings, MODEL_DAYS);
     expect(learned.method).toBe("uplift");
     expect(learned.note).toMatch(/Per-subscriber uplift from 30000 contacts/);
+    // the model the plan buys with is fitted on every row; the one it does not use is not fitted at all
+    expect(learned.model?.fit.converged).toBe(true);
+    expect(learned.flat).toBeUndefined();
   });
 
   it("judges each held-out campaign at its own control group's churn level, not the churn model's", () => {
@@ -112,5 +115,7 @@ describe("judging the uplift model on later waves (time-honest) and the plan's c
     expect(learned.judgement?.winner).toBe("segment_cells");
     expect(learned.method).toBe("segment_cells");
     expect(learned.note).toMatch(/the plan buys with the segment cells\.$/);
+    expect(learned.model).toBeUndefined();
+    expect(learned.flat).toBeUndefined();
   });
 });
