@@ -119,15 +119,25 @@ const CAMPAIGN_PRECISION = 4;
 
 const clampEta = (eta: number) => Math.min(4, Math.max(-30, eta));
 
-/** log-likelihood of one row and the Fisher-scoring quantities (score factor r, weight w) at eta. */
-function rowTerms(eta: number, y: number): { ll: number; r: number; w: number } {
+/**
+ * The Fisher-scoring quantities of one row at eta (score factor r, weight w), left in FISHER (no object per row:
+ * this runs for every row of every iteration).
+ */
+const FISHER = { r: 0, w: 0 };
+function fisherTerms(eta: number, y: number): void {
   const mu = Math.exp(clampEta(eta));
   const q = Math.exp(-mu); // P(survive)
   const p = -Math.expm1(-mu); // P(churn), accurate for small mu
   const dp = mu * q;
-  const ll = y ? Math.log(Math.max(p, 1e-300)) : -mu;
   const v = Math.max(p * q, 1e-300);
-  return { ll, r: ((y - p) / v) * dp, w: (dp * dp) / v };
+  FISHER.r = ((y - p) / v) * dp;
+  FISHER.w = (dp * dp) / v;
+}
+
+/** log-likelihood of one row at eta. */
+function rowLogLik(eta: number, y: number): number {
+  const mu = Math.exp(clampEta(eta));
+  return y ? Math.log(Math.max(-Math.expm1(-mu), 1e-300)) : -mu;
 }
 
 /** The correction of log m_a for one row from theta (z at offset `at` of `z`): b_a + (v + d_a) . z. */
@@ -158,26 +168,53 @@ function priorOf(o: UpliftOptions, K: number, G: number): { mean: Float64Array; 
   return { mean, prec };
 }
 
+/** What every row's eta reads from theta, laid out flat: g (K), b (A), v + d_a (A x K, row-major), alpha. */
+interface EtaTerms {
+  c0: number;
+  c1: number;
+  g: Float64Array;
+  b: Float64Array;
+  vd: Float64Array;
+  alpha: Float64Array;
+}
+
+function etaTerms(theta: Float64Array, A: number, K: number): EtaTerms {
+  const ix = upliftIndex(A, K);
+  const vd = new Float64Array(A * K);
+  for (let a = 0; a < A; a++) for (let k = 0; k < K; k++) vd[a * K + k] = theta[ix.v(k)]! + theta[ix.d(a, k)]!;
+  return {
+    c0: theta[ix.c0]!,
+    c1: theta[ix.c1]!,
+    g: theta.subarray(ix.g(0), ix.g(0) + K),
+    b: theta.subarray(ix.b(0), ix.b(0) + A),
+    vd,
+    alpha: theta.subarray(ix.alpha(0)),
+  };
+}
+
 /**
  * eta of row i: c0 + c1 offset + g.z, plus for a treated row its anchor + b_a + (v + d_a).z, plus its campaign's
  * intercept.
  */
-function etaOf(rows: UpliftRows, i: number, theta: Float64Array, ix: ReturnType<typeof upliftIndex>): number {
+function etaOf(rows: UpliftRows, i: number, t: EtaTerms): number {
   const K = rows.K;
-  let eta = theta[ix.c0]! + theta[ix.c1]! * rows.offset[i]!;
-  for (let k = 0; k < K; k++) eta += theta[ix.g(k)]! * rows.z[i * K + k]!;
+  const z = rows.z;
+  const zi = i * K;
+  let eta = t.c0 + t.c1 * rows.offset[i]!;
+  for (let k = 0; k < K; k++) eta += t.g[k]! * z[zi + k]!;
   if (rows.treated[i]) {
     const a = rows.action[i]!;
-    eta += (rows.effectOffset ? rows.effectOffset[i]! : 0) + theta[ix.b(a)]!;
-    for (let k = 0; k < K; k++) eta += (theta[ix.v(k)]! + theta[ix.d(a, k)]!) * rows.z[i * K + k]!;
+    eta += (rows.effectOffset ? rows.effectOffset[i]! : 0) + t.b[a]!;
+    const at = a * K;
+    for (let k = 0; k < K; k++) eta += t.vd[at + k]! * z[zi + k]!;
   }
-  return rows.campaign ? eta + theta[ix.alpha(rows.campaign[i]!)]! : eta;
+  return rows.campaign ? eta + t.alpha[rows.campaign[i]!]! : eta;
 }
 
 function penalisedLogLik(rows: UpliftRows, theta: Float64Array, A: number, prior: { mean: Float64Array; prec: Float64Array }): number {
-  const ix = upliftIndex(A, rows.K);
+  const t = etaTerms(theta, A, rows.K);
   let ll = 0;
-  for (let i = 0; i < rows.n; i++) ll += rowTerms(etaOf(rows, i, theta, ix), rows.y[i]!).ll;
+  for (let i = 0; i < rows.n; i++) ll += rowLogLik(etaOf(rows, i, t), rows.y[i]!);
   for (let j = 0; j < theta.length; j++) ll -= 0.5 * prior.prec[j]! * (theta[j]! - prior.mean[j]!) ** 2;
   return ll;
 }
@@ -316,8 +353,11 @@ export function fitUplift(rows: UpliftRows, o: UpliftOptions): UpliftFit {
     S.fill(0);
     R.fill(0);
     // per group: the sums of r u and of w u u' (lower triangle, row by row)
+    const terms = etaTerms(theta, A, K);
     for (let i = 0; i < rows.n; i++) {
-      const { r, w } = rowTerms(etaOf(rows, i, theta, ix), rows.y[i]!);
+      fisherTerms(etaOf(rows, i, terms), rows.y[i]!);
+      const r = FISHER.r;
+      const w = FISHER.w;
       const grp = groups.of[i]!;
       u[0] = 1;
       u[1] = rows.offset[i]!;
