@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The plan against the oracle, as a user runs churn: for each seed, a world (the built-in generator, or the
- * independent month-by-month ISP world of scripts/bench/world2.mjs), features over 8 month-ends, `churn train`,
+ * independent month-by-month ISP worlds of scripts/bench/world2.mjs: world2, and world3 = its --variant 3), features
+ * over 8 month-ends, `churn train`,
  * `churn score --data --as-of <last month-end with a known outcome> --budget B`, and `churn simulate` on the
  * world's truth. Reports per seed and as medians:
  *
@@ -11,7 +12,7 @@
  *   AUC        of the run's probabilities, and of the true probabilities, on the same realised outcomes
  *   method     what the plan bought with (uplift, no_heterogeneity = one correction per action, segment_cells), from summary.json
  *
- *   npm run build && nice -n 10 node scripts/bench/oracle-share.mjs --world gen|world2 [--seeds 11,12]
+ *   npm run build && nice -n 10 node scripts/bench/oracle-share.mjs --world gen|world2|world3 [--seeds 11,12]
  *     [--subscribers 30000] [--budget 20000] [--model logistic|mlp|auto] [--method auto|uplift|...] [--dir /tmp/oracle-share]
  *     [--usage '{"fallingZ": 2}']   (retention.segments.usage settings for the scoring run)
  */
@@ -29,6 +30,7 @@ const opt = (name, def) => {
   return i >= 0 ? args[i + 1] : def;
 };
 const WORLD = opt("world", "gen");
+if (!["gen", "world2", "world3"].includes(WORLD)) throw new Error(`--world ${WORLD}: gen, world2 or world3`);
 const SEEDS = opt("seeds", "11").split(",").map(Number);
 const N = Number(opt("subscribers", 30000));
 const BUDGET = Number(opt("budget", 20000));
@@ -57,7 +59,9 @@ for (const seed of SEEDS) {
   const t0 = performance.now();
   if (!existsSync(join(w, "truth/monthly.parquet"))) {
     mkdirSync(w, { recursive: true });
-    if (WORLD === "world2") sh(process.execPath, [join(root, "scripts/bench/world2.mjs"), "--subscribers", String(N), "--seed", String(seed), "--out", w]);
+    if (WORLD === "world2" || WORLD === "world3") {
+      sh(process.execPath, [join(root, "scripts/bench/world2.mjs"), "--subscribers", String(N), "--seed", String(seed), "--variant", WORLD.slice(-1), "--out", w]);
+    }
     else churn("generate", "--subscribers", String(N), "--months", "12", "--seed", String(seed), "--format", "parquet", "--end", END, "--out", w);
   }
   const feats = join(w, "features.parquet");

@@ -24,6 +24,26 @@
  *             a contact within 30 days halves a helpful effect's log (m^0.5); effects last 45 days
  *   campaigns nine waves about five weeks apart, 7-10% of active customers, control groups of 20-29%
  *
+ * `--variant 3` builds a third world on the same machinery, written after the plan's modifiers and segments were
+ * set and never used to choose them: other churn drivers and effects keyed on other observable things.
+ *   churn     as above but no price-rise churn; x2 after a bill paid late (the last ended month), x1.6 for an NPS
+ *             detractor (latest answer 0-4), renewal spike x3
+ *   effects   care_call            0.6 for high-value customers of 2+ years; 1.2 for low-value ones contacted in
+ *                                    the last 45 days; else 0.97
+ *             complaint_fasttrack  0.5 with an open billing ticket, 0.85 with another open ticket, else 1
+ *             network_fix          0.55 after a network ticket in the last 30 days; 1.1 with none in 180 days
+ *             price_incentive      0.6 after a late payment; 0.75 for low-value detractors; 1.25 for high-value
+ *                                    promoters (NPS 9-10); else 0.97
+ *             renewal_offer        0.55 in the last 60 days of a contract; 1.2 for month-to-month customers of 5+
+ *                                    years; else 1
+ *             digital_nudge        0.7 for app users whose use has fallen by a fifth; 1.15 for phone-preferring
+ *                                    customers; else 0.98
+ *             bundle_addon         0.8 with exactly two products, else 1
+ *             loyalty_points       0.85 for tenure over 5 years, else 0.98
+ *             referral_invite      0.9 after an NPS of 9-10, 1.15 after one of 0-4, else 1
+ *             a contact within 45 days takes a helpful effect to m^0.3; effects last 45 days
+ *   campaigns eleven waves about four weeks apart, 6-8% of active customers, control groups of 15-25%
+ *
  * Writes the seven canonical tables (Parquet) and truth/ in churn's truth format: monthly.parquet
  * (subscriber_id, month_start, p_churn_30d, churned_30d, m_<action>) and subscribers.parquet.
  *
@@ -43,6 +63,9 @@ const opt = (name, def) => {
 const N = Number(opt("subscribers", 30000));
 const SEED = Number(opt("seed", 1));
 const OUT = opt("out", "/tmp/world2");
+const VARIANT = Number(opt("variant", 2));
+if (VARIANT !== 2 && VARIANT !== 3) throw new Error(`--variant ${VARIANT}: 2 or 3`);
+const V3 = VARIANT === 3;
 const MONTHS = 12;
 const END = Date.UTC(2026, 5, 30) / 86_400_000; // 2026-06-30
 const START = Date.UTC(2025, 6, 1) / 86_400_000; // 2025-07-01
@@ -57,14 +80,87 @@ const outage = REGIONS.map(() => new Uint8Array(END - START + 1));
 for (let r = 0; r < REGIONS.length; r++) for (let d = 0; d <= END - START; d++) outage[r][d] = world() < REGION_OUTAGE[r] ? 1 : 0;
 const PRICE_RISE = Date.UTC(2026, 0, 1) / 86_400_000; // January 1st, +8% for contract customers
 const campaigns = [];
-for (let d = START + 20 + Math.floor(world() * 10); d <= END - 5 && campaigns.length < 9; d += 33 + Math.floor(world() * 10)) {
-  campaigns.push({ day: d, sample: 0.07 + world() * 0.03, control: 0.2 + world() * 0.09 });
+if (V3) {
+  for (let d = START + 15 + Math.floor(world() * 10); d <= END - 5 && campaigns.length < 11; d += 26 + Math.floor(world() * 8)) {
+    campaigns.push({ day: d, sample: 0.06 + world() * 0.02, control: 0.15 + world() * 0.1 });
+  }
+} else {
+  for (let d = START + 20 + Math.floor(world() * 10); d <= END - 5 && campaigns.length < 9; d += 33 + Math.floor(world() * 10)) {
+    campaigns.push({ day: d, sample: 0.07 + world() * 0.03, control: 0.2 + world() * 0.09 });
+  }
 }
 const EFFECT_DAYS = 45;
-const REPEAT_DAYS = 30;
+const REPEAT_DAYS = V3 ? 45 : 30;
+const CHANNELS = ["email", "sms", "phone", "app", ""];
+
+/** Variant 3: whether the customer paid the last ended month's bill late (billing shows it from then on). */
+const lateLastMonth = (s, d) => {
+  const m = monthStarts.findLastIndex((ms) => ms <= d);
+  return m >= 1 && s.lateByMonth[m - 1] === true;
+};
+
+/** Variant 3's true multiplier of `action` for a customer in state `s` on day `d`. */
+function multiplier3(action, s, d) {
+  const recent = d - s.lastContact < REPEAT_DAYS;
+  const daysToEnd = s.contractEnd >= 0 ? s.contractEnd - d : Number.POSITIVE_INFINITY;
+  const tenure = d - s.activation;
+  const promoter = s.lastNps >= 9;
+  const detractor = s.lastNps >= 0 && s.lastNps <= 4;
+  let m = 1;
+  switch (action) {
+    case "care_call":
+      m = !s.lowValue && tenure > 2 * 365 ? 0.6 : s.lowValue && recent ? 1.2 : 0.97;
+      break;
+    case "complaint_fasttrack":
+      m = s.ticketUntil > d ? (s.openCategory === "billing" ? 0.5 : 0.85) : 1;
+      break;
+    case "network_fix":
+      m = d - s.lastNetworkTicket < 30 ? 0.55 : d - s.lastNetworkTicket > 180 ? 1.1 : 1;
+      break;
+    case "price_incentive":
+      m = lateLastMonth(s, d) ? 0.6 : s.lowValue && detractor ? 0.75 : !s.lowValue && promoter ? 1.25 : 0.97;
+      break;
+    case "renewal_offer":
+      m = daysToEnd >= 0 && daysToEnd <= 60 ? 0.55 : s.contractEnd < 0 && s.contract === "month_to_month" && tenure > 5 * 365 ? 1.2 : 1;
+      break;
+    case "digital_nudge":
+      m = s.channel === "app" && s.drift > 0.2 ? 0.7 : s.channel === "phone" ? 1.15 : 0.98;
+      break;
+    case "bundle_addon":
+      m = s.products.length === 2 ? 0.8 : 1;
+      break;
+    case "loyalty_points":
+      m = tenure > 5 * 365 ? 0.85 : 0.98;
+      break;
+    case "referral_invite":
+      m = promoter ? 0.9 : detractor ? 1.15 : 1;
+      break;
+  }
+  if (recent && m < 1) m = m ** 0.3;
+  return m;
+}
+
+/** Variant 3's monthly hazard in state s on day d, before any contact effect. */
+function hazard3(s, d) {
+  let h = 0.01 * (s.lowValue ? 1.3 : 1);
+  const tenure = d - s.activation;
+  h *= 1 + 1.5 * Math.exp(-tenure / 240);
+  if (s.contractEnd >= 0) {
+    const toEnd = s.contractEnd - d;
+    h *= toEnd >= -15 && toEnd <= 30 ? 3 : toEnd > 30 ? 0.4 : 1.3;
+  } else h *= s.contract === "prepaid" ? 1.5 : 1.2;
+  if (s.ticketUntil > d) h *= 2;
+  h *= 1 + 4 * s.drift;
+  if (lateLastMonth(s, d)) h *= 2;
+  if (s.lastNps >= 0 && s.lastNps <= 4) h *= 1.6;
+  h *= 1 + 6 * REGION_OUTAGE[s.region];
+  if (s.products.length >= 3) h *= 0.7;
+  return h;
+}
 
 /** The true multiplier of `action` for a customer in state `s` on day `d`. */
 function multiplier(action, s, d) {
+  if (V3) return multiplier3(action, s, d);
   const open = s.ticketUntil > d;
   const recent = d - s.lastContact < REPEAT_DAYS;
   const daysToEnd = s.contractEnd >= 0 ? s.contractEnd - d : Number.POSITIVE_INFINITY;
@@ -105,6 +201,7 @@ function multiplier(action, s, d) {
 
 /** Monthly hazard (expected departures per 30 days) in state s on day d, before any contact effect. */
 function hazard(s, d) {
+  if (V3) return hazard3(s, d);
   let h = 0.011 * (s.lowValue ? 1.4 : 1);
   const tenure = d - s.activation;
   h *= 1 + 1.5 * Math.exp(-tenure / 240);
@@ -166,6 +263,10 @@ for (let i = 0; i < N; i++) {
     lastNps: -1,
     effectM: 1,
     effectUntil: -1e9,
+    // variant 3: the preferred channel (drawn here), each month's late payment, the open ticket's category
+    channel: V3 ? CHANNELS[Math.floor(r() * CHANNELS.length)] : null,
+    lateByMonth: [],
+    openCategory: null,
   };
   const voice = products.includes("phone") || products.includes("mobile");
   const sms = products.includes("mobile");
@@ -178,6 +279,7 @@ for (let i = 0; i < N; i++) {
     if (monthStarts.includes(d)) {
       // month start: drift begins / progresses, truth row
       if (s.driftRate === 0 && r() < 0.02) s.driftRate = 0.04 + r() * 0.06;
+      if (V3) s.lateByMonth[monthStarts.indexOf(d)] = r() < (s.lowValue ? (s.priceSensitive ? 0.18 : 0.07) : 0.03) + 0.1 * s.drift;
       const h = hazard(s, d);
       const active = s.effectUntil > d ? s.effectM : 1;
       let H = 0;
@@ -203,6 +305,7 @@ for (let i = 0; i < N; i++) {
     if (r() < (out ? 0.03 : 0.0015)) {
       const cat = out ? "network" : ["billing", "service", "other", "network"][Math.floor(r() * 4)];
       const len = 2 + Math.floor(r() * 30);
+      if (V3 && d + len > s.ticketUntil) s.openCategory = cat;
       s.ticketUntil = Math.max(s.ticketUntil, d + len);
       s.lastComplaint = d;
       if (cat === "network") s.lastNetworkTicket = d;
@@ -237,7 +340,7 @@ for (let i = 0; i < N; i++) {
   }
   if (usageBuf.length > 50000) await flushUsage();
   const contractType = s.contractEnd >= 0 ? contract : contract === "prepaid" ? "prepaid" : "month_to_month";
-  lines.subscribers.push(`${id},${iso(activation)},${deact >= 0 ? iso(deact) : ""},${products.join("_")}_${lowValue ? "basic" : "plus"},${contractType},${s.contractEnd >= 0 ? iso(s.contractEnd) : ""},${fee},${REGIONS[s.region]},${["email", "sms", "phone", "app", ""][Math.floor(r() * 5)]}`);
+  lines.subscribers.push(`${id},${iso(activation)},${deact >= 0 ? iso(deact) : ""},${products.join("_")}_${lowValue ? "basic" : "plus"},${contractType},${s.contractEnd >= 0 ? iso(s.contractEnd) : ""},${fee},${REGIONS[s.region]},${V3 ? s.channel : CHANNELS[Math.floor(r() * 5)]}`);
   // extra products were added on the way (never after the data's end or the customer's departure)
   const lastDay = deact >= 0 ? deact - 1 : END;
   products.forEach((p, k) => {
@@ -248,7 +351,8 @@ for (let i = 0; i < N; i++) {
     if (ms > END) continue;
     const bill = fee * (ms >= PRICE_RISE && contract !== "prepaid" ? 1.08 : 1);
     const disc = s.lowValue && r() < 0.2 ? Math.round(bill * 0.15 * 100) / 100 : 0;
-    lines.billing.push(`${id},${iso(ms)},${Math.round((bill - disc) * 100) / 100},${disc},${r() < 0.05}`);
+    const late = V3 ? s.lateByMonth[monthStarts.indexOf(ms)] === true : r() < 0.05;
+    lines.billing.push(`${id},${iso(ms)},${Math.round((bill - disc) * 100) / 100},${disc},${late}`);
   }
   lines.truthSubs.push(`${id},${s.lowValue ? "low" : "high"},${s.priceSensitive},${s.driftRate > 0}`);
   for (const row of lines.monthly) row.deact = deact;
@@ -283,10 +387,10 @@ await withDb(async (db) => {
   }
   await db.run(`COPY (SELECT * FROM read_csv(${quoteLiteral(`${OUT}/truth/monthly.csv`)}, header = true)) TO ${quoteLiteral(`${OUT}/truth/monthly.parquet`)} (FORMAT parquet)`);
   await db.run(
-    `COPY (SELECT subscriber_id, 'world2' AS segment, value_tier, price_sensitive, false AS service_sensitive, drifting AS dormant FROM read_csv(${quoteLiteral(`${OUT}/truth/subscribers.csv`)}, header = true)) TO ${quoteLiteral(`${OUT}/truth/subscribers.parquet`)} (FORMAT parquet)`,
+    `COPY (SELECT subscriber_id, 'world${VARIANT}' AS segment, value_tier, price_sensitive, false AS service_sensitive, drifting AS dormant FROM read_csv(${quoteLiteral(`${OUT}/truth/subscribers.csv`)}, header = true)) TO ${quoteLiteral(`${OUT}/truth/subscribers.parquet`)} (FORMAT parquet)`,
   );
   rmSync(`${OUT}/truth/monthly.csv`);
   rmSync(`${OUT}/truth/subscribers.csv`);
   const r = await db.one(`SELECT count(*) AS n, avg(p_churn_30d) AS p, avg(CAST(churned_30d AS INTEGER)) AS c FROM read_parquet(${quoteLiteral(`${OUT}/truth/monthly.parquet`)})`);
-  console.log(`world2: ${N} subscribers, ${campaigns.length} campaigns, ${lines.campaigns.length} contacts; monthly rows ${r.n}, mean p ${Number(r.p).toFixed(4)}, realised ${Number(r.c).toFixed(4)} -> ${OUT}`);
+  console.log(`world${VARIANT}: ${N} subscribers, ${campaigns.length} campaigns, ${lines.campaigns.length} contacts; monthly rows ${r.n}, mean p ${Number(r.p).toFixed(4)}, realised ${Number(r.c).toFixed(4)} -> ${OUT}`);
 });
