@@ -14,6 +14,7 @@
  *
  *   npm run build && nice -n 10 node scripts/bench/oracle-share.mjs --world gen|world2|world3 [--seeds 11,12]
  *     [--subscribers 30000] [--budget 20000] [--model logistic|mlp|auto] [--method auto|uplift|...] [--dir /tmp/oracle-share]
+ *     [--contact-rules '{"channels": {"fallback": "none"}}']   (retention.contactRules for the scoring run)
  *     [--usage '{"fallingZ": 2}']   (retention.segments.usage settings for the scoring run)
  */
 import { execFileSync } from "node:child_process";
@@ -37,6 +38,8 @@ const BUDGET = Number(opt("budget", 20000));
 const MODEL = opt("model", "logistic");
 const METHOD = opt("method", "auto");
 const USAGE = JSON.parse(opt("usage", "{}"));
+/** retention.contactRules for the runs (e.g. '{"channels": {"fallback": "none"}}'). */
+const RULES = JSON.parse(opt("contact-rules", "{}"));
 const DIR = opt("dir", "/tmp/oracle-share");
 const cli = join(root, "dist/cli/main.js");
 
@@ -75,7 +78,10 @@ for (const seed of SEEDS) {
   mkdirSync(runs, { recursive: true });
   const run = join(runs, "run");
   const cfg = join(w, `config-${METHOD}.json`);
-  writeFileSync(cfg, JSON.stringify({ retention: { uplift: { method: METHOD }, ...(Object.keys(USAGE).length ? { segments: { usage: USAGE } } : {}) } }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({ retention: { uplift: { method: METHOD }, ...(Object.keys(USAGE).length ? { segments: { usage: USAGE } } : {}), ...(Object.keys(RULES).length ? { contactRules: RULES } : {}) } }),
+  );
   // --allow-drift: world2 raises prices in its last months, which the drift gate rightly flags; this measures the plan
   churn("score", "--config", cfg, "--model", join(models, "champion"), "--data", w, "--as-of", SCORE_AS_OF, "--budget", String(BUDGET), "--allow-drift", "--out", run);
   const sim = JSON.parse(churn("simulate", "--config", cfg, "--plan", run, "--truth", join(w, "truth"), "--json"));
@@ -117,5 +123,5 @@ for (const seed of SEEDS) {
 }
 const m = (k) => median(results.map((r) => r[k]).filter((v) => v !== null));
 console.log(
-  `${WORLD}, ${N} subscribers, budget ${BUDGET}, model ${MODEL}, method ${METHOD}${Object.keys(USAGE).length ? `, usage ${JSON.stringify(USAGE)}` : ""}, seeds ${SEEDS.join(",")}: median share of oracle ${(100 * m("share")).toFixed(1)}%, plan/top-risk-first net ${m("vsTop").toFixed(2)}x, harmful ${(100 * m("harmful")).toFixed(2)}% of contacts, AUC ${m("auc").toFixed(4)} vs true ${m("aucTrue").toFixed(4)}`,
+  `${WORLD}, ${N} subscribers, budget ${BUDGET}, model ${MODEL}, method ${METHOD}${Object.keys(USAGE).length ? `, usage ${JSON.stringify(USAGE)}` : ""}${Object.keys(RULES).length ? `, contact rules ${JSON.stringify(RULES)}` : ""}, seeds ${SEEDS.join(",")}: median share of oracle ${(100 * m("share")).toFixed(1)}%, plan/top-risk-first net ${m("vsTop").toFixed(2)}x, harmful ${(100 * m("harmful")).toFixed(2)}% of contacts, AUC ${m("auc").toFixed(4)} vs true ${m("aucTrue").toFixed(4)}`,
 );

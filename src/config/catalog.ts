@@ -38,6 +38,7 @@
  */
 import { z } from "zod";
 import { ACTION_IDS, BANDS, CHANNELS, SEGMENT_DIMS, type SegmentDim } from "../ids.js";
+import { channelFallbackSchema } from "./operation.js";
 
 const effectValue = z.number().min(-5).max(0.99);
 
@@ -63,6 +64,11 @@ export const actionSchema = z
       .partialRecord(z.enum(CHANNELS), z.object({ unitCost: z.number().min(0).optional().describe("cost per contact on this channel (default unitCost)") }).strict())
       .default({})
       .describe("other channels the action can be offered on, each with its cost; used when it is the subscriber's preferred channel (retention.contactRules.channels)"),
+    fallback: channelFallbackSchema
+      .optional()
+      .describe(
+        "this action's own rule for a subscriber whose preferred channel is not one of its channels, in place of retention.contactRules.channels.fallback: default = its own channel, none = not offered to them, or channels to try in order",
+      ),
     feeMonths: z
       .number()
       .min(0)

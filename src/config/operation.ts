@@ -11,6 +11,10 @@ export type PeriodKind = (typeof PERIODS)[number];
 /** Channels a subscriber can prefer and an action can be offered on. */
 export const CONTACT_CHANNELS = ["sms", "email", "app", "phone", "agent", "ticket", "mail"] as const;
 
+/** Where an action goes when the subscriber's preferred channel is not one of its channels. */
+export const channelFallbackSchema = z.union([z.enum(["default", "none"]), z.array(z.enum(CONTACT_CHANNELS)).min(1)]);
+export type ChannelFallback = z.infer<typeof channelFallbackSchema>;
+
 export const contactRulesSchema = z
   .object({
     cooldownDays: z
@@ -45,8 +49,7 @@ export const contactRulesSchema = z
           .boolean()
           .default(true)
           .describe("offer an action on the subscriber's preferred channel when the catalog has it there (its cost on that channel)"),
-        fallback: z
-          .union([z.enum(["default", "none"]), z.array(z.enum(CONTACT_CHANNELS)).min(1)])
+        fallback: channelFallbackSchema
           .default("default")
           .describe(
             "when the action is not offered on the preferred channel: default = the action's own channel, none = do not offer it, or a list of channels to try in order",

@@ -11,8 +11,8 @@
  *   max_contacts     already `maxContacts.count` contacts in the contact day's month (or ISO week)
  * A (subscriber, action) pair is excluded:
  *   action_cooldown  the same action within `actionCooldownDays[action]` days
- *   channel          the action is not offered on the subscriber's preferred channel and the fallback is `none`
- *                    (or none of the fallback channels has it)
+ *   channel          the action is not offered on the subscriber's preferred channel and the fallback (the
+ *                    action's own, else the rules') is `none` (or none of the fallback channels has it)
  * Contacts of the run being re-run are not history: a re-run replaces them (`contactHistory`'s excludeRunId).
  */
 import type { ContactRulesConfig, PeriodKind } from "../config/operation.js";
@@ -111,6 +111,8 @@ export interface ActionChannels {
   unitCost: number;
   /** Other channels, each with its unit cost (the action's own when omitted). */
   channels?: Readonly<Record<string, { unitCost?: number | undefined }>> | undefined;
+  /** The action's own fallback, in place of the contact rules' (catalog `fallback`). */
+  fallback?: ContactRulesConfig["channels"]["fallback"] | undefined;
 }
 
 export interface ChannelOffer {
@@ -130,9 +132,10 @@ export function offerChannel(a: ActionChannels, preferred: string | null | undef
   if (!cfg.usePreferred || !preferred) return offerOn(a, a.channel);
   const own = offerOn(a, preferred);
   if (own) return own;
-  if (cfg.fallback === "default") return offerOn(a, a.channel);
-  if (cfg.fallback === "none") return null;
-  for (const ch of cfg.fallback) {
+  const fallback = a.fallback ?? cfg.fallback;
+  if (fallback === "default") return offerOn(a, a.channel);
+  if (fallback === "none") return null;
+  for (const ch of fallback) {
     const o = offerOn(a, ch);
     if (o) return o;
   }

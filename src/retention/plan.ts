@@ -358,7 +358,7 @@ export function planRetention(input: PlanInput, opts: PlanOptions): Plan {
   const excluded = noExclusions();
   if (opts.contact && chan) {
     const c = opts.contact;
-    const asChannels: ActionChannels[] = actions.map((a) => ({ channel: a.channel, unitCost: a.unitCost, channels: a.channels }));
+    const asChannels: ActionChannels[] = actions.map((a) => ({ channel: a.channel, unitCost: a.unitCost, channels: a.channels, fallback: a.fallback }));
     for (let i = 0; i < n; i++) {
       const pref = input.preferredChannel?.[i] ?? null;
       let candidate = false;

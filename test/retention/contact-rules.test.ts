@@ -67,6 +67,20 @@ describe("contact rules", () => {
     expect(on("email", "none", false)).toEqual({ channel: "phone", unitCost: 8 });
   });
 
+  it("lets an action's own fallback (catalog) override the rules' fallback, both ways", () => {
+    const strict: ActionChannels = { channel: "app", unitCost: 0.2, channels: { email: { unitCost: 0.02 } }, fallback: "none" };
+    const lenient: ActionChannels = { channel: "phone", unitCost: 8, fallback: "default" };
+    const listed: ActionChannels = { channel: "phone", unitCost: 8, channels: { sms: { unitCost: 1 } }, fallback: ["sms"] };
+    const rules = (fallback: "default" | "none") => ({ usePreferred: true, fallback });
+    expect(offerChannel(strict, "phone", rules("default"))).toBeNull();
+    expect(offerChannel(strict, "email", rules("default"))).toEqual({ channel: "email", unitCost: 0.02 });
+    expect(offerChannel(strict, null, rules("default"))).toEqual({ channel: "app", unitCost: 0.2 });
+    expect(offerChannel(lenient, "email", rules("none"))).toEqual({ channel: "phone", unitCost: 8 });
+    expect(offerChannel(listed, "app", rules("none"))).toEqual({ channel: "sms", unitCost: 1 });
+    // without its own fallback the action follows the rules
+    expect(offerChannel({ channel: "app", unitCost: 0.2 }, "phone", rules("none"))).toBeNull();
+  });
+
   it("applies every rule over an ordered candidate list: one action per subscriber, excluded counted by reason", () => {
     const actions = new Map<string, ActionChannels>([
       ["care_call", { channel: "phone", unitCost: 8 }],

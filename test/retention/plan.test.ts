@@ -177,6 +177,32 @@ describe("retention plan", () => {
     expect(MARKETING.has(b2.recommended_action)).toBe(true);
   });
 
+  it("offers a marketing action only on a channel the subscriber prefers when its catalog entry says fallback none", () => {
+    // two low-value subscribers (A, B) alike but for their preferred channel; by default the phone-preferring
+    // one gets the marketing contact on its own channel (app), with fallback "none" on those actions not at all
+    const input: PlanInput = {
+      subscriberId: ["A", "B", "C", "D"],
+      probability: [0.3, 0.3, 0.02, 0.02],
+      arpu: [12, 12, 60, 60],
+      tenureDays: [900, 900, 900, 900],
+      openComplaints: [0, 0, 0, 0],
+      products: [2, 2, 2, 2],
+      preferredChannel: ["phone", "email", "", ""],
+    };
+    const contact = { excluded: () => null, onCooldown: () => false, channels: { usePreferred: true, fallback: "default" as const } };
+    const byId = (cfg: RetentionConfig) => new Map(planRetention(input, { thresholds, config: cfg, contact }).rows().map((r) => [r.subscriber_id, r]));
+    const before = byId(config());
+    expect(MARKETING.has(before.get("A")!.recommended_action)).toBe(true);
+    expect(before.get("A")!.channel).not.toBe("phone");
+    expect(MARKETING.has(before.get("B")!.recommended_action)).toBe(true);
+    const strict = config();
+    strict.actions = strict.actions.map((x) => (MARKETING.has(x.id) ? { ...x, fallback: "none" as const } : x));
+    const after = byId(strict);
+    expect(MARKETING.has(after.get("A")!.recommended_action)).toBe(false);
+    expect(after.get("B")!.recommended_action).toBe(before.get("B")!.recommended_action);
+    expect(after.get("B")!.channel).toBe("email");
+  });
+
   it("recommends none when no action pays for itself", () => {
     const plan = planRetention({ subscriberId: ["A"], probability: [0.01], arpu: [5] }, { thresholds, config: config() });
     expect(plan.rows()[0]).toMatchObject({ recommended_action: "none", action_cost: 0, expected_net_value: 0, selected: false });
