@@ -140,24 +140,6 @@ function multiplier3(action, s, d) {
   return m;
 }
 
-/** Variant 3's monthly hazard in state s on day d, before any contact effect. */
-function hazard3(s, d) {
-  let h = 0.01 * (s.lowValue ? 1.3 : 1);
-  const tenure = d - s.activation;
-  h *= 1 + 1.5 * Math.exp(-tenure / 240);
-  if (s.contractEnd >= 0) {
-    const toEnd = s.contractEnd - d;
-    h *= toEnd >= -15 && toEnd <= 30 ? 3 : toEnd > 30 ? 0.4 : 1.3;
-  } else h *= s.contract === "prepaid" ? 1.5 : 1.2;
-  if (s.ticketUntil > d) h *= 2;
-  h *= 1 + 4 * s.drift;
-  if (lateLastMonth(s, d)) h *= 2;
-  if (s.lastNps >= 0 && s.lastNps <= 4) h *= 1.6;
-  h *= 1 + 6 * REGION_OUTAGE[s.region];
-  if (s.products.length >= 3) h *= 0.7;
-  return h;
-}
-
 /** The true multiplier of `action` for a customer in state `s` on day `d`. */
 function multiplier(action, s, d) {
   if (V3) return multiplier3(action, s, d);
@@ -199,21 +181,30 @@ function multiplier(action, s, d) {
   return m;
 }
 
+/** The hazard's factors of each variant (variant 3: the same shape with other sizes and drivers). */
+const HAZARD = V3
+  ? { base: 0.01, lowValue: 1.3, spike: 3, ticket: 2, drift: 4, outage: 6, bundled: 0.7 }
+  : { base: 0.011, lowValue: 1.4, spike: 4, ticket: 2.5, drift: 5, outage: 8, bundled: 0.6 };
+
 /** Monthly hazard (expected departures per 30 days) in state s on day d, before any contact effect. */
 function hazard(s, d) {
-  if (V3) return hazard3(s, d);
-  let h = 0.011 * (s.lowValue ? 1.4 : 1);
+  const k = HAZARD;
+  let h = k.base * (s.lowValue ? k.lowValue : 1);
   const tenure = d - s.activation;
   h *= 1 + 1.5 * Math.exp(-tenure / 240);
   if (s.contractEnd >= 0) {
     const toEnd = s.contractEnd - d;
-    h *= toEnd >= -15 && toEnd <= 30 ? 4 : toEnd > 30 ? 0.4 : 1.3;
+    h *= toEnd >= -15 && toEnd <= 30 ? k.spike : toEnd > 30 ? 0.4 : 1.3;
   } else h *= s.contract === "prepaid" ? 1.5 : 1.2;
-  if (s.ticketUntil > d) h *= 2.5;
-  h *= 1 + 5 * s.drift;
-  if (s.priceSensitive && d - PRICE_RISE >= 0 && d - PRICE_RISE < 60 && s.contract !== "prepaid") h *= 1.8;
-  h *= 1 + 8 * REGION_OUTAGE[s.region];
-  if (s.products.length >= 3) h *= 0.6;
+  if (s.ticketUntil > d) h *= k.ticket;
+  h *= 1 + k.drift * s.drift;
+  if (V3) {
+    // a bill paid late last month, an NPS detractor; no price-rise churn
+    if (lateLastMonth(s, d)) h *= 2;
+    if (s.lastNps >= 0 && s.lastNps <= 4) h *= 1.6;
+  } else if (s.priceSensitive && d - PRICE_RISE >= 0 && d - PRICE_RISE < 60 && s.contract !== "prepaid") h *= 1.8;
+  h *= 1 + k.outage * REGION_OUTAGE[s.region];
+  if (s.products.length >= 3) h *= k.bundled;
   return h;
 }
 
