@@ -99,6 +99,7 @@ export const runSummarySchema = z.looseObject({
   /** total: the run's budget, or what it spent when it had none (`unlimited`). */
   budget: z.object({ total: z.number(), used: z.number(), unlimited: z.boolean().optional() }),
   expectedRevenueSaved: z.number(),
+  expectedRevenueSavedOnPriors: z.number().exactOptional(),
   expectedChurnersBacktest: z.object({ dates: count, low: z.number(), high: z.number(), within10: count }).exactOptional(),
   segmentLabel: z.string(),
   matrix: z.array(z.object({ band, segment: z.string(), subscribers: count, valueAtRisk: z.number().exactOptional() })),

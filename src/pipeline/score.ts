@@ -131,6 +131,8 @@ export interface ScoreResult {
   budget: number | null;
   budgetUsed: number;
   expectedRevenueSaved: number;
+  /** The part of it bought with the catalogue's prior effects alone (summary.json expectedRevenueSavedOnPriors). */
+  expectedRevenueSavedOnPriors: number;
   /** Sum of the churn probabilities of the scored subscribers: churners expected without any action. */
   expectedChurners: number;
   effects: { source: "learned" | "prior"; note: string };
@@ -406,6 +408,7 @@ export async function planAndWrite(db: Db, w: PlanAndWriteInput): Promise<ScoreR
       budget: manifest.budget,
       budgetUsed: manifest.budget_used,
       expectedRevenueSaved: manifest.expected_revenue_saved,
+      expectedRevenueSavedOnPriors: planned.summary.expectedRevenueSavedOnPriors ?? 0,
       expectedChurners: manifest.expected_churners ?? 0,
       effects: manifest.effects,
       drift: manifest.drift,
@@ -455,6 +458,7 @@ async function writeShard(db: Db, out: string, w: ShardWrite, clock: StageClock,
       budget: null,
       budgetUsed: 0,
       expectedRevenueSaved: 0,
+      expectedRevenueSavedOnPriors: 0,
       expectedChurners: 0,
       effects: { source: "prior", note: "planned by churn plan --merge" },
       drift: driftForManifest(noDrift(0, 0), false),

@@ -96,6 +96,11 @@ export interface PlannerReportData {
   bands: BandSummary[];
   budget: { total: number; used: number; unlimited?: boolean | undefined };
   expectedRevenueSaved: number;
+  /**
+   * The part of expectedRevenueSaved bought with the catalogue's prior effects alone (no campaign or holdout
+   * evidence for the action in that segment): what no data behind this run has checked (absent in older runs).
+   */
+  expectedRevenueSavedOnPriors?: number;
   /** Sum of the churn probabilities: churners expected within the horizon without any action (absent in older runs). */
   expectedChurners?: number;
   /**
@@ -170,6 +175,20 @@ export interface RenewalMonth {
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
 /** What the expected churners are and, with a backtest, how far they were from the real churners before. */
+/** Return per unit spent, and how much of the figure rests on the catalogue's priors alone. */
+function expectedSavedHint(d: Pick<PlannerReportData, "expectedRevenueSaved" | "expectedRevenueSavedOnPriors" | "budget">): string {
+  const perUnit = d.budget.used > 0 ? `${(d.expectedRevenueSaved / d.budget.used).toFixed(1)} per 1 spent` : "no spend";
+  const share = priorShare(d);
+  return share === null ? perUnit : `${perUnit}; ${share}% of it on catalogue priors no campaign checked`;
+}
+
+/** Percent of the expected revenue saved that rests on prior effects alone (null: none, or not recorded). */
+export function priorShare(d: Pick<PlannerReportData, "expectedRevenueSaved" | "expectedRevenueSavedOnPriors">): number | null {
+  const on = d.expectedRevenueSavedOnPriors;
+  if (on === undefined || !(d.expectedRevenueSaved > 0) || !(on > 0)) return null;
+  return Math.min(100, Math.round((100 * on) / d.expectedRevenueSaved));
+}
+
 function expectedChurnersHint(b: PlannerReportData["expectedChurnersBacktest"]): string {
   const what = "Σ P(churn) over the scored subscribers, without any action";
   if (!b) return what;
@@ -197,7 +216,7 @@ function headline(d: PlannerReportData): Section {
         ? "no budget limit: every action worth more than it costs"
         : `of ${Math.round(d.budget.total).toLocaleString("en-US")} ${d.run.currency} (${d.budget.total > 0 ? ((d.budget.used / d.budget.total) * 100).toFixed(0) : "0"}%)`,
     },
-    { label: "Expected revenue saved", value: d.expectedRevenueSaved, format: "money", hint: d.budget.used > 0 ? `${(d.expectedRevenueSaved / d.budget.used).toFixed(1)} per 1 spent` : "no spend" },
+    { label: "Expected revenue saved", value: d.expectedRevenueSaved, format: "money", hint: expectedSavedHint(d) },
   );
   const pb = d.periodBudget;
   if (pb) {

@@ -84,6 +84,9 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
   const top: TopSubscriber[] = [];
   const perBand: Record<string, number> = Object.fromEntries(BANDS.map((b) => [b, 0]));
   const perActionCount: Record<string, number> = {};
+  // expected saving of the contacted subscribers, and its part bought with prior effects alone
+  let saving = 0;
+  let savingOnPriors = 0;
   for (let k = 0; k < plan.size; k++) {
     const row = plan.row(k);
     perBand[row.risk_band] = (perBand[row.risk_band] ?? 0) + 1;
@@ -102,6 +105,8 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
         a.contacts++;
         a.cost += row.action_cost;
         a.saving += row.expected_saving;
+        saving += row.expected_saving;
+        if (row.effect_source === "prior") savingOnPriors += row.expected_saving;
         a.prior += e?.prior ?? row.effect;
         if (e?.source === "learned") {
           a.learnedW++;
@@ -141,6 +146,8 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
     bands,
     budget: { total: o.budget ?? spent, used: spent, ...(o.budget === null ? { unlimited: true } : {}) },
     expectedRevenueSaved: round2(plan.totals.all.expected_saving),
+    // as a share of the contacted subscribers' saving, applied to the total (the same rows in a plain run)
+    expectedRevenueSavedOnPriors: saving > 0 ? round2((savingOnPriors / saving) * plan.totals.all.expected_saving) : 0,
     expectedChurners: round2(plan.totals.all.expected_churners),
     ...(o.expectedBacktest ? { expectedChurnersBacktest: o.expectedBacktest } : {}),
     segmentLabel: "main driver",

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { msg } from "../../src/messages.js";
 import { buildPlannerReport } from "../../src/report/planner-report.js";
+import { renderReport } from "../../src/report/index.js";
 import { samplePlannerReport } from "./sample-data.js";
 
 const introOf = (modelSaw?: Parameters<typeof msg.evaluateModelSaw>[1]) => {
@@ -23,5 +24,14 @@ describe("planner report: outcome of an earlier run", () => {
     expect(training).toContain("2026-03-31 lies in the model's training data");
     expect(training).toContain("judge the model on runs after 2026-05-31");
     expect(introOf({ role: "unseen", trainAsOfMax: "2026-01-31", validAsOf: "2026-02-28" })).toBe(base);
+  });
+});
+
+describe("planner report: the expected revenue saved", () => {
+  it("says how much of it rests on catalogue priors no campaign checked, and nothing when none does", async () => {
+    const d = samplePlannerReport();
+    const half = await renderReport({ ...d, expectedRevenueSavedOnPriors: d.expectedRevenueSaved / 2 }, "html");
+    expect(half).toContain("50% of it on catalogue priors no campaign checked");
+    expect(await renderReport({ ...d, expectedRevenueSavedOnPriors: 0 }, "html")).not.toContain("catalogue priors no campaign checked");
   });
 });

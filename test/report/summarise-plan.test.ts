@@ -4,6 +4,7 @@ import { type DriftSummary, noDrift } from "../../src/monitoring/drift.js";
 import type { EffectEstimate } from "../../src/retention/effects.js";
 import type { Plan, PlanRow, PlanTotal } from "../../src/retention/plan.js";
 import { summarisePlan } from "../../src/report/summarise-plan.js";
+import { priorShare } from "../../src/report/planner-report.js";
 import { noExclusions } from "../../src/retention/contact-rules.js";
 
 function row(p: Partial<PlanRow> & Pick<PlanRow, "rank" | "subscriber_id" | "risk_band" | "main_driver" | "segment">): PlanRow {
@@ -113,6 +114,19 @@ describe("summarisePlan", () => {
     ]);
     expect(s.summary.budget).toEqual({ total: 100, used: 31 });
     expect(s.summary.expectedRevenueSaved).toBe(63);
+  });
+
+  it("says how much of the expected saving rests on prior effects alone, and the report and score line show it", () => {
+    // S1 learned (40), S2 prior (20), S3 a subscriber's own effect (3): 20 of the contacts' 63 on priors, scaled to the
+    // plan's total (63.0049)
+    const sourced = rows.map((r) => ({ ...r, effect_source: (r.subscriber_id === "S1" ? "learned" : r.subscriber_id === "S2" ? "prior" : r.subscriber_id === "S3" ? "uplift" : "") as PlanRow["effect_source"] }));
+    const s = summarisePlan({ ...base, plan: { ...plan, row: (r: number) => sourced[r]!, rows: () => sourced } }).summary;
+    expect(s.expectedRevenueSavedOnPriors).toBe(Math.round((20 / 63) * 63.0049 * 100) / 100);
+    expect(priorShare(s)).toBe(32);
+    expect(priorShare({ expectedRevenueSaved: 63, expectedRevenueSavedOnPriors: 0 })).toBeNull();
+    expect(priorShare({ expectedRevenueSaved: 0, expectedRevenueSavedOnPriors: 0 })).toBeNull();
+    // nothing from priors in the base plan (no row says "prior")
+    expect(summarisePlan(base).summary.expectedRevenueSavedOnPriors).toBe(0);
   });
 
   it("builds the band × main-driver matrix in band order, value at risk rounded to cents", () => {

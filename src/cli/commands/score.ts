@@ -6,6 +6,7 @@ import { createLogger } from "../../log.js";
 import { BACKENDS, type BackendName } from "../../model/backend.js";
 import { parseExclude } from "../../model/inputs.js";
 import { type ScoreResult, scoreRun } from "../../pipeline/score.js";
+import { priorShare } from "../../report/planner-report.js";
 import { type CacheArgs, cacheFrom, cacheOptions } from "../cache-options.js";
 import { parseShard } from "../../pipeline/shard.js";
 import { emit } from "../output.js";
@@ -64,11 +65,17 @@ export function scoreText(r: ScoreResult): string {
           }`,
         ]
       : []),
-    `budget ${r.budget ?? "unlimited"}, used ${r.budgetUsed}, expected revenue saved ${r.expectedRevenueSaved}; expected churners without action ${r.expectedChurners}`,
+    `budget ${r.budget ?? "unlimited"}, used ${r.budgetUsed}, expected revenue saved ${r.expectedRevenueSaved}${onPriors(r)}; expected churners without action ${r.expectedChurners}`,
     ...(r.periodBudget ? [`period budget ${r.periodBudget.period}: ${r.periodBudget.amount}; spent by earlier runs ${r.periodBudget.spent}, committed ${r.periodBudget.committed}, remaining ${r.periodBudget.remaining}`] : []),
     `effects: ${r.effects.note}`,
     `input: ${r.integrity?.checked ? (r.integrity.failures.length ? `looks broken (allowed by --allow-drift): ${r.integrity.failures.map((f) => `${f.column} ${f.kind}`).join(", ")}` : "integrity ok") : "integrity not checked"}; population shift: ${r.drift.checked ? `score PSI ${r.drift.score_psi}, max feature ${r.drift.max_feature ? `${r.drift.max_feature.feature} ${r.drift.max_feature.psi}` : "-"}${driftAlerts(r.drift.alerts, r.drift.threshold)}` : "not checked"}`,
   ].join("\n");
+}
+
+/** How much of the expected saving rests on the catalogue's prior effects alone, when any does. */
+function onPriors(r: Pick<ScoreResult, "expectedRevenueSaved" | "expectedRevenueSavedOnPriors">): string {
+  const share = priorShare({ expectedRevenueSaved: r.expectedRevenueSaved, expectedRevenueSavedOnPriors: r.expectedRevenueSavedOnPriors });
+  return share === null ? "" : ` (${share}% of it on catalogue priors no campaign checked)`;
 }
 
 export const scoreCommand: CommandModule<object, Args> = {
