@@ -12,7 +12,9 @@ export type PeriodKind = (typeof PERIODS)[number];
 export const CONTACT_CHANNELS = ["sms", "email", "app", "phone", "agent", "ticket", "mail"] as const;
 
 /** Where an action goes when the subscriber's preferred channel is not one of its channels. */
-export const channelFallbackSchema = z.union([z.enum(["default", "none"]), z.array(z.enum(CONTACT_CHANNELS)).min(1)]);
+export const channelFallbackSchema = z.union([z.enum(["default", "none"]), z.array(z.enum(CONTACT_CHANNELS)).min(1)], {
+  error: `expected default (the action's own channel), none (not offered), or a list of channels to try in order (${CONTACT_CHANNELS.join(", ")})`,
+});
 export type ChannelFallback = z.infer<typeof channelFallbackSchema>;
 
 export const contactRulesSchema = z

@@ -47,6 +47,23 @@ describe("config", () => {
     expect(nearestKey("ab", ["aa", "bb"])).toBeUndefined();
   });
 
+  it("says what a channel fallback may be, for the contact rules and for one action", () => {
+    const problems = (text: string) => {
+      try {
+        parseConfig(text, "c.yaml");
+      } catch (e) {
+        return (e as ConfigError).message;
+      }
+      return "";
+    };
+    const want = "expected default (the action's own channel), none (not offered), or a list of channels to try in order (sms, email, app, phone, agent, ticket, mail)";
+    expect(problems("retention:\n  contactRules:\n    channels: {fallback: nowhere}\n")).toContain(`retention.contactRules.channels.fallback: ${want}`);
+    const action = "retention:\n  actions:\n    - {id: digital_nudge, description: nudge, channel: app, unitCost: 0.2, effect: {default: 0.01}, fallback: [sms, pigeon]}\n";
+    expect(problems(action)).toContain(`retention.actions.0.fallback: ${want}`);
+    const ok = parseConfig(action.replace("[sms, pigeon]", "none"), "c.yaml");
+    expect(ok.retention.actions.find((a) => a.id === "digital_nudge")?.fallback).toBe("none");
+  });
+
   it("names the file when the syntax is broken", () => {
     expect(() => parseConfig("{not json", "c.json")).toThrow(msg.configParse("c.json", "").slice(0, 30));
   });
