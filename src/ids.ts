@@ -42,8 +42,9 @@ export const CONTRACT_STAGES = ["in_contract", "renewal_window", "out_of_contrac
 /** Main drivers of churn risk (the reasons' families), `none` when no reason stands out. */
 export const DRIVERS = ["network", "billing", "service", "disengagement", "price", "contract_end", "none"] as const;
 /**
- * Use: falling (down by at least `segments.usage.fallingPct` against the subscriber's own past, beyond `fallingZ` standard errors), quiet (not falling,
- * and among the least active subscribers: `segments.usage.quietQuantile`), else steady.
+ * Use: falling (down by at least `segments.usage.fallingPct` against the subscriber's own past, beyond `fallingZ`
+ * standard errors), quiet (not falling, and among the least active subscribers: `segments.usage.quietQuantile`), else
+ * steady.
  */
 export const USAGE_TRENDS = ["falling", "steady", "quiet"] as const;
 export type ValueTier = (typeof VALUE_TIERS)[number];

@@ -2,8 +2,8 @@
  * Stage 8 of `churn score`: this run against the run history (monitoring/changes.ts). The previous run is the latest
  * sibling run folder with an earlier as-of date (for a flat table, which has none: the latest earlier flat-table run,
  * in the order they ran); renewal events are judged for the months that have become judgeable since it, each against
- * the latest run from before the month began. Earlier runs written before these
- * files existed (no risk_list.parquet, or scores.parquet without contract columns) are skipped, not failed on.
+ * the latest run from before the month began. Earlier runs written before these files existed (no risk_list.parquet,
+ * or scores.parquet without contract columns) are skipped, not failed on.
  * So is a reference run whose data ran past the month's start (its manifest's data_end): the subscribers table holds
  * each contract as of the export, so such a run saw a term that ended and rolled over to month-to-month as never
  * fixed, and every stayer would count as renewed.

@@ -79,7 +79,10 @@ export interface ScoreChunksOptions {
    * known values, the largest of them): use counts as falling when this many measures fell. Default 1, the least.
    */
   fallingMeasures?: number | undefined;
-  /** A measure's fall counts only beyond this many standard errors of its recent level (fallSignificance; retention.segments.usage.fallingZ); 0 or absent: any fall. */
+  /**
+   * A measure's fall counts only beyond this many standard errors of its recent level (fallSignificance;
+   * retention.segments.usage.fallingZ); 0 or absent: any fall.
+   */
   fallingZ?: number | undefined;
 }
 

@@ -174,7 +174,6 @@ export interface RenewalMonth {
 
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
-/** What the expected churners are and, with a backtest, how far they were from the real churners before. */
 /** Return per unit spent, and how much of the figure rests on the catalogue's priors alone. */
 function expectedSavedHint(d: Pick<PlannerReportData, "expectedRevenueSaved" | "expectedRevenueSavedOnPriors" | "budget">): string {
   const perUnit = d.budget.used > 0 ? `${(d.expectedRevenueSaved / d.budget.used).toFixed(1)} per 1 spent` : "no spend";
@@ -189,6 +188,7 @@ export function priorShare(d: Pick<PlannerReportData, "expectedRevenueSaved" | "
   return Math.min(100, Math.round((100 * on) / d.expectedRevenueSaved));
 }
 
+/** What the expected churners are and, with a backtest, how far they were from the real churners before. */
 function expectedChurnersHint(b: PlannerReportData["expectedChurnersBacktest"]): string {
   const what = "Σ P(churn) over the scored subscribers, without any action";
   if (!b) return what;

@@ -84,8 +84,7 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
   const top: TopSubscriber[] = [];
   const perBand: Record<string, number> = Object.fromEntries(BANDS.map((b) => [b, 0]));
   const perActionCount: Record<string, number> = {};
-  // expected saving of the contacted subscribers, and its part bought with prior effects alone
-  let saving = 0;
+  // the contacted subscribers' expected saving bought with prior effects alone
   let savingOnPriors = 0;
   for (let k = 0; k < plan.size; k++) {
     const row = plan.row(k);
@@ -105,7 +104,6 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
         a.contacts++;
         a.cost += row.action_cost;
         a.saving += row.expected_saving;
-        saving += row.expected_saving;
         if (row.effect_source === "prior") savingOnPriors += row.expected_saving;
         a.prior += e?.prior ?? row.effect;
         if (e?.source === "learned") {
@@ -139,6 +137,7 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
   const bands: BandSummary[] = plan.totals.byBand.map((t) => ({ band: t.key as BandSummary["band"], subscribers: t.subscribers, valueAtRisk: round2(t.value_at_risk), selected: t.contacts }));
   const spent = round2(plan.spent);
   const d = o.drift;
+  const saving = [...perAction.values()].reduce((t, a) => t + a.saving, 0);
   const summary: RunSummaryFile = {
     kind: "planner-report",
     // createdAt: the as-of day (taken from the inputs), so a re-run writes the same bytes

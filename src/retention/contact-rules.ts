@@ -15,7 +15,7 @@
  *                    action's own, else the rules') is `none` (or none of the fallback channels has it)
  * Contacts of the run being re-run are not history: a re-run replaces them (`contactHistory`'s excludeRunId).
  */
-import type { ContactRulesConfig, PeriodKind } from "../config/operation.js";
+import type { ChannelFallback, ContactRulesConfig, PeriodKind } from "../config/operation.js";
 
 export const SUBSCRIBER_REASONS = ["do_not_contact", "holdout", "cooldown", "max_contacts"] as const;
 export const ACTION_REASONS = ["action_cooldown", "channel"] as const;
@@ -112,7 +112,7 @@ export interface ActionChannels {
   /** Other channels, each with its unit cost (the action's own when omitted). */
   channels?: Readonly<Record<string, { unitCost?: number | undefined }>> | undefined;
   /** The action's own fallback, in place of the contact rules' (catalog `fallback`). */
-  fallback?: ContactRulesConfig["channels"]["fallback"] | undefined;
+  fallback?: ChannelFallback | undefined;
 }
 
 export interface ChannelOffer {

@@ -17,8 +17,8 @@
  *   moves by chance: score-chunks.ts fallSignificance); quiet when it is not falling and the subscriber was active on
  *   few days of the last 30 (at or below the `quietQuantile` of the scored subscribers, or `quietActiveDays`); else
  *   steady. It says whether engagement is going away, whatever drives the risk: actions that win back use (a usage
- *   nudge, a bundle) are priced and learned on it. Quiet and stable is the retention literature's "sleeping dog": settled, using little,
- *   and reminded by an unsolicited offer of a contract they had stopped thinking about.
+ *   nudge, a bundle) are priced and learned on it. Quiet and stable is the retention literature's "sleeping dog":
+ *   settled, using little, and reminded by an unsolicited offer of a contract they had stopped thinking about.
  *
  * The effect segment (the key effects are priced and learned on) joins the dimensions listed in
  * `retention.segments.effectKey`, e.g. "value=high;price=insensitive;driver=network".
