@@ -16,8 +16,10 @@
  *     [--subscribers 30000] [--budget 20000] [--model logistic|mlp|auto] [--method auto|uplift|...] [--dir /tmp/oracle-share]
  *     [--contact-rules '{"channels": {"fallback": "none"}}']   (retention.contactRules for the scoring run)
  *     [--usage '{"fallingZ": 2}']   (retention.segments.usage settings for the scoring run)
+ *     [--uplift '{"caution": 0}']   (retention.uplift settings for the scoring run, beside --method)
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -40,7 +42,11 @@ const METHOD = opt("method", "auto");
 const USAGE = JSON.parse(opt("usage", "{}"));
 /** retention.contactRules for the runs (e.g. '{"channels": {"fallback": "none"}}'). */
 const RULES = JSON.parse(opt("contact-rules", "{}"));
+/** retention.uplift settings beside the method (e.g. '{"caution": 0}'). */
+const UPLIFT = JSON.parse(opt("uplift", "{}"));
 const DIR = opt("dir", "/tmp/oracle-share");
+/** Runs with other settings get their own runs folder and config file, so runs side by side do not collide. */
+const TAG = [USAGE, RULES, UPLIFT].some((o) => Object.keys(o).length) ? `-${createHash("sha256").update(JSON.stringify([USAGE, RULES, UPLIFT])).digest("hex").slice(0, 8)}` : "";
 const cli = join(root, "dist/cli/main.js");
 
 const sh = (cmd, argv) => execFileSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], maxBuffer: 1 << 28, env: { ...process.env, TZ: "UTC" } });
@@ -73,14 +79,14 @@ for (const seed of SEEDS) {
   if (!existsSync(join(models, "champion"))) churn("train", "--features", feats, "--model", MODEL, "--out", models);
   // each run in its own runs folder: runs in one folder share a contacts log and a period budget ledger (a second
   // run in the same folder would find the period's budget spent)
-  const runs = join(w, `runs-${MODEL}-${METHOD}`);
+  const runs = join(w, `runs-${MODEL}-${METHOD}${TAG}`);
   rmSync(runs, { recursive: true, force: true });
   mkdirSync(runs, { recursive: true });
   const run = join(runs, "run");
-  const cfg = join(w, `config-${METHOD}.json`);
+  const cfg = join(w, `config-${METHOD}${TAG}.json`);
   writeFileSync(
     cfg,
-    JSON.stringify({ retention: { uplift: { method: METHOD }, ...(Object.keys(USAGE).length ? { segments: { usage: USAGE } } : {}), ...(Object.keys(RULES).length ? { contactRules: RULES } : {}) } }),
+    JSON.stringify({ retention: { uplift: { ...UPLIFT, method: METHOD }, ...(Object.keys(USAGE).length ? { segments: { usage: USAGE } } : {}), ...(Object.keys(RULES).length ? { contactRules: RULES } : {}) } }),
   );
   // --allow-drift: world2 raises prices in its last months, which the drift gate rightly flags; this measures the plan
   churn("score", "--config", cfg, "--model", join(models, "champion"), "--data", w, "--as-of", SCORE_AS_OF, "--budget", String(BUDGET), "--allow-drift", "--out", run);
@@ -123,5 +129,5 @@ for (const seed of SEEDS) {
 }
 const m = (k) => median(results.map((r) => r[k]).filter((v) => v !== null));
 console.log(
-  `${WORLD}, ${N} subscribers, budget ${BUDGET}, model ${MODEL}, method ${METHOD}${Object.keys(USAGE).length ? `, usage ${JSON.stringify(USAGE)}` : ""}${Object.keys(RULES).length ? `, contact rules ${JSON.stringify(RULES)}` : ""}, seeds ${SEEDS.join(",")}: median share of oracle ${(100 * m("share")).toFixed(1)}%, plan/top-risk-first net ${m("vsTop").toFixed(2)}x, harmful ${(100 * m("harmful")).toFixed(2)}% of contacts, AUC ${m("auc").toFixed(4)} vs true ${m("aucTrue").toFixed(4)}`,
+  `${WORLD}, ${N} subscribers, budget ${BUDGET}, model ${MODEL}, method ${METHOD}${Object.keys(USAGE).length ? `, usage ${JSON.stringify(USAGE)}` : ""}${Object.keys(RULES).length ? `, contact rules ${JSON.stringify(RULES)}` : ""}${Object.keys(UPLIFT).length ? `, uplift ${JSON.stringify(UPLIFT)}` : ""}, seeds ${SEEDS.join(",")}: median share of oracle ${(100 * m("share")).toFixed(1)}%, plan/top-risk-first net ${m("vsTop").toFixed(2)}x, harmful ${(100 * m("harmful")).toFixed(2)}% of contacts, AUC ${m("auc").toFixed(4)} vs true ${m("aucTrue").toFixed(4)}`,
 );
