@@ -111,8 +111,24 @@ export const runSummarySchema = z.looseObject({
       expectedSaving: z.number(),
       priorEffect: z.number(),
       learned: z.object({ effect: z.number(), ciLow: z.number(), ciHigh: z.number(), nTreat: count, nControl: count }).exactOptional(),
+      effectUsed: z.number().exactOptional(),
+      effectBasis: z.enum(["uplift", "per_action", "cells", "prior"]).exactOptional(),
     }),
   ),
+  campaignEvidence: z
+    .array(
+      z.object({
+        action: z.string(),
+        nTreat: count,
+        nControl: count,
+        churnedTreat: count,
+        churnedControl: count,
+        effect: z.number(),
+        ciLow: z.number(),
+        ciHigh: z.number(),
+      }),
+    )
+    .exactOptional(),
   top: z.array(
     z.object({
       rank: count,

@@ -339,7 +339,7 @@ export async function planAndWrite(db: Db, w: PlanAndWriteInput): Promise<ScoreR
     const planned = summarisePlan({
       plan,
       reasons: (i) => reasonTexts(model.rc, scored.reasonCol, scored.reasonVal, i),
-      effects,
+      effects: { ...effects, method: effects.uplift?.method },
       drift,
       kpis,
       run: { id: runId, asOf: src.asOf ?? "", modelId: model.id, scored: scored.n, currency: config.scoring.currency },

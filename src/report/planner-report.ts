@@ -39,6 +39,27 @@ export interface ActionSummary {
   priorEffect: number;
   /** Learned from past campaigns against a control group, when there was enough data (contact-weighted over segments). */
   learned?: { effect: number; ciLow: number; ciHigh: number; nTreat: number; nControl: number };
+  /** The effect the plan bought with, averaged over the contacts (absent in runs written before it was recorded). */
+  effectUsed?: number;
+  /**
+   * How it was found: uplift = each subscriber's own (the per-subscriber uplift model); per_action = the segment cells
+   * corrected by one factor per action learned from the campaigns; cells = learned segment cells (the prior where a cell
+   * is thin); prior = the catalogue's prior alone.
+   */
+  effectBasis?: "uplift" | "per_action" | "cells" | "prior";
+}
+
+/** An action's campaigns with every segment pooled: treated vs control churn within the effects' horizon, no prior. */
+export interface CampaignEvidence {
+  action: string;
+  nTreat: number;
+  nControl: number;
+  churnedTreat: number;
+  churnedControl: number;
+  /** 1 - (treated churn rate / control churn rate), with its 95% interval. */
+  effect: number;
+  ciLow: number;
+  ciHigh: number;
 }
 
 export interface TopSubscriber {
@@ -119,6 +140,8 @@ export interface PlannerReportData {
   effectsNote?: string;
   /** How each way of estimating effects ranked later, held-out contacts, and which one the plan bought with. */
   uplift?: UpliftReport;
+  /** Per action with campaign groups: what its campaigns show with every segment pooled (absent without campaigns). */
+  campaignEvidence?: CampaignEvidence[];
   /** Earlier runs (any order; this run is added from `run`/`bands`). */
   trend?: RunSummary[];
   outcome?: OutcomeEvaluation;
@@ -299,6 +322,44 @@ export interface UpliftReport {
   }[];
 }
 
+/** How the effect a plan bought with was found, in the planner's words. */
+const BASIS_WORDS: Record<NonNullable<ActionSummary["effectBasis"]>, string> = {
+  uplift: "each subscriber's own (uplift model)",
+  per_action: "segment cells × one factor learned from the campaigns",
+  cells: "learned segment cells (prior where thin)",
+  prior: "catalogue prior",
+};
+
+const pct1 = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** What each action's campaigns show with every segment pooled, beside what this plan bought with. */
+function evidenceTable(ev: readonly CampaignEvidence[], actions: readonly ActionSummary[]) {
+  const used = new Map(actions.map((a) => [a.action, a]));
+  return {
+    caption:
+      "What each action's campaigns show, every segment pooled and no prior: churn after a contact against the random control group of the same campaigns. It is the action's average effect on the subscribers its campaigns picked, who need not be those this plan picks; a negative effect means the contacted left more often.",
+    rowHeader: true,
+    columns: [
+      { key: "action", label: "Action", format: "text" as const },
+      { key: "treated", label: "Treated (left)", format: "text" as const },
+      { key: "control", label: "Control (left)", format: "text" as const },
+      { key: "effect", label: "Effect shown", format: "pct" as const },
+      { key: "ci", label: "95% interval", format: "text" as const },
+      { key: "used", label: "Effect this plan used", format: "pct" as const },
+      { key: "contacts", label: "Contacts in this plan", format: "int" as const },
+    ],
+    rows: ev.map((e) => ({
+      action: e.action,
+      treated: `${e.nTreat.toLocaleString("en-US")} (${pct1(e.churnedTreat / e.nTreat)})`,
+      control: `${e.nControl.toLocaleString("en-US")} (${pct1(e.churnedControl / e.nControl)})`,
+      effect: e.effect,
+      ci: `${pct1(e.ciLow)} to ${pct1(e.ciHigh)}`,
+      used: used.get(e.action)?.effectUsed ?? null,
+      contacts: used.get(e.action)?.contacts ?? 0,
+    })),
+  };
+}
+
 function upliftTable(u: UpliftReport) {
   return {
     caption: `Who the actions help: each way of estimating effects ranks ${u.rows} later contacts (${u.waves.length} held-out wave(s) from ${u.waves[0] ?? "?"}) it did not learn from`,
@@ -321,6 +382,8 @@ function actionSection(d: PlannerReportData): Section {
     { action: a.action, measure: "cost", amount: a.cost },
     { action: a.action, measure: "expected saving", amount: a.expectedSaving },
   ]);
+  // runs written before the effect used was recorded show the table as it was
+  const usedKnown = d.actions.some((a) => a.effectUsed !== undefined);
   return {
     id: "actions",
     title: "Actions",
@@ -338,7 +401,8 @@ function actionSection(d: PlannerReportData): Section {
           { key: "expectedSaving", label: "Expected saving", format: "money" },
           { key: "net", label: "Net", format: "money" },
           { key: "prior", label: "Prior effect", format: "pct" },
-          { key: "learned", label: "Learned effect", format: "pct" },
+          ...(usedKnown ? [{ key: "used", label: "Effect used", format: "pct" as const }, { key: "basis", label: "Effect found by", format: "text" as const }] : []),
+          { key: "learned", label: usedKnown ? "Learned in segment cells" : "Learned effect", format: "pct" },
           { key: "ci", label: "95% interval", format: "text" },
           { key: "n", label: "Treated / control", format: "text" },
         ],
@@ -350,11 +414,14 @@ function actionSection(d: PlannerReportData): Section {
           expectedSaving: a.expectedSaving,
           net: a.expectedSaving - a.cost,
           prior: a.priorEffect,
+          used: a.effectUsed ?? null,
+          basis: a.effectBasis ? BASIS_WORDS[a.effectBasis] : "",
           learned: a.learned?.effect ?? null,
-          ci: a.learned ? `${(a.learned.ciLow * 100).toFixed(1)}% to ${(a.learned.ciHigh * 100).toFixed(1)}%` : "prior only",
+          ci: a.learned ? `${(a.learned.ciLow * 100).toFixed(1)}% to ${(a.learned.ciHigh * 100).toFixed(1)}%` : usedKnown ? "–" : "prior only",
           n: a.learned ? `${a.learned.nTreat} / ${a.learned.nControl}` : "–",
         })),
       },
+      ...(d.campaignEvidence?.length ? [evidenceTable(d.campaignEvidence, d.actions)] : []),
       ...(d.uplift ? [upliftTable(d.uplift)] : []),
     ],
   };

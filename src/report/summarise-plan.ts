@@ -7,7 +7,7 @@
  */
 import { BANDS } from "../ids.js";
 import type { DriftSummary } from "../monitoring/drift.js";
-import { type EffectEstimate, effectKey } from "../retention/effects.js";
+import { type EffectEstimate, effectKey, pooledEvidence } from "../retention/effects.js";
 import type { Plan } from "../retention/plan.js";
 import type { KpiResult } from "./kpis.js";
 import {
@@ -36,7 +36,14 @@ export interface SummariseInput {
   plan: Plan;
   /** Reasons in words of the subscriber at input position i (only asked for the top rows). */
   reasons: (i: number) => string[];
-  effects: { source: "learned" | "prior"; note: string; estimates: readonly EffectEstimate[]; report?: UpliftReport | undefined };
+  effects: {
+    source: "learned" | "prior";
+    note: string;
+    estimates: readonly EffectEstimate[];
+    report?: UpliftReport | undefined;
+    /** What the plan bought with, when campaigns were learned from (absent: the cells or priors as they are). */
+    method?: UpliftReport["method"] | undefined;
+  };
   drift: DriftSummary;
   kpis?: KpiResult | undefined;
   run: { id: string; asOf: string; modelId: string; scored: number; currency: string };
@@ -58,6 +65,9 @@ export interface PlanSummary {
 }
 
 const round2 = (v: number) => Math.round(v * 100) / 100;
+const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
+/** The report labels every effect interval as 95%. */
+const EVIDENCE_CONFIDENCE = 0.95;
 
 interface ActionTotals {
   contacts: number;
@@ -65,6 +75,9 @@ interface ActionTotals {
   cost: number;
   saving: number;
   prior: number;
+  /** Sum of the effects the plan bought with, and how many of the contacts had a per-subscriber (uplift) one. */
+  used: number;
+  uplift: number;
   learnedW: number;
   eff: number;
   lo: number;
@@ -96,7 +109,7 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
     matrix.set(mk, m);
     if (row.selected) {
       perActionCount[row.recommended_action] = (perActionCount[row.recommended_action] ?? 0) + 1;
-      const a = perAction.get(row.recommended_action) ?? { contacts: 0, heldOut: 0, cost: 0, saving: 0, prior: 0, learnedW: 0, eff: 0, lo: 0, hi: 0, cells: new Set<string>() };
+      const a = perAction.get(row.recommended_action) ?? { contacts: 0, heldOut: 0, cost: 0, saving: 0, prior: 0, used: 0, uplift: 0, learnedW: 0, eff: 0, lo: 0, hi: 0, cells: new Set<string>() };
       perAction.set(row.recommended_action, a);
       if (row.group === "control") a.heldOut++;
       else {
@@ -106,6 +119,8 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
         a.saving += row.expected_saving;
         if (row.effect_source === "prior") savingOnPriors += row.expected_saving;
         a.prior += e?.prior ?? row.effect;
+        a.used += row.effect;
+        if (row.effect_source === "uplift") a.uplift++;
         if (e?.source === "learned") {
           a.learnedW++;
           a.eff += e.effect;
@@ -133,11 +148,17 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
 
   const actions: ActionSummary[] = [...perAction.entries()]
     .sort((a, b) => b[1].contacts - a[1].contacts || a[0].localeCompare(b[0]))
-    .map(([action, a]) => actionSummary(action, a, est));
+    .map(([action, a]) => actionSummary(action, a, est, o.effects.method));
   const bands: BandSummary[] = plan.totals.byBand.map((t) => ({ band: t.key as BandSummary["band"], subscribers: t.subscribers, valueAtRisk: round2(t.value_at_risk), selected: t.contacts }));
   const spent = round2(plan.spent);
   const d = o.drift;
   const saving = [...perAction.values()].reduce((t, a) => t + a.saving, 0);
+  const evidence = pooledEvidence(o.effects.estimates, EVIDENCE_CONFIDENCE).map((e) => ({
+    ...e,
+    effect: round4(e.effect),
+    ciLow: round4(e.ciLow),
+    ciHigh: round4(e.ciHigh),
+  }));
   const summary: RunSummaryFile = {
     kind: "planner-report",
     // createdAt: the as-of day (taken from the inputs), so a re-run writes the same bytes
@@ -161,6 +182,7 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
     },
     effectsNote: o.effects.note,
     ...(o.effects.report ? { uplift: o.effects.report } : {}),
+    ...(evidence.length ? { campaignEvidence: evidence } : {}),
     effects: {
       source: o.effects.source,
       note: o.effects.note,
@@ -189,9 +211,16 @@ export function summarisePlan(o: SummariseInput): PlanSummary {
   return { summary, perBand, perAction: perActionCount };
 }
 
-/** Per-action totals; the learned effect is the mean over the contacts in learned cells, the counts those cells' groups. */
-function actionSummary(action: string, a: ActionTotals, est: ReadonlyMap<string, EffectEstimate>): ActionSummary {
+/**
+ * Per-action totals; the learned effect is the mean over the contacts in learned cells, the counts those cells' groups;
+ * the effect used the mean over every contact of the effect the plan bought with, and its basis how it was found.
+ */
+function actionSummary(action: string, a: ActionTotals, est: ReadonlyMap<string, EffectEstimate>, method: SummariseInput["effects"]["method"]): ActionSummary {
   const s: ActionSummary = { action, contacts: a.contacts, cost: round2(a.cost), expectedSaving: round2(a.saving), priorEffect: a.contacts ? a.prior / a.contacts : 0 };
+  if (a.contacts) {
+    s.effectUsed = round4(a.used / a.contacts);
+    s.effectBasis = a.uplift > 0 ? (method === "uplift" ? "uplift" : "per_action") : a.learnedW > 0 ? "cells" : "prior";
+  }
   if (a.heldOut) s.heldOut = a.heldOut;
   if (a.learnedW > 0) {
     let nT = 0;

@@ -106,6 +106,53 @@ ORDER BY action, segment, "group"`;
 
 const DEFAULT_BASE_RATE = 0.1;
 
+/** An action's campaigns with every segment pooled: the raw evidence, before any prior or model. */
+export interface PooledEvidence {
+  action: string;
+  nTreat: number;
+  nControl: number;
+  /** Churned within the horizon (treated, control). */
+  churnedTreat: number;
+  churnedControl: number;
+  /** 1 - RR, with the cells' estimator (continuity-corrected log RR and its delta-method interval), no prior. */
+  effect: number;
+  ciLow: number;
+  ciHigh: number;
+}
+
+/**
+ * Per action (catalogue order), its campaign groups summed over the segment cells, and the relative churn
+ * reduction they show with no prior: what a planner checks an action's learned or prior effect against. Actions
+ * without both a treated and a control group are left out. Treatment and control are randomised within each
+ * campaign, so the pooled comparison is the average effect over the subscribers the campaigns picked (not
+ * necessarily those the plan picks).
+ */
+export function pooledEvidence(estimates: readonly EffectEstimate[], confidence: number): PooledEvidence[] {
+  const z = normalQuantile(1 - (1 - confidence) / 2);
+  const by = new Map<string, { nT: number; cT: number; nC: number; cC: number }>();
+  for (const e of estimates) {
+    const a = by.get(e.action) ?? { nT: 0, cT: 0, nC: 0, cC: 0 };
+    // the cells keep rates (of whole counts); a group without one is left out
+    if (e.n_treat > 0 && Number.isFinite(e.churn_treat)) {
+      a.nT += e.n_treat;
+      a.cT += Math.round(e.churn_treat * e.n_treat);
+    }
+    if (e.n_control > 0 && Number.isFinite(e.churn_control)) {
+      a.nC += e.n_control;
+      a.cC += Math.round(e.churn_control * e.n_control);
+    }
+    by.set(e.action, a);
+  }
+  const out: PooledEvidence[] = [];
+  for (const [action, a] of by) {
+    if (!(a.nT > 0 && a.nC > 0)) continue;
+    const L = Math.log((a.cT + 0.5) / (a.nT + 1) / ((a.cC + 0.5) / (a.nC + 1)));
+    const sd = Math.sqrt(Math.max(0, 1 / (a.cT + 0.5) - 1 / (a.nT + 1) + 1 / (a.cC + 0.5) - 1 / (a.nC + 1)));
+    out.push({ action, nTreat: a.nT, nControl: a.nC, churnedTreat: a.cT, churnedControl: a.cC, effect: 1 - Math.exp(L), ciLow: 1 - Math.exp(L + z * sd), ciHigh: 1 - Math.exp(L - z * sd) });
+  }
+  return out;
+}
+
 /** Variance of log RR for k subjects per group at control rate pc and treatment rate pt. */
 const priorVariance = (k: number, pc: number, pt: number): number =>
   k > 0 ? (1 - pt) / (k * pt) + (1 - pc) / (k * pc) : Number.POSITIVE_INFINITY;

@@ -95,6 +95,25 @@ describe("planner report", () => {
     );
   });
 
+  it("sets each action's pooled campaign evidence beside the effect the plan used, and says how that effect was found", async () => {
+    const doc = JSON.parse(await renderReport(samplePlannerReport(), "json"));
+    const [summary, evidence] = doc.sections.find((s: { id: string }) => s.id === "actions").tables;
+    expect(summary.rows.map((r: { action: string; used: number; basis: string }) => [r.action, r.used, r.basis])).toEqual([
+      ["renewal_offer", 0.094, "learned segment cells (prior where thin)"],
+      ["care_call", 0.041, "learned segment cells (prior where thin)"],
+      ["complaint_fasttrack", 0.1, "catalogue prior"],
+      ["price_incentive", 0.022, "learned segment cells (prior where thin)"],
+      ["digital_nudge", 0.01, "catalogue prior"],
+    ]);
+    expect(evidence.caption).toContain("every segment pooled and no prior");
+    // group sizes with the share that left; an action the plan did not buy has no effect used and no contacts
+    expect(evidence.rows.map((r: { action: string; treated: string; control: string; ci: string; used: number | null; contacts: number }) => [r.action, r.treated, r.control, r.ci, r.used, r.contacts])).toEqual([
+      ["renewal_offer", "1,850 (8.0%)", "610 (9.0%)", "-18.6% to 34.2%", 0.094, 420],
+      ["care_call", "2,400 (5.0%)", "800 (5.3%)", "-32.9% to 32.7%", 0.041, 610],
+      ["bundle_addon", "700 (7.0%)", "240 (5.8%)", "-106.8% to 33.4%", null, 0],
+    ]);
+  });
+
   it("shows how the uplift model ranked held-out contacts against segment cells and one effect per action, and which one the plan used", async () => {
     const d = samplePlannerReport();
     const row = (method: "uplift" | "no_heterogeneity" | "segment_cells", label: string, qini: number) => ({ method, label, qini, upliftAt10: 0.05, upliftAt30: null, logLoss: 0.3 });
@@ -105,7 +124,7 @@ describe("planner report", () => {
       methods: [row("uplift", "each subscriber's own effect", 0.021), row("no_heterogeneity", "one effect per action", 0.004), row("segment_cells", "effects per segment cell", 0.006)],
     };
     const doc = JSON.parse(await renderReport(d, "json"));
-    const table = doc.sections.find((s: { id: string }) => s.id === "actions").tables[1];
+    const table = doc.sections.find((s: { id: string }) => s.id === "actions").tables.find((t: { caption: string }) => t.caption.startsWith("Who the actions help"));
     expect(table.caption).toContain("4210 later contacts (2 held-out wave(s) from 2026-03-02)");
     expect(table.rows.map((r: { used: string }) => r.used)).toEqual(["yes", "", ""]);
     expect(table.rows[0].qini).toBe(0.021);

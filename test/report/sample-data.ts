@@ -142,11 +142,16 @@ export function samplePlannerReport(opts: SampleOptions & { kpis?: KpiResult; wh
     segmentLabel: "contract type",
     matrix,
     actions: [
-      { action: "renewal_offer", contacts: 420, cost: 16_800, expectedSaving: 52_100, priorEffect: 0.08, learned: { effect: 0.094, ciLow: 0.051, ciHigh: 0.137, nTreat: 1_850, nControl: 610 } },
-      { action: "care_call", contacts: 610, cost: 12_200, expectedSaving: 38_900, priorEffect: 0.05, learned: { effect: 0.041, ciLow: 0.012, ciHigh: 0.07, nTreat: 2_400, nControl: 800 } },
-      { action: "complaint_fasttrack", contacts: 190, cost: 5_700, expectedSaving: 21_300, priorEffect: 0.1 },
-      { action: "price_incentive", contacts: 260, cost: 13_000, expectedSaving: 16_800, priorEffect: 0.06, learned: { effect: 0.022, ciLow: -0.01, ciHigh: 0.054, nTreat: 900, nControl: 300 } },
-      { action: "digital_nudge", contacts: 1_030, cost: 1_030, expectedSaving: 2_300, priorEffect: 0.01 },
+      { action: "renewal_offer", contacts: 420, cost: 16_800, expectedSaving: 52_100, priorEffect: 0.08, effectUsed: 0.094, effectBasis: "cells", learned: { effect: 0.094, ciLow: 0.051, ciHigh: 0.137, nTreat: 1_850, nControl: 610 } },
+      { action: "care_call", contacts: 610, cost: 12_200, expectedSaving: 38_900, priorEffect: 0.05, effectUsed: 0.041, effectBasis: "cells", learned: { effect: 0.041, ciLow: 0.012, ciHigh: 0.07, nTreat: 2_400, nControl: 800 } },
+      { action: "complaint_fasttrack", contacts: 190, cost: 5_700, expectedSaving: 21_300, priorEffect: 0.1, effectUsed: 0.1, effectBasis: "prior" },
+      { action: "price_incentive", contacts: 260, cost: 13_000, expectedSaving: 16_800, priorEffect: 0.06, effectUsed: 0.022, effectBasis: "cells", learned: { effect: 0.022, ciLow: -0.01, ciHigh: 0.054, nTreat: 900, nControl: 300 } },
+      { action: "digital_nudge", contacts: 1_030, cost: 1_030, expectedSaving: 2_300, priorEffect: 0.01, effectUsed: 0.01, effectBasis: "prior" },
+    ],
+    campaignEvidence: [
+      { action: "renewal_offer", nTreat: 1_850, nControl: 610, churnedTreat: 148, churnedControl: 55, effect: 0.1168, ciLow: -0.1857, ciHigh: 0.3421 },
+      { action: "care_call", nTreat: 2_400, nControl: 800, churnedTreat: 120, churnedControl: 42, effect: 0.0541, ciLow: -0.3294, ciHigh: 0.327 },
+      { action: "bundle_addon", nTreat: 700, nControl: 240, churnedTreat: 49, churnedControl: 14, effect: -0.1736, ciLow: -1.0684, ciHigh: 0.3341 },
     ],
     top,
   };

@@ -58,7 +58,10 @@ describe("planner report structure", () => {
     ]);
     expect(columns(x["headline"]!)).toEqual([["Band", "Subscribers", "Share", "Value at risk", "Selected for action"]]);
     expect(columns(x["matrix"]!)).toEqual([["contract type", "critical", "high", "medium", "low", "total"]]);
-    expect(columns(x["actions"]!)).toEqual([["Action", "Contacts", "Cost", "Expected saving", "Net", "Prior effect", "Learned effect", "95% interval", "Treated / control"]]);
+    expect(columns(x["actions"]!)).toEqual([
+      ["Action", "Contacts", "Cost", "Expected saving", "Net", "Prior effect", "Effect used", "Effect found by", "Learned in segment cells", "95% interval", "Treated / control"],
+      ["Action", "Treated (left)", "Control (left)", "Effect shown", "95% interval", "Effect this plan used", "Contacts in this plan"],
+    ]);
     expect(columns(x["top"]!)).toEqual([["#", "Subscriber", "Band", "P(churn)", "contract type", "Value", "Action", "Expected net", "Reasons"]]);
     expect(columns(x["trend"]!)).toEqual([["As of", "Run", "Scored", "critical", "high", "medium", "low", "Value at risk", "Budget used", "Expected saved"]]);
     expect(columns(x["outcome"]!)).toEqual([["Band", "Subscribers", "Churned", "Churn rate"]]);

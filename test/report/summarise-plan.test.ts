@@ -147,10 +147,45 @@ describe("summarisePlan", () => {
       cost: 30,
       expectedSaving: 60,
       priorEffect: (0.18 + 0.12) / 2,
+      // the effects the rows were planned with (S1 0.18, S2 0.12), one of them in a learned cell
+      effectUsed: 0.15,
+      effectBasis: "cells",
       learned: { effect: 0.3, ciLow: 0.1, ciHigh: 0.5, nTreat: 120, nControl: 100 },
     });
     // no estimate for digital_nudge: its prior is the row's effect, nothing learned
-    expect(nudge).toEqual({ action: "digital_nudge", contacts: 1, cost: 1, expectedSaving: 3, priorEffect: 0.03 });
+    expect(nudge).toEqual({ action: "digital_nudge", contacts: 1, cost: 1, expectedSaving: 3, priorEffect: 0.03, effectUsed: 0.03, effectBasis: "prior" });
+  });
+
+  it("says what each action's effect was found by when the plan bought with corrected effects", () => {
+    // S1 and S2 planned with the uplift model's effects (0.18, 0.12), S3 with its prior cell
+    const sourced = rows.map((r) => ({ ...r, effect_source: (r.subscriber_id === "S3" ? "prior" : r.selected ? "uplift" : "") as PlanRow["effect_source"] }));
+    const planU = { ...plan, row: (r: number) => sourced[r]!, rows: () => sourced };
+    const basis = (method: "uplift" | "no_heterogeneity") =>
+      summarisePlan({ ...base, plan: planU, effects: { ...base.effects, method } }).summary.actions.map((a) => [a.action, a.effectUsed, a.effectBasis]);
+    expect(basis("uplift")).toEqual([
+      ["care_call", 0.15, "uplift"],
+      ["digital_nudge", 0.03, "prior"],
+    ]);
+    expect(basis("no_heterogeneity")).toEqual([
+      ["care_call", 0.15, "per_action"],
+      ["digital_nudge", 0.03, "prior"],
+    ]);
+  });
+
+  it("pools each action's campaign groups over its cells: the raw evidence beside the effect used", () => {
+    // care_call: 200 treated (10 left) and 100 controls (10 left) over two cells; digital_nudge has no control group
+    const cells = [
+      estimate("care_call", HN, { n_treat: 150, n_control: 60, churn_treat: 6 / 150, churn_control: 7 / 60 }),
+      estimate("care_call", MB, { n_treat: 50, n_control: 40, churn_treat: 4 / 50, churn_control: 3 / 40 }),
+      estimate("digital_nudge", HN, { n_treat: 80, churn_treat: 0.05 }),
+    ];
+    const s = summarisePlan({ ...base, effects: { ...base.effects, estimates: cells } }).summary;
+    // log RR of (10.5 / 201) / (10.5 / 101), variance 1/10.5 - 1/201 + 1/10.5 - 1/101, 95%: worked out by hand
+    expect(s.campaignEvidence).toEqual([
+      { action: "care_call", nTreat: 200, nControl: 100, churnedTreat: 10, churnedControl: 10, effect: 0.4975, ciLow: -0.1424, ciHigh: 0.779 },
+    ]);
+    // no campaign groups at all: nothing to show
+    expect(summarisePlan({ ...base, effects: { ...base.effects, estimates: [] } }).summary.campaignEvidence).toBeUndefined();
   });
 
   it("lists the top rows with reasons of the subscriber at each rank's input position", () => {
