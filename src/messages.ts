@@ -338,6 +338,7 @@ export const msg = {
     `${where}: ${n} subscriber ids appear more than once (e.g. '${example}'); the first row of each is scored, the others are rejected as duplicate_id.`,
   driftGate: (items: string, threshold: number, reference: string) =>
     `population shift above the threshold ${threshold} (PSI against ${reference}): ${items}. scoring.stopOnShift is set, so the run stops: retrain the model on recent data, or pass --allow-drift to write the run anyway (unset scoring.stopOnShift to make a shift a warning).`,
+  contactHistoryMoved: (items: string) => `contact history moved since training, as subscribers were contacted (expected, not drift): ${items}`,
   driftWarn: (items: string, reference: string) => `population shift worth a look (PSI against ${reference}): ${items}. The scores may be less accurate for these subscribers; retrain when it persists.`,
   integrityGate: (items: string, reference: string) =>
     `the input looks broken (compared with ${reference}): ${items}. Nothing was written. Check the export (a column renamed, emptied, in other units or swapped with another), fix it and run again; pass --allow-drift only if the data really changed this way and the model should score it anyway.`,

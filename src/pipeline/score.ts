@@ -709,7 +709,12 @@ export function inputGate(
   // the contact history moves because subscribers are being contacted (churn's own runs among them): never a stop
   const stopping = d.alerts.filter((a) => !isContactHistoryFeature(a));
   if (stopping.length && o.stopOnShift && !o.allowed) throw new QualityGateError(msg.driftGate(describeDrift(entries, stopping), d.threshold, o.reference));
-  if (d.warnings.length || d.alerts.length) log.warn(msg.driftWarn(describeDrift(entries, [...d.alerts, ...d.warnings]), o.reference));
+  // the warning names the data that moved; the contact history, moved by design, goes on a line of its own
+  const moved = [...d.alerts, ...d.warnings];
+  const data = moved.filter((a) => !isContactHistoryFeature(a));
+  const contact = moved.filter(isContactHistoryFeature);
+  if (data.length) log.warn(msg.driftWarn(describeDrift(entries, data), o.reference));
+  if (contact.length) log.info(msg.contactHistoryMoved(describeDrift(entries, contact)));
 }
 
 interface EffectsInput {

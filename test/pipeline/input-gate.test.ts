@@ -32,4 +32,18 @@ describe("input gate: population shift", () => {
     expect(gate(["arpu_trend_pct"], { ...strict, stopOnShift: false })).not.toThrow();
     expect(gate(["arpu_trend_pct"], { ...strict, allowed: true })).not.toThrow();
   });
+
+  it("warns about the data that moved; the contact history goes on an information line of its own", () => {
+    const lines: string[] = [];
+    const log = { ...silentLogger, info: (m: string) => lines.push(`info: ${m}`), warn: (m: string) => lines.push(`warn: ${m}`) };
+    inputGate({ failures: [] }, drift(["arpu_trend_pct", "days_since_last_contact"]), { ...strict, stopOnShift: false }, log);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^warn: population shift worth a look .*arpu_trend_pct/);
+    expect(lines[0]).not.toContain("days_since_last_contact");
+    expect(lines[1]).toMatch(/^info: contact history moved since training.*days_since_last_contact/);
+    // the contact history alone: no warning at all
+    lines.length = 0;
+    inputGate({ failures: [] }, drift(["contacts_90d"]), { ...strict, stopOnShift: false }, log);
+    expect(lines).toEqual([expect.stringMatching(/^info: contact history moved.*contacts_90d/)]);
+  });
 });
