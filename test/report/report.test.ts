@@ -114,6 +114,16 @@ describe("planner report", () => {
     ]);
   });
 
+  it("rebuilds the action summary of a run written before the effect used was recorded as it was then", async () => {
+    const d = samplePlannerReport();
+    d.actions = d.actions.map(({ effectUsed: _u, effectBasis: _b, ...a }) => a);
+    const doc = JSON.parse(await renderReport(d, "json"));
+    const summary = doc.sections.find((s: { id: string }) => s.id === "actions").tables[0];
+    // no effect used, no basis: the columns of before
+    expect(summary.columns).toEqual(["action", "contacts", "cost", "expectedSaving", "net", "prior", "learned", "ci", "n"]);
+    expect(summary.rows.find((r: { action: string }) => r.action === "digital_nudge").ci).toBe("prior only");
+  });
+
   it("shows how the uplift model ranked held-out contacts against segment cells and one effect per action, and which one the plan used", async () => {
     const d = samplePlannerReport();
     const row = (method: "uplift" | "no_heterogeneity" | "segment_cells", label: string, qini: number) => ({ method, label, qini, upliftAt10: 0.05, upliftAt30: null, logLoss: 0.3 });
