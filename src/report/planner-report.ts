@@ -9,6 +9,7 @@ import { isContactHistoryFeature } from "../ids.js";
 import { EXCLUSION_TEXT, msg } from "../messages.js";
 import type { ExpectedBacktest } from "../model/backtest.js";
 import { type Band, BANDS } from "../retention/bands.js";
+import type { PooledEvidence } from "../retention/effects.js";
 import { actionChart, bandCountChart, bandSegmentChart, driftChart, kpiChart, outcomeChart, trendChart } from "./charts.js";
 import type { Chart, Figure, ReportDoc, Section, Table } from "./doc.js";
 import { ALL_SEGMENTS, KPI_IDS, KPI_LABELS, type KpiId, type KpiResult } from "./kpis.js";
@@ -50,17 +51,7 @@ export interface ActionSummary {
 }
 
 /** An action's campaigns with every segment pooled: treated vs control churn within the effects' horizon, no prior. */
-export interface CampaignEvidence {
-  action: string;
-  nTreat: number;
-  nControl: number;
-  churnedTreat: number;
-  churnedControl: number;
-  /** 1 - (treated churn rate / control churn rate), with its 95% interval. */
-  effect: number;
-  ciLow: number;
-  ciHigh: number;
-}
+export type CampaignEvidence = PooledEvidence;
 
 export interface TopSubscriber {
   rank: number;
