@@ -408,7 +408,7 @@ function actionSection(d: PlannerReportData): Section {
           used: a.effectUsed ?? null,
           basis: a.effectBasis ? BASIS_WORDS[a.effectBasis] : "",
           learned: a.learned?.effect ?? null,
-          ci: a.learned ? `${(a.learned.ciLow * 100).toFixed(1)}% to ${(a.learned.ciHigh * 100).toFixed(1)}%` : usedKnown ? "–" : "prior only",
+          ci: a.learned ? `${pct1(a.learned.ciLow)} to ${pct1(a.learned.ciHigh)}` : usedKnown ? "–" : "prior only",
           n: a.learned ? `${a.learned.nTreat} / ${a.learned.nControl}` : "–",
         })),
       },

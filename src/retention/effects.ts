@@ -106,6 +106,16 @@ ORDER BY action, segment, "group"`;
 
 const DEFAULT_BASE_RATE = 0.1;
 
+/**
+ * Treated vs control churn of one group pair as a log relative risk: L = log(pT / pC) with pX = (churnedX + 0.5) /
+ * (nX + 1) (continuity correction, so 0 churners work) and its delta-method variance V; pC is the control rate.
+ */
+function logRiskRatio(g: { nT: number; cT: number; nC: number; cC: number }): { L: number; V: number; pC: number } {
+  const pT = (g.cT + 0.5) / (g.nT + 1);
+  const pC = (g.cC + 0.5) / (g.nC + 1);
+  return { L: Math.log(pT / pC), V: 1 / (g.cT + 0.5) - 1 / (g.nT + 1) + 1 / (g.cC + 0.5) - 1 / (g.nC + 1), pC };
+}
+
 /** An action's campaigns with every segment pooled: the raw evidence, before any prior or model. */
 export interface PooledEvidence {
   action: string;
@@ -146,8 +156,8 @@ export function pooledEvidence(estimates: readonly EffectEstimate[], confidence:
   const out: PooledEvidence[] = [];
   for (const [action, a] of by) {
     if (!(a.nT > 0 && a.nC > 0)) continue;
-    const L = Math.log((a.cT + 0.5) / (a.nT + 1) / ((a.cC + 0.5) / (a.nC + 1)));
-    const sd = Math.sqrt(Math.max(0, 1 / (a.cT + 0.5) - 1 / (a.nT + 1) + 1 / (a.cC + 0.5) - 1 / (a.nC + 1)));
+    const { L, V } = logRiskRatio(a);
+    const sd = Math.sqrt(Math.max(0, V));
     out.push({ action, nTreat: a.nT, nControl: a.nC, churnedTreat: a.cT, churnedControl: a.cC, effect: 1 - Math.exp(L), ciLow: 1 - Math.exp(L + z * sd), ciHigh: 1 - Math.exp(L - z * sd) });
   }
   return out;
@@ -214,10 +224,7 @@ export function estimateEffects(
         out.push({ ...base, effect: e0, ci_low: 1 - Math.exp(L0 + z * sd), ci_high: 1 - Math.exp(L0 - z * sd), source: "prior" });
         continue;
       }
-      const pT = (cell.cT + 0.5) / (cell.nT + 1);
-      const pC = (cell.cC + 0.5) / (cell.nC + 1);
-      const L = Math.log(pT / pC);
-      const V = 1 / (cell.cT + 0.5) - 1 / (cell.nT + 1) + 1 / (cell.cC + 0.5) - 1 / (cell.nC + 1);
+      const { L, V, pC } = logRiskRatio(cell);
       const V0 = priorVariance(cfg.priorStrength, clampRate(pC), clampRate(pC * (1 - e0)));
       const precision = 1 / V + 1 / V0;
       const Lp = (L / V + L0 / V0) / precision;
