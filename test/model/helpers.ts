@@ -61,3 +61,27 @@ export function capture(): { out: string[]; err: string[] } {
   });
   return { out, err };
 }
+
+/**
+ * A CPU clock tests can drive. The thread's real clock advances in scheduler ticks (a few ms), during which a small
+ * net finishes 0 to 3 epochs, so what a 1e-6 s budget allowed depended on the machine. A test file mocks the clock
+ * module with `vi.mock("../../src/io/cpu-clock.js", async () => (await import("../model/helpers.js")).cpuClockModule())`
+ * (under vitest the mlp trains on the test's thread, so the mock reaches it) and sets `cpuClock.fake` around a fit.
+ */
+export const cpuClock = { fake: null as (() => number) | null };
+
+export async function cpuClockModule() {
+  const real = await vi.importActual<typeof import("../../src/io/cpu-clock.js")>("../../src/io/cpu-clock.js");
+  return { ...real, threadCpuSeconds: () => (cpuClock.fake ? cpuClock.fake() : real.threadCpuSeconds()) };
+}
+
+/** Runs `f` with a CPU clock that advances by `step` seconds at every read. */
+export async function withTickingClock<T>(f: () => Promise<T>, step = 0.001): Promise<T> {
+  let t = 0;
+  cpuClock.fake = () => (t += step);
+  try {
+    return await f();
+  } finally {
+    cpuClock.fake = null;
+  }
+}

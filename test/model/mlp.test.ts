@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs-core";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ConfigError, InputDataError } from "../../src/errors.js";
 import { msg } from "../../src/messages.js";
 import { initBackend } from "../../src/model/backend.js";
@@ -7,6 +7,9 @@ import { logisticTrainer } from "../../src/model/logistic.js";
 import { convergence, createMlpTrainer, loadMlp } from "../../src/model/mlp.js";
 import { makeRng, quantileEdges, rankAuc, treeEdges } from "../../src/model/mlp-util.js";
 import type { Matrix, MatrixColumn, ModelState } from "../../src/model/types.js";
+import { withTickingClock } from "./helpers.js";
+
+vi.mock("../../src/io/cpu-clock.js", async () => (await import("./helpers.js")).cpuClockModule());
 
 // Small and fast settings: the defaults are sized for real data sets.
 const small = { hidden: [32, 32], k: 2, nBins: 8, dEmb: 4, maxEpochs: 40, patience: 10, batchSize: 64, members: 1 };
@@ -267,7 +270,8 @@ describe("time budget", () => {
   it("stops mid-epoch when the budget is spent, validates what it has and says so", async () => {
     const { X, y } = xorData(800, 12);
     const logs: string[] = [];
-    const m = await createMlpTrainer({ ...small, timeBudgetSeconds: 1e-6 }).fit(X, y, { seed: 4, onLog: (l) => logs.push(l) });
+    // a clock that advances 1 ms at every read: the real one ticks in scheduler ticks, during which epochs can finish
+    const m = await withTickingClock(() => createMlpTrainer({ ...small, timeBudgetSeconds: 1e-6 }).fit(X, y, { seed: 4, onLog: (l) => logs.push(l) }));
     const training = (await m.save()).spec["training"] as { epochs: number; stoppedByTimeBudget: boolean; history: unknown[] };
     expect(training.stoppedByTimeBudget).toBe(true);
     expect(training.epochs).toBe(1);

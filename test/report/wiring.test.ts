@@ -4,7 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { trainFromArgs } from "../../src/cli/commands/train.js";
 import { readArtifact } from "../../src/io/artifact.js";
 import { sha256Text } from "../../src/io/files.js";
@@ -16,7 +16,9 @@ import { tableTrainingInput } from "../../src/model/inputs.js";
 import { loadScorer } from "../../src/model/registry.js";
 import type { RawTable } from "../../src/raw-table.js";
 import { trainAndRegister } from "../../src/model/train.js";
-import { tempDir, writeFeatureCsv, writeFlatCsv } from "../model/helpers.js";
+import { tempDir, withTickingClock, writeFeatureCsv, writeFlatCsv } from "../model/helpers.js";
+
+vi.mock("../../src/io/cpu-clock.js", async () => (await import("../model/helpers.js")).cpuClockModule());
 
 let models = "";
 let features = "";
@@ -170,14 +172,16 @@ describe("mlp training curve", () => {
     writeFlatCsv(csv, 300);
     const input = await tableTrainingInput({ path: csv, label: "churned", positive: "yes", id: "customer" }, 5);
     const mlp = { hidden: [8], nBins: 4, dEmb: 2, maxEpochs: 3, members: 2, timeBudgetSeconds: 1e-6 };
-    await trainAndRegister(input, { model: "mlp", mlp, backend: "cpu", seed: 5, calibration: "auto", modelsDir: join(dir, "models"), id: "b", renderCard: renderModelCardHtml });
+    // every read of the clock advances it by 1 ms: the first budget check of each member finds the budget spent
+    await withTickingClock(() => trainAndRegister(input, { model: "mlp", mlp, backend: "cpu", seed: 5, calibration: "auto", modelsDir: join(dir, "models"), id: "b", renderCard: renderModelCardHtml }));
     const d = modelCardData(cardInputsFromDir(join(dir, "models", "b")));
     // members kept, and the TabM size and batch size chosen by data size
     expect(d.model.params).toMatchObject({ members: 1, k: 2, batchSize: 128 });
     const reason = "1 epoch before the CPU budget ran out, fewer than 3";
     const training = obj(cardInputsFromDir(join(dir, "models", "b")).state.spec["training"]);
-    const dropped = (training["dropped"] as { member: number }[]).map((m) => m.member);
+    const dropped = (training["dropped"] as { member: number; reason: string }[]).map((m) => m.member);
     expect(dropped).toHaveLength(1);
+    expect(training["noMemberConverged"]).toBe(reason);
     expect(d.warnings).toEqual([msg.mlpBudgetStopped(1e-6), msg.mlpCardMemberDropped(String(dropped[0]), reason, false), msg.mlpCardNoneConverged(reason)]);
     const items = buildReport(d).sections.find((s) => s.id === "validation")?.items;
     expect(items?.map((i) => i.level)).toEqual(["warn", "warn", "warn"]);
