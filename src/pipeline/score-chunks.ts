@@ -5,6 +5,7 @@
  * size rows x features outlives its chunk, so 10M rows fit in a few hundred MB.
  */
 import type { DuckDBDataChunk } from "@duckdb/node-api";
+import { gatherDoubles } from "../io/duck-vectors.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import { type CsvDialect, numericValueSql } from "../io/flat-table.js";
 import type { Logger } from "../log.js";
@@ -218,18 +219,12 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
       keeps.push(keep);
       n += keep ? keep.reduce((a, b) => a + b, 0) : ids.length;
     }
+    // every numeric column of the SELECT is a DOUBLE: read as the vector's own memory (duck-vectors.ts)
     const gatherNum = (j: number): Float64Array => {
       const outv = new Float64Array(n);
       let k = 0;
       pending.forEach((ch, c) => {
-        const v = ch.getColumnValues(j);
-        const keep = keeps[c];
-        const rows = v.length;
-        for (let r = 0; r < rows; r++) {
-          if (keep && !keep[r]) continue;
-          const x = v[r];
-          outv[k++] = x === null ? Number.NaN : (x as number);
-        }
+        k = gatherDoubles(ch, j, outv, k, keeps[c] ?? null);
       });
       return outv;
     };

@@ -19,7 +19,10 @@ export function whatIfOf(plan: Plan, budget: number | null, config: Config["scor
   // each point is a full selection: a run too large for the page to recompute gets fewer (at least 6)
   const points = cells <= config.whatIfMaxCells ? config.whatIfPoints : Math.min(config.whatIfPoints, Math.max(6, Math.round((config.whatIfPoints * config.whatIfMaxCells) / cells)));
   const curve = whatIfCurve(w, points, budget === null ? [] : [budget]);
-  const data: WhatIfData = { budget, saturation: curve.saturation, points: curve.points, atRun: whatIfAt(w, budget), atSaturation: curve.summaries[curve.summaries.length - 1]!, cells: w.cellSub.length };
+  // the run's own budget is a point of the curve when below saturation, and no limit is its last point: the same
+  // selection is not run twice (a budget of 0 is selected anew: the curve's 0 point is "nothing bought")
+  const atRun = (budget !== 0 ? curve.summaries.find((s) => s.budget === budget) : undefined) ?? whatIfAt(w, budget);
+  const data: WhatIfData = { budget, saturation: curve.saturation, points: curve.points, atRun, atSaturation: curve.summaries[curve.summaries.length - 1]!, cells: w.cellSub.length };
   if (periodAvailable !== undefined) data.periodAvailable = periodAvailable;
   if (w.cellSub.length <= config.whatIfMaxCells) data.problem = encodeWhatIfProblem(w);
   else data.summaries = curve.summaries;
