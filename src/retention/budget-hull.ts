@@ -8,13 +8,15 @@
  */
 import { costFn, EPS, type Order, type PartialSelection, type SelectionProblem, valueFn } from "./budget-problem.js";
 
-/** The hull greedy's selection (choice, counts, budget left). */
-export function hullGreedy(p: SelectionProblem, cap: Float64Array, order: Order): PartialSelection {
+/**
+ * Each subscriber's candidates reduced to their upper concave hull in (cost, value), cheapest first: the points of
+ * subscriber i are `points[start[i]] .. points[start[i + 1] - 1]` (action indices). It does not depend on the budget:
+ * a problem solved at several budgets (the what-if curve) computes it once and passes it as `p.hull`.
+ */
+export function hullOf(p: SelectionProblem): { start: Int32Array; points: Int32Array } {
   const { n, actions: A } = p;
   const costAt = costFn(p);
   const valueAt = valueFn(p);
-  const choice = new Int32Array(n).fill(-1);
-  const count = new Int32Array(A);
   const hullStart = new Int32Array(n + 1);
   // a typed array sized by the candidate count (a growing JS array costs 8+ bytes a point at 10M rows)
   let candidates = 0;
@@ -59,6 +61,20 @@ export function hullGreedy(p: SelectionProblem, cap: Float64Array, order: Order)
     }
   }
   hullStart[n] = hullLen;
+  return { start: hullStart, points: hullBuf };
+}
+
+
+/** The hull greedy's selection (choice, counts, budget left). */
+export function hullGreedy(p: SelectionProblem, cap: Float64Array, order: Order): PartialSelection {
+  const { n, actions: A } = p;
+  const costAt = costFn(p);
+  const valueAt = valueFn(p);
+  const choice = new Int32Array(n).fill(-1);
+  const count = new Int32Array(A);
+  const hull = p.hull ?? hullOf(p);
+  const hullStart = hull.start;
+  const hullBuf = hull.points;
 
   let remaining = p.budget;
   const pos = new Int32Array(n); // next hull point to try, relative to hullStart
@@ -177,5 +193,5 @@ class UpgradeHeap {
 
 /** This step's functions and class as JavaScript source, for the page's copy of the selection (budget.ts selectionSource). */
 export function hullSource(): string {
-  return [hullGreedy.toString(), valueGreedy.toString(), UpgradeHeap.toString()].join("\n");
+  return [hullOf.toString(), hullGreedy.toString(), valueGreedy.toString(), UpgradeHeap.toString()].join("\n");
 }

@@ -25,6 +25,8 @@ export interface SelectionProblem {
   budget: number;
   /** Tie-break order of two subscribers (negative: i first); default the index. */
   tiebreak?: (i: number, j: number) => number;
+  /** The candidates' hulls (budget-hull.ts hullOf) when already computed: the same problem at several budgets. */
+  hull?: { start: Int32Array; points: Int32Array } | undefined;
 }
 
 export interface Selection {

@@ -17,6 +17,7 @@
  * (no imports, no module constants: a test runs the page's source in a fresh context).
  */
 import { pageSource, type Selection, type SelectionProblem, selectActions, selectionSource } from "./budget.js";
+import { hullOf } from "./budget-hull.js";
 import { hash32 } from "./holdout.js";
 
 export interface WhatIfProblem {
@@ -381,9 +382,10 @@ export function whatIfClientSource(): string {
  * `points[i]`.
  */
 export function whatIfCurve(w: WhatIfProblem, points: number, extra: number[] = []): { saturation: number; points: WhatIfPoint[]; summaries: WhatIfSummary[] } {
-  // one selection problem for every point: only its budget differs (the selection reads the arrays, never writes
-  // them; building them was a fifth of each point's time at 1M subscribers)
+  // one selection problem for every point, with its hulls: only its budget differs (the selection reads the arrays,
+  // never writes them; building them and the hulls was half of each point's time at 1M subscribers)
   const base = whatIfSelectionProblem(w, null);
+  base.hull = hullOf(base);
   const at = (budget: number | null) => summariseWhatIf(w, selectActions({ ...base, budget: budget === null ? Number.POSITIVE_INFINITY : budget }).choice, budget);
   const full = at(null);
   // the budget beyond which nothing more is bought: what the selection takes, held-out subscribers included
