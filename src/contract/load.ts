@@ -51,6 +51,7 @@ import {
   dropTemps,
   type FileCtx,
   goodHashes,
+  cleanParquetRows,
   goodRows,
   type KeptRows,
   keptRelation,
@@ -472,7 +473,22 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
     const clean = (x: (typeof parts)[number]) => !dirty.has(x.c.file.path);
     if (view) {
       const p = new Params(true);
-      await db.run(`CREATE VIEW ${target} AS ${parts.map((x) => goodRows(x.c, x.kept, p, clean(x))).join("\nUNION ALL\n")}`);
+      // consecutive clean Parquet files of one shape read as one scan (file order kept), the others one by one
+      const selects: string[] = [];
+      for (let i = 0; i < parts.length; ) {
+        const x = parts[i]!;
+        const oneScan = (y: (typeof parts)[number]) => y.kept.kind === "source" && y.c.file.format === "parquet" && clean(y) && shapeKey(y.c.shape) === shapeKey(x.c.shape);
+        let j = i;
+        while (j < parts.length && oneScan(parts[j]!)) j++;
+        if (j - i > 1) {
+          selects.push(cleanParquetRows(parts.slice(i, j).map((y) => y.c), p));
+          i = j;
+        } else {
+          selects.push(goodRows(x.c, x.kept, p, clean(x)));
+          i++;
+        }
+      }
+      await db.run(`CREATE VIEW ${target} AS ${selects.join("\nUNION ALL\n")}`);
     } else {
       for (const [i, x] of parts.entries()) {
         const p = new Params();

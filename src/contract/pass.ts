@@ -546,6 +546,17 @@ export function goodRows(c: FileCtx, kept: KeptRows, p: Params, clean = false): 
   return `SELECT ${cols} FROM ${from} t ANTI JOIN ${rejectedRows(c)} b ON b.row = t._row`;
 }
 
+/**
+ * The canonical columns of several Parquet files of one shape (shapeKey) that have no rejected row, in file order:
+ * one read_parquet over the list instead of a UNION ALL of one scan per file. Daily usage partitions (91 files,
+ * 85M rows): copying the union took 32 s, the one scan 20 s.
+ */
+export function cleanParquetRows(cs: FileCtx[], p: Params): string {
+  const c0 = cs[0]!;
+  const cols = canonCols(c0.def).map((x) => `t.${x}`).join(", ");
+  return `SELECT ${cols} FROM (SELECT ${typedSelect(c0.shape.cols, null, c0.config.data.csv, p)} FROM read_parquet([${cs.map((c) => p.add(c.file.path)).join(", ")}])) t`;
+}
+
 /** Hash of the source values of good rows (for duplicates across partitions): `_row`, `_h`. */
 export function goodHashes(c: FileCtx, kept: KeptRows, p: Params): string {
   if (kept.kind === "source") {

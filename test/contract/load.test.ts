@@ -287,6 +287,39 @@ describe("loadData: file-level errors (exit 3) name the file, the column and the
     expect(error?.message.startsWith(`cannot read ${bad} (table usage)`)).toBe(true);
   });
 
+  it("clean Parquet partitions are read as one scan, with the same rows in the same order as file by file", async () => {
+    // four daily-style partitions of one shape; part 3 has a reject (a negative minute count), so it stays on its
+    // own between the one-scan groups: parts 1-2 and part 4 (a group of one)
+    const dir = tempDir();
+    writeFileSync(join(dir, "subscribers.csv"), SUBS);
+    mkdirSync(join(dir, "usage"));
+    await withDb(async (db) => {
+      for (const k of [1, 2, 3, 4]) {
+        await db.run(
+          `COPY (SELECT CASE WHEN i % 3 = 0 THEN 'S1' ELSE 'S2' END AS subscriber_id, DATE '2024-02-01' + CAST(i % 300 AS INTEGER) AS date,
+                        CASE WHEN ${k} = 3 AND i % 1000 = 7 THEN -1.0 ELSE i * 1.5 END AS voice_minutes, i * 2.5 AS data_mb, i % 7 AS sms, i % 5 AS sessions
+                 FROM range(${k * 3000}, ${k * 3000 + 3000}) t(i)) TO '${join(dir, "usage", `part-${k}.parquet`)}' (FORMAT parquet)`,
+        );
+      }
+    });
+    const config = configSchema.parse({});
+    // materializeMaxRows 0: the table is a view over the files
+    const rowsOf = (o: { materializeMaxRows: number }) =>
+      withDb(async (db) => {
+        const r = await loadData(db, { dir, config, asOf: AS_OF, ...o });
+        const view = String((await db.one("SELECT sql FROM duckdb_views() WHERE view_name = 'usage'"))?.["sql"] ?? "");
+        return { rows: await db.all("SELECT * FROM usage"), rejected: r.tables.usage.rejected, view };
+      });
+    const asView = await rowsOf({ materializeMaxRows: 0 });
+    const asTable = await rowsOf({ materializeMaxRows: Number.MAX_SAFE_INTEGER });
+    // (DuckDB keeps the view's SQL with the list as list_value(...))
+    expect(asView.view).toMatch(/read_parquet\(main\.list_value\('[^']*part-1\.parquet', '[^']*part-2\.parquet'\)/);
+    expect(asView.view.match(/read_parquet\(/g)).toHaveLength(3);
+    expect(asView.rejected).toBe(3);
+    expect(asView.rows.length).toBe(12000 - 3);
+    expect(asView.rows).toEqual(asTable.rows);
+  });
+
   it("a CSV line with more fields than the header stops the run", async () => {
     const { error, dir } = await loadError({ "subscribers.csv": `${SUBS}\nS4,2024-01-01,,basic,prepaid,,5,north,sms,extra,more` });
     expect(error).toBeInstanceOf(InputDataError);
