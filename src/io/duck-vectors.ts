@@ -4,7 +4,8 @@
  * `chunk.getColumnValues(j)` builds a JavaScript array of every value and tests each one's validity bit with BigInt
  * arithmetic: on a 1M-subscriber `churn score` that took 8.8 of its 32 s of scoring, for columns that are plain
  * DOUBLEs. Here a DOUBLE column is read as the Float64Array DuckDB's vector already is, and its validity mask (when
- * there is one: DuckDB leaves it out when no value is NULL) as bytes.
+ * there is one: DuckDB leaves it out when no value is NULL) as bytes, through `@duckdb/node-bindings`: the C API layer
+ * @duckdb/node-api itself is built on, pinned to the same version in package.json.
  */
 import ddb from "@duckdb/node-bindings";
 import type { DuckDBDataChunk } from "@duckdb/node-api";
