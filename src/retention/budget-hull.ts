@@ -64,7 +64,6 @@ export function hullOf(p: SelectionProblem): { start: Int32Array; points: Int32A
   return { start: hullStart, points: hullBuf };
 }
 
-
 /** The hull greedy's selection (choice, counts, budget left). */
 export function hullGreedy(p: SelectionProblem, cap: Float64Array, order: Order): PartialSelection {
   const { n, actions: A } = p;
