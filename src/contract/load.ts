@@ -473,7 +473,9 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
     const clean = (x: (typeof parts)[number]) => !dirty.has(x.c.file.path);
     if (view) {
       const p = new Params(true);
-      // consecutive clean Parquet files of one shape read as one scan (file order kept), the others one by one
+      // consecutive clean Parquet files of one shape read as one scan, the others one by one. A scan of several files
+      // does not promise their row order (DuckDB preserves it for a single table and UNION ALL); no reader of the
+      // canonical tables depends on it: features aggregate (integer sums), outputs are ordered explicitly
       const selects: string[] = [];
       for (let i = 0; i < parts.length; ) {
         const x = parts[i]!;
