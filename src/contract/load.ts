@@ -46,12 +46,12 @@ import {
   type CheckResult,
   checkFile,
   checkParquetFiles,
+  cleanParquetRows,
   type FileShape,
   copyKeptRows,
   dropTemps,
   type FileCtx,
   goodHashes,
-  cleanParquetRows,
   goodRows,
   type KeptRows,
   keptRelation,
@@ -479,7 +479,8 @@ async function loadTable(db: Db, def: TableDef, source: TableSource, ctx: TableC
       const selects: string[] = [];
       for (let i = 0; i < parts.length; ) {
         const x = parts[i]!;
-        const oneScan = (y: (typeof parts)[number]) => y.kept.kind === "source" && y.c.file.format === "parquet" && clean(y) && shapeKey(y.c.shape) === shapeKey(x.c.shape);
+        const key = shapeKey(x.c.shape);
+        const oneScan = (y: (typeof parts)[number]) => y.kept.kind === "source" && y.c.file.format === "parquet" && clean(y) && shapeKey(y.c.shape) === key;
         let j = i;
         while (j < parts.length && oneScan(parts[j]!)) j++;
         if (j - i > 1) {

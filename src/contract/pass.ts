@@ -548,8 +548,8 @@ export function goodRows(c: FileCtx, kept: KeptRows, p: Params, clean = false): 
 
 /**
  * The canonical columns of several Parquet files of one shape (shapeKey) that have no rejected row: one read_parquet
- * over the list instead of a UNION ALL of one scan per file (row order not promised across the files). Daily usage partitions (91 files,
- * 85M rows): copying the union took 32 s, the one scan 20 s.
+ * over the list instead of a UNION ALL of one scan per file (row order not promised across the files). Daily usage
+ * partitions (91 files, 85M rows): copying the union took 32 s, the one scan 20 s.
  */
 export function cleanParquetRows(cs: FileCtx[], p: Params): string {
   const c0 = cs[0]!;

@@ -46,7 +46,7 @@ export function gatherDoubles(chunk: DuckDBDataChunk, j: number, out: Float64Arr
   }
   let k = at;
   for (let r = 0; r < n; r++) {
-    if (keep && !keep[r]) continue;
+    if (!keep[r]) continue;
     // the mask is uint64 words, little-endian: row r is bit (r & 7) of byte r >> 3
     out[k++] = mask && (mask[r >> 3]! & (1 << (r & 7))) === 0 ? Number.NaN : items[r]!;
   }
