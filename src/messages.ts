@@ -186,6 +186,12 @@ export const msg = {
   compareNeedsTwo: () => "churn models compare needs two model ids, e.g. `churn models compare logistic-20260101T000000Z mlp-20260102T000000Z`. Run `churn models list` to see them.",
   excludeNeededByModel: (model: string, columns: string[]) =>
     `--exclude ${columns.join(",")}: model ${model} was trained with ${columns.length === 1 ? "this column" : "these columns"} as ${columns.length === 1 ? "a feature" : "features"}, so it cannot score without ${columns.length === 1 ? "it" : "them"}. Drop ${columns.join(", ")} from --exclude, or retrain with \`churn train --exclude ${columns.join(",")}\`.`,
+  idLikeRepeats: (path: string, column: string, distinct: number, rows: number) =>
+    `${path}: column '${column}' looks like an id and repeats (${distinct.toLocaleString("en-US")} values in ${rows.toLocaleString("en-US")} rows): pass --id ${column} so that one customer's rows stay together in one fold; without it the same customer is trained on and tested on, and the figures overstate.`,
+  idLikeUnique: (path: string, column: string) =>
+    `${path}: column '${column}' looks like an id (a different value on every row) and is used as a feature; pass --id ${column} (or --exclude ${column}) if it only names the customer.`,
+  foldsSplitGroups: (path: string, foldsColumn: string, idColumn: string, split: number, groups: number) =>
+    `${path}: the fold column '${foldsColumn}' puts the rows of ${split.toLocaleString("en-US")} of ${groups.toLocaleString("en-US")} ${idColumn} values in more than one fold: those customers are trained on and tested on, and the figures overstate. Assign folds per ${idColumn}, or leave out --folds-column to let cv group them.`,
   foldColumnExcluded: (path: string, column: string) =>
     `${path}: column '${column}' is a fold assignment, not a customer attribute: left out of the features (cv uses it with --folds-column ${column}).`,
   compareNoLabels: (path: string) => `${path} has no labelled rows to compare the models on. Use a table whose outcomes are known.`,

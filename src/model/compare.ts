@@ -92,12 +92,15 @@ async function rowsFrom(data: CompareData, ta: TrainingSummary, tb: TrainingSumm
     return { table: input.allColumns, y: input.y, rows: input.validRows, source: path, description: `the validation rows both were trained against: the ${asOf} snapshot of ${path}`, asOf };
   }
   const src = (t: TrainingSummary) => t.input as { label?: string; positive?: string; id?: string; exclude?: string[] };
-  // the split depends on the seed, the validation share and the labels only (not on which columns are features)
-  const spec = (t: TrainingSummary) => JSON.stringify([t.split["seed"], t.split["validFraction"], src(t).label, src(t).positive]);
-  if (spec(ta) !== spec(tb)) throw new UsageError(msg.compareNeedsData(ids[0], ids[1], "their flat-table splits differ (seed or label)"));
+  // the split depends on the seed, the validation share, the labels and, grouped by a repeated id, that id column
+  // (not on which columns are features)
+  const method = (t: TrainingSummary) => String(t.split["method"] ?? "stratified-random");
+  const spec = (t: TrainingSummary) =>
+    JSON.stringify([t.split["seed"], t.split["validFraction"], src(t).label, src(t).positive, method(t), method(t) === "stratified-grouped" ? src(t).id : null]);
+  if (spec(ta) !== spec(tb)) throw new UsageError(msg.compareNeedsData(ids[0], ids[1], "their flat-table splits differ (seed, label or grouping by id)"));
   const { label, positive, id } = src(ta);
   if (label === undefined || positive === undefined) throw new UsageError(msg.compareNeedsData(ids[0], ids[1], "they were trained before churn recorded the label's positive value"));
-  const input = await tableTrainingInput({ path, label, positive, id, csv: data.csv }, Number(ta.split["seed"]), Number(ta.split["validFraction"] ?? 0.2));
+  const input = await tableTrainingInput({ path, label, positive, id, csv: data.csv }, Number(ta.split["seed"]), Number(ta.split["validFraction"] ?? 0.2), method(ta) === "stratified-grouped");
   return { table: input.allColumns, y: input.y, rows: input.validRows, source: path, description: `the validation rows both were trained against (${input.validRows.length.toLocaleString("en-US")} rows of ${path})` };
 }
 

@@ -37,6 +37,8 @@ export interface PipelineOptions {
   validForEarlyStopping?: boolean | undefined;
   /** Where the calibrator is fitted: see the module comment. */
   calibrationRows?: number[] | "cross-fit" | undefined;
+  /** Group of each table row (a repeated customer id of a flat table): the mlp's own early-stopping rows keep groups whole. */
+  groups?: Int32Array | undefined;
   /** auto picks the mlp only when its AUC beats logistic's by more than this. */
   autoMargin?: number | undefined;
   onLog?: ((line: string) => void) | undefined;
@@ -97,6 +99,7 @@ export async function fitPipeline(table: RawTable, y: Labels, fitRows: number[],
     const model = await trainer.fit(Xfit, yFit, {
       seed: o.seed,
       ...(o.validForEarlyStopping === false ? {} : { valid: { X: Xvalid, y: yValid } }),
+      ...(o.groups ? { groups: Int32Array.from(fitRows, (r) => o.groups![r]!) } : {}),
       ...(log ? { onLog: log } : {}),
     });
     const raw = await model.predict(Xvalid);

@@ -9,7 +9,7 @@ import { sha256File } from "../io/files.js";
 import { type CsvDialect, readFlatTable } from "../io/flat-table.js";
 import { msg } from "../messages.js";
 import { parseLabels } from "./labels.js";
-import { stratifiedFolds, stratifiedSplit, timeHonestSplit, timeHonestSplit3 } from "./split.js";
+import { groupsOf, stratifiedFolds, stratifiedGroupFolds, stratifiedGroupSplit, stratifiedSplit, timeHonestSplit, timeHonestSplit3 } from "./split.js";
 import type { RawTable } from "../raw-table.js";
 import type { Labels } from "./types.js";
 
@@ -38,6 +38,49 @@ export interface LoadedTable {
   excluded: string[];
   /** What the user should hear about the columns (e.g. a `fold` column left out), for the log. */
   notes: string[];
+  /**
+   * Rows grouped by the --id column when an id repeats (a customer's monthly rows): folds and validation splits
+   * keep a group's rows together, so no customer is both trained on and tested on.
+   */
+  groups?: IdGroups;
+}
+
+/** The groups of repeated ids: which column, the group of each row, how many groups. */
+export interface IdGroups {
+  column: string;
+  groups: Int32Array;
+  count: number;
+}
+
+/** A name that reads as an identifier: id, customer_id, subscriber-id, customerID, CustomerId, customerid. */
+const ID_NAMES = [/^id$/i, /[_\-\s.]id$/i, /[a-z0-9](Id|ID)$/, /^(customer|client|user|subscriber|account|member|cust|contract)id$/i];
+const idName = (name: string) => ID_NAMES.some((r) => r.test(name));
+
+/**
+ * Notes for columns that look like identifiers but were not passed as --id: one whose values repeat (rows of the
+ * same customer land in different folds and the figures overstate), or one with a different value on every row
+ * (a feature that only tells rows apart).
+ */
+function idHints(path: string, t: RawTable): string[] {
+  const out: string[] = [];
+  for (const c of t.columns) {
+    if (!idName(c.name)) continue;
+    const seen = new Set<string | number>();
+    let n = 0;
+    let fractional = false;
+    for (let i = 0; i < t.rows; i++) {
+      const v = c.values[i];
+      if (v === null || v === undefined || (typeof v === "number" && Number.isNaN(v))) continue;
+      if (typeof v === "number" && !Number.isInteger(v)) fractional = true;
+      seen.add(v);
+      n++;
+    }
+    // an id is a name or a whole number
+    if (n === 0 || fractional) continue;
+    if (seen.size === n) out.push(msg.idLikeUnique(path, c.name));
+    else if (seen.size >= n / 20) out.push(msg.idLikeRepeats(path, c.name, seen.size, n));
+  }
+  return out;
 }
 
 /** A column with this name (any case) is a fold assignment, never a feature. */
@@ -87,7 +130,10 @@ export async function loadLabelledTable(spec: TableSpec): Promise<LoadedTable> {
   if (table.columns.length === 0) throw new InputDataError(msg.noFeatureColumns(spec.path));
   const y = parseLabels(t.raw[spec.label]!, spec.positive, { path: spec.path, column: spec.label });
   checkSize(spec.path, y);
+  if (!spec.id) notes.push(...idHints(spec.path, table));
   const out: LoadedTable = { table, allColumns: t.table, y, sha256: await sha256File(spec.path), excluded: [...named, ...skip], notes };
+  const grouped = spec.id ? groupsOf(t.raw[spec.id]!) : undefined;
+  if (grouped && spec.id) out.groups = { column: spec.id, ...grouped };
   if (spec.foldsColumn) {
     const raw = t.raw[spec.foldsColumn]!;
     const folds = new Int32Array(raw.length);
@@ -98,13 +144,24 @@ export async function loadLabelledTable(spec: TableSpec): Promise<LoadedTable> {
     });
     if (new Set(folds).size < 2) throw new InputDataError(msg.foldsInvalid(spec.path, spec.foldsColumn, "only one distinct fold"));
     out.folds = folds;
+    if (out.groups) {
+      const first = new Map<number, number>();
+      const split = new Set<number>();
+      out.groups.groups.forEach((g, i) => {
+        const f = first.get(g);
+        if (f === undefined) first.set(g, folds[i]!);
+        else if (f !== folds[i]) split.add(g);
+      });
+      if (split.size > 0) notes.push(msg.foldsSplitGroups(spec.path, spec.foldsColumn, out.groups.column, split.size, out.groups.count));
+    }
   }
   return out;
 }
 
-/** Folds for cv: the fold column, or a seeded stratified k-fold. */
+/** Folds for cv: the fold column, or a seeded stratified k-fold (grouped by the --id column when an id repeats). */
 export function cvFolds(t: LoadedTable, k: number | undefined, seed: number): Int32Array {
   if (t.folds) return t.folds;
+  if (t.groups) return stratifiedGroupFolds(t.y, t.groups.groups, k ?? 5, seed);
   return stratifiedFolds(t.y, k ?? 5, seed);
 }
 
@@ -134,13 +191,20 @@ export interface TrainingInput {
   outcomeEnd?: (asOfMs: number) => number;
   /** Feature tables: distinct subscribers. */
   subscribers?: number;
+  /** Flat tables whose --id repeats: the group of each row (the mlp's early-stopping rows keep groups whole). */
+  groups?: Int32Array;
 }
 
-/** Flat table: a seeded stratified 80/20 split (there is no time axis to respect); the calibrator is cross-fitted on the 20%. */
-export async function tableTrainingInput(spec: TableSpec, seed: number, validFraction = 0.2): Promise<TrainingInput> {
+/**
+ * Flat table: a seeded stratified 80/20 split (there is no time axis to respect), grouped by the --id column when
+ * an id repeats (`group` false: the row split of a model trained before grouping, for `models compare`); the
+ * calibrator is cross-fitted on the 20%.
+ */
+export async function tableTrainingInput(spec: TableSpec, seed: number, validFraction = 0.2, group = true): Promise<TrainingInput> {
   const t = await loadLabelledTable(spec);
   const all = Array.from({ length: t.y.length }, (_, i) => i);
-  const s = stratifiedSplit(all, t.y, validFraction, seed);
+  const g = group ? t.groups : undefined;
+  const s = g ? stratifiedGroupSplit(all, t.y, g.groups, validFraction, seed) : stratifiedSplit(all, t.y, validFraction, seed);
   return {
     source: { kind: "table", path: spec.path, sha256: t.sha256, excluded: t.excluded, label: spec.label, positive: spec.positive, ...(spec.id ? { id: spec.id } : {}), exclude: t.excluded.filter((c) => c !== spec.label && c !== spec.id) },
     notes: t.notes,
@@ -150,7 +214,16 @@ export async function tableTrainingInput(spec: TableSpec, seed: number, validFra
     fitRows: s.fit,
     calibRows: [],
     validRows: s.valid,
-    split: { method: "stratified-random", validFraction, seed, fitRows: s.fit.length, validRows: s.valid.length, calibration: "cross-fitted" },
+    ...(g ? { groups: g.groups } : {}),
+    split: {
+      method: g ? "stratified-grouped" : "stratified-random",
+      ...(g ? { groupedBy: g.column, groups: g.count } : {}),
+      validFraction,
+      seed,
+      fitRows: s.fit.length,
+      validRows: s.valid.length,
+      calibration: "cross-fitted",
+    },
   };
 }
 

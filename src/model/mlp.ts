@@ -29,7 +29,7 @@ import { predictParallel, predictThreads } from "./mlp-parallel.js";
 import { trainMembers } from "./mlp-pool.js";
 import type { MemberJob, TrainingInfo } from "./mlp-train.js";
 import { deriveSeed, makeRng, quantileEdges, rankAuc, shuffleInPlace, treeEdges } from "./mlp-util.js";
-import { stratifiedSplit } from "./split.js";
+import { stratifiedGroupSplit, stratifiedSplit } from "./split.js";
 import type { FitOptions, FittedModel, Labels, Matrix, MatrixColumn, ModelState, ModelTrainer } from "./types.js";
 
 export interface MlpParams {
@@ -322,7 +322,8 @@ function memberData(X: Matrix, y: Labels, opts: FitOptions, params: MlpParams, s
     validSource = opts.valid.y;
     validRows = Int32Array.from({ length: validX.rows }, (_, i) => i);
   } else {
-    const s = stratifiedSplit(Array.from({ length: y.length }, (_, i) => i), y, params.validFraction, deriveSeed(seed, 1));
+    const all = Array.from({ length: y.length }, (_, i) => i);
+    const s = opts.groups ? stratifiedGroupSplit(all, y, opts.groups, params.validFraction, deriveSeed(seed, 1)) : stratifiedSplit(all, y, params.validFraction, deriveSeed(seed, 1));
     trainRows = Int32Array.from(s.fit);
     validRows = Int32Array.from(s.valid);
     validX = X;

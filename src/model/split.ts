@@ -65,6 +65,109 @@ export function stratifiedSplit(rows: ArrayLike<number>, y: ArrayLike<number>, v
   return { fit: fit.sort((a, b) => a - b), valid: valid.sort((a, b) => a - b) };
 }
 
+/**
+ * Rows grouped by an id that repeats (one customer's monthly rows): `groups[i]` is row i's group. A row without
+ * an id is a group of its own. Undefined when every id is distinct: then nothing needs grouping, and the splits
+ * are exactly the row splits above.
+ */
+export function groupsOf(ids: ArrayLike<string | null>): { groups: Int32Array; count: number } | undefined {
+  const index = new Map<string, number>();
+  const groups = new Int32Array(ids.length);
+  let count = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id === null || id === undefined) {
+      groups[i] = count++;
+      continue;
+    }
+    const g = index.get(id);
+    if (g === undefined) {
+      index.set(id, count);
+      groups[i] = count++;
+    } else groups[i] = g;
+  }
+  return count < ids.length ? { groups, count } : undefined;
+}
+
+/** Members of each group among `rows`, groups in order of first appearance; `pos`: the group holds a positive row. */
+function collectGroups(rows: ArrayLike<number>, y: ArrayLike<number>, groups: ArrayLike<number>): { rows: number[]; pos: boolean }[] {
+  const at = new Map<number, { rows: number[]; pos: boolean }>();
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    let g = at.get(groups[i]!);
+    if (!g) {
+      g = { rows: [], pos: false };
+      at.set(groups[i]!, g);
+    }
+    g.rows.push(i);
+    if (y[i]! > 0.5) g.pos = true;
+  }
+  return [...at.values()];
+}
+
+/**
+ * Fold 0..k-1 for each row with every row of a group in one fold (stratified group k-fold): groups holding a
+ * positive row and the others are each shuffled with the seed, taken largest first, and each goes to the fold
+ * with the fewest rows of its kind so far (ties: fewer rows, then the lower fold). The fold sizes and churn
+ * rates stay close to those of stratifiedFolds while no customer is in two folds.
+ */
+export function stratifiedGroupFolds(y: ArrayLike<number>, groups: ArrayLike<number>, k: number, seed: number): Int32Array {
+  const folds = new Int32Array(y.length);
+  const all = collectGroups(Array.from({ length: y.length }, (_, i) => i), y, groups);
+  const kindRows = [new Float64Array(k), new Float64Array(k)];
+  const rowsIn = new Float64Array(k);
+  for (const [kind, s] of [
+    [true, seed],
+    [false, seed + 1],
+  ] as const) {
+    const list = shuffle(all.filter((g) => g.pos === kind), s);
+    // largest first (a stable sort keeps the shuffled order among equal sizes)
+    list.sort((a, b) => b.rows.length - a.rows.length);
+    const count = kindRows[kind ? 1 : 0]!;
+    for (const g of list) {
+      let best = 0;
+      for (let f = 1; f < k; f++) if (count[f]! < count[best]! || (count[f] === count[best] && rowsIn[f]! < rowsIn[best]!)) best = f;
+      for (const i of g.rows) folds[i] = best;
+      count[best]! += g.rows.length;
+      rowsIn[best]! += g.rows.length;
+    }
+  }
+  return folds;
+}
+
+/**
+ * stratifiedSplit with every row of a group on one side: the groups holding a positive row and the others are
+ * each shuffled with the seed (`seed`, `seed + 1`) and taken into validation until it holds `validFraction` of
+ * that kind's rows (rounded); a kind with two or more groups keeps at least one on each side.
+ */
+export function stratifiedGroupSplit(rows: ArrayLike<number>, y: ArrayLike<number>, groups: ArrayLike<number>, validFraction: number, seed: number): { fit: number[]; valid: number[] } {
+  const all = collectGroups(rows, y, groups);
+  const fit: number[] = [];
+  const valid: number[] = [];
+  for (const [kind, s] of [
+    [true, seed],
+    [false, seed + 1],
+  ] as const) {
+    const list = shuffle(all.filter((g) => g.pos === kind), s);
+    if (list.length < 2) {
+      for (const g of list) fit.push(...g.rows);
+      continue;
+    }
+    const want = Math.round(list.reduce((a, g) => a + g.rows.length, 0) * validFraction);
+    let taken = 0;
+    let nValid = 0;
+    for (const [n, g] of list.entries()) {
+      const lastLeftForFit = n === list.length - 1 && nValid === n;
+      if (!lastLeftForFit && (nValid === 0 || taken < want)) {
+        valid.push(...g.rows);
+        taken += g.rows.length;
+        nValid++;
+      } else fit.push(...g.rows);
+    }
+  }
+  return { fit: fit.sort((a, b) => a - b), valid: valid.sort((a, b) => a - b) };
+}
+
 /** The snapshots (as-of dates) whose rows are all labelled. */
 function completeSnapshots(asOf: ArrayLike<number>, labelled: ArrayLike<boolean>): number[] {
   const complete = new Map<number, boolean>();

@@ -228,6 +228,7 @@ export async function trainAndRegister(input: TrainingInput, o: TrainOptions): P
     ...o,
     validForEarlyStopping: false,
     calibrationRows: input.calibRows.length ? input.calibRows : "cross-fit",
+    ...(input.groups ? { groups: input.groups } : {}),
   });
   const validation = heldOutMetrics(p.valid.y, p.valid.calibrated, p.valid.heldOut);
   const aucInterval = delongAuc(p.valid.y, p.valid.calibrated);

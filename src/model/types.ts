@@ -31,6 +31,11 @@ export interface FitOptions {
   seed: number;
   /** Held-out rows for early stopping / model choice; never the evaluation fold. */
   valid?: { X: Matrix; y: Labels };
+  /**
+   * Group of each row of X (a customer's repeated rows): a model that holds out its own early-stopping rows
+   * keeps every row of a group on one side.
+   */
+  groups?: Int32Array | undefined;
   /** Progress and logs (stderr). */
   onLog?: (line: string) => void;
 }

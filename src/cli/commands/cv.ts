@@ -32,7 +32,7 @@ export interface CvArgs {
 }
 
 /** Cross-validate on a flat table; returns the result (the command prints it). */
-export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelChoice; folds_source: string; excluded: string[]; notes: string[] }> {
+export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelChoice; folds_source: string; grouped_by: { column: string; ids: number; rows: number } | null; excluded: string[]; notes: string[] }> {
   if (a.foldsColumn !== undefined && a.folds !== undefined) throw new UsageError(msg.foldsOption());
   if (a.folds !== undefined && !(Number.isInteger(a.folds) && a.folds >= 2 && a.folds <= 20)) throw new UsageError(msg.foldsOption());
   if (a.mlpBudget !== undefined && !(Number.isFinite(a.mlpBudget) && a.mlpBudget > 0)) throw new UsageError(msg.mlpBudgetInvalid(a.mlpBudget));
@@ -41,7 +41,7 @@ export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelCh
   const log = createLogger({ quiet: a.quiet ?? false });
   const t = await loadLabelledTable({ path: a.table, label: a.label, positive: a.positive, id: a.id, foldsColumn: a.foldsColumn, exclude: parseExclude(a.exclude), csv: config.data.csv });
   const folds = cvFolds(t, a.folds, seed);
-  const r = await runCv(t.table, t.y, folds, { model: a.model, seed, calibration: a.calibration, backend: a.backend, ...(a.mlpBudget !== undefined ? { mlp: { timeBudgetSeconds: a.mlpBudget } } : {}), onLog: (l) => log.info(l) });
+  const r = await runCv(t.table, t.y, folds, { model: a.model, seed, groups: t.groups?.groups, calibration: a.calibration, backend: a.backend, ...(a.mlpBudget !== undefined ? { mlp: { timeBudgetSeconds: a.mlpBudget } } : {}), onLog: (l) => log.info(l) });
   const backend = currentBackend();
   if (backend) log.info(describeBackend(backend));
   if (a.oof) {
@@ -51,7 +51,16 @@ export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelCh
     });
     writeAtomic(a.oof, `${lines.join("\n")}\n`);
   }
-  return { ...r, model: a.model, folds_source: a.foldsColumn ? `column ${a.foldsColumn}` : `stratified ${a.folds ?? 5}-fold, seed ${seed}`, excluded: t.excluded, notes: t.notes };
+  const g = t.groups;
+  const grouped = g ? ` grouped by ${g.column} (${g.count.toLocaleString("en-US")} ids in ${t.y.length.toLocaleString("en-US")} rows: one id's rows stay in one fold)` : "";
+  return {
+    ...r,
+    model: a.model,
+    folds_source: a.foldsColumn ? `column ${a.foldsColumn}` : `stratified ${a.folds ?? 5}-fold${grouped}, seed ${seed}`,
+    grouped_by: g ? { column: g.column, ids: g.count, rows: t.y.length } : null,
+    excluded: t.excluded,
+    notes: t.notes,
+  };
 }
 
 const f4 = (v: number) => (Number.isFinite(v) ? v.toFixed(4) : "n/a");
@@ -81,7 +90,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
       .option("table", { type: "string", demandOption: true, describe: "CSV or Parquet file, one row per customer" })
       .option("label", { type: "string", demandOption: true, describe: "label column" })
       .option("positive", { type: "string", demandOption: true, describe: "label value that marks a churner, e.g. Yes or 1" })
-      .option("id", { type: "string", describe: "id column (excluded from features)" })
+      .option("id", { type: "string", describe: "id column (excluded from features); when an id repeats (a customer's monthly rows), folds keep each id's rows together" })
       .option("folds-column", { type: "string", describe: "column holding a fold number per row (excluded from features)" })
       .option("exclude", { type: "string", describe: "columns that are not features, comma-separated; a column named fold is always left out" })
       .option("folds", { type: "number", describe: "number of stratified folds when there is no fold column (default 5)" })

@@ -108,7 +108,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option("table", { type: "string", describe: "flat CSV/Parquet table, one row per customer (stratified 80/20 split)" })
       .option("label", { type: "string", describe: "label column of --table" })
       .option("positive", { type: "string", describe: "label value that marks a churner (with --table)" })
-      .option("id", { type: "string", describe: "id column of --table (excluded from features)" })
+      .option("id", { type: "string", describe: "id column of --table (excluded from features); when an id repeats, the validation split keeps each id's rows on one side" })
       .option("exclude", { type: "string", describe: "columns that are not features, comma-separated (e.g. --exclude TotalCharges,signup_channel); a column named fold is always left out" })
       .option("horizon", { type: "string", describe: "label horizon of the feature table, e.g. 30d or 1mo (default: config features.horizon)" })
       .option("model", { choices: MODEL_CHOICES, default: "logistic" as ModelChoice, describe: "logistic, mlp, or auto (pick on validation)" })
