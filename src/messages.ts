@@ -339,7 +339,7 @@ export const msg = {
   scoreIdColumn: (path: string, column: string, found: string[]) =>
     `${path} has no id column '${column}' (columns: ${found.slice(0, 12).join(", ")}${found.length > 12 ? ", ..." : ""}). Name the id column with --id.`,
   scoreNoArpu: (where: string) =>
-    `${where} has no ARPU column (arpu_3m, arpu, monthly_fee, MonthlyCharges): customer value is 0 for everyone, so no action pays off. Add one of those columns.`,
+    `${where} has no ARPU column (arpu_3m, arpu, monthly_fee, MonthlyCharges): customer value is 0 for everyone, so no action pays off. Add one of those columns, or name yours in the config: data: { columns: { table: { arpu: <your monthly revenue column> } } }.`,
   scoreDuplicateIds: (where: string, n: number, example: string) =>
     `${where}: ${n} subscriber ids appear more than once (e.g. '${example}'); the first row of each is scored, the others are rejected as duplicate_id.`,
   driftGate: (items: string, threshold: number, reference: string) =>

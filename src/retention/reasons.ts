@@ -148,6 +148,7 @@ export interface Standing {
 
 /** How long someone has been a customer: shorter / longer reads right (other counts of days are lower / higher). */
 const TIME_LIKE = /tenure|duration|lifetime|(^|[_ ])(age|length)($|[_ ])/i;
+const AGE_LIKE = /(^|[_ ])age($|[_ ])/i;
 const UNIT_OF_NAME: [RegExp, string][] = [
   [/(^|[_ ])months?($|[_ ])/i, "month"],
   [/(^|[_ ])days?($|[_ ])/i, "day"],
@@ -168,8 +169,10 @@ export function standingText(name: string, value: number, percentiles: readonly 
   const pBelow = Math.round((100 * below) / n);
   const pAbove = Math.round((100 * above) / n);
   const time = TIME_LIKE.test(name);
+  // an age is young or old, a duration short or long, anything else low or high
+  const [less, more] = AGE_LIKE.test(name) ? ["younger", "older"] : time ? ["shorter", "longer"] : ["lower", "higher"];
   if (Math.max(pBelow, pAbove) < 1) return "";
-  return pAbove >= pBelow ? `${time ? "shorter" : "lower"} than ${pAbove}% of customers` : `${time ? "longer" : "higher"} than ${pBelow}% of customers`;
+  return pAbove >= pBelow ? `${less} than ${pAbove}% of customers` : `${more} than ${pBelow}% of customers`;
 }
 
 const spaced = (s: string) => s.replaceAll("_", " ");

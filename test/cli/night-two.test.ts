@@ -86,6 +86,26 @@ describe("night two", () => {
     expect(ok.code, ok.stderr).toBe(0);
   }, 120_000);
 
+  it("a flat table whose monthly revenue column has its own name: the warning says how to map it, and the mapping gives every customer a value", async () => {
+    const named = join(dir, "billed.csv");
+    writeFileSync(named, readFileSync(table, "utf8").replace("MonthlyCharges", "billed"));
+    const models = join(dir, "billed-models");
+    const t = await runInProcess(["train", "--table", named, "--label", "Churn", "--positive", "Yes", "--id", "customerID", "--model", "logistic", "--out", models, "--quiet"]);
+    expect(t.code, t.stderr).toBe(0);
+    const bare = await runInProcess(["score", "--model", join(models, "champion"), "--table", named, "--id", "customerID", "--out", join(dir, "flat-runs", "billed-bare")]);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stderr).toContain("has no ARPU column");
+    expect(bare.stderr).toContain("data: { columns: { table: { arpu: <your monthly revenue column> } } }");
+    const cfg = join(dir, "billed.yaml");
+    writeFileSync(cfg, "data:\n  columns:\n    table: { arpu: billed }\n");
+    const mapped = await runInProcess(["score", "--config", cfg, "--model", join(models, "champion"), "--table", named, "--id", "customerID", "--out", join(dir, "flat-runs", "billed")]);
+    expect(mapped.code, mapped.stderr).toBe(0);
+    expect(mapped.stderr).not.toContain("has no ARPU column");
+    const risk = readFileSync(join(dir, "flat-runs", "billed", "risk_list.csv"), "utf8").trim().split("\n");
+    const arpu = risk[0]!.split(",").indexOf("arpu");
+    expect(risk.slice(1).every((l) => Number(l.split(",")[arpu]) > 0)).toBe(true);
+  }, 120_000);
+
   it("a model that reads columns no feature family computes (a flat-table model, or one of an earlier churn) is exit 3 with the fix, not an internal error", async () => {
     const r = await runInProcess(["score", "--model", join(dir, "flat-models", "champion"), "--data", world, "--as-of", "2026-06-30", "--out", join(dir, "runs", "flat-on-data"), "--quiet"]);
     expect(r.code).toBe(3);

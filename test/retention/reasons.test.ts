@@ -48,6 +48,9 @@ describe("reasons", () => {
     // tenure 0..100 evenly: a tenure of 1 is below 98% of the percentiles
     const pct = Array.from({ length: 101 }, (_, k) => k);
     expect(standingText("tenure", 1, pct)).toBe("shorter than 98% of customers");
+    // a customer's age is young or old, not short
+    expect(standingText("age", 1, pct)).toBe("younger than 98% of customers");
+    expect(standingText("account_age", 95.5, pct)).toBe("older than 95% of customers");
     expect(standingText("MonthlyCharges", 95.5, pct)).toBe("higher than 95% of customers");
     const standing = { percentiles: new Map([["tenure", pct]]), shares: new Map([["Contract", new Map([["Month-to-month", 0.55]])]]) };
     expect(reasonText("tenure", 1, undefined, undefined, standing)).toBe("tenure 1, shorter than 98% of customers");
