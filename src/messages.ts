@@ -186,6 +186,8 @@ export const msg = {
   compareNeedsTwo: () => "churn models compare needs two model ids, e.g. `churn models compare logistic-20260101T000000Z mlp-20260102T000000Z`. Run `churn models list` to see them.",
   excludeNeededByModel: (model: string, columns: string[]) =>
     `--exclude ${columns.join(",")}: model ${model} was trained with ${columns.length === 1 ? "this column" : "these columns"} as ${columns.length === 1 ? "a feature" : "features"}, so it cannot score without ${columns.length === 1 ? "it" : "them"}. Drop ${columns.join(", ")} from --exclude, or retrain with \`churn train --exclude ${columns.join(",")}\`.`,
+  identicalRows: (path: string, copies: number) =>
+    `${path}: ${copies.toLocaleString("en-US")} rows repeat another row exactly (every column and the label): folds and validation splits keep identical rows together, so no row is tested on its own copy. Remove them if they are not real repeats.`,
   idLikeRepeats: (path: string, column: string, distinct: number, rows: number) =>
     `${path}: column '${column}' looks like an id and repeats (${distinct.toLocaleString("en-US")} values in ${rows.toLocaleString("en-US")} rows): pass --id ${column} so that one customer's rows stay together in one fold; without it the same customer is trained on and tested on, and the figures overstate.`,
   idLikeUnique: (path: string, column: string) =>

@@ -45,12 +45,67 @@ export interface LoadedTable {
   groups?: IdGroups;
 }
 
-/** The groups of repeated ids: which column, the group of each row, how many groups. */
+/**
+ * Rows that must stay together: those of a repeated id (`column`), or, without --id, rows identical in every
+ * column and the label (`column` null: a table with duplicated rows). The group of each row, how many groups.
+ */
 export interface IdGroups {
-  column: string;
+  column: string | null;
   groups: Int32Array;
   count: number;
 }
+
+/** "grouped by customerid (9,525 ids in 20,468 rows ...)": how the rows were grouped, for the log and the card. */
+export function groupingText(g: IdGroups, rows: number, side: string): string {
+  const n = (v: number) => v.toLocaleString("en-US");
+  return g.column === null
+    ? `identical rows kept together (${n(g.count)} distinct rows in ${n(rows)}: a row and its copies ${side})`
+    : `grouped by ${g.column} (${n(g.count)} ids in ${n(rows)} rows: one id's rows ${side})`;
+}
+
+/**
+ * Groups of rows equal in every column of `t` and the label, when some row repeats (undefined otherwise). Rows are
+ * compared by a 64-bit hash of their values: two different rows sharing a hash only end up in the same fold.
+ */
+function identicalRowGroups(t: RawTable, y: Labels): { groups: Int32Array; count: number } | undefined {
+  const n = t.rows;
+  const h1 = new Uint32Array(n).fill(2166136261);
+  const h2 = new Uint32Array(n).fill(0x9747b28c);
+  const f64 = new Float64Array(1);
+  const u32 = new Uint32Array(f64.buffer);
+  const mix = (i: number, a: number, b: number) => {
+    h1[i] = Math.imul(h1[i]! ^ a, 16777619) ^ Math.imul(b, 0x5bd1e995);
+    h2[i] = Math.imul((h2[i]! + a) | 0, 0x85ebca6b) ^ Math.imul(b ^ (h2[i]! >>> 13), 0xc2b2ae35);
+  };
+  const text = (v: string) => {
+    let a = 0x811c9dc5;
+    let b = 0x1b873593;
+    for (let k = 0; k < v.length; k++) {
+      const c = v.charCodeAt(k);
+      a = Math.imul(a ^ c, 16777619);
+      b = Math.imul(b + c, 0xcc9e2d51) ^ (b >>> 15);
+    }
+    return [a >>> 0, b >>> 0] as const;
+  };
+  for (const c of t.columns) {
+    for (let i = 0; i < n; i++) {
+      if (c.kind === "numeric") {
+        f64[0] = c.values[i]!;
+        mix(i, u32[0]!, u32[1]!);
+      } else {
+        const v = c.values[i];
+        if (v === null || v === undefined) mix(i, 0x6e756c6c, 1);
+        else {
+          const [a, b] = text(v);
+          mix(i, a, b);
+        }
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) mix(i, y[i]! > 0.5 ? 1 : 0, 7);
+  return groupsOf(Array.from({ length: n }, (_, i) => `${h1[i]}:${h2[i]}`));
+}
+
 
 /** A name that reads as an identifier: id, customer_id, subscriber-id, customerID, CustomerId, customerid. */
 const ID_NAMES = [/^id$/i, /[_\-\s.]id$/i, /[a-z0-9](Id|ID)$/, /^(customer|client|user|subscriber|account|member|cust|contract)id$/i];
@@ -132,8 +187,16 @@ export async function loadLabelledTable(spec: TableSpec): Promise<LoadedTable> {
   checkSize(spec.path, y);
   if (!spec.id) notes.push(...idHints(spec.path, table));
   const out: LoadedTable = { table, allColumns: t.table, y, sha256: await sha256File(spec.path), excluded: [...named, ...skip], notes };
-  const grouped = spec.id ? groupsOf(t.raw[spec.id]!) : undefined;
-  if (grouped && spec.id) out.groups = { column: spec.id, ...grouped };
+  if (spec.id) {
+    const grouped = groupsOf(t.raw[spec.id]!);
+    if (grouped) out.groups = { column: spec.id, ...grouped };
+  } else {
+    const same = identicalRowGroups(t.table, y);
+    if (same) {
+      out.groups = { column: null, ...same };
+      notes.push(msg.identicalRows(spec.path, y.length - same.count));
+    }
+  }
   if (spec.foldsColumn) {
     const raw = t.raw[spec.foldsColumn]!;
     const folds = new Int32Array(raw.length);
@@ -152,7 +215,7 @@ export async function loadLabelledTable(spec: TableSpec): Promise<LoadedTable> {
         if (f === undefined) first.set(g, folds[i]!);
         else if (f !== folds[i]) split.add(g);
       });
-      if (split.size > 0) notes.push(msg.foldsSplitGroups(spec.path, spec.foldsColumn, out.groups.column, split.size, out.groups.count));
+      if (split.size > 0) notes.push(msg.foldsSplitGroups(spec.path, spec.foldsColumn, out.groups.column ?? "identical row", split.size, out.groups.count));
     }
   }
   return out;
@@ -217,7 +280,7 @@ export async function tableTrainingInput(spec: TableSpec, seed: number, validFra
     ...(g ? { groups: g.groups } : {}),
     split: {
       method: g ? "stratified-grouped" : "stratified-random",
-      ...(g ? { groupedBy: g.column, groups: g.count } : {}),
+      ...(g ? { groupedBy: g.column ?? "identical rows", groups: g.count } : {}),
       validFraction,
       seed,
       fitRows: s.fit.length,

@@ -68,7 +68,7 @@ describe("rows grouped by a repeated id", () => {
     const io = capture();
     expect(await run(["cv", "--table", table, "--label", "churn", "--positive", "1", "--id", "customer_id", "--json", "--quiet"])).toBe(0);
     const cv = JSON.parse(io.out.join(""));
-    expect(cv.grouped_by).toEqual({ column: "customer_id", ids: 400, rows: 799 });
+    expect(cv.grouped_by).toEqual({ column: "customer_id", groups: 400, rows: 799 });
     expect(cv.folds_source).toContain("grouped by customer_id");
     io.out.length = 0;
     expect(await run(["cv", "--table", table, "--label", "churn", "--positive", "1", "--quiet"])).toBe(0);
@@ -79,5 +79,31 @@ describe("rows grouped by a repeated id", () => {
     io.out.length = 0;
     expect(await run(["cv", "--table", table, "--label", "churn", "--positive", "1", "--id", "customer_id", "--folds-column", "fold", "--quiet"])).toBe(0);
     expect(io.out.join("")).toContain("in more than one fold");
+  });
+  it("without --id, rows that repeat another row exactly stay in one fold, with a note", async () => {
+    const dir = tempDir();
+    const table = join(dir, "dups.csv");
+    const r = rng(8);
+    const lines = ["plan,usage,calls,churn"];
+    const rows: string[] = [];
+    for (let i = 0; i < 300; i++) rows.push(`${["a", "b", "c"][i % 3]},${(r() * 100).toFixed(3)},${Math.floor(r() * 40)},${r() < 0.25 ? 1 : 0}`);
+    // 60 of them exported twice, 20 three times
+    lines.push(...rows, ...rows.slice(0, 60), ...rows.slice(0, 20));
+    writeFileSync(table, `${lines.join("\n")}\n`);
+    const t = await loadLabelledTable({ path: table, label: "churn", positive: "1" });
+    expect(t.groups?.column).toBeNull();
+    expect(t.groups?.count).toBe(300);
+    expect(t.notes).toContain(msg.identicalRows(table, 80));
+    const folds = cvFolds(t, 5, 1);
+    // rows 300-359 copy rows 0-59, rows 360-379 copy rows 0-19
+    for (let i = 300; i < 380; i++) expect(folds[i]).toBe(folds[(i - 300) % 60]);
+    const input = await tableTrainingInput({ path: table, label: "churn", positive: "1" }, 1);
+    const text = (i: number) => lines[i + 1];
+    const valid = new Set(input.validRows.map(text));
+    expect(input.fitRows.some((i) => valid.has(text(i)))).toBe(false);
+    expect(input.split["groupedBy"]).toBe("identical rows");
+    // the same rows without copies are not grouped
+    writeFileSync(table, `${["plan,usage,calls,churn", ...rows].join("\n")}\n`);
+    expect((await loadLabelledTable({ path: table, label: "churn", positive: "1" })).groups).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { msg } from "../../messages.js";
 import { BACKENDS, type BackendName, currentBackend, describeBackend } from "../../model/backend.js";
 import type { CalibrationMethod } from "../../model/calibration.js";
 import { type CvResult, runCv } from "../../model/cv.js";
-import { cvFolds, loadLabelledTable, parseExclude } from "../../model/inputs.js";
+import { cvFolds, groupingText, loadLabelledTable, parseExclude } from "../../model/inputs.js";
 import { MODEL_CHOICES, type ModelChoice } from "../../model/trainers.js";
 import { emit } from "../output.js";
 
@@ -32,7 +32,7 @@ export interface CvArgs {
 }
 
 /** Cross-validate on a flat table; returns the result (the command prints it). */
-export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelChoice; folds_source: string; grouped_by: { column: string; ids: number; rows: number } | null; excluded: string[]; notes: string[] }> {
+export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelChoice; folds_source: string; grouped_by: { column: string | null; groups: number; rows: number } | null; excluded: string[]; notes: string[] }> {
   if (a.foldsColumn !== undefined && a.folds !== undefined) throw new UsageError(msg.foldsOption());
   if (a.folds !== undefined && !(Number.isInteger(a.folds) && a.folds >= 2 && a.folds <= 20)) throw new UsageError(msg.foldsOption());
   if (a.mlpBudget !== undefined && !(Number.isFinite(a.mlpBudget) && a.mlpBudget > 0)) throw new UsageError(msg.mlpBudgetInvalid(a.mlpBudget));
@@ -52,12 +52,12 @@ export async function cvFromArgs(a: CvArgs): Promise<CvResult & { model: ModelCh
     writeAtomic(a.oof, `${lines.join("\n")}\n`);
   }
   const g = t.groups;
-  const grouped = g ? ` grouped by ${g.column} (${g.count.toLocaleString("en-US")} ids in ${t.y.length.toLocaleString("en-US")} rows: one id's rows stay in one fold)` : "";
+  const grouped = g ? `, ${groupingText(g, t.y.length, "stay in one fold")}` : "";
   return {
     ...r,
     model: a.model,
     folds_source: a.foldsColumn ? `column ${a.foldsColumn}` : `stratified ${a.folds ?? 5}-fold${grouped}, seed ${seed}`,
-    grouped_by: g ? { column: g.column, ids: g.count, rows: t.y.length } : null,
+    grouped_by: g ? { column: g.column, groups: g.count, rows: t.y.length } : null,
     excluded: t.excluded,
     notes: t.notes,
   };
