@@ -338,8 +338,10 @@ export const msg = {
   scoreNoRows: (where: string) => `${where} has no subscriber to score. Check --as-of (is anyone active on that day?) and the input.`,
   scoreAsOfMissing: (path: string, asOf: string, available: string[]) =>
     `${path} has no rows with as_of ${asOf}; it has ${available.slice(0, 8).join(", ")}${available.length > 8 ? ", ..." : ""}. Pass one of those to --as-of, or leave --as-of out for the latest.`,
-  scoreIdColumn: (path: string, column: string, found: string[]) =>
-    `${path} has no id column '${column}' (columns: ${found.slice(0, 12).join(", ")}${found.length > 12 ? ", ..." : ""}). Name the id column with --id.`,
+  scoreIdColumn: (path: string, column: string, found: string[], idLike: string[] = []) =>
+    `${path} has no id column '${column}' (columns: ${found.slice(0, 12).join(", ")}${found.length > 12 ? ", ..." : ""}). Name the id column with --id${idLike.length ? ` (${idLike.slice(0, 3).map((c) => `--id ${c}`).join(" or ")}?)` : ""}.`,
+  scoreIdByRow: (path: string) =>
+    `${path} has no id column: each customer is named by its data row number (1 = the first row after the header). Name an id column with --id to key the list by customer.`,
   scoreNoArpu: (where: string) =>
     `${where} has no ARPU column (arpu_3m, arpu, monthly_fee, MonthlyCharges): customer value is 0 for everyone, so no action pays off. Add one of those columns, or name yours in the config: data: { columns: { table: { arpu: <your monthly revenue column> } } }.`,
   scoreDuplicateIds: (where: string, n: number, example: string) =>

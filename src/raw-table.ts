@@ -57,3 +57,9 @@ export function columnFromStrings(name: string, raw: (string | null)[]): RawColu
   if (numeric) return { name, kind: "numeric", values: nums };
   return { name, kind: "categorical", values: raw.map((s) => (s === null || isMissingToken(s) ? null : s.trim())) };
 }
+
+/** Names that read as an identifier: id, customer_id, subscriber-id, customerID, CustomerId, customerid. */
+const ID_NAMES = [/^id$/i, /[_\-\s.]id$/i, /[a-z0-9](Id|ID)$/, /^(customer|client|user|subscriber|account|member|cust|contract)id$/i];
+
+/** Does this column name read as an identifier? (a hint for the user; nothing is decided on it alone) */
+export const looksLikeIdName = (name: string): boolean => ID_NAMES.some((r) => r.test(name));

@@ -10,7 +10,7 @@ import { type CsvDialect, readFlatTable } from "../io/flat-table.js";
 import { msg } from "../messages.js";
 import { parseLabels } from "./labels.js";
 import { groupsOf, stratifiedFolds, stratifiedGroupFolds, stratifiedGroupSplit, stratifiedSplit, timeHonestSplit, timeHonestSplit3 } from "./split.js";
-import type { RawTable } from "../raw-table.js";
+import { looksLikeIdName, type RawTable } from "../raw-table.js";
 import type { Labels } from "./types.js";
 
 export interface TableSpec {
@@ -107,9 +107,6 @@ function identicalRowGroups(t: RawTable, y: Labels): { groups: Int32Array; count
 }
 
 
-/** A name that reads as an identifier: id, customer_id, subscriber-id, customerID, CustomerId, customerid. */
-const ID_NAMES = [/^id$/i, /[_\-\s.]id$/i, /[a-z0-9](Id|ID)$/, /^(customer|client|user|subscriber|account|member|cust|contract)id$/i];
-const idName = (name: string) => ID_NAMES.some((r) => r.test(name));
 
 /**
  * Notes for columns that look like identifiers but were not passed as --id: one whose values repeat (rows of the
@@ -119,7 +116,7 @@ const idName = (name: string) => ID_NAMES.some((r) => r.test(name));
 function idHints(path: string, t: RawTable): string[] {
   const out: string[] = [];
   for (const c of t.columns) {
-    if (!idName(c.name)) continue;
+    if (!looksLikeIdName(c.name)) continue;
     const seen = new Set<string | number>();
     let n = 0;
     let fractional = false;

@@ -606,6 +606,7 @@ async function loadInput(db: Db, o: ScoreOptions, log: Logger, required: readonl
     required,
     rename: o.config.data.columns.table,
   });
+  if (source.idByRow) log.warn(msg.scoreIdByRow(path));
   if (source.duplicateIds.size) log.warn(msg.scoreDuplicateIds(path, source.duplicateIds.size, [...source.duplicateIds][0] ?? ""));
   await countFileRejects(db, source, path);
   return { kind: "file", source };

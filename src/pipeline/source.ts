@@ -27,6 +27,7 @@ import { readJsonFile } from "../io/json.js";
 import { featureSidecarSchema } from "../io/run-schemas.js";
 import type { Logger } from "../log.js";
 import { msg } from "../messages.js";
+import { looksLikeIdName } from "../raw-table.js";
 import type { ReasonFeature } from "../retention/reasons.js";
 import { closestColumn } from "../identifiers.js";
 
@@ -43,6 +44,8 @@ export interface ScoreSource {
   relation: string;
   /** Column holding the subscriber id in the relation. */
   idColumn: string;
+  /** A flat table without an id column: the ids are the data row numbers (ROW_ID). */
+  idByRow?: boolean;
   asOf: string | null;
   /** Rows in the relation (before duplicate ids are dropped). */
   rows: number;
@@ -168,6 +171,9 @@ function readSidecar(path: string): { features: ReasonFeature[]; horizon: string
   return { features, horizon: r.value.label?.horizon ?? null, dataEnd };
 }
 
+/** The id of a flat table that has none: its data row number (1 = the first row after the header). */
+export const ROW_ID = "__row";
+
 /** A feature table (--features) or flat table (--table) as a view; ids checked for missing and duplicates. */
 export async function sourceFromFile(
   db: Db,
@@ -199,8 +205,10 @@ export async function sourceFromFile(
   }
   const missing = (o.required ?? []).filter((c) => !cols.includes(c));
   if (missing.length) throw new InputDataError(msg.scoreMissingColumns(o.path, missing, cols, missing.map((m) => closestColumn(m, cols))));
-  const idColumn = o.id ?? "subscriber_id";
-  if (!cols.includes(idColumn)) throw new InputDataError(msg.scoreIdColumn(o.path, idColumn, cols));
+  // a flat table with no id column at all (a public sample): each row is named by its data row number
+  const byRow = o.id === undefined && o.kind === "table" && !cols.includes("subscriber_id") && !cols.some(looksLikeIdName);
+  const idColumn = byRow ? ROW_ID : (o.id ?? "subscriber_id");
+  if (!byRow && !cols.includes(idColumn)) throw new InputDataError(msg.scoreIdColumn(o.path, idColumn, cols, cols.filter(looksLikeIdName)));
   const id = quoteIdent(idColumn, "--id");
   let asOf: string | null = o.asOf ?? null;
   const filters: string[] = [];
@@ -231,6 +239,7 @@ export async function sourceFromFile(
   const rows = Number((await db.one(`SELECT count(*) AS n FROM ${relation}`))?.["n"] ?? 0);
   const side = o.kind === "features" ? readSidecar(o.path) : { features: [], horizon: null, dataEnd: null };
   return {
+    ...(byRow ? { idByRow: true } : {}),
     kind: o.kind,
     relation,
     idColumn,

@@ -149,11 +149,12 @@ export interface Standing {
 /** How long someone has been a customer: shorter / longer reads right (other counts of days are lower / higher). */
 const TIME_LIKE = /tenure|duration|lifetime|(^|[_ ])(age|length)($|[_ ])/i;
 const AGE_LIKE = /(^|[_ ])age($|[_ ])/i;
+// the unit is the name's last word: "tenure_months" counts months, "Total day minutes" does not count days
 const UNIT_OF_NAME: [RegExp, string][] = [
-  [/(^|[_ ])months?($|[_ ])/i, "month"],
-  [/(^|[_ ])days?($|[_ ])/i, "day"],
-  [/(^|[_ ])years?($|[_ ])/i, "year"],
-  [/(^|[_ ])weeks?($|[_ ])/i, "week"],
+  [/(^|[_ ])months?$/i, "month"],
+  [/(^|[_ ])days?$/i, "day"],
+  [/(^|[_ ])years?$/i, "year"],
+  [/(^|[_ ])weeks?$/i, "week"],
 ];
 
 /** "shorter than 93% of customers" / "higher than 80% of customers", from the feature's percentiles; "" when unknown. */

@@ -78,8 +78,9 @@ export function valueTierCutoffs(values: ArrayLike<number>, cfg: SegmentsConfig[
   return { high: quantile(values, cfg.high), mid: quantile(values, cfg.mid) };
 }
 
-/** 0 high, 1 mid, 2 low. */
+/** 0 high, 1 mid, 2 low. A customer worth nothing (no revenue known) is low, even where most are worth nothing. */
 export function valueTierIndex(v: number, c: ValueTierCutoffs): number {
+  if (!(v > 0)) return 2;
   return v >= c.high ? 0 : v >= c.mid ? 1 : 2;
 }
 

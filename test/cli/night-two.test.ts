@@ -106,6 +106,20 @@ describe("night two", () => {
     expect(risk.slice(1).every((l) => Number(l.split(",")[arpu]) > 0)).toBe(true);
   }, 120_000);
 
+  it("a flat table without an id column is scored with its row numbers as ids; one with an id-like column is told to name it", async () => {
+    const model = join(dir, "flat-models", "champion");
+    const noId = join(dir, "no-id.csv");
+    writeFileSync(noId, readFileSync(table, "utf8").replace(/^customerID,/, "").replace(/\nC\d{4},/g, "\n"));
+    const r = await runInProcess(["score", "--model", model, "--table", noId, "--out", join(dir, "flat-runs", "no-id")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(msg.scoreIdByRow(noId));
+    const ids = readFileSync(join(dir, "flat-runs", "no-id", "risk_list.csv"), "utf8").trim().split("\n").slice(1).map((l) => Number(l.split(",")[1]));
+    expect([...ids].sort((a, b) => a - b)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+    const forgot = await runInProcess(["score", "--model", model, "--table", table, "--out", join(dir, "flat-runs", "forgot"), "--quiet"]);
+    expect(forgot.code).toBe(3);
+    expect(forgot.stderr).toContain("Name the id column with --id (--id customerID?)");
+  }, 120_000);
+
   it("a model that reads columns no feature family computes (a flat-table model, or one of an earlier churn) is exit 3 with the fix, not an internal error", async () => {
     const r = await runInProcess(["score", "--model", join(dir, "flat-models", "champion"), "--data", world, "--as-of", "2026-06-30", "--out", join(dir, "runs", "flat-on-data"), "--quiet"]);
     expect(r.code).toBe(3);

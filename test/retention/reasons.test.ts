@@ -42,6 +42,8 @@ describe("reasons", () => {
     expect(reasonText("in_renewal_window", 1, defs)).toBe("in the renewal window: the contract ends within 60 days");
     // a flat-table count with a unit in its name
     expect(reasonText("tenure_months", 1)).toBe("tenure months 1 month");
+    // the unit is the name's last word: minutes of the day are not days
+    expect(reasonText("Total day minutes", 236)).toBe("Total day minutes 236");
   });
 
   it("says where a flat-table value stands among customers", () => {

@@ -35,6 +35,9 @@ describe("segments", () => {
     expect(valueTierIndex(39, cut)).toBe(2);
     const byAmount = valueTierCutoffs(values, { by: "arpu", method: "amount", high: 60, mid: 25 });
     expect(byAmount).toEqual({ high: 60, mid: 25 });
+    // no revenue known (a flat table without an ARPU column): every value is 0, and nobody is high value
+    const none = valueTierCutoffs(new Array(50).fill(0), cfg.valueTier);
+    expect(valueTierIndex(0, none)).toBe(2);
   });
 
   it("flags price sensitivity from at least two observable signals", () => {
