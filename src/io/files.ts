@@ -145,7 +145,9 @@ export function removePath(path: string): void {
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash("sha256");
-    createReadStream(path)
+    // 1 MiB reads: with the default 64 KiB, hashing the 185 MB usage file of a 20k-subscriber world took 0.54-0.81
+    // CPU s on the main thread beside validation's scan, with 1 MiB 0.21-0.30 (the same digest)
+    createReadStream(path, { highWaterMark: 1 << 20 })
       .on("data", (c) => h.update(c))
       .on("error", reject)
       .on("end", () => resolve(h.digest("hex")));

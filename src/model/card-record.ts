@@ -77,8 +77,17 @@ function designText(input: TrainingInput, kind: "logistic" | "mlp", calibration:
   }
   return (
     `Stratified random split (seed ${s["seed"]}): trained on ${int(input.fitRows.length)} rows, validated on ${int(input.validRows.length)} held-out rows ` +
-    `(${Math.round(Number(s["validFraction"] ?? 0.2) * 100)}%). A flat table has no time axis, so this is an in-time estimate.${early}${cal}`
+    `(${Math.round(Number(s["validFraction"] ?? 0.2) * 100)}%)${grouped(s)}. A flat table has no time axis, so this is an in-time estimate.${early}${cal}`
   );
+}
+
+/** How a flat table's split kept rows together (a repeated id, or identical rows); "" for a plain row split. */
+function grouped(s: Record<string, unknown>): string {
+  if (s["method"] !== "stratified-grouped") return "";
+  const n = Number(s["groups"] ?? 0).toLocaleString("en-US");
+  return s["groupedBy"] === "identical rows"
+    ? `, identical rows kept on one side (${n} distinct rows), and so are the early-stopping rows`
+    : `, grouped by ${String(s["groupedBy"])}: the ${n} ids each have all their rows on one side, and so do the early-stopping rows`;
 }
 
 export interface CardRecordInput {

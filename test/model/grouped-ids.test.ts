@@ -79,6 +79,10 @@ describe("rows grouped by a repeated id", () => {
     io.out.length = 0;
     expect(await run(["cv", "--table", table, "--label", "churn", "--positive", "1", "--id", "customer_id", "--folds-column", "fold", "--quiet"])).toBe(0);
     expect(io.out.join("")).toContain("in more than one fold");
+    // the model card says how the split kept customers whole
+    const models = join(dir, "models");
+    expect(await run(["train", "--table", table, "--label", "churn", "--positive", "1", "--id", "customer_id", "--out", models, "--model-id", "g", "--quiet"])).toBe(0);
+    expect(readFileSync(join(models, "g", "model_card.html"), "utf8")).toContain("grouped by customer_id: the 400 ids each have all their rows on one side");
   });
   it("without --id, rows that repeat another row exactly stay in one fold, with a note", async () => {
     const dir = tempDir();
