@@ -190,6 +190,8 @@ export const msg = {
     `${path}: ${copies.toLocaleString("en-US")} rows repeat another row exactly (every column and the label): folds and validation splits keep identical rows together, so no row is tested on its own copy. Remove them if they are not real repeats.`,
   idLikeRepeats: (path: string, column: string, distinct: number, rows: number) =>
     `${path}: column '${column}' looks like an id and repeats (${distinct.toLocaleString("en-US")} values in ${rows.toLocaleString("en-US")} rows): pass --id ${column} so that one customer's rows stay together in one fold; without it the same customer is trained on and tested on, and the figures overstate.`,
+  rowNumberColumn: (path: string, column: string) =>
+    `${path}: column '${column}' counts the rows (1, 2, 3, ...) and is used as a feature; it numbers the file, not the customer: pass --exclude ${column}.`,
   idLikeUnique: (path: string, column: string) =>
     `${path}: column '${column}' looks like an id (a different value on every row) and is used as a feature; pass --id ${column} (or --exclude ${column}) if it only names the customer.`,
   foldsSplitGroups: (path: string, foldsColumn: string, idColumn: string, split: number, groups: number) =>

@@ -116,6 +116,17 @@ function identicalRowGroups(t: RawTable, y: Labels): { groups: Int32Array; count
 function idHints(path: string, t: RawTable): string[] {
   const out: string[] = [];
   for (const c of t.columns) {
+    // a column that counts the rows (1, 2, 3 ... or 0, 1, 2 ...): the file's row number, not a customer attribute
+    if (c.kind === "numeric" && t.rows >= 20) {
+      const v = c.values;
+      const base = v[0];
+      let counts = base === 0 || base === 1;
+      for (let i = 1; counts && i < t.rows; i++) counts = v[i] === base! + i;
+      if (counts) {
+        out.push(msg.rowNumberColumn(path, c.name));
+        continue;
+      }
+    }
     if (!looksLikeIdName(c.name)) continue;
     const seen = new Set<string | number>();
     let n = 0;

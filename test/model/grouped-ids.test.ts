@@ -109,5 +109,8 @@ describe("rows grouped by a repeated id", () => {
     // the same rows without copies are not grouped
     writeFileSync(table, `${["plan,usage,calls,churn", ...rows].join("\n")}\n`);
     expect((await loadLabelledTable({ path: table, label: "churn", positive: "1" })).groups).toBeUndefined();
+    // a column that numbers the rows is named too
+    writeFileSync(table, `${["RowNumber,plan,usage,calls,churn", ...rows.map((l, i) => `${i + 1},${l}`)].join("\n")}\n`);
+    expect((await loadLabelledTable({ path: table, label: "churn", positive: "1" })).notes).toEqual([msg.rowNumberColumn(table, "RowNumber")]);
   });
 });
