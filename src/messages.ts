@@ -347,7 +347,7 @@ export const msg = {
   scoreNoArpu: (where: string) =>
     `${where} has no ARPU column (arpu_3m, arpu, monthly_fee, MonthlyCharges): customer value is 0 for everyone, so no action pays off. Add one of those columns, or name yours in the config: data: { columns: { table: { arpu: <your monthly revenue column> } } }.`,
   scoreDuplicateIds: (where: string, n: number, example: string) =>
-    `${where}: ${n} subscriber ids appear more than once (e.g. '${example}'); the first row of each is scored, the others are rejected as duplicate_id.`,
+    `${where}: ${n} subscriber ids appear more than once (e.g. '${example}'); the last row of each in the file is scored (the latest, where newer rows are appended), the earlier ones are rejected as duplicate_id.`,
   driftGate: (items: string, threshold: number, reference: string) =>
     `population shift above the threshold ${threshold} (PSI against ${reference}): ${items}. scoring.stopOnShift is set, so the run stops: retrain the model on recent data, or pass --allow-drift to write the run anyway (unset scoring.stopOnShift to make a shift a warning).`,
   contactHistoryMoved: (items: string) => `contact history moved since training, as subscribers were contacted (expected, not drift): ${items}`,

@@ -64,7 +64,7 @@ export interface ScoreChunksOptions {
   chunkRows: number;
   /** Upper bound of the rows (array sizes). */
   rows: number;
-  /** Ids seen more than once: only the first row is scored. */
+  /** Ids seen more than once: only the first row the relation gives is scored (a file source's relation holds only each id's last row). */
   duplicateIds?: ReadonlySet<string>;
   drift?: DriftCounter | undefined;
   /** Input-integrity counts (monitoring/integrity.ts), added chunk by chunk like drift. */

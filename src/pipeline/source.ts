@@ -49,7 +49,7 @@ export interface ScoreSource {
   asOf: string | null;
   /** Rows in the relation (before duplicate ids are dropped). */
   rows: number;
-  /** Ids that occur more than once: the first row is scored, later ones rejected. */
+  /** Ids that occur more than once: the last row in the file is scored (the relation holds only it), earlier ones rejected. */
   duplicateIds: Set<string>;
   features: ReasonFeature[];
   inputs: SourceInput[];
@@ -228,15 +228,29 @@ export async function sourceFromFile(
     : `SELECT *, row_number() OVER () AS __row FROM ${rel}`;
   await db.run(`CREATE OR REPLACE VIEW score_file AS ${numbered}`);
   const relation = "score_input";
-  await db.run(`CREATE OR REPLACE VIEW score_input AS SELECT * FROM score_file ${where(`${id} IS NOT NULL`)}`);
+  // every row with an id; score_input is the same unless an id repeats (then only its last row, below)
+  await db.run(`CREATE OR REPLACE VIEW score_ids AS SELECT * FROM score_file ${where(`${id} IS NOT NULL`)}`);
+  await db.run("CREATE OR REPLACE VIEW score_input AS SELECT * FROM score_ids");
   const total = Number((await db.one(`SELECT count(*) AS n FROM score_file ${where("true")}`))?.["n"] ?? 0);
   await db.run(
     `INSERT INTO rejects SELECT $1, $2, __row, $3, NULL, 'missing_id', 'the id column is empty' FROM score_file ${where(`${id} IS NULL`)}`,
     [o.kind, o.path, idColumn],
   );
-  const dups = await db.all(`SELECT CAST(${id} AS VARCHAR) AS id FROM ${relation} GROUP BY ALL HAVING count(*) > 1`);
+  const dups = await db.all(`SELECT CAST(${id} AS VARCHAR) AS id FROM score_ids GROUP BY ALL HAVING count(*) > 1`);
   const duplicateIds = new Set(dups.map((r) => String(r["id"])));
-  const rows = Number((await db.one(`SELECT count(*) AS n FROM ${relation}`))?.["n"] ?? 0);
+  const rows = Number((await db.one("SELECT count(*) AS n FROM score_ids"))?.["n"] ?? 0);
+  if (duplicateIds.size) {
+    // an id with several rows (a customer's monthly rows, appended in time order): its last row in the file is scored,
+    // the earlier ones are rejected as duplicate_id (countFileRejects)
+    await db.run(
+      `CREATE OR REPLACE TEMP TABLE score_earlier AS
+       SELECT __row, CAST(${id} AS VARCHAR) AS id, last FROM (
+         SELECT __row, ${id}, max(__row) OVER (PARTITION BY ${id}) AS last FROM score_ids
+         WHERE CAST(${id} AS VARCHAR) IN (SELECT CAST(${id} AS VARCHAR) FROM score_ids GROUP BY 1 HAVING count(*) > 1))
+       WHERE __row < last`,
+    );
+    await db.run("CREATE OR REPLACE VIEW score_input AS SELECT t.* FROM score_ids t ANTI JOIN score_earlier e ON e.__row = t.__row");
+  }
   const side = o.kind === "features" ? readSidecar(o.path) : { features: [], horizon: null, dataEnd: null };
   return {
     ...(byRow ? { idByRow: true } : {}),
@@ -256,16 +270,13 @@ export async function sourceFromFile(
   };
 }
 
-/** Reject repeated ids of a file source (the first row in file order is kept) and count the rejects. */
+/** Reject the earlier rows of repeated ids of a file source (the last row in file order is kept) and count the rejects. */
 export async function countFileRejects(db: Db, src: ScoreSource, path: string): Promise<void> {
   if (src.kind === "data") return;
   if (src.duplicateIds.size) {
-    const id = quoteIdent(src.idColumn, "--id");
     await db.run(
-      `INSERT INTO rejects SELECT $1, $2, __row, $3, CAST(${id} AS VARCHAR), 'duplicate_id', 'first row ' || CAST(first AS VARCHAR) || ' kept'
-       FROM (SELECT __row, ${id}, min(__row) OVER (PARTITION BY ${id}) AS first FROM score_input
-             WHERE CAST(${id} AS VARCHAR) IN (SELECT CAST(${id} AS VARCHAR) FROM score_input GROUP BY 1 HAVING count(*) > 1))
-       WHERE __row > first`,
+      `INSERT INTO rejects SELECT $1, $2, __row, $3, id, 'duplicate_id', 'row ' || CAST(last AS VARCHAR) || ' of this id is scored (its last row)'
+       FROM score_earlier ORDER BY __row`,
       [src.kind, path, src.idColumn],
     );
   }

@@ -120,6 +120,31 @@ describe("night two", () => {
     expect(forgot.stderr).toContain("Name the id column with --id (--id customerID?)");
   }, 120_000);
 
+  it("an id with several rows (monthly rows appended in time order): its last row is scored, the earlier ones are rejects naming it", async () => {
+    const model = join(dir, "flat-models", "champion");
+    const lines = readFileSync(table, "utf8").trim().split("\n");
+    const first = lines[1]!.split(",");
+    // the same customer a month later: one month more tenure, now month-to-month
+    const later = [...first];
+    later[2] = String(Number(first[2]) + 1);
+    later[3] = "Month-to-month";
+    const appended = join(dir, "appended.csv");
+    writeFileSync(appended, `${[...lines, later.join(",")].join("\n")}\n`);
+    const replaced = join(dir, "replaced.csv");
+    writeFileSync(replaced, `${[lines[0], later.join(","), ...lines.slice(2)].join("\n")}\n`);
+    const prob = (run: string) => {
+      const risk = readFileSync(join(dir, "flat-runs", run, "risk_list.csv"), "utf8").trim().split("\n");
+      return risk.find((l) => l.split(",")[1] === first[0])!.split(",")[2];
+    };
+    for (const [name, file] of [["appended", appended], ["replaced", replaced]] as const) {
+      const r = await runInProcess(["score", "--model", model, "--table", file, "--id", "customerID", "--out", join(dir, "flat-runs", name), "--quiet"]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(prob("appended")).toBe(prob("replaced"));
+    const rejects = readFileSync(join(dir, "flat-runs", "appended", "rejects.csv"), "utf8");
+    expect(rejects).toContain(`,1,customerID,${first[0]},duplicate_id,row 401 of this id is scored (its last row)`);
+  }, 120_000);
+
   it("a model that reads columns no feature family computes (a flat-table model, or one of an earlier churn) is exit 3 with the fix, not an internal error", async () => {
     const r = await runInProcess(["score", "--model", join(dir, "flat-models", "champion"), "--data", world, "--as-of", "2026-06-30", "--out", join(dir, "runs", "flat-on-data"), "--quiet"]);
     expect(r.code).toBe(3);
