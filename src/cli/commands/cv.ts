@@ -87,7 +87,7 @@ export const cvCommand: CommandModule<object, CvArgs> = {
   describe: "cross-validate a model on a flat table (one row per customer) and report metrics per fold",
   builder: (y) =>
     y
-      .option("table", { type: "string", demandOption: true, describe: "CSV or Parquet file, one row per customer" })
+      .option("table", { type: "string", demandOption: true, describe: "CSV or Parquet file, one row per customer (or several, kept together by --id)" })
       .option("label", { type: "string", demandOption: true, describe: "label column" })
       .option("positive", { type: "string", demandOption: true, describe: "label value that marks a churner, e.g. Yes or 1" })
       .option("id", { type: "string", describe: "id column (excluded from features); when an id repeats (a customer's monthly rows), folds keep each id's rows together" })

@@ -91,7 +91,7 @@ export const scoreCommand: CommandModule<object, Args> = {
       })
       .option("as-of", { type: "string", describe: "scoring day YYYY-MM-DD (with --features: which as_of to score, default the latest)" })
       .option("features", { type: "string", describe: "feature table from `churn features`" })
-      .option("table", { type: "string", describe: "flat table, one row per customer" })
+      .option("table", { type: "string", describe: "flat table, one row per customer (an id with several rows: its last row is scored)" })
       .option("id", { type: "string", describe: "id column of --table/--features (default subscriber_id)" })
       .option("exclude", { type: "string", describe: "columns that are not features, comma-separated: stops with a clear message if the model was trained with one of them" })
       .option("out", { type: "string", demandOption: true, describe: "run directory to write (replaced atomically); with --shard, the shard result" })

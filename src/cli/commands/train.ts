@@ -105,7 +105,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   builder: (y) =>
     y
       .option("features", { type: "string", describe: "feature table from `churn features` (time-honest split)" })
-      .option("table", { type: "string", describe: "flat CSV/Parquet table, one row per customer (stratified 80/20 split)" })
+      .option("table", { type: "string", describe: "flat CSV/Parquet table, one row per customer or several kept together by --id (stratified 80/20 split)" })
       .option("label", { type: "string", describe: "label column of --table" })
       .option("positive", { type: "string", describe: "label value that marks a churner (with --table)" })
       .option("id", { type: "string", describe: "id column of --table (excluded from features); when an id repeats, the validation split keeps each id's rows on one side" })
