@@ -106,8 +106,6 @@ function identicalRowGroups(t: RawTable, y: Labels): { groups: Int32Array; count
   return groupsOf(Array.from({ length: n }, (_, i) => `${h1[i]}:${h2[i]}`));
 }
 
-
-
 /**
  * Notes for columns that look like identifiers but were not passed as --id: one whose values repeat (rows of the
  * same customer land in different folds and the figures overstate), or one with a different value on every row

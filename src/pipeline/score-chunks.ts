@@ -64,8 +64,6 @@ export interface ScoreChunksOptions {
   chunkRows: number;
   /** Upper bound of the rows (array sizes). */
   rows: number;
-  /** Ids seen more than once: only the first row the relation gives is scored (a file source's relation holds only each id's last row). */
-  duplicateIds?: ReadonlySet<string>;
   drift?: DriftCounter | undefined;
   /** Input-integrity counts (monitoring/integrity.ts), added chunk by chunk like drift. */
   integrity?: IntegrityCounter | undefined;
@@ -189,43 +187,25 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
     planSources,
   };
   const intern = new Map<string, string>();
-  const seen = new Set<string>();
-  const dup = o.duplicateIds ?? new Set<string>();
   const progress = o.log?.progress(o.label ?? "scoring", cap);
 
   let pending: DuckDBDataChunk[] = [];
   let pendingRows = 0;
   const flush = async () => {
     if (!pendingRows) return;
-    // gather the pending chunks column by column, skipping repeated ids (a keep mask per chunk)
-    const keeps: (Uint8Array | null)[] = [];
+    // gather the pending chunks column by column (the relation holds one row per id: a file source keeps each id's last row)
     let n = 0;
     const idCols: unknown[][] = [];
     for (const ch of pending) {
       const ids = ch.getColumnValues(0);
       idCols.push(ids);
-      let keep: Uint8Array | null = null;
-      if (dup.size) {
-        keep = new Uint8Array(ids.length);
-        for (let r = 0; r < ids.length; r++) {
-          const id = ids[r] as string;
-          if (dup.has(id)) {
-            if (seen.has(id)) continue;
-            seen.add(id);
-          }
-          keep[r] = 1;
-        }
-      }
-      keeps.push(keep);
-      n += keep ? keep.reduce((a, b) => a + b, 0) : ids.length;
+      n += ids.length;
     }
     // every numeric column of the SELECT is a DOUBLE: read as the vector's own memory (duck-vectors.ts)
     const gatherNum = (j: number): Float64Array => {
       const outv = new Float64Array(n);
       let k = 0;
-      pending.forEach((ch, c) => {
-        k = gatherDoubles(ch, j, outv, k, keeps[c] ?? null);
-      });
+      for (const ch of pending) k = gatherDoubles(ch, j, outv, k, null);
       return outv;
     };
     const gatherText = (j: number, values?: unknown[][]): (string | null)[] => {
@@ -233,12 +213,7 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
       let k = 0;
       pending.forEach((ch, c) => {
         const v = values ? values[c]! : ch.getColumnValues(j);
-        const keep = keeps[c];
-        const rows = v.length;
-        for (let r = 0; r < rows; r++) {
-          if (keep && !keep[r]) continue;
-          outv[k++] = (v[r] ?? null) as string | null;
-        }
+        for (let r = 0; r < v.length; r++) outv[k++] = (v[r] ?? null) as string | null;
       });
       return outv;
     };

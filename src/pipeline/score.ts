@@ -672,7 +672,6 @@ async function scoreRows(
     explainer,
     chunkRows: config.scoring.chunkRows,
     rows: src.rows,
-    duplicateIds: src.duplicateIds,
     drift: counter,
     integrity,
     log,

@@ -236,21 +236,19 @@ export async function sourceFromFile(
     `INSERT INTO rejects SELECT $1, $2, __row, $3, NULL, 'missing_id', 'the id column is empty' FROM score_file ${where(`${id} IS NULL`)}`,
     [o.kind, o.path, idColumn],
   );
-  const dups = await db.all(`SELECT CAST(${id} AS VARCHAR) AS id FROM score_ids GROUP BY ALL HAVING count(*) > 1`);
+  // an id with several rows (a customer's monthly rows, appended in time order): its last row in the file is scored,
+  // the earlier ones are rejected as duplicate_id (countFileRejects)
+  await db.run(
+    `CREATE OR REPLACE TEMP TABLE score_earlier AS
+     SELECT t.__row, d.id, d.last
+     FROM score_ids t JOIN (SELECT CAST(${id} AS VARCHAR) AS id, max(__row) AS last FROM score_ids GROUP BY 1 HAVING count(*) > 1) d
+       ON CAST(t.${id} AS VARCHAR) = d.id
+     WHERE t.__row < d.last`,
+  );
+  const dups = await db.all("SELECT DISTINCT id FROM score_earlier");
   const duplicateIds = new Set(dups.map((r) => String(r["id"])));
   const rows = Number((await db.one("SELECT count(*) AS n FROM score_ids"))?.["n"] ?? 0);
-  if (duplicateIds.size) {
-    // an id with several rows (a customer's monthly rows, appended in time order): its last row in the file is scored,
-    // the earlier ones are rejected as duplicate_id (countFileRejects)
-    await db.run(
-      `CREATE OR REPLACE TEMP TABLE score_earlier AS
-       SELECT __row, CAST(${id} AS VARCHAR) AS id, last FROM (
-         SELECT __row, ${id}, max(__row) OVER (PARTITION BY ${id}) AS last FROM score_ids
-         WHERE CAST(${id} AS VARCHAR) IN (SELECT CAST(${id} AS VARCHAR) FROM score_ids GROUP BY 1 HAVING count(*) > 1))
-       WHERE __row < last`,
-    );
-    await db.run("CREATE OR REPLACE VIEW score_input AS SELECT t.* FROM score_ids t ANTI JOIN score_earlier e ON e.__row = t.__row");
-  }
+  if (duplicateIds.size) await db.run("CREATE OR REPLACE VIEW score_input AS SELECT t.* FROM score_ids t ANTI JOIN score_earlier e ON e.__row = t.__row");
   const side = o.kind === "features" ? readSidecar(o.path) : { features: [], horizon: null, dataEnd: null };
   return {
     ...(byRow ? { idByRow: true } : {}),
