@@ -31,6 +31,18 @@ export interface Explainer {
   rc: ReasonColumns;
   /** Contributions, row-major X.rows x X.cols. `p` = the model's raw probabilities for X. */
   contributions(X: Matrix, p: Float32Array): Promise<Float32Array>;
+  /** What it was made from (makeExplainer's arguments but the model), so a worker thread can make the same one. */
+  spec: ExplainerSpec;
+}
+
+/** makeExplainer's arguments besides the model: plain data, copied as they are to a worker thread. */
+export interface ExplainerSpec {
+  columns: readonly string[];
+  sources: readonly string[];
+  reference: readonly number[];
+  importance: ExplainerImportance | null;
+  features: readonly ReasonFeature[];
+  reasons: Omit<ReasonOptions, "scale">;
 }
 
 const logit = (p: number) => {
@@ -52,10 +64,13 @@ export function makeExplainer(
 ): Explainer {
   const scale = importance?.contributionScale;
   const rc = prepareReasonColumns(columns, features, { ...reasons, ...(scale ? { scale } : {}) });
+  const imp = importance ? { ...(importance.permutation ? { permutation: importance.permutation } : {}), ...(scale ? { contributionScale: scale } : {}) } : null;
+  const spec: ExplainerSpec = { columns, sources, reference, importance: imp, features, reasons };
   if (model instanceof LogisticModel) {
     return {
       method: "logistic-coefficients",
       rc,
+      spec,
       async contributions(X) {
         // explainRow's formula, coef x (x - reference), written straight into one buffer: a Float64Array per
         // row (explainRow's return) made 10M-row runs spend most of their time collecting garbage
@@ -81,6 +96,7 @@ export function makeExplainer(
   return {
     method: "mlp-occlusion",
     rc,
+    spec,
     async contributions(X, p) {
       const d = X.cols;
       const n = X.rows;

@@ -58,7 +58,7 @@ export class DriftCounter {
   private readonly accs: Acc[];
   private readonly scoreCounts: Float64Array;
   private n = 0;
-  constructor(private readonly ref: ReferenceDistributions) {
+  constructor(readonly ref: ReferenceDistributions) {
     this.accs = ref.features.map((f) => ({
       ref: f,
       counts: new Float64Array(f.shares.length),

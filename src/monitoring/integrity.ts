@@ -79,8 +79,8 @@ export class IntegrityCounter {
   /** `reads`: the columns the model reads (default every column of the reference). */
   constructor(
     readonly reference: ReferenceSnapshots,
-    levels: ReadonlyMap<string, readonly string[]>,
-    reads?: ReadonlySet<string>,
+    readonly levels: ReadonlyMap<string, readonly string[]>,
+    readonly reads?: ReadonlySet<string>,
   ) {
     this.accs = reference.columns.filter((c) => !reads || reads.has(c.name)).map((ref) => ({
       ref,

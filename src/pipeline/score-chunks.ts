@@ -9,12 +9,13 @@ import { gatherDoubles } from "../io/duck-vectors.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import { type CsvDialect, numericValueSql } from "../io/flat-table.js";
 import type { Logger } from "../log.js";
-import { applyCalibration } from "../model/calibration.js";
 import type { Scorer } from "../model/registry.js";
 import { MISSING_TOKENS, type RawColumn, type RawTable } from "../raw-table.js";
 import type { DriftCounter } from "../monitoring/drift.js";
 import type { IntegrityCounter } from "../monitoring/integrity.js";
-import { DRIVER_COUNT, displayValues, type Explainer, REASONS_PER_ROW, reduceReasons } from "../model/explain.js";
+import { DRIVER_COUNT, type Explainer, REASONS_PER_ROW } from "../model/explain.js";
+import { type BatchResult, type BatchScorer, counterSpec, scoreBatch } from "./score-batch.js";
+import { ScorePool, scoreThreads } from "./score-pool.js";
 
 /** Plan inputs read from the relation when present (first matching column wins). */
 export const PLAN_COLUMNS = {
@@ -83,6 +84,8 @@ export interface ScoreChunksOptions {
    * retention.segments.usage.fallingZ); 0 or absent: any fall.
    */
   fallingZ?: number | undefined;
+  /** Worker threads that score the batches (score-pool.ts); default scoreThreads (1 = this thread). */
+  threads?: number | undefined;
 }
 
 /**
@@ -188,6 +191,12 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
   };
   const intern = new Map<string, string>();
   const progress = o.log?.progress(o.label ?? "scoring", cap);
+  const threads = o.threads ?? scoreThreads(o.rows, o.scorer);
+  const batch: BatchScorer = { pre: o.scorer.pre, model: o.scorer.model, calibrator: o.scorer.calibrator, explainer: o.explainer, minProbability: o.minProbability ?? 0 };
+  const pool = threads > 1 ? await ScorePool.open(threads, o.scorer, o.explainer, batch.minProbability, counterSpec(o.drift, o.integrity)) : undefined;
+  // with a pool: the batches' results, put in place in batch order (each waits for the one before it)
+  let tail: Promise<void> = Promise.resolve();
+  const queued: Promise<void>[] = [];
 
   let pending: DuckDBDataChunk[] = [];
   let pendingRows = 0;
@@ -218,6 +227,7 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
       return outv;
     };
     const base = out.n;
+    out.n += n;
     const columns: RawColumn[] = inputs.map((c, k) =>
       c.kind === "numeric" ? { name: c.name, kind: "numeric", values: gatherNum(k + 1) } : { name: c.name, kind: "categorical", values: gatherText(k + 1) },
     );
@@ -227,44 +237,68 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
     pending = [];
     pendingRows = 0;
     const table: RawTable = { rows: n, columns };
-    const X = o.scorer.pre.transform(table, o.relation);
-    const raw = await o.scorer.model.predict(X);
-    const cal = applyCalibration(o.scorer.calibrator, raw);
-    o.drift?.add(table, cal);
-    o.integrity?.add(table);
-    const contrib = await o.explainer.contributions(X, raw);
-    reduceReasons(o.explainer.rc, contrib, displayValues(X, table), n, base, out.driverSums, out.reasonCol, out.reasonVal, cal, o.minProbability ?? 0);
-    out.prob.set(cal, base);
-    out.raw.set(raw, base);
-    for (const x of idsOut) out.ids.push(x);
-    for (const [k, src] of numOut) out.num[k]!.set(src, base);
-    for (const [k, src] of textOut) {
-      const dst = out.text[k]!;
-      for (const x of src) {
-        if (x === null) dst.push(null);
-        else {
-          let v = intern.get(x);
-          if (v === undefined) {
-            v = x;
-            intern.set(x, x);
+    /** The batch's results into the run's arrays, its drift and integrity counts (always in batch order). */
+    const place = (r: BatchResult, own: boolean) => {
+      out.prob.set(r.cal, base);
+      out.raw.set(r.raw, base);
+      if (own) {
+        out.driverSums.set(r.driverSums, base * DRIVER_COUNT);
+        out.reasonCol.set(r.reasonCol, base * REASONS_PER_ROW);
+        out.reasonVal.set(r.reasonVal, base * REASONS_PER_ROW);
+      }
+      if (own) {
+        if (r.drift) o.drift?.addState(r.drift);
+        if (r.integrity) o.integrity?.addState(r.integrity);
+      } else {
+        o.drift?.add(table, r.cal);
+        o.integrity?.add(table);
+      }
+      for (const x of idsOut) out.ids.push(x);
+      for (const [k, src] of numOut) out.num[k]!.set(src, base);
+      for (const [k, src] of textOut) {
+        const dst = out.text[k]!;
+        for (const x of src) {
+          if (x === null) dst.push(null);
+          else {
+            let v = intern.get(x);
+            if (v === undefined) {
+              v = x;
+              intern.set(x, x);
+            }
+            dst.push(v);
           }
-          dst.push(v);
         }
       }
+      progress?.tick(base + n);
+    };
+    if (!pool) {
+      place(await scoreBatch(batch, table, o.relation, { driverSums: out.driverSums, reasonCol: out.reasonCol, reasonVal: out.reasonVal, offset: base }), false);
+      return;
     }
-    out.n += n;
-    progress?.tick(out.n);
+    const job = pool.run(table, o.relation);
+    tail = tail.then(() => job).then((r) => place(r, true));
+    // a failure is thrown where the queue is awaited; these only keep it from counting as unhandled meanwhile
+    job.catch(() => undefined);
+    tail.catch(() => undefined);
+    queued.push(tail);
+    // at most one batch per worker waiting besides the one it scores (memory: a batch is ~100 MB of columns)
+    while (queued.length > threads + 1) await queued.shift();
   };
 
-  const result = await db.conn.stream(`SELECT ${select.join(", ")} FROM ${o.relation}`);
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) break;
-    pending.push(chunk);
-    pendingRows += chunk.rowCount;
-    if (pendingRows >= o.chunkRows) await flush();
+  try {
+    const result = await db.conn.stream(`SELECT ${select.join(", ")} FROM ${o.relation}`);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      pending.push(chunk);
+      pendingRows += chunk.rowCount;
+      if (pendingRows >= o.chunkRows) await flush();
+    }
+    await flush();
+    await tail;
+  } finally {
+    await pool?.close();
   }
-  await flush();
   progress?.done();
   // trim to the rows really scored
   const n = out.n;
