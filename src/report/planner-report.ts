@@ -611,7 +611,7 @@ function changesSection(d: PlannerReportData): Section {
   return {
     id: "changes",
     title,
-    intro: `Against run ${c.previous.runId}${c.previous.asOf ? ` (as of ${c.previous.asOf})` : ""}. ${c.new.toLocaleString("en-US")} subscribers are scored for the first time; ${c.movedUp.toLocaleString("en-US")} moved up a band.${c.notInData ? ` ${c.notInData.toLocaleString("en-US")} scored then are not in this run's data at all.` : ""}${grouped ? ` Those the previous plan selected are shown apart: contacted, or held out as its control group${c.previous.asOf ? " (who left among each is a first sign of what the action did; `churn evaluate` measures it once the horizon has passed)" : ""}.` : " The previous plan's selections are shown as selected: that run did not record which were contacted and which held out."}`,
+    intro: `Against run ${c.previous.runId}${c.previous.asOf ? ` (as of ${c.previous.asOf})` : ""}. ${c.new.toLocaleString("en-US")} subscribers are scored for the first time; ${c.movedUp.toLocaleString("en-US")} moved up a band.${c.notInData ? ` ${c.notInData.toLocaleString("en-US")} scored then are not in this run's data at all.` : ""}${!c.contacted.length ? ` Run ${c.previous.runId} selected no one for an action.` : grouped ? ` Those the previous plan selected are shown apart: contacted, or held out as its control group${c.previous.asOf ? " (who left among each is a first sign of what the action did; `churn evaluate` measures it once the horizon has passed)" : ""}.` : " The previous plan's selections are shown as selected: that run did not record which were contacted and which held out."}`,
     figures,
     figureColumns: 4,
     tables,

@@ -35,3 +35,21 @@ describe("planner report: the expected revenue saved", () => {
     expect(await renderReport({ ...d, expectedRevenueSavedOnPriors: 0 }, "html")).not.toContain("catalogue priors no campaign checked");
   });
 });
+
+describe("planner report: what changed since the last run", () => {
+  const introOf = (contacted: NonNullable<ReturnType<typeof samplePlannerReport>["changes"]>["contacted"]) => {
+    const d = samplePlannerReport();
+    return buildPlannerReport({ ...d, changes: { ...d.changes!, contacted } }).sections.find((s) => s.id === "changes")?.intro ?? "";
+  };
+
+  it("says when the previous run selected no one, not that it failed to record its groups", () => {
+    const none = introOf([]);
+    expect(none).toContain("Run run-2026-05-31-0200 selected no one for an action.");
+    expect(none).not.toContain("did not record");
+    const grouped = introOf(samplePlannerReport().changes!.contacted);
+    expect(grouped).toContain("shown apart: contacted, or held out");
+    // a run from before the groups were recorded
+    const legacy = introOf([{ action: "renewal_offer", selected: 369, left: 25, down: 110, same: 217, up: 17, notInData: 0 }]);
+    expect(legacy).toContain("did not record which were contacted and which held out");
+  });
+});
