@@ -219,6 +219,8 @@ export const msg = {
     `as-of ${asOf}: no subscriber was active on that day (activated on or before it and not deactivated on or before it). Check --as-of against activation_date in subscribers.`,
   featPasses: (passes: number) =>
     `the subscribers' features do not fit the memory limit in one go: computing them in ${passes} passes over subscribers split by id (the large tables are first written into one part per pass in the spill folder)`,
+  scoreThreads: (threads: number, rows: number) =>
+    `scoring ${rows.toLocaleString("en-US")} rows on ${threads} worker threads (CHURN_SCORE_THREADS=1 keeps it on one thread; the results are the same)`,
   featNoDataEnd: () =>
     "cannot tell where the data ends (no dates in any table). State it with --data-end YYYY-MM-DD.",
   featFamilySkipped: (family: string, reason: string) => `feature family '${family}' skipped: ${reason}`,

@@ -9,6 +9,7 @@ import { gatherDoubles } from "../io/duck-vectors.js";
 import { type Db, quoteIdent, quoteLiteral } from "../io/duckdb.js";
 import { type CsvDialect, numericValueSql } from "../io/flat-table.js";
 import type { Logger } from "../log.js";
+import { msg } from "../messages.js";
 import type { Scorer } from "../model/registry.js";
 import { MISSING_TOKENS, type RawColumn, type RawTable } from "../raw-table.js";
 import type { DriftCounter } from "../monitoring/drift.js";
@@ -194,6 +195,7 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
   const threads = o.threads ?? scoreThreads(o.rows, o.scorer);
   const batch: BatchScorer = { pre: o.scorer.pre, model: o.scorer.model, calibrator: o.scorer.calibrator, explainer: o.explainer, minProbability: o.minProbability ?? 0 };
   const pool = threads > 1 ? await ScorePool.open(threads, o.scorer, o.explainer, batch.minProbability, counterSpec(o.drift, o.integrity)) : undefined;
+  if (pool) o.log?.info(msg.scoreThreads(threads, o.rows));
   // with a pool: the batches' results, put in place in batch order (each waits for the one before it)
   let tail: Promise<void> = Promise.resolve();
   const queued: Promise<void>[] = [];
