@@ -244,11 +244,10 @@ export async function scoreChunks(db: Db, o: ScoreChunksOptions): Promise<Scored
       out.prob.set(r.cal, base);
       out.raw.set(r.raw, base);
       if (own) {
+        // a worker's batch: its reasons and drivers were written into arrays of its own, its counts counted there
         out.driverSums.set(r.driverSums, base * DRIVER_COUNT);
         out.reasonCol.set(r.reasonCol, base * REASONS_PER_ROW);
         out.reasonVal.set(r.reasonVal, base * REASONS_PER_ROW);
-      }
-      if (own) {
         if (r.drift) o.drift?.addState(r.drift);
         if (r.integrity) o.integrity?.addState(r.integrity);
       } else {
