@@ -6,10 +6,19 @@
  * runs (a re-run replaces its run's rows), which the next runs learn effects and contact rules from.
  *
  * Parse vs load: `parseContactsCsv(text, file)` is pure; `readContacts(path)` reads the file.
+ *
+ * The runs folder's log grows every night (months of nightly runs at 1M+ subscribers hold millions of rows), so it is
+ * read, kept, merged and written by column (`ContactLog`): the ids as strings, every other column as a code into a
+ * dictionary of its few distinct values. As row objects, a 1M-row log took 1.5 GB and 12.6 s a night to read,
+ * digest and rewrite, and a 3M-row log ran out of JavaScript heap (scripts/bench/contacts-log.mjs).
  */
+import { createHash } from "node:crypto";
+import { isAscii } from "node:buffer";
+import { closeSync, copyFileSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
 import { ConfigError, InputDataError } from "../errors.js";
 import { msg } from "../messages.js";
-import { fileExists, readText, writeAtomic } from "./files.js";
+import { ensureDir, fileExists, readText, removePath, tempPathFor } from "./files.js";
 
 export const CONTACTS_FILE = "contacts.csv";
 export const CONTACTS_LOG = "contacts_log.csv";
@@ -119,9 +128,9 @@ export function readContacts(path: string): ContactRow[] {
   return fileExists(path) ? parseContactsCsv(readText(path), path) : [];
 }
 
-/** Write a contacts file atomically. */
+/** Write a contacts file atomically (in pieces: a 10M-subscriber run's contacts are hundreds of MB of text). */
 export function writeContacts(path: string, rows: readonly ContactRow[]): void {
-  writeAtomic(path, formatContactsCsv(rows));
+  ContactLog.fromRows(rows).write(path);
 }
 
 /** The log with run `runId`'s rows replaced by `rows` (a re-run replaces, never adds); ordered by date, run, subscriber. */
@@ -158,4 +167,494 @@ export function parseIdList(text: string, path: string, key: string): Set<string
 export function readIdList(path: string, key: string): Set<string> {
   if (!fileExists(path)) throw new ConfigError(msg.idListMissing(path, key));
   return parseIdList(readText(path), path, key);
+}
+
+/** A column's distinct values and each value's code (its position). */
+class Dict {
+  readonly values: string[] = [];
+  private readonly index = new Map<string, number>();
+  code(v: string): number {
+    let c = this.index.get(v);
+    if (c === undefined) {
+      c = this.values.length;
+      this.values.push(v);
+      this.index.set(v, c);
+    }
+    return c;
+  }
+  /** Each code's rank among the values in JavaScript string order (`<`), for sorting by the value. */
+  ranks(): Int32Array {
+    const order = this.values.map((_, i) => i).sort((a, b) => (this.values[a]! < this.values[b]! ? -1 : this.values[a]! > this.values[b]! ? 1 : 0));
+    const rank = new Int32Array(this.values.length);
+    order.forEach((code, r) => {
+      rank[code] = r;
+    });
+    return rank;
+  }
+}
+
+const TREATMENT = 0;
+const CONTROL = 1;
+const GROUPS = ["treatment", "control"] as const;
+const DAY_MS = 86_400_000;
+const dayOfIso = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A past contact as the contact rules read it (retention/contact-rules.ts PastContact). */
+export interface LoggedContact {
+  day: number;
+  action: string;
+  treated: boolean;
+}
+
+/**
+ * Contacts-log rows by column: `ids` as strings, date, action, run id and channel as codes into dictionaries, the
+ * group as 0 (treatment) / 1 (control), cost as a number. Rows keep their order; `replaceRun` orders them as
+ * `mergeRunContacts` does. Row values are exactly the file's text (dates are kept as written), so a log read and
+ * written again is the same bytes.
+ */
+export class ContactLog {
+  private n = 0;
+  /**
+   * The file this log was read from, when it holds exactly these rows as `write` would write them (churn's own
+   * format: the header, no blank lines, numbers as written back): then a run's rows can be added by copying the
+   * file and appending them, instead of writing every row again (recordRun).
+   */
+  private source: string | null = null;
+  private ids: string[] = [];
+  private date = new Uint32Array(1024);
+  private action = new Uint32Array(1024);
+  private group = new Uint8Array(1024);
+  private run = new Uint32Array(1024);
+  private channel = new Uint32Array(1024);
+  private cost = new Float64Array(1024);
+  private constructor(
+    private readonly dates: Dict,
+    private readonly actions: Dict,
+    private readonly runs: Dict,
+    private readonly channels: Dict,
+  ) {}
+
+  static empty(): ContactLog {
+    return new ContactLog(new Dict(), new Dict(), new Dict(), new Dict());
+  }
+
+  /** A log of these rows, in this order. */
+  static fromRows(rows: readonly ContactRow[]): ContactLog {
+    const log = ContactLog.empty();
+    for (const r of rows) log.push(r);
+    return log;
+  }
+
+  /** Read a contacts file by column ([] when it does not exist); the same checks and messages as parseContactsCsv. */
+  static read(path: string): ContactLog {
+    if (!fileExists(path)) return ContactLog.empty();
+    const buf = readFileSync(path);
+    // churn writes no quotes and no CR: anything else (a hand-edited or foreign file) takes the general parser
+    if (buf.includes(0x22) || buf.includes(0x0d)) return ContactLog.fromRows(parseContactsCsv(buf.toString("utf8"), path));
+    const { log, canonical } = parseLogBuffer(buf, path);
+    if (canonical) log.source = path;
+    return log;
+  }
+
+  get size(): number {
+    return this.n;
+  }
+
+  /** Room for at least `rows` rows without growing. */
+  reserve(rows: number): void {
+    while (this.date.length < rows) this.grow(rows);
+  }
+
+  private grow(atLeast = 0): void {
+    const cap = Math.max(this.date.length * 2, atLeast);
+    const grown = <T extends Uint32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(cap);
+      b.set(a);
+      return b;
+    };
+    this.date = grown(this.date, (k) => new Uint32Array(k));
+    this.action = grown(this.action, (k) => new Uint32Array(k));
+    this.group = grown(this.group, (k) => new Uint8Array(k));
+    this.run = grown(this.run, (k) => new Uint32Array(k));
+    this.channel = grown(this.channel, (k) => new Uint32Array(k));
+    this.cost = grown(this.cost, (k) => new Float64Array(k));
+  }
+
+  /** Append a row given by its codes (this log's dictionaries). */
+  pushCodes(id: string, date: number, action: number, group: number, run: number, channel: number, cost: number): void {
+    if (this.n === this.date.length) this.grow();
+    const i = this.n++;
+    this.ids.push(id);
+    this.date[i] = date;
+    this.action[i] = action;
+    this.group[i] = group;
+    this.run[i] = run;
+    this.channel[i] = channel;
+    this.cost[i] = cost;
+  }
+
+  push(r: ContactRow): void {
+    this.pushCodes(
+      r.subscriber_id,
+      this.dates.code(r.date),
+      this.actions.code(r.action),
+      r.group === "treatment" ? TREATMENT : CONTROL,
+      this.runs.code(r.run_id),
+      this.channels.code(r.channel),
+      r.cost,
+    );
+  }
+
+  /** Codes of the dictionaries (for the parser). */
+  codes(): { dates: Dict; actions: Dict; runs: Dict; channels: Dict } {
+    return { dates: this.dates, actions: this.actions, runs: this.runs, channels: this.channels };
+  }
+
+  subscriberId(i: number): string {
+    return this.ids[i]!;
+  }
+  dateOf(i: number): string {
+    return this.dates.values[this.date[i]!]!;
+  }
+  actionOf(i: number): string {
+    return this.actions.values[this.action[i]!]!;
+  }
+  groupOf(i: number): "treatment" | "control" {
+    return GROUPS[this.group[i]!]!;
+  }
+  runOf(i: number): string {
+    return this.runs.values[this.run[i]!]!;
+  }
+
+  /** Row `i` as an object. */
+  row(i: number): ContactRow {
+    return {
+      subscriber_id: this.ids[i]!,
+      date: this.dateOf(i),
+      action: this.actionOf(i),
+      group: this.groupOf(i),
+      run_id: this.runOf(i),
+      channel: this.channels.values[this.channel[i]!]!,
+      cost: this.cost[i]!,
+    };
+  }
+
+  /** Every row as an object (small logs and tests). */
+  rows(): ContactRow[] {
+    return Array.from({ length: this.n }, (_, i) => this.row(i));
+  }
+
+  /** The run ids that have rows. */
+  runIds(): Set<string> {
+    const seen = new Uint8Array(this.runs.values.length);
+    for (let i = 0; i < this.n; i++) seen[this.run[i]!] = 1;
+    return new Set(this.runs.values.filter((_, c) => seen[c] === 1));
+  }
+
+  /** The distinct dates of the rows, ascending. */
+  dateValues(): string[] {
+    const seen = new Uint8Array(this.dates.values.length);
+    for (let i = 0; i < this.n; i++) seen[this.date[i]!] = 1;
+    return this.dates.values.filter((_, c) => seen[c] === 1).sort();
+  }
+
+  /** The rows whose positions are `keep`, in that order (the dictionaries are shared). */
+  private select(keep: ArrayLike<number>): ContactLog {
+    const out = new ContactLog(this.dates, this.actions, this.runs, this.channels);
+    for (let k = 0; k < keep.length; k++) {
+      const i = keep[k]!;
+      out.pushCodes(this.ids[i]!, this.date[i]!, this.action[i]!, this.group[i]!, this.run[i]!, this.channel[i]!, this.cost[i]!);
+    }
+    return out;
+  }
+
+  /** The log without run `runId`'s rows. */
+  withoutRun(runId: string): ContactLog {
+    const code = this.runs.values.indexOf(runId);
+    if (code < 0) return this;
+    const keep: number[] = [];
+    for (let i = 0; i < this.n; i++) if (this.run[i] !== code) keep.push(i);
+    return keep.length === this.n ? this : this.select(keep);
+  }
+
+  /**
+   * The log with run `runId`'s rows replaced by `rows`, ordered by date, run and subscriber (a stable sort of the
+   * kept rows followed by the new ones): the same rows in the same order as mergeRunContacts. When the kept rows are
+   * in order already (a log churn wrote), only the new ones are sorted, and merged in.
+   */
+  replaceRun(runId: string, rows: readonly ContactRow[]): ContactLog {
+    const code = this.runs.values.indexOf(runId);
+    const keep: number[] = [];
+    for (let i = 0; i < this.n; i++) if (this.run[i] !== code) keep.push(i);
+    const all = this.select(keep);
+    const kept = all.n;
+    for (const r of rows) all.push(r);
+    const dr = all.dates.ranks();
+    const rr = all.runs.ranks();
+    const before = (a: number, b: number) => dr[all.date[a]!]! - dr[all.date[b]!]! || rr[all.run[a]!]! - rr[all.run[b]!]! || cmp(all.ids[a]!, all.ids[b]!) || a - b;
+    const sorted = (from: number, to: number) => {
+      for (let i = from + 1; i < to; i++) if (before(i - 1, i) > 0) return false;
+      return true;
+    };
+    let order: number[];
+    if (sorted(0, kept)) {
+      // the kept rows are in order (a log churn wrote): sort the run's rows alone, then merge (kept first on ties)
+      const fresh = Array.from({ length: all.n - kept }, (_, k) => kept + k).sort(before);
+      order = new Array(all.n);
+      let a = 0;
+      let b = 0;
+      for (let k = 0; k < all.n; k++) order[k] = b >= fresh.length || (a < kept && before(a, fresh[b]!) < 0) ? a++ : fresh[b++]!;
+    } else order = Array.from({ length: all.n }, (_, i) => i).sort(before);
+    return all.select(order);
+  }
+
+  /** Write the log as CSV (header, rows in order), atomically and in pieces: no single string holds the file. */
+  write(path: string): void {
+    ensureDir(dirname(path));
+    const tmp = tempPathFor(path);
+    let fd: number | undefined;
+    try {
+      fd = openSync(tmp, "w");
+      this.writeRows(fd, `${CONTACT_COLUMNS.join(",")}\n`, Array.from({ length: this.n }, (_, i) => i));
+      closeSync(fd);
+      fd = undefined;
+      renameSync(tmp, path);
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      removePath(tmp);
+      throw new ConfigError(msg.notWritable(path, (e as Error).message));
+    }
+  }
+
+  /** Rows `order` as CSV lines into file `fd` after `head`, in pieces of about 1 MB. */
+  private writeRows(fd: number, head: string, order: readonly number[]): void {
+    const quotedOf = (d: Dict) => d.values.map(quote);
+    const dates = quotedOf(this.dates);
+    const actions = quotedOf(this.actions);
+    const runs = quotedOf(this.runs);
+    const channels = quotedOf(this.channels);
+    let chunk = head;
+    for (const i of order) {
+      chunk += `${quote(this.ids[i]!)},${dates[this.date[i]!]},${actions[this.action[i]!]},${GROUPS[this.group[i]!]},${runs[this.run[i]!]},${channels[this.channel[i]!]},${quote(String(this.cost[i]))}\n`;
+      if (chunk.length > 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = "";
+      }
+    }
+    if (chunk) writeSync(fd, chunk);
+  }
+
+  /**
+   * Write to `path` this log with run `runId`'s rows replaced by `rows`: the bytes `replaceRun(runId, rows).write(path)`
+   * writes. When this log is exactly the file at `path`, in order, without rows of `runId`, and the new rows all sort
+   * after its last row (a nightly run's contacts, dated after every earlier run's), the file is copied and the new
+   * rows appended to the copy: the earlier rows are not formatted again. Atomic either way (a temp file, renamed).
+   */
+  recordRun(path: string, runId: string, rows: readonly ContactRow[]): void {
+    const appendable = this.source === path && this.n > 0 && rows.length > 0 && !this.runIds().has(runId) && this.inOrder();
+    if (!appendable) {
+      this.replaceRun(runId, rows).write(path);
+      return;
+    }
+    // the new rows in the order replaceRun gives them (a stable sort by date, run and subscriber)
+    const fresh = [...rows].sort((a, b) => cmp(a.date, b.date) || cmp(a.run_id, b.run_id) || cmp(a.subscriber_id, b.subscriber_id));
+    const last = this.n - 1;
+    const first = fresh[0]!;
+    const order = cmp(this.dateOf(last), first.date) || cmp(this.runOf(last), first.run_id) || cmp(this.ids[last]!, first.subscriber_id);
+    if (order > 0) {
+      this.replaceRun(runId, rows).write(path);
+      return;
+    }
+    const tmp = tempPathFor(path);
+    let fd: number | undefined;
+    try {
+      copyFileSync(path, tmp);
+      fd = openSync(tmp, "a");
+      const add = ContactLog.fromRows(fresh);
+      add.writeRows(fd, "", Array.from({ length: add.n }, (_, i) => i));
+      closeSync(fd);
+      fd = undefined;
+      renameSync(tmp, path);
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      removePath(tmp);
+      throw new ConfigError(msg.notWritable(path, (e as Error).message));
+    }
+  }
+
+  /** Are the rows ordered by date, run and subscriber (as replaceRun orders them)? */
+  private inOrder(): boolean {
+    const dr = this.dates.ranks();
+    const rr = this.runs.ranks();
+    for (let i = 1; i < this.n; i++) {
+      const d = dr[this.date[i - 1]!]! - dr[this.date[i]!]! || rr[this.run[i - 1]!]! - rr[this.run[i]!]! || cmp(this.ids[i - 1]!, this.ids[i]!);
+      if (d > 0) return false;
+    }
+    return true;
+  }
+
+  /**
+   * The rows dated on or before `asOf` (all with null) as a digest: the SHA-256 of their `id\0date\0action\0group`
+   * lines in string order, joined by newlines (score.ts logDigest, which the run manifest records).
+   */
+  digest(asOf: string | null): { rows: number; sha256: string } {
+    const inRange = this.dates.values.map((d) => asOf === null || d <= asOf);
+    const keep: number[] = [];
+    for (let i = 0; i < this.n; i++) if (inRange[this.date[i]!]) keep.push(i);
+    const line = (i: number) => `${this.ids[i]}\u0000${this.dateOf(i)}\u0000${this.actionOf(i)}\u0000${this.groupOf(i)}`;
+    const hash = createHash("sha256");
+    // field by field is the order of the joined lines when no field holds a NUL (the separator sorts first)
+    if (this.actions.values.some((a) => a.includes("\u0000")) || keep.some((i) => this.ids[i]!.includes("\u0000"))) {
+      hash.update(keep.map(line).sort().join("\n"));
+      return { rows: keep.length, sha256: hash.digest("hex") };
+    }
+    const dr = this.dates.ranks();
+    const ar = this.actions.ranks();
+    // "control" < "treatment"
+    keep.sort((a, b) => cmp(this.ids[a]!, this.ids[b]!) || dr[this.date[a]!]! - dr[this.date[b]!]! || ar[this.action[a]!]! - ar[this.action[b]!]! || this.group[b]! - this.group[a]!);
+    let chunk = "";
+    keep.forEach((i, k) => {
+      chunk += k === 0 ? line(i) : `\n${line(i)}`;
+      if (chunk.length > 1 << 20) {
+        hash.update(chunk);
+        chunk = "";
+      }
+    });
+    hash.update(chunk);
+    return { rows: keep.length, sha256: hash.digest("hex") };
+  }
+
+  /**
+   * The contacts of each subscriber that are within `days` of `contactDay` (before or after it), oldest first:
+   * the only ones a contact rule can see (retention/contact-rules.ts). Rows of `excludeRunId` are left out.
+   */
+  history(contactDay: number, days: number, excludeRunId?: string): Map<string, LoggedContact[]> {
+    const dayOf = this.dates.values.map(dayOfIso);
+    const out = new Map<string, LoggedContact[]>();
+    for (let i = 0; i < this.n; i++) {
+      const day = dayOf[this.date[i]!]!;
+      if (!(Math.abs(contactDay - day) < days)) continue;
+      if (excludeRunId !== undefined && this.runOf(i) === excludeRunId) continue;
+      const id = this.ids[i]!;
+      let list = out.get(id);
+      if (!list) {
+        list = [];
+        out.set(id, list);
+      }
+      list.push({ day, action: this.actionOf(i), treated: this.group[i] === TREATMENT });
+    }
+    for (const list of out.values()) list.sort((a, b) => a.day - b.day);
+    return out;
+  }
+}
+
+/** Do bytes [a, b) and [c, d) of `buf` hold the same values? (short fields: cheaper than a Buffer.compare call) */
+function sameBytes(buf: Buffer, a: number, b: number, c: number, d: number): boolean {
+  if (b - a !== d - c) return false;
+  for (let k = 0; k < b - a; k++) if (buf[a + k] !== buf[c + k]) return false;
+  return true;
+}
+
+/**
+ * A contacts file without quotes or CRs (as churn writes them), parsed from its bytes line by line: columns by header
+ * name; the checks and messages of parseContactsCsv (row numbers count the non-blank lines after the header). Every
+ * column but the id is coded through its dictionary; a value equal to the previous row's (bytes) is neither decoded
+ * nor looked up again. `canonical`: the file is exactly what ContactLog.write writes for these rows.
+ */
+function parseLogBuffer(buf: Buffer, path: string): { log: ContactLog; canonical: boolean } {
+  const log = ContactLog.empty();
+  const { dates, actions, runs, channels } = log.codes();
+  let pos = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
+  // as `write` writes it: no byte order mark, no blank line, a newline at the end, numbers as String(number)
+  let canonical = pos === 0 && buf.length > 0 && buf[buf.length - 1] === 0x0a;
+  let ls = 0;
+  let le = 0;
+  /** The next non-blank line into [ls, le); false at the end. */
+  const nextLine = (): boolean => {
+    if (buf[pos] === 0x0a) canonical = false;
+    while (pos < buf.length && buf[pos] === 0x0a) pos++; // blank lines are skipped, as parseContactsCsv does
+    if (pos >= buf.length) return false;
+    ls = pos;
+    const end = buf.indexOf(0x0a, pos);
+    le = end < 0 ? buf.length : end;
+    pos = le + 1;
+    return true;
+  };
+  // ASCII (ids as most operators write them) decodes faster as latin1, to the same text
+  const encoding = isAscii(buf) ? "latin1" : "utf8";
+  if (!nextLine()) throw new InputDataError(msg.contactsEmpty(path));
+  const headerText = buf.toString("utf8", ls, le);
+  if (headerText !== CONTACT_COLUMNS.join(",")) canonical = false;
+  const header = headerText.split(",").map((h) => h.trim());
+  for (const c of REQUIRED) if (!header.includes(c)) throw new InputDataError(msg.contactsMissingColumn(path, c, header));
+  const width = header.length;
+  // the file column of each contact column (-1: absent), in CONTACT_COLUMNS order
+  const col = Int32Array.from(CONTACT_COLUMNS, (c) => header.indexOf(c));
+  // about as many rows as lines of the first data line's length: one allocation instead of doubling
+  log.reserve(Math.ceil((buf.length - pos) / Math.max(16, buf.indexOf(0x0a, pos) - pos + 1)) + 16);
+  const starts = new Int32Array(width);
+  const ends = new Int32Array(width);
+  const lastStart = new Int32Array(7).fill(-1);
+  const lastEnd = new Int32Array(7);
+  const lastCode = new Float64Array(7);
+  const costs = new Map<string, number>();
+  const code = new Float64Array(7);
+  for (let r = 1; nextLine(); r++) {
+    let f = 0;
+    let s = ls;
+    for (let p = ls; p <= le; p++) {
+      if (p === le || buf[p] === 0x2c) {
+        if (f < width) {
+          starts[f] = s;
+          ends[f] = p;
+        }
+        f++;
+        s = p + 1;
+      }
+    }
+    if (f !== width) throw new InputDataError(msg.contactsBadValue(path, r, "(row)", buf.toString("utf8", ls, le), `${width} fields as in the header, not ${f}`));
+    const id = buf.toString(encoding, starts[col[0]!]!, ends[col[0]!]!);
+    if (!id) throw new InputDataError(msg.contactsBadValue(path, r, "subscriber_id", id, "a subscriber id"));
+    for (let k = 1; k < 7; k++) {
+      const c = col[k]!;
+      const a = c >= 0 ? starts[c]! : 0;
+      const b = c >= 0 ? ends[c]! : 0;
+      if (lastStart[k]! >= 0 && sameBytes(buf, lastStart[k]!, lastEnd[k]!, a, b)) {
+        code[k] = lastCode[k]!;
+        continue;
+      }
+      const v = c >= 0 ? buf.toString(encoding, a, b) : "";
+      const bad = (expected: string) => new InputDataError(msg.contactsBadValue(path, r, CONTACT_COLUMNS[k]!, v, expected));
+      let x: number;
+      if (k === 1) {
+        if (!ISO.test(v) || Number.isNaN(Date.parse(`${v}T00:00:00Z`))) throw bad("a date YYYY-MM-DD");
+        x = dates.code(v);
+      } else if (k === 2) {
+        if (!v) throw bad("an action id");
+        x = actions.code(v);
+      } else if (k === 3) {
+        if (v !== "treatment" && v !== "control") throw bad("treatment or control");
+        x = v === "treatment" ? TREATMENT : CONTROL;
+      } else if (k === 4) x = runs.code(v);
+      else if (k === 5) x = channels.code(v);
+      else {
+        const known = costs.get(v);
+        if (known === undefined) {
+          x = v === "" ? 0 : Number(v);
+          if (!Number.isFinite(x) || x < 0) throw bad("a non-negative amount");
+          if (String(x) !== v) canonical = false;
+          costs.set(v, x);
+        } else x = known;
+      }
+      code[k] = x;
+      if (c >= 0) {
+        lastStart[k] = a;
+        lastEnd[k] = b;
+        lastCode[k] = x;
+      }
+    }
+    log.pushCodes(id, code[1]!, code[2]!, code[3]!, code[4]!, code[5]!, code[6]!);
+  }
+  return { log, canonical };
 }

@@ -35,7 +35,7 @@ import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
 import { liftCapture, rocAuc } from "../model/metrics.js";
 import type { OutcomeEvaluation } from "../report/planner-report.js";
-import { CONTACTS_FILE, readContacts } from "../io/contacts-log.js";
+import { CONTACTS_FILE, ContactLog } from "../io/contacts-log.js";
 import { type RealisedEffect, realisedEffect } from "../monitoring/realised-effects.js";
 import { BANDS, type Band } from "../retention/bands.js";
 import { readRunManifest } from "./run-dir.js";
@@ -301,13 +301,16 @@ export async function evaluateRun(o: EvaluateOptions): Promise<RunEvaluation> {
       const churnedIds = new Set(ev.filter((r) => r["churned"] === true).map((r) => String(r["sid"])));
       const evaluated = new Set(ev.map((r) => String(r["sid"])));
       const counts = new Map<string, [number, number, number, number]>();
-      for (const c of readContacts(contactsPath)) {
-        if (!evaluated.has(c.subscriber_id)) continue;
-        const k = counts.get(c.action) ?? [0, 0, 0, 0];
-        const off = c.group === "treatment" ? 0 : 2;
+      const contacts = ContactLog.read(contactsPath);
+      for (let i = 0; i < contacts.size; i++) {
+        const id = contacts.subscriberId(i);
+        if (!evaluated.has(id)) continue;
+        const action = contacts.actionOf(i);
+        const k = counts.get(action) ?? [0, 0, 0, 0];
+        const off = contacts.groupOf(i) === "treatment" ? 0 : 2;
         k[off]!++;
-        if (churnedIds.has(c.subscriber_id)) k[off + 1]!++;
-        counts.set(c.action, k);
+        if (churnedIds.has(id)) k[off + 1]!++;
+        counts.set(action, k);
       }
       result.realisedEffects = [...counts.entries()]
         .sort((a, b) => b[1][0] + b[1][2] - (a[1][0] + a[1][2]) || (a[0] < b[0] ? -1 : 1))

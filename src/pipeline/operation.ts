@@ -15,11 +15,11 @@ import type { Config } from "../config/schema.js";
 import type { LoadResult } from "../contract/load.js";
 import { InputDataError } from "../errors.js";
 import { LEDGER_FILE, LEDGER_PREVIOUS, readLedger, writeLedger } from "../io/budget-ledger.js";
-import { CONTACTS_FILE, CONTACTS_LOG, type ContactRow, mergeRunContacts, readContacts, readIdList, writeContacts } from "../io/contacts-log.js";
+import { CONTACTS_FILE, CONTACTS_LOG, ContactLog, type ContactRow, readContacts, readIdList } from "../io/contacts-log.js";
 import type { Db } from "../io/duckdb.js";
 import { fileExists, isDirectory, listDir, removeStaleTemps } from "../io/files.js";
 import { msg } from "../messages.js";
-import { contactHistory, epochDay, isoDay, type RuleContext, subscriberExclusion, actionOnCooldown } from "../retention/contact-rules.js";
+import { epochDay, isoDay, type RuleContext, ruleWindowDays, subscriberExclusion, actionOnCooldown } from "../retention/contact-rules.js";
 import { type LedgerEntry, type PeriodPosition, periodPosition, periodSummary, recordRun } from "../retention/period-budget.js";
 import type { Plan, PlanContact } from "../retention/plan.js";
 
@@ -44,8 +44,8 @@ export interface OperationState {
   runs: RunsFolder;
   runId: string;
   contactDay: number;
-  /** The contacts log without this run's rows (with runs that never made it into the log back-filled). */
-  log: ContactRow[];
+  /** The contacts log without this run's rows (with runs that never made it into the log back-filled), by column. */
+  log: ContactLog;
   ledger: LedgerEntry[];
   period: PeriodPosition | undefined;
   rules: RuleContext;
@@ -60,18 +60,19 @@ export function readOperationState(out: string, asOf: string | null, config: Con
   const runId = basename(out.replace(/[\\/]+$/, ""));
   for (const p of [runs.log, runs.ledger, runs.ledgerPrevious]) removeStaleTemps(p);
   const r = config.retention;
-  let log = readContacts(runs.log);
+  let log = ContactLog.read(runs.log);
   // back-fill runs that were committed but not recorded (killed in between)
-  const logged = new Set(log.map((x) => x.run_id));
+  const logged = log.runIds();
   for (const name of listDir(runs.dir)) {
     const dir = join(runs.dir, name);
     if (name === runId || logged.has(name) || name.startsWith(".") || /\.(tmp|old)-\d+$/.test(name) || !isDirectory(dir)) continue;
     if (!fileExists(join(dir, "manifest.json")) || !fileExists(join(dir, CONTACTS_FILE))) continue;
-    log = mergeRunContacts(log, name, readContacts(join(dir, CONTACTS_FILE)));
+    log = log.replaceRun(name, readContacts(join(dir, CONTACTS_FILE)));
   }
-  log = log.filter((x) => x.run_id !== runId);
+  log = log.withoutRun(runId);
   const ledger = r.periodBudget ? readLedger(runs.ledger, config.scoring.currency).entries : [];
   const contactDay = contactDayOf(asOf);
+  const holdoutDays = r.holdout.share > 0 ? r.effects.horizonDays : 0;
   const period = r.periodBudget ? periodPosition(ledger, r.periodBudget, runId, contactDay) : undefined;
   const dnc = r.contactRules.doNotContact ? readIdList(r.contactRules.doNotContact, "retention.contactRules.doNotContact") : new Set<string>();
   return {
@@ -81,7 +82,8 @@ export function readOperationState(out: string, asOf: string | null, config: Con
     log,
     ledger,
     period,
-    rules: { contactDay, rules: r.contactRules, holdoutDays: r.holdout.share > 0 ? r.effects.horizonDays : 0, history: contactHistory(log), doNotContact: dnc },
+    // only contacts within the rules' reach of the contact day can exclude anyone: the history holds those alone
+    rules: { contactDay, rules: r.contactRules, holdoutDays, history: log.history(contactDay, ruleWindowDays(r.contactRules, holdoutDays)), doNotContact: dnc },
   };
 }
 
@@ -128,7 +130,7 @@ export function periodOf(s: OperationState, spent: number) {
 
 /** After the run is in place: record its contacts in the log and its spend in the ledger (replacing an earlier attempt). */
 export function recordRunState(s: OperationState, contacts: readonly ContactRow[], asOf: string | null, spent: number, config: Config): void {
-  writeContacts(s.runs.log, mergeRunContacts(s.log, s.runId, contacts));
+  s.log.recordRun(s.runs.log, s.runId, contacts);
   const pb = config.retention.periodBudget;
   if (pb && s.period) {
     const treated = contacts.filter((c) => c.group === "treatment").length;
@@ -141,16 +143,16 @@ export function recordRunState(s: OperationState, contacts: readonly ContactRow[
  * Add the contacts log's rows to the `campaigns` relation (creating it when the operator has none), so effects
  * are learned from churn's own holdouts together with the operator's campaigns. Returns whether campaigns exist now.
  */
-export async function mergeContactsIntoCampaigns(db: Db, load: LoadResult, log: readonly ContactRow[]): Promise<boolean> {
+export async function mergeContactsIntoCampaigns(db: Db, load: LoadResult, log: ContactLog): Promise<boolean> {
   const present = load.tables.campaigns?.present === true;
-  if (!log.length) return present;
+  if (!log.size) return present;
   await db.run('CREATE OR REPLACE TEMP TABLE churn_contacts (subscriber_id VARCHAR, date DATE, action VARCHAR, "group" VARCHAR)');
   const app = await db.conn.createAppender("churn_contacts");
-  for (const r of log) {
-    app.appendVarchar(r.subscriber_id);
-    app.appendVarchar(r.date);
-    app.appendVarchar(r.action);
-    app.appendVarchar(r.group);
+  for (let i = 0; i < log.size; i++) {
+    app.appendVarchar(log.subscriberId(i));
+    app.appendVarchar(log.dateOf(i));
+    app.appendVarchar(log.actionOf(i));
+    app.appendVarchar(log.groupOf(i));
     app.endRow();
   }
   app.closeSync();

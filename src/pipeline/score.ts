@@ -37,7 +37,6 @@ import { isContactHistoryFeature } from "../ids.js";
 import type { CallListFormat, RetentionConfig } from "../config/retention.js";
 import type { Config } from "../config/schema.js";
 import { ConfigError, InputDataError, QualityGateError, UsageError } from "../errors.js";
-import { createHash } from "node:crypto";
 import { usableColumns } from "../features/build.js";
 import { openClusterSource } from "../features/build-cluster.js";
 import { isoDay, type Period, parseDate, parsePeriod } from "../features/periods.js";
@@ -73,7 +72,7 @@ import { commitStaging, findEarlierRuns, plannerDataFrom, prepareStaging, RUN_FI
 import { type Scored, scoreChunks } from "./score-chunks.js";
 import { FAMILIES } from "../features/registry.js";
 import { countFileRejects, createRejectsTable, loadRawTables, type ScoreSource, sourceFromFile, sourceFromRawTables } from "./source.js";
-import { CONTACTS_FILE, type ContactRow, writeContacts } from "../io/contacts-log.js";
+import { CONTACTS_FILE, type ContactLog, type ContactRow, writeContacts } from "../io/contacts-log.js";
 import {
   checkDataEnd,
   contactsOfPlan,
@@ -429,12 +428,8 @@ function shardChecks(c: ScoreCounters): ShardWrite["drift"] {
 }
 
 /** The rows of the contacts log that can change features or learning at as-of (dated on or before it), as a digest. */
-export function logDigest(log: readonly ContactRow[], asOf: string | null): { rows: number; sha256: string } {
-  const rows = log
-    .filter((r) => asOf === null || r.date <= asOf)
-    .map((r) => `${r.subscriber_id}\u0000${r.date}\u0000${r.action}\u0000${r.group}`)
-    .sort();
-  return { rows: rows.length, sha256: createHash("sha256").update(rows.join("\n")).digest("hex") };
+export function logDigest(log: ContactLog, asOf: string | null): { rows: number; sha256: string } {
+  return log.digest(asOf);
 }
 
 /** A shard's result into its folder (staged and renamed like a run), and what `churn score` reports of it. */
@@ -505,7 +500,7 @@ interface ClusterShardInput {
   scorer: Scorer;
   horizon: Period;
   /** The runs folder's contacts log (readOperationState): read with the operator's campaigns. */
-  contactsLog: readonly ContactRow[];
+  contactsLog: ContactLog;
   clock: StageClock;
   log: Logger;
 }

@@ -26,7 +26,7 @@ import type { Period } from "../features/periods.js";
 import { chLiteral } from "../io/clickhouse.js";
 import { type Db, quoteLiteral } from "../io/duckdb.js";
 import type { Logger } from "../log.js";
-import type { ContactRow } from "../io/contacts-log.js";
+import type { ContactLog } from "../io/contacts-log.js";
 import type { Explainer } from "../model/explain.js";
 import type { Scorer } from "../model/registry.js";
 import { shardOf } from "../shard-hash.js";
@@ -59,12 +59,15 @@ const inShard = (src: ChSource, shard: ShardSpec, col = "subscriber_id") => `${s
  * (the same hash as --shard k/K) dated on or before as-of; the days of every row go along for the end of the
  * data and the contact waves. Closing the returned source drops the table. No log: the source as it is.
  */
-export async function withContactsLog(cs: ClusterSource, log: readonly ContactRow[], o: { asOf: string; shard: ShardSpec }): Promise<ClusterSource> {
-  if (!log.length) return cs;
+export async function withContactsLog(cs: ClusterSource, log: ContactLog, o: { asOf: string; shard: ShardSpec }): Promise<ClusterSource> {
+  if (!log.size) return cs;
   const hash = cs.src.shardKey ?? "sipHash64";
-  const rows = log
-    .filter((r) => r.date <= o.asOf && shardOf(r.subscriber_id, o.shard.of, hash) === o.shard.k)
-    .map((r) => ({ subscriber_id: r.subscriber_id, date: r.date, action: r.action, group: r.group }));
+  const rows: { subscriber_id: string; date: string; action: string; group: string }[] = [];
+  for (let i = 0; i < log.size; i++) {
+    const date = log.dateOf(i);
+    const id = log.subscriberId(i);
+    if (date <= o.asOf && shardOf(id, o.shard.of, hash) === o.shard.k) rows.push({ subscriber_id: id, date, action: log.actionOf(i), group: log.groupOf(i) });
+  }
   const drop = `DROP TABLE IF EXISTS ${CONTACTS_LOG}`;
   await Promise.all(
     cs.shards.map(async (s) => {
@@ -75,7 +78,7 @@ export async function withContactsLog(cs: ClusterSource, log: readonly ContactRo
   );
   return {
     ...cs,
-    src: { ...cs.src, contactsLog: { table: CONTACTS_LOG, dates: [...new Set(log.map((r) => r.date))].sort() } },
+    src: { ...cs.src, contactsLog: { table: CONTACTS_LOG, dates: log.dateValues() } },
     close: async () => {
       await Promise.all(cs.shards.map((s) => s.command(drop).catch(() => undefined)));
       await cs.close();

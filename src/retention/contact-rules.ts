@@ -81,6 +81,15 @@ export function contactHistory(
   return out;
 }
 
+/**
+ * How far from the contact day (in days, before or after it) a past contact can still exclude someone: the holdout
+ * horizon, the cooldowns, and the month of maxContacts (a week lies within it). Contacts further away change nothing.
+ */
+export function ruleWindowDays(rules: ContactRulesConfig, holdoutDays: number): number {
+  const actionDays = Object.values(rules.actionCooldownDays).map((d) => d ?? 0);
+  return Math.max(holdoutDays, rules.cooldownDays, ...actionDays, rules.maxContacts ? 31 : 0);
+}
+
 /** Why `id` may not be contacted at all on ctx.contactDay, or null. */
 export function subscriberExclusion(id: string, ctx: RuleContext): SubscriberReason | null {
   if (ctx.doNotContact.has(id)) return "do_not_contact";
