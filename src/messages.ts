@@ -284,6 +284,8 @@ export const msg = {
     `${dir} cannot give call lists: its risk_list.parquet or scores.parquet lacks a column they need (${detail}). Re-run \`churn score\` for this run with this version.`,
 
   // --- operation: contacts log, continued worlds (issue 14) -----------------------------------------
+  olderWavesLeftOut: (older: number, all: number, from: string) =>
+    `effects: learning from the latest waves of contacts (from ${from}); the ${older} older of ${all} waves are left out (retention.effects.maxWaves; null learns from every wave, at a feature snapshot per wave)`,
   contactsEmpty: (file: string) => `${file} is empty: a contacts file starts with a header line (subscriber_id,date,action,group,...). Restore it from the run folders' contacts.csv, or remove it.`,
   contactsMissingColumn: (file: string, column: string, header: readonly string[]) =>
     `${file} has no column \`${column}\` (its header: ${header.join(", ") || "(none)"}). A contacts file has the campaigns table's columns subscriber_id, date, action, group; restore it from the run folders' contacts.csv.`,

@@ -83,7 +83,7 @@ export function effectsFromWaves(w: ContactWaves | undefined, o: SegmentCutoffs 
   const waves = data.waveDays;
   const cellsNote =
     learned > 0
-      ? `Effects learned from ${data.n} campaign contacts in ${waves.length} wave(s) (${waves[0]} to ${waves[waves.length - 1]}), treatment vs control churn within ${settings.horizonDays} days, shrunk toward the catalogue's prior; ${learned} of ${uplift.cells.length} action x segment cells had enough contacts, the rest use the prior.`
+      ? `Effects learned from ${data.n} campaign contacts in ${waves.length} wave(s) (${waves[0]} to ${waves[waves.length - 1]}${w?.olderWaves ? `; ${w.olderWaves} older wave(s) left out, retention.effects.maxWaves` : ""}), treatment vs control churn within ${settings.horizonDays} days, shrunk toward the catalogue's prior; ${learned} of ${uplift.cells.length} action x segment cells had enough contacts, the rest use the prior.`
       : `Campaigns were found but no action x segment cell had ${r.effects.minGroupSize} treated and control subscribers: every cell is the catalogue's prior.`;
   return {
     estimates: uplift.cells,

@@ -19,6 +19,7 @@
  *   5. decide         the plan uses the per-subscriber uplift only when it beats both on the held-out rows;
  *                     otherwise it falls back to the better of the two, and says so
  */
+import { msg } from "../messages.js";
 import type { TableName } from "../contract/tables.js";
 import { computeFeatures } from "../features/runner.js";
 import type { Period } from "../features/periods.js";
@@ -130,6 +131,16 @@ export function wavesOf(contactDays: readonly string[]): { first: string; days: 
 
 const dayBefore = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_000);
 
+/**
+ * The latest `max` waves of these contact days (all with null), and how many older ones are left out: the same choice
+ * in every shard, which all see the same contact days.
+ */
+export function latestWaves(contactDays: readonly string[], max: number | null): { waves: { first: string; days: string[] }[]; olderWaves: number } {
+  const every = wavesOf(contactDays);
+  const waves = max === null || every.length <= max ? every : every.slice(-max);
+  return { waves, olderWaves: every.length - waves.length };
+}
+
 /** A contact of a wave with its outcome: one row of the campaigns table whose window has passed. */
 export interface OutcomeRow {
   id: string;
@@ -155,6 +166,8 @@ export interface ContactWave {
 export interface ContactWaves {
   /** First contact day of every wave (over all subscribers: the same in every shard). */
   waveDays: string[];
+  /** Waves left out as older than the latest retention.effects.maxWaves (absent: none). */
+  olderWaves?: number;
   waves: ContactWave[];
   /** The modifiers' features the feature table has (OutcomeRow.values in this order). */
   features: string[];
@@ -195,7 +208,8 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
       isoDay(r["date"] as Date),
     );
   if (!contactDays.length) return undefined;
-  const waves = wavesOf(contactDays);
+  const { waves, olderWaves } = latestWaves(contactDays, o.retention.effects.maxWaves);
+  if (olderWaves > 0) o.log?.info(msg.olderWavesLeftOut(olderWaves, olderWaves + waves.length, waves[0]!.first));
   const features = o.settings.modifiers.filter((d) => d.feature !== RISK_MODIFIER).map((d) => d.feature);
 
   // 2. features as of the day before each wave, for the subscribers it contacted
@@ -225,7 +239,7 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
   const cols = await db.describe("SELECT * FROM upl_input");
   const have = new Set(cols.map((c) => c.name));
   const present = features.filter((f) => have.has(f));
-  const out: ContactWaves = { waveDays: waves.map((w) => w.first), waves: [], features: present };
+  const out: ContactWaves = { waveDays: waves.map((w) => w.first), waves: [], features: present, ...(olderWaves > 0 ? { olderWaves } : {}) };
   for (const w of waves) {
     const asOf = isoDay(dayBefore(w.first));
     const rel = `(SELECT * FROM upl_input WHERE as_of = DATE ${quoteLiteral(asOf)})`;

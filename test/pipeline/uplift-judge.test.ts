@@ -119,3 +119,18 @@ describe("judging the uplift model on later waves (time-honest) and the plan's c
     expect(learned.flat).toBeUndefined();
   });
 });
+
+describe("the contact waves learned from", () => {
+  it("are the latest retention.effects.maxWaves of them, the older ones counted as left out", async () => {
+    const { latestWaves } = await import("../../src/pipeline/uplift.js");
+    // nightly contacts for 10 weeks: one wave per 8 days (a wave takes the days within 7 of its first)
+    const days = Array.from({ length: 70 }, (_, k) => new Date(Date.UTC(2026, 0, 1 + k)).toISOString().slice(0, 10));
+    const all = latestWaves(days, null);
+    expect(all.olderWaves).toBe(0);
+    expect(all.waves.map((w) => w.first)).toEqual(["2026-01-01", "2026-01-09", "2026-01-17", "2026-01-25", "2026-02-02", "2026-02-10", "2026-02-18", "2026-02-26", "2026-03-06"]);
+    const three = latestWaves(days, 3);
+    expect(three.olderWaves).toBe(6);
+    expect(three.waves).toEqual(all.waves.slice(-3));
+    expect(latestWaves(days, 26)).toEqual(all);
+  });
+});
