@@ -216,15 +216,20 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
   await db.run("DROP TABLE IF EXISTS upl_input");
   let first = true;
   const waveOf = new Map(waves.map((w, k) => [isoDay(dayBefore(w.first)), k]));
-  // features are per subscriber: those of the contacted ones alone (of the shard's) are the same, at a fraction of the cost
-  const allDays = waves.flatMap((w) => w.days).map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
-  await db.run(
-    `CREATE OR REPLACE TEMP TABLE upl_contacted AS SELECT DISTINCT subscriber_id FROM ${campaigns} c WHERE date IN (${allDays})${o.only ? ` AND subscriber_id IN (SELECT subscriber_id FROM ${o.only})` : ""}`,
-  );
+  // each wave's snapshot for its own contacted subscribers only (not every wave's): the feature work of the step
+  // grows with the contacts, not with waves x everyone ever contacted
+  const shardOnly = o.only ? ` AND subscriber_id IN (SELECT subscriber_id FROM ${o.only})` : "";
   const featuresAt =
     o.featuresAt ??
-    ((asOf: Date[], emit: (select: string, day: string) => Promise<void>) =>
-      computeFeatures(db, { asOf, horizon: o.horizon, columns: o.columns, only: "upl_contacted" }, emit).then(() => undefined));
+    (async (asOf: Date[], emit: (select: string, day: string) => Promise<void>) => {
+      for (const day of asOf) {
+        const w = waves[waveOf.get(isoDay(day))!]!;
+        const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
+        await db.run(`CREATE OR REPLACE TEMP TABLE upl_wave AS SELECT DISTINCT subscriber_id FROM ${campaigns} WHERE date IN (${list})${shardOnly}`);
+        await computeFeatures(db, { asOf: [day], horizon: o.horizon, columns: o.columns, only: "upl_wave" }, emit);
+      }
+      await db.run("DROP TABLE IF EXISTS upl_wave");
+    });
   await featuresAt(
     waves.map((w) => dayBefore(w.first)),
     async (select, day) => {
@@ -272,7 +277,6 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
     });
   }
   await db.run("DROP TABLE IF EXISTS upl_input");
-  await db.run("DROP TABLE IF EXISTS upl_contacted");
   return out;
 }
 
