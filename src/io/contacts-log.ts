@@ -169,6 +169,28 @@ export function readIdList(path: string, key: string): Set<string> {
   return parseIdList(readText(path), path, key);
 }
 
+/**
+ * Write `path` through a temp file beside it, renamed into place at the end (a killed run leaves the old file):
+ * `start(tmp)` may put bytes there first (a copy of the old file), then `body(fd)` writes (appends after them).
+ */
+function writeThroughTemp(path: string, start: ((tmp: string) => void) | null, body: (fd: number) => void): void {
+  ensureDir(dirname(path));
+  const tmp = tempPathFor(path);
+  let fd: number | undefined;
+  try {
+    start?.(tmp);
+    fd = openSync(tmp, start ? "a" : "w");
+    body(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    removePath(tmp);
+    throw new ConfigError(msg.notWritable(path, (e as Error).message));
+  }
+}
+
 /** A column's distinct values and each value's code (its position). */
 class Dict {
   readonly values: string[] = [];
@@ -411,20 +433,7 @@ export class ContactLog {
 
   /** Write the log as CSV (header, rows in order), atomically and in pieces: no single string holds the file. */
   write(path: string): void {
-    ensureDir(dirname(path));
-    const tmp = tempPathFor(path);
-    let fd: number | undefined;
-    try {
-      fd = openSync(tmp, "w");
-      this.writeRows(fd, `${CONTACT_COLUMNS.join(",")}\n`, Array.from({ length: this.n }, (_, i) => i));
-      closeSync(fd);
-      fd = undefined;
-      renameSync(tmp, path);
-    } catch (e) {
-      if (fd !== undefined) closeSync(fd);
-      removePath(tmp);
-      throw new ConfigError(msg.notWritable(path, (e as Error).message));
-    }
+    writeThroughTemp(path, null, (fd) => this.writeRows(fd, `${CONTACT_COLUMNS.join(",")}\n`, Array.from({ length: this.n }, (_, i) => i)));
   }
 
   /** Rows `order` as CSV lines into file `fd` after `head`, in pieces of about 1 MB. */
@@ -466,21 +475,12 @@ export class ContactLog {
       this.replaceRun(runId, rows).write(path);
       return;
     }
-    const tmp = tempPathFor(path);
-    let fd: number | undefined;
-    try {
-      copyFileSync(path, tmp);
-      fd = openSync(tmp, "a");
-      const add = ContactLog.fromRows(fresh);
-      add.writeRows(fd, "", Array.from({ length: add.n }, (_, i) => i));
-      closeSync(fd);
-      fd = undefined;
-      renameSync(tmp, path);
-    } catch (e) {
-      if (fd !== undefined) closeSync(fd);
-      removePath(tmp);
-      throw new ConfigError(msg.notWritable(path, (e as Error).message));
-    }
+    const add = ContactLog.fromRows(fresh);
+    writeThroughTemp(
+      path,
+      (tmp) => copyFileSync(path, tmp),
+      (fd) => add.writeRows(fd, "", Array.from({ length: add.n }, (_, i) => i)),
+    );
   }
 
   /** Are the rows ordered by date, run and subscriber (as replaceRun orders them)? */
