@@ -192,7 +192,7 @@ const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 function expectedSavedHint(d: Pick<PlannerReportData, "expectedRevenueSaved" | "expectedRevenueSavedOnPriors" | "budget">): string {
   const perUnit = d.budget.used > 0 ? `${(d.expectedRevenueSaved / d.budget.used).toFixed(1)} per 1 spent` : "no spend";
   const share = priorShare(d);
-  return share === null ? perUnit : `${perUnit}; ${share}% of it on catalogue priors no campaign checked`;
+  return share === null ? perUnit : `${perUnit}; ${share}% of it rests on catalogue priors that no campaign has checked`;
 }
 
 /** Percent of the expected revenue saved that rests on prior effects alone (null: none, or not recorded). */

@@ -28,11 +28,11 @@ describe("planner report: outcome of an earlier run", () => {
 });
 
 describe("planner report: the expected revenue saved", () => {
-  it("says how much of it rests on catalogue priors no campaign checked, and nothing when none does", async () => {
+  it("says how much of it rests on catalogue priors that no campaign has checked, and nothing when none does", async () => {
     const d = samplePlannerReport();
     const half = await renderReport({ ...d, expectedRevenueSavedOnPriors: d.expectedRevenueSaved / 2 }, "html");
-    expect(half).toContain("50% of it on catalogue priors no campaign checked");
-    expect(await renderReport({ ...d, expectedRevenueSavedOnPriors: 0 }, "html")).not.toContain("catalogue priors no campaign checked");
+    expect(half).toContain("50% of it rests on catalogue priors that no campaign has checked");
+    expect(await renderReport({ ...d, expectedRevenueSavedOnPriors: 0 }, "html")).not.toContain("catalogue priors that no campaign has checked");
   });
 });
 

@@ -75,7 +75,7 @@ export function scoreText(r: ScoreResult): string {
 /** How much of the expected saving rests on the catalogue's prior effects alone, when any does. */
 function onPriors(r: Pick<ScoreResult, "expectedRevenueSaved" | "expectedRevenueSavedOnPriors">): string {
   const share = priorShare(r);
-  return share === null ? "" : ` (${share}% of it on catalogue priors no campaign checked)`;
+  return share === null ? "" : ` (${share}% of it rests on catalogue priors that no campaign has checked)`;
 }
 
 export const scoreCommand: CommandModule<object, Args> = {
