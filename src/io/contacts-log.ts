@@ -218,16 +218,7 @@ class Dict {
 const TREATMENT = 0;
 const CONTROL = 1;
 const GROUPS = ["treatment", "control"] as const;
-const DAY_MS = 86_400_000;
-const dayOfIso = (iso: string) => Math.round(Date.parse(`${iso}T00:00:00Z`) / DAY_MS);
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** A past contact as the contact rules read it (retention/contact-rules.ts PastContact). */
-export interface LoggedContact {
-  day: number;
-  action: string;
-  treated: boolean;
-}
 
 /**
  * Contacts-log rows by column: `ids` as strings, date, action, run id and channel as codes into dictionaries, the
@@ -391,13 +382,25 @@ export class ContactLog {
     return out;
   }
 
-  /** The log without run `runId`'s rows. */
-  withoutRun(runId: string): ContactLog {
+  /** Positions of the rows that are not run `runId`'s. */
+  private rowsNotOf(runId: string): number[] {
     const code = this.runs.values.indexOf(runId);
-    if (code < 0) return this;
     const keep: number[] = [];
     for (let i = 0; i < this.n; i++) if (this.run[i] !== code) keep.push(i);
+    return keep;
+  }
+
+  /** The log without run `runId`'s rows. */
+  withoutRun(runId: string): ContactLog {
+    const keep = this.rowsNotOf(runId);
     return keep.length === this.n ? this : this.select(keep);
+  }
+
+  /** Compares rows `a` and `b` by date, run and subscriber (string order), the order of the log's file. */
+  private rowOrder(): (a: number, b: number) => number {
+    const dr = this.dates.ranks();
+    const rr = this.runs.ranks();
+    return (a, b) => dr[this.date[a]!]! - dr[this.date[b]!]! || rr[this.run[a]!]! - rr[this.run[b]!]! || cmp(this.ids[a]!, this.ids[b]!);
   }
 
   /**
@@ -406,15 +409,11 @@ export class ContactLog {
    * in order already (a log churn wrote), only the new ones are sorted, and merged in.
    */
   replaceRun(runId: string, rows: readonly ContactRow[]): ContactLog {
-    const code = this.runs.values.indexOf(runId);
-    const keep: number[] = [];
-    for (let i = 0; i < this.n; i++) if (this.run[i] !== code) keep.push(i);
-    const all = this.select(keep);
+    const all = this.select(this.rowsNotOf(runId));
     const kept = all.n;
     for (const r of rows) all.push(r);
-    const dr = all.dates.ranks();
-    const rr = all.runs.ranks();
-    const before = (a: number, b: number) => dr[all.date[a]!]! - dr[all.date[b]!]! || rr[all.run[a]!]! - rr[all.run[b]!]! || cmp(all.ids[a]!, all.ids[b]!) || a - b;
+    const order0 = all.rowOrder();
+    const before = (a: number, b: number) => order0(a, b) || a - b;
     const sorted = (from: number, to: number) => {
       for (let i = from + 1; i < to; i++) if (before(i - 1, i) > 0) return false;
       return true;
@@ -485,18 +484,15 @@ export class ContactLog {
 
   /** Are the rows ordered by date, run and subscriber (as replaceRun orders them)? */
   private inOrder(): boolean {
-    const dr = this.dates.ranks();
-    const rr = this.runs.ranks();
-    for (let i = 1; i < this.n; i++) {
-      const d = dr[this.date[i - 1]!]! - dr[this.date[i]!]! || rr[this.run[i - 1]!]! - rr[this.run[i]!]! || cmp(this.ids[i - 1]!, this.ids[i]!);
-      if (d > 0) return false;
-    }
+    const order = this.rowOrder();
+    for (let i = 1; i < this.n; i++) if (order(i - 1, i) > 0) return false;
     return true;
   }
 
   /**
    * The rows dated on or before `asOf` (all with null) as a digest: the SHA-256 of their `id\0date\0action\0group`
-   * lines in string order, joined by newlines (score.ts logDigest, which the run manifest records).
+   * lines in string order, joined by newlines: what a shard manifest records of the log (`contacts_log`) and `churn plan
+   * --merge` checks against its runs folder.
    */
   digest(asOf: string | null): { rows: number; sha256: string } {
     const inRange = this.dates.values.map((d) => asOf === null || d <= asOf);
@@ -525,28 +521,6 @@ export class ContactLog {
     return { rows: keep.length, sha256: hash.digest("hex") };
   }
 
-  /**
-   * The contacts of each subscriber that are within `days` of `contactDay` (before or after it), oldest first:
-   * the only ones a contact rule can see (retention/contact-rules.ts). Rows of `excludeRunId` are left out.
-   */
-  history(contactDay: number, days: number, excludeRunId?: string): Map<string, LoggedContact[]> {
-    const dayOf = this.dates.values.map(dayOfIso);
-    const out = new Map<string, LoggedContact[]>();
-    for (let i = 0; i < this.n; i++) {
-      const day = dayOf[this.date[i]!]!;
-      if (!(Math.abs(contactDay - day) < days)) continue;
-      if (excludeRunId !== undefined && this.runOf(i) === excludeRunId) continue;
-      const id = this.ids[i]!;
-      let list = out.get(id);
-      if (!list) {
-        list = [];
-        out.set(id, list);
-      }
-      list.push({ day, action: this.actionOf(i), treated: this.group[i] === TREATMENT });
-    }
-    for (const list of out.values()) list.sort((a, b) => a.day - b.day);
-    return out;
-  }
 }
 
 /** Do bytes [a, b) and [c, d) of `buf` hold the same values? (short fields: cheaper than a Buffer.compare call) */

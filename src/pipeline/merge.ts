@@ -28,7 +28,7 @@ import { DriftCounter, type DriftSummary, noDrift } from "../monitoring/drift.js
 import { prepareReasonColumns } from "../retention/reasons.js";
 import { standingOf } from "../model/reference-bins.js";
 import { effectCutoffs, effectsFromWaves, NO_CAMPAIGNS, priorEffects } from "./campaign-effects.js";
-import { inputGate, logDigest, planAndWrite, type RunModel, type ScoreResult, stageClock } from "./score.js";
+import { inputGate, planAndWrite, type RunModel, type ScoreResult, stageClock } from "./score.js";
 import { readContactWaves, readScored, readShardManifest, type ShardManifest } from "./shard.js";
 import { readOperationState } from "./operation.js";
 import { planEffects } from "./uplift.js";
@@ -107,7 +107,7 @@ export async function mergeRun(o: MergeOptions): Promise<ScoreResult> {
     // the runs folder's contacts log, budget ledger and contact rules; the shards must have seen the same log
     runsLock = await acquireLock(join(dirname(out), ".churn-runs"), Math.max(o.wait ?? 0, 600));
     const ops = readOperationState(out, first.as_of, config);
-    const seen = logDigest(ops.log, first.as_of);
+    const seen = ops.log.digest(first.as_of);
     if (seen.sha256 !== first.contacts_log.sha256) throw new UsageError(msg.mergeContactsLog(o.shards[0]!, first.contacts_log.rows, out, seen.rows));
     // 2. merge
     const files = (f: string) => `[${o.shards.map((d) => quoteLiteral(`${d}/${f}`)).join(", ")}]`;

@@ -19,7 +19,7 @@ import { CONTACTS_FILE, CONTACTS_LOG, ContactLog, type ContactRow, readContacts,
 import type { Db } from "../io/duckdb.js";
 import { fileExists, isDirectory, listDir, removeStaleTemps } from "../io/files.js";
 import { msg } from "../messages.js";
-import { epochDay, isoDay, type RuleContext, ruleWindowDays, subscriberExclusion, actionOnCooldown } from "../retention/contact-rules.js";
+import { contactHistory, epochDay, isoDay, type RuleContext, ruleWindowDays, subscriberExclusion, actionOnCooldown } from "../retention/contact-rules.js";
 import { type LedgerEntry, type PeriodPosition, periodPosition, periodSummary, recordRun } from "../retention/period-budget.js";
 import type { Plan, PlanContact } from "../retention/plan.js";
 
@@ -82,8 +82,7 @@ export function readOperationState(out: string, asOf: string | null, config: Con
     log,
     ledger,
     period,
-    // only contacts within the rules' reach of the contact day can exclude anyone: the history holds those alone
-    rules: { contactDay, rules: r.contactRules, holdoutDays, history: log.history(contactDay, ruleWindowDays(r.contactRules, holdoutDays)), doNotContact: dnc },
+    rules: { contactDay, rules: r.contactRules, holdoutDays, history: contactHistory(log, { contactDay, days: ruleWindowDays(r.contactRules, holdoutDays) }), doNotContact: dnc },
   };
 }
 

@@ -248,7 +248,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
           kpis,
           contacts: contacts ?? (src.kind === "data" && src.load && usableColumns(src.load).has("campaigns") ? null : undefined),
           modifiers: { defs: settings.modifiers.map((d) => d.feature), raw: modifiers },
-          contactsLog: logDigest(ops.log, src.asOf),
+          contactsLog: ops.log.digest(src.asOf),
           load: src.load,
         },
         clock,
@@ -427,11 +427,6 @@ function shardChecks(c: ScoreCounters): ShardWrite["drift"] {
   return { reference: c.reference, counts: c.drift.state(), integrity: c.integrity?.state() ?? null };
 }
 
-/** The rows of the contacts log that can change features or learning at as-of (dated on or before it), as a digest. */
-export function logDigest(log: ContactLog, asOf: string | null): { rows: number; sha256: string } {
-  return log.digest(asOf);
-}
-
 /** A shard's result into its folder (staged and renamed like a run), and what `churn score` reports of it. */
 async function writeShard(db: Db, out: string, w: ShardWrite, clock: StageClock, log: Logger): Promise<ScoreResult> {
   let staging: string | undefined = prepareStaging(out);
@@ -547,7 +542,7 @@ async function scoreClusterShard(db: Db, c: ClusterShardInput): Promise<ScoreRes
         kpis: undefined,
         contacts,
         modifiers: { defs: settings.modifiers.map((d) => d.feature), raw: modifiers },
-        contactsLog: logDigest(c.contactsLog, c.asOf),
+        contactsLog: c.contactsLog.digest(c.asOf),
         load: undefined,
         source: "clickhouse",
       },

@@ -13,9 +13,10 @@
  *   action_cooldown  the same action within `actionCooldownDays[action]` days
  *   channel          the action is not offered on the subscriber's preferred channel and the fallback (the
  *                    action's own, else the rules') is `none` (or none of the fallback channels has it)
- * Contacts of the run being re-run are not history: a re-run replaces them (`contactHistory`'s excludeRunId).
+ * Contacts of the run being re-run are not history: a re-run replaces them (the log without them, `ContactLog.withoutRun`).
  */
 import type { ChannelFallback, ContactRulesConfig, PeriodKind } from "../config/operation.js";
+import type { ContactLog } from "../io/contacts-log.js";
 
 export const SUBSCRIBER_REASONS = ["do_not_contact", "holdout", "cooldown", "max_contacts"] as const;
 export const ACTION_REASONS = ["action_cooldown", "channel"] as const;
@@ -62,20 +63,29 @@ export function periodKey(day: number, period: PeriodKind): string {
 }
 
 /**
- * The history by subscriber from contacts-log rows, oldest first; rows of `excludeRunId` (the run being re-run)
- * are left out.
- * @example contactHistory([{ subscriber_id: "S1", date: "2026-07-01", action: "care_call", group: "treatment", run_id: "2026-06-30" }])
+ * The history by subscriber from the contacts log, oldest first. With `window`, only the contacts within `days` of
+ * `contactDay` (before or after it): the only ones a rule can see (ruleWindowDays), so a long log costs no more than
+ * its recent part. A re-run's own rows are not history: pass the log without them (ContactLog.withoutRun).
+ * @example contactHistory(ContactLog.read("runs/contacts_log.csv"), { contactDay: epochDay("2026-07-01"), days: 90 })
  */
-export function contactHistory(
-  rows: readonly { subscriber_id: string; date: string; action: string; group: string; run_id?: string }[],
-  excludeRunId?: string,
-): Map<string, PastContact[]> {
+export function contactHistory(log: ContactLog, window?: { contactDay: number; days: number }): Map<string, PastContact[]> {
+  const dayOf = new Map<string, number>();
   const out = new Map<string, PastContact[]>();
-  for (const r of rows) {
-    if (excludeRunId !== undefined && r.run_id === excludeRunId) continue;
-    const list = out.get(r.subscriber_id) ?? [];
-    list.push({ day: epochDay(r.date), action: r.action, treated: r.group === "treatment" });
-    out.set(r.subscriber_id, list);
+  for (let i = 0; i < log.size; i++) {
+    const date = log.dateOf(i);
+    let day = dayOf.get(date);
+    if (day === undefined) {
+      day = epochDay(date);
+      dayOf.set(date, day);
+    }
+    if (window && !(Math.abs(window.contactDay - day) < window.days)) continue;
+    const id = log.subscriberId(i);
+    let list = out.get(id);
+    if (!list) {
+      list = [];
+      out.set(id, list);
+    }
+    list.push({ day, action: log.actionOf(i), treated: log.groupOf(i) === "treatment" });
   }
   for (const list of out.values()) list.sort((a, b) => a.day - b.day);
   return out;

@@ -132,7 +132,7 @@ describe("the contacts log by column", () => {
   it("keeps in its history every contact a rule can see: the same exclusions as the full history", () => {
     const rows = randomRows(5, 3_000, runs);
     const log = ContactLog.fromRows(rows);
-    const full = contactHistory(rows);
+    const full = contactHistory(log);
     const ruleSets = [
       {},
       { cooldownDays: 60 },
@@ -148,7 +148,7 @@ describe("the contacts log by column", () => {
           const rules = contactRulesSchema.parse(raw);
           const base: Omit<RuleContext, "history"> = { contactDay, rules, holdoutDays, doNotContact: new Set() };
           const a: RuleContext = { ...base, history: full };
-          const b: RuleContext = { ...base, history: log.history(contactDay, ruleWindowDays(rules, holdoutDays)) };
+          const b: RuleContext = { ...base, history: contactHistory(log, { contactDay, days: ruleWindowDays(rules, holdoutDays) }) };
           for (let k = 0; k < 300; k += 7) {
             const id = `S${String(k).padStart(4, "0")}`;
             const reason = subscriberExclusion(id, a);

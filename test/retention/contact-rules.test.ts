@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { contactRulesSchema } from "../../src/config/operation.js";
+import { ContactLog } from "../../src/io/contacts-log.js";
 import {
   type ActionChannels,
   applyContactRules,
@@ -12,6 +13,9 @@ import {
 } from "../../src/retention/contact-rules.js";
 
 const day = epochDay("2026-07-01");
+/** A contacts log of these rows (run, channel and cost filled in where a row has none). */
+const logOf = (rows: { subscriber_id: string; date: string; action: string; group: string; run_id?: string }[]) =>
+  ContactLog.fromRows(rows.map((r) => ({ run_id: "", channel: "", cost: 0, ...r, group: r.group === "treatment" ? "treatment" : "control" })));
 const log = [
   { subscriber_id: "A", date: "2026-06-20", action: "care_call", group: "treatment", run_id: "2026-06-19" }, // 11 days before
   { subscriber_id: "B", date: "2026-05-01", action: "price_incentive", group: "treatment", run_id: "2026-04-30" }, // 61 days before
@@ -23,7 +27,7 @@ const ctx = (rules: object = {}, extra: Partial<RuleContext> = {}): RuleContext 
   contactDay: day,
   rules: contactRulesSchema.parse(rules),
   holdoutDays: 90,
-  history: contactHistory(log, "2026-06-30"),
+  history: contactHistory(logOf(log).withoutRun("2026-06-30")),
   doNotContact: new Set(["Z"]),
   ...extra,
 });
@@ -46,10 +50,12 @@ describe("contact rules", () => {
     expect(periodKey(epochDay("2026-01-01"), "week")).toBe("2026-W01"); // a Thursday
     expect(periodKey(epochDay("2027-01-01"), "week")).toBe("2026-W53");
     expect(periodKey(epochDay("2026-12-28"), "week")).toBe("2026-W53");
-    const history = contactHistory([
-      { subscriber_id: "M", date: "2026-07-03", action: "care_call", group: "treatment" },
-      { subscriber_id: "M", date: "2026-06-30", action: "care_call", group: "treatment" },
-    ]);
+    const history = contactHistory(
+      logOf([
+        { subscriber_id: "M", date: "2026-07-03", action: "care_call", group: "treatment" },
+        { subscriber_id: "M", date: "2026-06-30", action: "care_call", group: "treatment" },
+      ]),
+    );
     const c = ctx({ cooldownDays: 0, maxContacts: { count: 1, period: "month" } }, { history, contactDay: epochDay("2026-07-20") });
     expect(subscriberExclusion("M", c)).toBe("max_contacts");
     expect(subscriberExclusion("M", { ...c, rules: contactRulesSchema.parse({ cooldownDays: 0, maxContacts: { count: 2 } }) })).toBeNull();
