@@ -129,6 +129,9 @@ export function wavesOf(contactDays: readonly string[]): { first: string; days: 
   return out;
 }
 
+/** SQL date literals of these days, for `date IN (...)`. */
+const dateList = (days: readonly string[]) => days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
+
 const dayBefore = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) - 86_400_000);
 
 /**
@@ -224,7 +227,7 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
     (async (asOf: Date[], emit: (select: string, day: string) => Promise<void>) => {
       for (const day of asOf) {
         const w = waves[waveOf.get(isoDay(day))!]!;
-        const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
+        const list = dateList(w.days);
         await db.run(`CREATE OR REPLACE TEMP TABLE upl_wave AS SELECT DISTINCT subscriber_id FROM ${campaigns} WHERE date IN (${list})${shardOnly}`);
         await computeFeatures(db, { asOf: [day], horizon: o.horizon, columns: o.columns, only: "upl_wave" }, emit);
       }
@@ -234,7 +237,7 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
     waves.map((w) => dayBefore(w.first)),
     async (select, day) => {
       const w = waves[waveOf.get(day)!]!;
-      const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
+      const list = dateList(w.days);
       const body = `SELECT f.* FROM (${select}) f SEMI JOIN (SELECT subscriber_id FROM ${campaigns} WHERE date IN (${list})) c ON c.subscriber_id = f.subscriber_id`;
       await db.run(first ? `CREATE TABLE upl_input AS ${body}` : `INSERT INTO upl_input ${body}`);
       first = false;
@@ -252,7 +255,7 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
     if (!n) continue;
     const scored = await scoreChunks(db, { relation: rel, idColumn: "subscriber_id", columns: cols, scorer: o.scorer, explainer: o.explainer, chunkRows: o.chunkRows, rows: n, fallingMeasures: o.retention.segments.usage.fallingMeasures, fallingZ: o.retention.segments.usage.fallingZ });
     // the modifiers' raw values, and the contacts of the wave with their outcome within H days
-    const list = w.days.map((d) => `DATE ${quoteLiteral(d)}`).join(", ");
+    const list = dateList(w.days);
     const featSel = present.map((f) => `CAST(f.${quoteIdent(f, "feature")} AS DOUBLE) AS ${quoteIdent(f, "feature")}`);
     const rows = await db.all(
       `SELECT c.subscriber_id, c.date, CAST(c.action AS VARCHAR) AS action, CAST(c."group" AS VARCHAR) AS grp,
