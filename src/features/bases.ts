@@ -26,7 +26,16 @@ export interface BaseDef {
    * A table the base reads, made from the usage rows `usage` (a relation): DuckDB builds it once per run over
    * every row; ClickHouse per as-of and shard over the rows dated from `since(d)` to as-of (enough for the base).
    */
-  prepare?: { table: RelationName; sql(d: Dialect, usage: string): string; since(d: Dialect): string };
+  prepare?: {
+    table: RelationName;
+    sql(d: Dialect, usage: string): string;
+    since(d: Dialect): string;
+    /**
+     * The usage days [from, to) that can reach any of these as-of dates' tables: DuckDB builds the prepared table
+     * once for all of them from these rows only (rows outside the range would be summed and never read).
+     */
+    days(asOf: readonly Date[]): { from: string; to: string };
+  };
   sql(ctx: Pick<FamilyContext, "columns">, d: Dialect): string;
 }
 
@@ -116,6 +125,15 @@ export const usageHistory: BaseDef = {
   prepare: {
     table: "feat_usage_monthly",
     since: (d) => d.addMonths(lastEndedMonth(d), `-${HISTORY_MONTHS - 1}`),
+    // months [L - (HISTORY_MONTHS - 1), L] of every as-of's last ended month L: from the first of those to the day
+    // after the last (the month of as-of + 1 day, not yet ended, is never read)
+    days: (asOf) => {
+      const monthOf = (a: Date, back: number) => new Date(Date.UTC(a.getUTCFullYear(), a.getUTCMonth() - back, 1)).toISOString().slice(0, 10);
+      const next = asOf.map((a) => new Date(a.getTime() + 86_400_000));
+      const first = next.reduce((m, a) => (a < m ? a : m));
+      const last = next.reduce((m, a) => (a > m ? a : m));
+      return { from: monthOf(first, HISTORY_MONTHS), to: monthOf(last, 0) };
+    },
     sql: (d, usage) => {
       const fixed = (col: string) => d.thousandths(`coalesce(${col}, 0)`);
       return `SELECT subscriber_id, month, sum(${fixed("u_data")}) AS data, sum(${fixed("u_voice")}) AS voice, sum(${fixed("u_sms")}) AS sms,

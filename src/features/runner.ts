@@ -244,7 +244,10 @@ export async function computeFeatures(
   const prepare = async (d: Dialect) => {
     for (const b of plan.bases) {
       const prep = BASES[b].prepare;
-      if (prep) await timed("", `prepare:${b}`, () => db.run(`CREATE OR REPLACE TABLE ${prep.table} AS ${prep.sql(d, d.rel("usage"))}`));
+      if (!prep) continue;
+      const { from, to } = prep.days(opts.asOf);
+      const rows = `(SELECT * FROM ${d.rel("usage")} WHERE date >= DATE ${quoteLiteral(from)} AND date < DATE ${quoteLiteral(to)})`;
+      await timed("", `prepare:${b}`, () => db.run(`CREATE OR REPLACE TABLE ${prep.table} AS ${prep.sql(d, rows)}`));
     }
   };
 

@@ -89,3 +89,32 @@ test("contact history: treatment contacts only, on or before as-of", async () =>
     }
   });
 });
+
+test("the monthly usage table reads only the months some as-of's own past can reach", async () => {
+  const { usageHistory } = await import("../../src/features/bases.js");
+  const range = (...asOf: string[]) => usageHistory.prepare!.days(asOf.map((d) => new Date(`${d}T00:00:00Z`)));
+  // mid-month: June has not ended, month 0 is May, the 12 months are June 2025 to May 2026
+  expect(range("2026-06-29")).toEqual({ from: "2025-06-01", to: "2026-06-01" });
+  // a month's last day: that month has ended and is month 0
+  expect(range("2026-06-30")).toEqual({ from: "2025-07-01", to: "2026-07-01" });
+  expect(range("2025-12-31")).toEqual({ from: "2025-01-01", to: "2026-01-01" });
+  // several as-of dates (training snapshots): from the earliest's first month to the latest's month 0
+  expect(range("2026-05-31", "2026-01-31", "2026-03-31")).toEqual({ from: "2025-02-01", to: "2026-06-01" });
+  // an as-of's features are the same alone (its own range) and beside an as-of a year earlier (a range that
+  // reads every row): a range too short would change its own-past and trend features
+  await withDb(async (db) => {
+    await createTable(db, "subscribers", [sub("R1", { activation_date: "2024-01-01" }), sub("R2", { activation_date: "2025-09-20" })]);
+    const usage: Record<string, unknown>[] = [];
+    for (const d of days("2024-11-01", "2026-06-30")) {
+      const t = Date.parse(`${d}T00:00:00Z`) / DAY;
+      usage.push({ subscriber_id: "R1", date: d, data_mb: 100 + (t % 37) * (t % 300), voice_minutes: t % 5, sms: t % 3, sessions: 1 });
+      if (d >= "2025-09-20") usage.push({ subscriber_id: "R2", date: d, data_mb: t % 11, voice_minutes: 20, sms: 0, sessions: t % 2 });
+    }
+    await createTable(db, "usage", usage);
+    const day = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v)).slice(0, 10);
+    const alone = (await run(db, ["2026-06-29"])).rows;
+    const beside = (await run(db, ["2025-06-30", "2026-06-29"])).rows.filter((r) => day(r["as_of"]) === "2026-06-29");
+    expect(alone.length).toBe(2);
+    expect(beside).toEqual(alone);
+  });
+});
