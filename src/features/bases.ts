@@ -129,9 +129,9 @@ export const usageHistory: BaseDef = {
     // after the last (the month of as-of + 1 day, not yet ended, is never read)
     days: (asOf) => {
       const monthOf = (a: Date, back: number) => new Date(Date.UTC(a.getUTCFullYear(), a.getUTCMonth() - back, 1)).toISOString().slice(0, 10);
-      const next = asOf.map((a) => new Date(a.getTime() + 86_400_000));
-      const first = next.reduce((m, a) => (a < m ? a : m));
-      const last = next.reduce((m, a) => (a > m ? a : m));
+      const next = asOf.map((a) => a.getTime() + 86_400_000);
+      const first = new Date(Math.min(...next));
+      const last = new Date(Math.max(...next));
       return { from: monthOf(first, HISTORY_MONTHS), to: monthOf(last, 0) };
     },
     sql: (d, usage) => {
