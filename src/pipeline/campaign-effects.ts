@@ -51,7 +51,7 @@ export interface LearnedEffects {
 }
 
 /** What learning needs: the contacts' collection options (this run's cutoffs reused for the contacted subscribers) and the config. */
-export type LearnOptions = Omit<CollectOptions, "retention" | "settings" | "log"> & { config: Config; log: Logger };
+export type LearnOptions = Omit<CollectOptions, "retention" | "settings" | "log" | "seed"> & { config: Config; log: Logger };
 
 export function priorEffects(config: Config, note: string): LearnedEffects {
   const r = config.retention;
@@ -64,7 +64,7 @@ export const NO_CAMPAIGNS = "No campaigns table: every effect is the catalogue's
 export async function learnEffects(db: Db, o: LearnOptions): Promise<LearnedEffects> {
   if (!o.columns.has("campaigns")) return priorEffects(o.config, NO_CAMPAIGNS);
   // 1-2. (up to the cutoffs: what a shard of a sharded run computes for its subscribers)
-  const waves = await contactWaves(db, { ...o, retention: o.config.retention, settings: upliftSettings(o.config.retention) });
+  const waves = await contactWaves(db, { ...o, retention: o.config.retention, settings: upliftSettings(o.config.retention), seed: o.config.seed });
   return effectsFromWaves(waves, o);
 }
 
@@ -83,7 +83,7 @@ export function effectsFromWaves(w: ContactWaves | undefined, o: SegmentCutoffs 
   const waves = data.waveDays;
   const cellsNote =
     learned > 0
-      ? `Effects learned from ${data.n} campaign contacts in ${waves.length} wave(s) (${waves[0]} to ${waves[waves.length - 1]}${w?.olderWaves ? `; ${w.olderWaves} older wave(s) left out, retention.effects.maxWaves` : ""}), treatment vs control churn within ${settings.horizonDays} days, shrunk toward the catalogue's prior; ${learned} of ${uplift.cells.length} action x segment cells had enough contacts, the rest use the prior.`
+      ? `Effects learned from ${data.n} campaign contacts in ${waves.length} wave(s) (${waves[0]} to ${waves[waves.length - 1]}${w?.olderWaves ? `; ${w.olderWaves} older wave(s) left out, retention.effects.maxWaves` : ""}${w?.sampled ? `; from the ${w.sampled.waves} wave(s) of more than ${r.effects.maxContactsPerWave} contacts a seeded random sample, about ${w.sampled.kept} of their ${w.sampled.of}, retention.effects.maxContactsPerWave` : ""}), treatment vs control churn within ${settings.horizonDays} days, shrunk toward the catalogue's prior; ${learned} of ${uplift.cells.length} action x segment cells had enough contacts, the rest use the prior.`
       : `Campaigns were found but no action x segment cell had ${r.effects.minGroupSize} treated and control subscribers: every cell is the catalogue's prior.`;
   return {
     estimates: uplift.cells,

@@ -221,7 +221,7 @@ export async function scoreRun(o: ScoreOptions): Promise<ScoreResult> {
       const settings = upliftSettings(r);
       const contacts =
         src.kind === "data" && src.load && usableColumns(src.load).has("campaigns")
-          ? await contactWaves(db, { retention: r, asOf: src.asOf!, horizon, columns: usableColumns(src.load), scorer, explainer, chunkRows: config.scoring.chunkRows, settings, log, only: SHARD_IDS })
+          ? await contactWaves(db, { retention: r, asOf: src.asOf!, horizon, columns: usableColumns(src.load), scorer, explainer, chunkRows: config.scoring.chunkRows, settings, log, only: SHARD_IDS, seed: config.seed })
           : undefined;
       const modifiers = await modifierInputs(db, src.relation, src.idColumn, scored.ids, scored.prob, settings.modifiers);
       const kpis = await kpisFor(db, src);
@@ -517,7 +517,7 @@ async function scoreClusterShard(db: Db, c: ClusterShardInput): Promise<ScoreRes
     clock.lap("features");
     const { scored, explainer, counters } = await scoreRows(db, src, scorer, config, log);
     const settings = upliftSettings(config.retention);
-    const contacts = await contactWavesFromCluster(db, cs, { asOf: c.asOf, horizon: c.horizon, shard: c.shard, log, tmp, config, scorer, explainer, settings });
+    const contacts = await contactWavesFromCluster(db, cs, { asOf: c.asOf, horizon: c.horizon, shard: c.shard, log, tmp, config, scorer, explainer, settings, contactsLog: c.contactsLog });
     const modifiers = await modifierInputs(db, src.relation, src.idColumn, scored.ids, scored.prob, settings.modifiers);
     clock.lap("score");
     return await writeShard(

@@ -170,6 +170,8 @@ export interface ClusterContactOptions extends ClusterScoreOptions {
   scorer: Scorer;
   explainer: Explainer;
   settings: UpliftSettings;
+  /** The runs folder's contacts log (all of it: every shard's worker reads the same file). */
+  contactsLog: ContactLog;
 }
 
 /**
@@ -189,6 +191,21 @@ export async function contactWavesFromCluster(db: Db, cs: ClusterSource, o: Clus
   const logDays = (src.contactsLog?.dates ?? []).filter((d) => (Date.parse(o.asOf) - Date.parse(d)) / 86_400_000 >= H);
   const contactDays = [...new Set([...(await Promise.all(cs.shards.map((s) => s.rows(daySql)))).flat().map((r) => String(r["d"])), ...logDays])].sort();
   if (!contactDays.length) return null;
+  // contact rows per day and group over all shards and the whole log: what a large wave's sample rates are set
+  // from, so every shard's worker takes the same sample (a contact both in the operator's campaigns and in the log
+  // counts twice here, once in the merged table of one box: the rates can then differ a little)
+  const contactCounts = new Map<string, { control: number; treatment: number }>();
+  const count = (d: string, g: string, n: number) => {
+    const c = contactCounts.get(d) ?? { control: 0, treatment: 0 };
+    if (g === "control") c.control += n;
+    else c.treatment += n;
+    contactCounts.set(d, c);
+  };
+  if (src.tables.campaigns) {
+    const countSql = `SELECT toString(date) AS d, toString("group") AS g, count() AS n FROM (${readRel({ ...src, contactsLog: undefined }, "campaigns", rel)}) WHERE dateDiff('day', date, ${asOf}) >= ${H} GROUP BY d, g`;
+    for (const rows of await Promise.all(cs.shards.map((s) => s.rows(countSql)))) for (const r of rows) count(String(r["d"]), String(r["g"]), Number(r["n"]));
+  }
+  for (let i = 0; i < o.contactsLog.size; i++) if (o.contactsLog.dateOf(i) <= o.asOf) count(o.contactsLog.dateOf(i), o.contactsLog.groupOf(i), 1);
   // the shard's contacts and subscribers, as contactWaves reads them; every node holds the log's rows of the
   // shard, so each node gives those of its own subscribers (contactWaves joins the valid subscribers anyway)
   const own = `t.subscriber_id IN (SELECT subscriber_id FROM ${VALID_SUBSCRIBERS})`;
@@ -221,6 +238,8 @@ export async function contactWavesFromCluster(db: Db, cs: ClusterSource, o: Clus
     campaigns: "shard_campaigns",
     subscribers: "shard_subscribers",
     contactDays,
+    contactCounts,
+    seed: o.config.seed,
     featuresAt: async (dates, emit) => {
       await computeFeaturesOnCluster(
         cs.shards,

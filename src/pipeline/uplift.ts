@@ -144,6 +144,57 @@ export function latestWaves(contactDays: readonly string[], max: number | null):
   return { waves, olderWaves: every.length - waves.length };
 }
 
+/**
+ * The sample of each wave (retention.effects.maxContactsPerWave): a SQL condition on a contact row (after its
+ * `date IN (...)`; empty: every row), and what was kept. A wave larger than the cap keeps each of its control
+ * contacts with probability rC and each treated one with rT, from a seeded hash of the subscriber and the wave,
+ * so a subscriber's contacts of a wave in one group are kept or left out together and every shard (which sees
+ * other subscribers) takes the same sample: rT = (cap - controls) / treated, both groups at half the cap when the
+ * controls alone are more than half of it. The rates come from the wave's contact rows of all subscribers
+ * (o.contactCounts in a ClickHouse shard, else the campaigns relation).
+ */
+export async function waveSamples(
+  db: Db,
+  waves: readonly { first: string; days: string[] }[],
+  campaigns: string,
+  o: Pick<WaveOptions, "retention" | "contactCounts" | "seed">,
+): Promise<{ keep: ((alias: string) => string)[]; sampled?: { kept: number; of: number; waves: number } }> {
+  const cap = o.retention.effects.maxContactsPerWave;
+  const none = () => "";
+  if (cap === null) return { keep: waves.map(() => none) };
+  const counts = new Map<string, { control: number; treatment: number }>(o.contactCounts ?? []);
+  if (!o.contactCounts) {
+    const days = waves.flatMap((w) => w.days);
+    for (const r of await db.all(`SELECT CAST(date AS VARCHAR) AS d, CAST("group" AS VARCHAR) AS g, count(*) AS n FROM ${campaigns} WHERE date IN (${dateList(days)}) GROUP BY ALL`)) {
+      const c = counts.get(String(r["d"])) ?? { control: 0, treatment: 0 };
+      if (r["g"] === "control") c.control += Number(r["n"]);
+      else c.treatment += Number(r["n"]);
+      counts.set(String(r["d"]), c);
+    }
+  }
+  let kept = 0;
+  let of = 0;
+  let sampled = 0;
+  const keep = waves.map((w) => {
+    let control = 0;
+    let treatment = 0;
+    for (const d of w.days) {
+      control += counts.get(d)?.control ?? 0;
+      treatment += counts.get(d)?.treatment ?? 0;
+    }
+    if (control + treatment <= cap) return none;
+    const rC = Math.min(1, Math.max(cap / 2, cap - treatment) / control);
+    const rT = Math.min(1, Math.max(cap / 2, cap - control) / treatment);
+    sampled++;
+    of += control + treatment;
+    kept += Math.round(rC * control + rT * treatment);
+    // a uniform draw in [0, 1) per subscriber and wave: DuckDB's 64-bit hash of the id, the wave and the seed
+    const u = (a: string) => `hash(${a}subscriber_id, ${quoteLiteral(w.first)}, ${o.seed}) / 18446744073709551616.0`;
+    return (a: string) => ` AND ${u(a)} < CASE WHEN ${a}"group" = 'control' THEN ${rC} ELSE ${rT} END`;
+  });
+  return sampled ? { keep, sampled: { kept, of, waves: sampled } } : { keep };
+}
+
 /** A contact of a wave with its outcome: one row of the campaigns table whose window has passed. */
 export interface OutcomeRow {
   id: string;
@@ -171,6 +222,8 @@ export interface ContactWaves {
   waveDays: string[];
   /** Waves left out as older than the latest retention.effects.maxWaves (absent: none). */
   olderWaves?: number;
+  /** Contacts of the waves larger than retention.effects.maxContactsPerWave: kept in the sample, and in all (absent: none sampled). */
+  sampled?: { kept: number; of: number; waves: number };
   waves: ContactWave[];
   /** The modifiers' features the feature table has (OutcomeRow.values in this order). */
   features: string[];
@@ -192,6 +245,13 @@ export interface WaveOptions {
   subscribers?: string | undefined;
   /** Contact days (all subscribers'), when found elsewhere (a ClickHouse cluster). */
   contactDays?: readonly string[] | undefined;
+  /** Seed of the sample of a wave larger than retention.effects.maxContactsPerWave (the config's seed). */
+  seed: number;
+  /**
+   * Contact rows per contact day and group (all subscribers'), when `campaigns` holds only some of them (a
+   * ClickHouse shard's): what a wave's sampling rates are set from, the same in every shard.
+   */
+  contactCounts?: ReadonlyMap<string, { control: number; treatment: number }> | undefined;
   /**
    * The feature table at each date: calls `emit(select, day)` per date (default the feature runner on the
    * loaded tables, restricted to `only`).
@@ -214,6 +274,8 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
   const { waves, olderWaves } = latestWaves(contactDays, o.retention.effects.maxWaves);
   if (olderWaves > 0) o.log?.info(msg.olderWavesLeftOut(olderWaves, olderWaves + waves.length, waves[0]!.first));
   const features = o.settings.modifiers.filter((d) => d.feature !== RISK_MODIFIER).map((d) => d.feature);
+  const sample = await waveSamples(db, waves, campaigns, o);
+  const inWave = (k: number, alias = "") => `date IN (${dateList(waves[k]!.days)})${sample.keep[k]!(alias)}`;
 
   // 2. features as of the day before each wave, for the subscribers it contacted
   await db.run("DROP TABLE IF EXISTS upl_input");
@@ -226,9 +288,8 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
     o.featuresAt ??
     (async (asOf: Date[], emit: (select: string, day: string) => Promise<void>) => {
       for (const day of asOf) {
-        const w = waves[waveOf.get(isoDay(day))!]!;
-        const list = dateList(w.days);
-        await db.run(`CREATE OR REPLACE TEMP TABLE upl_wave AS SELECT DISTINCT subscriber_id FROM ${campaigns} WHERE date IN (${list})${shardOnly}`);
+        const k = waveOf.get(isoDay(day))!;
+        await db.run(`CREATE OR REPLACE TEMP TABLE upl_wave AS SELECT DISTINCT subscriber_id FROM ${campaigns} WHERE ${inWave(k)}${shardOnly}`);
         await computeFeatures(db, { asOf: [day], horizon: o.horizon, columns: o.columns, only: "upl_wave" }, emit);
       }
       await db.run("DROP TABLE IF EXISTS upl_wave");
@@ -236,9 +297,7 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
   await featuresAt(
     waves.map((w) => dayBefore(w.first)),
     async (select, day) => {
-      const w = waves[waveOf.get(day)!]!;
-      const list = dateList(w.days);
-      const body = `SELECT f.* FROM (${select}) f SEMI JOIN (SELECT subscriber_id FROM ${campaigns} WHERE date IN (${list})) c ON c.subscriber_id = f.subscriber_id`;
+      const body = `SELECT f.* FROM (${select}) f SEMI JOIN (SELECT subscriber_id FROM ${campaigns} WHERE ${inWave(waveOf.get(day)!)}) c ON c.subscriber_id = f.subscriber_id`;
       await db.run(first ? `CREATE TABLE upl_input AS ${body}` : `INSERT INTO upl_input ${body}`);
       first = false;
     },
@@ -247,22 +306,27 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
   const cols = await db.describe("SELECT * FROM upl_input");
   const have = new Set(cols.map((c) => c.name));
   const present = features.filter((f) => have.has(f));
-  const out: ContactWaves = { waveDays: waves.map((w) => w.first), waves: [], features: present, ...(olderWaves > 0 ? { olderWaves } : {}) };
-  for (const w of waves) {
+  const out: ContactWaves = {
+    waveDays: waves.map((w) => w.first),
+    waves: [],
+    features: present,
+    ...(olderWaves > 0 ? { olderWaves } : {}),
+    ...(sample.sampled ? { sampled: sample.sampled } : {}),
+  };
+  for (const [k, w] of waves.entries()) {
     const asOf = isoDay(dayBefore(w.first));
     const rel = `(SELECT * FROM upl_input WHERE as_of = DATE ${quoteLiteral(asOf)})`;
     const n = Number((await db.one(`SELECT count(*) AS n FROM ${rel}`))?.["n"] ?? 0);
     if (!n) continue;
     const scored = await scoreChunks(db, { relation: rel, idColumn: "subscriber_id", columns: cols, scorer: o.scorer, explainer: o.explainer, chunkRows: o.chunkRows, rows: n, fallingMeasures: o.retention.segments.usage.fallingMeasures, fallingZ: o.retention.segments.usage.fallingZ });
     // the modifiers' raw values, and the contacts of the wave with their outcome within H days
-    const list = dateList(w.days);
     const featSel = present.map((f) => `CAST(f.${quoteIdent(f, "feature")} AS DOUBLE) AS ${quoteIdent(f, "feature")}`);
     const rows = await db.all(
       `SELECT c.subscriber_id, c.date, CAST(c.action AS VARCHAR) AS action, CAST(c."group" AS VARCHAR) AS grp,
          (s.deactivation_date IS NOT NULL AND datediff('day', c.date, s.deactivation_date) BETWEEN 0 AND $1 - 1) AS churned
          ${featSel.length ? `, ${featSel.join(", ")}` : ""}
        FROM ${campaigns} c JOIN ${subscribers} s USING (subscriber_id) JOIN ${rel} f ON f.subscriber_id = c.subscriber_id
-       WHERE c.date IN (${list}) AND (s.deactivation_date IS NULL OR s.deactivation_date >= c.date)
+       WHERE c.${inWave(k, "c.")} AND (s.deactivation_date IS NULL OR s.deactivation_date >= c.date)
        ORDER BY c.subscriber_id, c.date, c.action`,
       [H],
     );

@@ -134,3 +134,62 @@ describe("the contact waves learned from", () => {
     expect(latestWaves(days, 26)).toEqual(all);
   });
 });
+
+describe("a large wave is learned from a seeded sample (retention.effects.maxContactsPerWave)", () => {
+  it("keeps every contact below the cap, a sample above it that is the same in every shard, a subscriber's contacts together", async () => {
+    const { withDb } = await import("../../src/io/duckdb.js");
+    const { waveSamples } = await import("../../src/pipeline/uplift.js");
+    const base = defaultRetentionConfig();
+    const retention = { ...base, effects: { ...base.effects, maxContactsPerWave: 2000 } };
+    await withDb(async (db) => {
+      // wave 1 (2026-01-05..06): 9,000 treated and 1,000 control contacts; a treated subscriber has two contacts (two
+      // days); wave 2 (2026-03-02): 1,500 contacts, under the cap
+      await db.run(`CREATE TABLE campaigns AS
+        SELECT 'S' || lpad(CAST(i AS VARCHAR), 6, '0') AS subscriber_id, d AS date, 'digital_nudge' AS action,
+               CASE WHEN i % 10 = 0 THEN 'control' ELSE 'treatment' END AS "group"
+        FROM range(5000) r(i), (VALUES (DATE '2026-01-05'), (DATE '2026-01-06')) v(d)
+        UNION ALL SELECT 'S' || lpad(CAST(i AS VARCHAR), 6, '0'), DATE '2026-03-02', 'care_call', CASE WHEN i % 4 = 0 THEN 'control' ELSE 'treatment' END FROM range(1500) r(i)`);
+      const waves = [
+        { first: "2026-01-05", days: ["2026-01-05", "2026-01-06"] },
+        { first: "2026-03-02", days: ["2026-03-02"] },
+      ];
+      const kept = async (campaigns: string, k: number, o: Parameters<typeof waveSamples>[3]) => {
+        const s = await waveSamples(db, waves, campaigns, o);
+        const list = waves[k]!.days.map((d) => `DATE '${d}'`).join(", ");
+        return { s, rows: await db.all(`SELECT subscriber_id, CAST(date AS VARCHAR) AS date, "group" FROM ${campaigns} WHERE date IN (${list})${s.keep[k]!("")} ORDER BY ALL`) };
+      };
+      const all = await kept("campaigns", 0, { retention, seed: 42 });
+      // controls (1,000, under half the cap) all kept; treated sampled at (2000 - 1000) / 9000
+      const byGroup = (g: string) => all.rows.filter((r) => r["group"] === g);
+      expect(byGroup("control")).toHaveLength(1000);
+      const treated = byGroup("treatment").length;
+      expect(treated).toBeGreaterThan(800);
+      expect(treated).toBeLessThan(1200);
+      expect(all.s.sampled).toEqual({ kept: 2000, of: 10000, waves: 1 });
+      // a subscriber's two contacts of the wave are kept or left out together
+      const perId = new Map<string, number>();
+      for (const r of all.rows) perId.set(String(r["subscriber_id"]), (perId.get(String(r["subscriber_id"])) ?? 0) + 1);
+      expect([...perId.values()].every((n) => n === 2)).toBe(true);
+      // the same seed gives the same sample, another seed another one
+      expect((await kept("campaigns", 0, { retention, seed: 42 })).rows).toEqual(all.rows);
+      expect((await kept("campaigns", 0, { retention, seed: 7 })).rows).not.toEqual(all.rows);
+      // a shard sees only its subscribers' contacts: with the counts of all of them, its sample is the full one's part
+      const counts = new Map([
+        ["2026-01-05", { control: 500, treatment: 4500 }],
+        ["2026-01-06", { control: 500, treatment: 4500 }],
+        ["2026-03-02", { control: 375, treatment: 1125 }],
+      ]);
+      await db.run("CREATE TABLE shard_campaigns AS SELECT * FROM campaigns WHERE hash(subscriber_id) % 2 = 0");
+      const shard = await kept("shard_campaigns", 0, { retention, seed: 42, contactCounts: counts });
+      expect(shard.rows.length).toBeGreaterThan(0);
+      const inShard = new Set((await db.all("SELECT DISTINCT subscriber_id FROM shard_campaigns")).map((r) => String(r["subscriber_id"])));
+      expect(shard.rows).toEqual(all.rows.filter((r) => inShard.has(String(r["subscriber_id"]))));
+      // under the cap: every contact, no condition; no cap: no condition anywhere
+      expect((await kept("campaigns", 1, { retention, seed: 42 })).rows).toHaveLength(1500);
+      expect(all.s.keep[1]!("")).toBe("");
+      const none = await waveSamples(db, waves, "campaigns", { retention: { ...base, effects: { ...base.effects, maxContactsPerWave: null } }, seed: 42 });
+      expect(none.keep.map((f) => f(""))).toEqual(["", ""]);
+      expect(none.sampled).toBeUndefined();
+    });
+  });
+});
