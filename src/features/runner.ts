@@ -12,7 +12,7 @@ import { type Db, quoteLiteral } from "../io/duckdb.js";
 import { fileExists, makeTempDir, removePath } from "../io/files.js";
 import { type Logger, silentLogger } from "../log.js";
 import { msg } from "../messages.js";
-import { BASES } from "./bases.js";
+import { BASES, USAGE_LOOKBACK_DAYS, usageHistory } from "./bases.js";
 import { addPeriod, isoDay, type Period } from "./periods.js";
 import { FAMILIES } from "./registry.js";
 import { type Dialect, duckdbDialect } from "./dialect.js";
@@ -257,7 +257,7 @@ export async function computeFeatures(
   try {
     if (passes <= 1) {
       // a few subscribers (contacted ones, say): their rows of each table read once, not once per as-of and base
-      few = opts.only !== undefined ? await fewRows(db, columns, opts.only) : undefined;
+      few = opts.only !== undefined ? await fewRows(db, columns, opts.only, opts.asOf) : undefined;
       const d = duckdbDialect({ usageStart, complaintsStart, only: opts.only, parts: few });
       await prepare(d);
       for (const i of opts.asOf.keys()) {
@@ -319,6 +319,19 @@ export async function passesFor(db: Db, only: string | undefined, usageStart: st
   return Math.max(1, Math.ceil(bytes / db.memoryLimitBytes));
 }
 
+/**
+ * The usage days [from, to) any feature of these as-of dates reads: the usage window (USAGE_LOOKBACK_DAYS up to
+ * as-of, bases.ts usageWindow) and the months of the own-past comparison (usageHistory.prepare.days). Families
+ * read usage only through these two bases (test/features/passes.test.ts compares the features with and without it).
+ */
+export function usageDays(asOf: readonly Date[]): { from: string; to: string } {
+  const monthly = usageHistory.prepare!.days(asOf);
+  const times = asOf.map((a) => a.getTime());
+  const windowFrom = isoDay(new Date(Math.min(...times) - (USAGE_LOOKBACK_DAYS - 1) * 86_400_000));
+  const to = isoDay(new Date(Math.max(...times) + 86_400_000));
+  return { from: windowFrom < monthly.from ? windowFrom : monthly.from, to: to > monthly.to ? to : monthly.to };
+}
+
 /** `only` at most this share of the subscribers: its rows of every table are copied into temp tables first. */
 const FEW_SHARE = 0.05;
 
@@ -326,14 +339,18 @@ const FEW_SHARE = 0.05;
  * The rows of `only`'s subscribers of every present table in temp tables (feat_few_<table>), when `only` holds
  * at most FEW_SHARE of the subscribers; else undefined (each read filters the table).
  */
-async function fewRows(db: Db, columns: ReadonlyMap<TableName, ReadonlySet<string>>, only: string): Promise<Map<string, string> | undefined> {
+async function fewRows(db: Db, columns: ReadonlyMap<TableName, ReadonlySet<string>>, only: string, asOf: readonly Date[]): Promise<Map<string, string> | undefined> {
   const n = async (t: string) => Number((await db.one(`SELECT count(*) AS n FROM ${t}`))?.["n"] ?? 0);
   if ((await n(only)) > FEW_SHARE * (await n("subscribers"))) return undefined;
   const d0 = duckdbDialect({ usageStart: null, only });
   const parts = new Map<string, string>();
+  // usage: only the days its two readers can reach (the usage window and the monthly table), so an early as-of
+  // (a contact wave's) does not copy the months after it
+  const { from, to } = usageDays(asOf);
   for (const t of TABLE_NAMES) {
     if (!columns.has(t)) continue;
-    await db.run(`CREATE OR REPLACE TEMP TABLE feat_few_${t} AS SELECT * FROM ${d0.rel(t)}`);
+    const days = t === "usage" ? ` WHERE date >= DATE ${quoteLiteral(from)} AND date < DATE ${quoteLiteral(to)}` : "";
+    await db.run(`CREATE OR REPLACE TEMP TABLE feat_few_${t} AS SELECT * FROM ${d0.rel(t)}${days}`);
     parts.set(t, `feat_few_${t}`);
   }
   return parts;

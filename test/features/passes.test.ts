@@ -76,7 +76,8 @@ test("the features of a few subscribers are their rows in everyone's features", 
   try {
     const loaded = await loadData(db, { dir: data, config: defaultConfig(), asOf: new Date("2026-06-30T00:00:00Z") });
     const columns = usableColumns(loaded);
-    const asOf = ["2026-04-30", "2026-05-31"];
+    // a mid-month as-of too: the copies hold only the usage days the features of these dates read
+    const asOf = ["2026-04-30", "2026-05-17", "2026-05-31"];
     const all = await run(db, asOf, { columns });
     await db.run("CREATE TABLE few AS SELECT subscriber_id FROM subscribers ORDER BY hash(subscriber_id) LIMIT 60");
     const few = await run(db, asOf, { columns, only: "few" });
