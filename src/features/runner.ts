@@ -329,7 +329,8 @@ export function usageDays(asOf: readonly Date[]): { from: string; to: string } {
   const times = asOf.map((a) => a.getTime());
   const windowFrom = isoDay(new Date(Math.min(...times) - (USAGE_LOOKBACK_DAYS - 1) * 86_400_000));
   const to = isoDay(new Date(Math.max(...times) + 86_400_000));
-  return { from: windowFrom < monthly.from ? windowFrom : monthly.from, to: to > monthly.to ? to : monthly.to };
+  // ISO days sort as text
+  return { from: [windowFrom, monthly.from].sort()[0]!, to: [to, monthly.to].sort()[1]! };
 }
 
 /** `only` at most this share of the subscribers: its rows of every table are copied into temp tables first. */
