@@ -30,7 +30,7 @@ import type { ContactLog } from "../io/contacts-log.js";
 import type { Explainer } from "../model/explain.js";
 import type { Scorer } from "../model/registry.js";
 import { shardOf } from "../shard-hash.js";
-import { type ContactWaves, contactWaves, type UpliftSettings } from "./uplift.js";
+import { type ContactCounts, type ContactWaves, contactWaves, countContacts, type UpliftSettings } from "./uplift.js";
 import type { ShardSpec } from "./shard.js";
 import { createRejectsTable, reasonFeaturesOf, type ScoreSource } from "./source.js";
 
@@ -194,18 +194,13 @@ export async function contactWavesFromCluster(db: Db, cs: ClusterSource, o: Clus
   // contact rows per day and group over all shards and the whole log: what a large wave's sample rates are set
   // from, so every shard's worker takes the same sample (a contact both in the operator's campaigns and in the log
   // counts twice here, once in the merged table of one box: the rates can then differ a little)
-  const contactCounts = new Map<string, { control: number; treatment: number }>();
-  const count = (d: string, g: string, n: number) => {
-    const c = contactCounts.get(d) ?? { control: 0, treatment: 0 };
-    if (g === "control") c.control += n;
-    else c.treatment += n;
-    contactCounts.set(d, c);
-  };
+  const contactCounts: ContactCounts = new Map();
   if (src.tables.campaigns) {
     const countSql = `SELECT toString(date) AS d, toString("group") AS g, count() AS n FROM (${readRel({ ...src, contactsLog: undefined }, "campaigns", rel)}) WHERE dateDiff('day', date, ${asOf}) >= ${H} GROUP BY d, g`;
-    for (const rows of await Promise.all(cs.shards.map((s) => s.rows(countSql)))) for (const r of rows) count(String(r["d"]), String(r["g"]), Number(r["n"]));
+    for (const rows of await Promise.all(cs.shards.map((s) => s.rows(countSql)))) for (const r of rows) countContacts(contactCounts, String(r["d"]), String(r["g"]), Number(r["n"]));
   }
-  for (let i = 0; i < o.contactsLog.size; i++) if (o.contactsLog.dateOf(i) <= o.asOf) count(o.contactsLog.dateOf(i), o.contactsLog.groupOf(i), 1);
+  const log = o.contactsLog;
+  for (let i = 0; i < log.size; i++) if (log.dateOf(i) <= o.asOf) countContacts(contactCounts, log.dateOf(i), log.groupOf(i), 1);
   // the shard's contacts and subscribers, as contactWaves reads them; every node holds the log's rows of the
   // shard, so each node gives those of its own subscribers (contactWaves joins the valid subscribers anyway)
   const own = `t.subscriber_id IN (SELECT subscriber_id FROM ${VALID_SUBSCRIBERS})`;

@@ -144,6 +144,17 @@ export function latestWaves(contactDays: readonly string[], max: number | null):
   return { waves, olderWaves: every.length - waves.length };
 }
 
+/** Contact rows of each contact day by group, what a wave's sampling rates are set from (waveSamples). */
+export type ContactCounts = Map<string, { control: number; treatment: number }>;
+
+/** Add n contact rows of `group` on `day`. */
+export function countContacts(counts: ContactCounts, day: string, group: string, n: number): void {
+  const c = counts.get(day) ?? { control: 0, treatment: 0 };
+  if (group === "control") c.control += n;
+  else c.treatment += n;
+  counts.set(day, c);
+}
+
 /**
  * The sample of each wave (retention.effects.maxContactsPerWave): a SQL condition on a contact row (after its
  * `date IN (...)`; empty: every row), and what was kept. A wave larger than the cap keeps each of its control
@@ -162,15 +173,11 @@ export async function waveSamples(
   const cap = o.retention.effects.maxContactsPerWave;
   const none = () => "";
   if (cap === null) return { keep: waves.map(() => none) };
-  const counts = new Map<string, { control: number; treatment: number }>(o.contactCounts ?? []);
+  const counts: ContactCounts = new Map(o.contactCounts ?? []);
   if (!o.contactCounts) {
     const days = waves.flatMap((w) => w.days);
-    for (const r of await db.all(`SELECT CAST(date AS VARCHAR) AS d, CAST("group" AS VARCHAR) AS g, count(*) AS n FROM ${campaigns} WHERE date IN (${dateList(days)}) GROUP BY ALL`)) {
-      const c = counts.get(String(r["d"])) ?? { control: 0, treatment: 0 };
-      if (r["g"] === "control") c.control += Number(r["n"]);
-      else c.treatment += Number(r["n"]);
-      counts.set(String(r["d"]), c);
-    }
+    const sql = `SELECT CAST(date AS VARCHAR) AS d, CAST("group" AS VARCHAR) AS g, count(*) AS n FROM ${campaigns} WHERE date IN (${dateList(days)}) GROUP BY ALL`;
+    for (const r of await db.all(sql)) countContacts(counts, String(r["d"]), String(r["g"]), Number(r["n"]));
   }
   let kept = 0;
   let of = 0;
@@ -251,7 +258,7 @@ export interface WaveOptions {
    * Contact rows per contact day and group (all subscribers'), when `campaigns` holds only some of them (a
    * ClickHouse shard's): what a wave's sampling rates are set from, the same in every shard.
    */
-  contactCounts?: ReadonlyMap<string, { control: number; treatment: number }> | undefined;
+  contactCounts?: ContactCounts | undefined;
   /**
    * The feature table at each date: calls `emit(select, day)` per date (default the feature runner on the
    * loaded tables, restricted to `only`).
@@ -275,7 +282,7 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
   if (olderWaves > 0) o.log?.info(msg.olderWavesLeftOut(olderWaves, olderWaves + waves.length, waves[0]!.first));
   const features = o.settings.modifiers.filter((d) => d.feature !== RISK_MODIFIER).map((d) => d.feature);
   const sample = await waveSamples(db, waves, campaigns, o);
-  const inWave = (k: number, alias = "") => `date IN (${dateList(waves[k]!.days)})${sample.keep[k]!(alias)}`;
+  const inWave = (k: number, alias = "") => `${alias}date IN (${dateList(waves[k]!.days)})${sample.keep[k]!(alias)}`;
 
   // 2. features as of the day before each wave, for the subscribers it contacted
   await db.run("DROP TABLE IF EXISTS upl_input");
@@ -326,7 +333,7 @@ export async function contactWaves(db: Db, o: WaveOptions): Promise<ContactWaves
          (s.deactivation_date IS NOT NULL AND datediff('day', c.date, s.deactivation_date) BETWEEN 0 AND $1 - 1) AS churned
          ${featSel.length ? `, ${featSel.join(", ")}` : ""}
        FROM ${campaigns} c JOIN ${subscribers} s USING (subscriber_id) JOIN ${rel} f ON f.subscriber_id = c.subscriber_id
-       WHERE c.${inWave(k, "c.")} AND (s.deactivation_date IS NULL OR s.deactivation_date >= c.date)
+       WHERE ${inWave(k, "c.")} AND (s.deactivation_date IS NULL OR s.deactivation_date >= c.date)
        ORDER BY c.subscriber_id, c.date, c.action`,
       [H],
     );
