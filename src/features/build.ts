@@ -95,9 +95,12 @@ export async function buildFeatureTable(opts: BuildOptions): Promise<BuildResult
     const computed = await computeFeatures(
       db,
       { asOf: opts.asOf, horizon: opts.horizon, dataEnd: opts.dataEnd, columns: usableColumns(loaded), log, passes: opts.passes, partitionMinRows: opts.partitionMinRows },
-      async (select) => {
+      async (select, _asOf, passFiles) => {
         const file = `${parts}/part-${String(files.length).padStart(4, "0")}.parquet`;
-        await writing(() => db.run(`COPY (${select}) TO ${quoteLiteral(file)} (FORMAT parquet)`));
+        // the passes' files read one after the other would start a row group at each file's end: sorted again,
+        // the feature file is the one a single pass writes, byte for byte, whatever the memory limit
+        const rows = passFiles > 1 ? `SELECT * FROM (${select}) ORDER BY subscriber_id` : select;
+        await writing(() => db.run(`COPY (${rows}) TO ${quoteLiteral(file)} (FORMAT parquet)`));
         files.push(file);
       },
     );

@@ -19,7 +19,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const sidecarOf = (f: string) => readFileSync(f, "utf8").replaceAll(/(one|parted|filtered)\.parquet/g, "F.parquet");
 const sha = (f: string) => createHash("sha256").update(readFileSync(f)).digest("hex");
 
-// Features too large for the memory limit are computed in passes over subscribers split by a hash of the id, the
+// Features too large for the memory limit are computed in passes over subscribers split by ranges of the id, the
 // large tables written once into one Parquet part per pass. Each subscriber's features must be exactly the
 // ones of a single pass: same file, same bytes, same sidecar, whether the tables are partitioned or filtered.
 test("features computed in subscriber passes are byte-identical to one pass", async () => {
@@ -38,7 +38,7 @@ test("features computed in subscriber passes are byte-identical to one pass", as
   const one = await build("one.parquet");
   // every table written into per-pass parts (all are above a threshold of 0 rows)
   const parted = await build("parted.parquet", 3, 0);
-  // every table filtered by the hash in each pass
+  // every table filtered by its pass's range in each pass
   const filtered = await build("filtered.parquet", 4, Number.MAX_SAFE_INTEGER);
   expect(one.rows).toBeGreaterThan(6000);
   for (const r of [parted, filtered]) {
