@@ -93,11 +93,11 @@ export async function loadRawTables(db: Db, o: { dir: string; config: Config; lo
 export async function sourceFromRawTables(
   db: Db,
   loaded: LoadResult,
-  o: { asOf: string; horizon: Period; log: Logger; only?: string | undefined },
+  o: { asOf: string; horizon: Period; log: Logger; only?: string | undefined; /** subscriber passes (tests; default: from the memory limit) */ passes?: number | undefined },
 ): Promise<ScoreSource> {
   const asOfDate = parseAsOf(o.asOf)!;
   const columns = usableColumns(loaded);
-  const computed = await computeFeatures(db, { asOf: [asOfDate], horizon: o.horizon, columns, log: o.log, only: o.only }, async (select) => {
+  const computed = await computeFeatures(db, { asOf: [asOfDate], horizon: o.horizon, columns, log: o.log, only: o.only, passes: o.passes }, async (select) => {
     await db.run(`CREATE OR REPLACE TABLE score_input AS ${select}`);
   });
   const subs = loaded.tables.subscribers;

@@ -11,6 +11,8 @@ import { usableColumns } from "../../src/features/build.js";
 import { passesFor } from "../../src/features/runner.js";
 import { run } from "./helpers.js";
 import { Db } from "../../src/io/duckdb.js";
+import { silentLogger } from "../../src/log.js";
+import { sourceFromRawTables } from "../../src/pipeline/source.js";
 import { generateWorld } from "../../src/synth/generate.js";
 
 const dir = mkdtempSync(join(tmpdir(), "churn-features-passes-"));
@@ -90,4 +92,26 @@ test("the features of a few subscribers are their rows in everyone's features", 
   } finally {
     db.close();
   }
+}, 120_000);
+
+// `churn score --data` in passes: score_input is filled from the passes' files read in pass order, without a sort:
+// it must hold the rows, in the order, of the table one pass builds (the scores, plan and run folder follow from it).
+test("score's features in passes are the rows, in the order, of one pass", async () => {
+  const data = join(dir, "world");
+  const read = async (passes: number | undefined) => {
+    const db = await Db.open();
+    try {
+      const loaded = await loadData(db, { dir: data, config: defaultConfig(), asOf: new Date("2026-05-31T00:00:00Z") });
+      const src = await sourceFromRawTables(db, loaded, { asOf: "2026-05-31", horizon: parsePeriod("30d", "--horizon"), log: silentLogger, passes });
+      return { rows: await db.all(`SELECT * FROM ${src.relation}`), n: src.rows, rejected: await db.all("SELECT * FROM rejects ORDER BY ALL") };
+    } finally {
+      db.close();
+    }
+  };
+  const one = await read(undefined);
+  const three = await read(3);
+  expect(one.n).toBeGreaterThan(2000);
+  expect(three.n).toBe(one.n);
+  expect(three.rows).toEqual(one.rows);
+  expect(three.rejected).toEqual(one.rejected);
 }, 120_000);
