@@ -8,7 +8,7 @@
 //       usage partitions (one file per day, `usage/2026-MM-DD.parquet`; night 2 adds one), and a
 //       100k-subscriber training world in DIR/train/ with a logistic model in DIR/models/.
 //       10M subscribers x 90 days is ~860M usage rows, ~9 GB of Parquet: check `df` first.
-//   node scripts/bench/nightly.mjs run --dir DIR [--out OUT]
+//   node scripts/bench/nightly.mjs run --dir DIR [--out OUT] [--nights 1|2]
 //       night 1: DIR/data/ holds night 1's tables and the first 90 daily partitions; `churn score --data
 //       DIR/data --as-of DAY90 --out OUT/runs/DAY90` (validation, features, scores, effects, plan, report),
 //       in a child process (wall time, peak RSS). Night 2: night 2's tables copied in, the 91st partition
@@ -33,11 +33,12 @@ const { positionals, values } = parseArgs({
     subscribers: { type: "string", default: "10000000" },
     days: { type: "string", default: "90" },
     "train-subscribers": { type: "string", default: "100000" },
+    nights: { type: "string", default: "2" },
   },
 });
 const mode = positionals[0];
 if (!values.dir || (mode !== "generate" && mode !== "run")) {
-  console.error("usage: nightly.mjs generate|run --dir DIR [--subscribers N] [--days D] [--out OUT]");
+  console.error("usage: nightly.mjs generate|run --dir DIR [--subscribers N] [--days D] [--out OUT] [--nights 1|2]");
   process.exit(2);
 }
 const dir = resolve(values.dir);
@@ -216,7 +217,7 @@ const nights = [];
 for (const [night, days, asOf] of [
   ["night1", DAYS, DAY1],
   ["night2", DAYS + 1, DAY2],
-]) {
+].slice(0, Number(values.nights))) {
   setNight(night, days);
   const base = await scan();
   const r = churn(["score", "--model", join(dir, "models", "champion"), "--data", data, "--as-of", asOf, "--out", join(out, "runs", asOf), "--allow-drift", "--json"], night);
