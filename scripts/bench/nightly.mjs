@@ -16,6 +16,9 @@
 //       the other partitions' validation comes from the cache beside the runs (OUT/runs/.churn-cache).
 //       Before night 1 the cache is emptied (a first night). Also runs, as the same-run baseline, one plain
 //       DuckDB scan of every input file (count, sum, distinct ids, max date).
+//   node scripts/bench/nightly.mjs run --dir DIR --out OUT --night2-only
+//       night 2 alone, after a `run --nights 1` into the same OUT: night 1's runs folder, its cache and DIR/data
+//       are kept (a 10M night takes half an hour; this measures the second night without repeating the first).
 // Targets (issue 18): first night <= 20 min, next night (one new daily partition) <= 10 min, peak RSS <= 8 GB,
 // on 2 cores. Run it under `nice -n 10`.
 import { spawnSync } from "node:child_process";
@@ -34,6 +37,7 @@ const { positionals, values } = parseArgs({
     days: { type: "string", default: "90" },
     "train-subscribers": { type: "string", default: "100000" },
     nights: { type: "string", default: "2" },
+    "night2-only": { type: "boolean", default: false },
   },
 });
 const mode = positionals[0];
@@ -182,8 +186,15 @@ if (mode === "generate") {
 // run: night 1, then night 2
 const out = resolve(values.out ?? join(dir, "out"));
 const data = join(dir, "data");
-rmSync(out, { recursive: true, force: true });
-rmSync(data, { recursive: true, force: true });
+const night2Only = values["night2-only"];
+if (night2Only && !existsSync(join(out, "runs", DAY1, "manifest.json"))) {
+  console.error(`--night2-only needs night 1's run in ${join(out, "runs", DAY1)}: run \`run --nights 1\` into the same --out first`);
+  process.exit(2);
+}
+if (!night2Only) {
+  rmSync(out, { recursive: true, force: true });
+  rmSync(data, { recursive: true, force: true });
+}
 mkdirSync(join(data, "usage"), { recursive: true });
 const link = (from, to) => {
   rmSync(to, { force: true });
@@ -217,7 +228,7 @@ const nights = [];
 for (const [night, days, asOf] of [
   ["night1", DAYS, DAY1],
   ["night2", DAYS + 1, DAY2],
-].slice(0, Number(values.nights))) {
+].slice(night2Only ? 1 : 0, night2Only ? 2 : Number(values.nights))) {
   setNight(night, days);
   const base = await scan();
   const r = churn(["score", "--model", join(dir, "models", "champion"), "--data", data, "--as-of", asOf, "--out", join(out, "runs", asOf), "--allow-drift", "--json"], night);
