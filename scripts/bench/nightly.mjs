@@ -41,8 +41,8 @@ const { positionals, values } = parseArgs({
   },
 });
 const mode = positionals[0];
-if (!values.dir || (mode !== "generate" && mode !== "run")) {
-  console.error("usage: nightly.mjs generate|run --dir DIR [--subscribers N] [--days D] [--out OUT] [--nights 1|2]");
+if (!values.dir || (mode !== "generate" && mode !== "run") || !["1", "2"].includes(values.nights) || (values["night2-only"] && values.nights !== "2")) {
+  console.error("usage: nightly.mjs generate|run --dir DIR [--subscribers N] [--days D] [--out OUT] [--nights 1|2 | --night2-only]");
   process.exit(2);
 }
 const dir = resolve(values.dir);
@@ -228,7 +228,7 @@ const nights = [];
 for (const [night, days, asOf] of [
   ["night1", DAYS, DAY1],
   ["night2", DAYS + 1, DAY2],
-].slice(night2Only ? 1 : 0, night2Only ? 2 : Number(values.nights))) {
+].slice(night2Only ? 1 : 0, Number(values.nights))) {
   setNight(night, days);
   const base = await scan();
   const r = churn(["score", "--model", join(dir, "models", "champion"), "--data", data, "--as-of", asOf, "--out", join(out, "runs", asOf), "--allow-drift", "--json"], night);
